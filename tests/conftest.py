@@ -1,0 +1,32 @@
+"""Shared test fixtures: the reference-data location and the global-random-state guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+TESTS = Path(__file__).parent
+REFERENCE = TESTS / "reference"
+
+
+@pytest.fixture(autouse=True)
+def _forbid_global_numpy_random_state() -> Iterator[None]:
+    """Fail any test that draws from, or reseeds, numpy's global random state.
+
+    Every stochastic function in govstats takes an explicit ``seed``; touching the
+    legacy global generator would make results depend on test order.
+    """
+    before = np.random.get_state()[1].copy()
+    yield
+    after = np.random.get_state()[1]
+    if not np.array_equal(before, after):
+        pytest.fail("test touched numpy's global random state; pass an explicit seed instead")
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Folder with the R reference cases (JSON) and their data (``data/``)."""
+    return REFERENCE
