@@ -35,7 +35,6 @@ _LAZY = {
     "chain": ("govstats.chain", None),
     "gaps": ("govstats.gaps", None),
     "io": ("govstats.io", None),
-    "panel": ("govstats.panel", None),
     "report": ("govstats.report", None),
 }
 
@@ -55,13 +54,12 @@ __all__ = [
     "design",
     "gaps",
     "io",
-    "panel",
     "read_survey",
     "report",
 ]
 
 if TYPE_CHECKING:
-    from govstats import chain, datasets, design, gaps, io, panel, report
+    from govstats import chain, datasets, design, gaps, io, report
     from govstats.chain import DivideChain
     from govstats.design import SurveyDesign
     from govstats.io import read_survey
