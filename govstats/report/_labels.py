@@ -1,0 +1,89 @@
+"""Bilingual labels (Chinese / English) used in tables, figures and the PDF."""
+
+from __future__ import annotations
+
+from govstats.errors import ReportError
+
+LANGS = ("zh", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    # report structure
+    "title": (
+        "城乡数字鸿沟与公共服务：分链条统计报告",
+        "The Urban-Rural Digital Divide and Public Services",
+    ),
+    "subtitle": (
+        "信息获取 → 治理参与 → 诉求表达 → 服务供给",
+        "Information access → participation → expression of demands → service supply",
+    ),
+    "sec_sources": ("数据来源", "Data sources"),
+    "sec_design": ("抽样设计", "Survey design"),
+    "sec_versions": ("软件版本", "Software versions"),
+    "sec_inputs": ("输入文件 SHA-256", "Input files (SHA-256)"),
+    "sec_access": ("一、城乡互联网普及差距", "1. The urban-rural internet access gap"),
+    "sec_census": ("二、人口普查背景", "2. Census context"),
+    "sec_survey": ("三、调查样本描述", "3. Survey description"),
+    "sec_chain": ("四、数字鸿沟链条", "4. The divide chain"),
+    "sec_methods": ("五、方法说明", "5. Methods"),
+    "sec_limits": ("六、局限性说明", "6. Limitations"),
+    "not_available": ("本节不可用", "This section is not available"),
+    "seed": ("随机种子", "Seed"),
+    "table": ("表", "Table"),
+    "figure": ("图", "Figure"),
+    "note": ("注", "Note"),
+    # variables and groups
+    "urban": ("城镇", "Urban"),
+    "rural": ("农村", "Rural"),
+    "total": ("全国", "Total"),
+    "gap": ("差距", "Gap"),
+    "ratio": ("城乡比", "Urban/rural ratio"),
+    "gap_points": ("差距（百分点）", "Gap (points)"),
+    "period": ("时期", "Period"),
+    "penetration_pct": ("互联网普及率（%）", "Internet penetration (%)"),
+    "province": ("省份", "Province"),
+    "population_10k": ("常住人口（万人）", "Population (10,000)"),
+    "pop_share_pct": ("占全国（%）", "Share of national (%)"),
+    "urban_share_pct": ("城镇化率（%）", "Urban share (%)"),
+    "age_60plus_pct": ("60岁及以上（%）", "Aged 60+ (%)"),
+    "age_65plus_pct": ("65岁及以上（%）", "Aged 65+ (%)"),
+    "variable": ("变量", "Variable"),
+    "estimate": ("估计值", "Estimate"),
+    "se": ("标准误", "SE"),
+    "ci": ("95% 置信区间", "95% interval"),
+    "n": ("样本量", "n"),
+    "internet": ("互联网使用", "Internet use"),
+    "info_access": ("信息获取", "Information access"),
+    "participation": ("治理参与", "Participation"),
+    "expression": ("诉求表达", "Expression of demands"),
+    "service": ("服务供给", "Service supply"),
+    "age": ("年龄", "Age"),
+    "female": ("女性", "Female"),
+    "edu_years": ("受教育年限", "Years of education"),
+    "log_income": ("收入（对数）", "Log income"),
+    "income": ("收入（元）", "Income (yuan)"),
+    "age_group": ("年龄组", "Age group"),
+    "effect": ("效应", "Effect"),
+    "equation": ("方程", "Equation"),
+    "term": ("自变量", "Term"),
+    "group": ("组别", "Group"),
+    "source": ("来源", "Source"),
+    "survey_estimate": ("调查估计", "Survey estimate"),
+    "cnnic_figure": ("CNNIC 公布值", "CNNIC figure"),
+    "raked_estimate": ("按普查边际加权调整后", "Raked to census margins"),
+    "direct": ("直接效应", "Direct effect"),
+    "indirect_total": ("间接效应合计", "Total indirect effect"),
+    "total_effect": ("总效应", "Total effect"),
+    "share_through_chain": ("经由链条的比例", "Share through the chain"),
+    "year": ("年份", "Year"),
+    "lag_years": ("滞后年数", "Lag (years)"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    """Return the display label of ``key`` in ``lang`` ("zh" or "en"); unknown keys pass through."""
+    if lang not in LANGS:
+        raise ReportError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
+    pair = _LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
