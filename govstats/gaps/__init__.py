@@ -1,1 +1,16 @@
-"""govstats.gaps."""
+"""govstats.gaps: gap decompositions, inequality indices, composite indices, diffusion lag.
+
+- :func:`oaxaca` — Oaxaca–Blinder twofold/threefold decomposition of a mean gap.
+- :func:`fairlie` — Fairlie's non-linear decomposition of a gap in a binary outcome.
+- :func:`theil`, :func:`gini` — inequality with between/within (Dagum) splits.
+- :func:`entropy_weights`, :func:`topsis`, :func:`coupling_coordination` — composite indices.
+- :func:`diffusion_lag` — logistic diffusion curves and the urban–rural lag in years.
+"""
+
+from govstats.gaps.inequality import InequalityResult, gini, theil
+
+__all__ = [
+    "InequalityResult",
+    "gini",
+    "theil",
+]
