@@ -1,0 +1,148 @@
+"""The sampling structure the chain needs, read from a SurveyDesign or a DataFrame.
+
+A plain DataFrame is treated as R ``svydesign(id = ~1, weights = ~w)``: every row
+its own PSU in one stratum, with-replacement variance ``n/(n-1) * sum (u - ubar)^2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from govstats.errors import DesignError
+
+VcovTotals = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Arrays describing the sample (n rows, n_psu first-stage PSUs)."""
+
+    weights: np.ndarray  # (n,) analysis weights, 0 for rows outside the analysis
+    psu_index: np.ndarray  # (n,) int64
+    strata_index: np.ndarray  # (n,) int64
+    n_psu: int
+    df: int
+    has_strata: bool
+    has_clusters: bool
+    vcov_totals: VcovTotals
+    replicates: Any | None
+    design: Any | None
+
+    @property
+    def equal_weights(self) -> bool:
+        """Whether every row in the analysis has the same weight."""
+        w = self.weights[self.weights > 0]
+        return bool(w.size == 0 or np.ptp(w) <= 1e-12 * np.abs(w).max())
+
+    @property
+    def psu_strata(self) -> np.ndarray:
+        """(n_psu,) stratum code of every PSU."""
+        out = np.zeros(self.n_psu, dtype=np.int64)
+        out[self.psu_index] = self.strata_index
+        return out
+
+    def with_weights(self, weights: np.ndarray) -> Sampling:
+        """Return the same structure with other analysis weights (rows outside get 0)."""
+        return Sampling(
+            weights=weights,
+            psu_index=self.psu_index,
+            strata_index=self.strata_index,
+            n_psu=self.n_psu,
+            df=self.df,
+            has_strata=self.has_strata,
+            has_clusters=self.has_clusters,
+            vcov_totals=self.vcov_totals,
+            replicates=self.replicates,
+            design=self.design,
+        )
+
+
+def srs_vcov_totals(scores: np.ndarray) -> np.ndarray:
+    """(n, p) weighted scores -> (p, p): ``n/(n-1) sum (u_i - ubar)(u_i - ubar)'``.
+
+    R ``svyrecvar`` for one stratum of n single-row PSUs sampled with replacement.
+    """
+    n = scores.shape[0]
+    centred = scores - scores.mean(axis=0)
+    return np.asarray(centred.T @ centred * (n / (n - 1)))
+
+
+def from_frame(weights: np.ndarray) -> Sampling:
+    """Describe the sampling structure of a DataFrame with (optional) weights."""
+    n = weights.size
+    return Sampling(
+        weights=weights,
+        psu_index=np.arange(n, dtype=np.int64),
+        strata_index=np.zeros(n, dtype=np.int64),
+        n_psu=n,
+        df=n - 1,
+        has_strata=False,
+        has_clusters=False,
+        vcov_totals=srs_vcov_totals,
+        replicates=None,
+        design=None,
+    )
+
+
+def from_design(design: Any) -> Sampling:
+    """Describe the sampling structure of a ``SurveyDesign`` (linearization or replicate)."""
+    return Sampling(
+        weights=np.asarray(design.weights_array, dtype=float),
+        psu_index=np.asarray(design.psu_index, dtype=np.int64),
+        strata_index=np.asarray(design.strata_index, dtype=np.int64),
+        n_psu=int(design.n_psu),
+        df=int(design.df),
+        has_strata=getattr(design, "strata", None) is not None,
+        has_clusters=getattr(design, "psu", None) is not None,
+        vcov_totals=design.vcov_totals,
+        replicates=getattr(design, "replicates", None),
+        design=design,
+    )
+
+
+def rao_wu_factors(
+    psu_strata: np.ndarray, n_replicates: int, rng: np.random.Generator, chunk: int = 256
+) -> Iterator[np.ndarray]:
+    """Rao-Wu rescaled bootstrap factors, (n_psu, c) per chunk of replicates.
+
+    In every stratum h with n_h PSUs, n_h - 1 PSUs are drawn with replacement; a PSU
+    drawn t times gets factor ``t * n_h / (n_h - 1)`` (R ``subbootweights``).
+    """
+    strata, counts = np.unique(psu_strata, return_counts=True)
+    lonely = strata[counts < 2]
+    if lonely.size:
+        raise DesignError(
+            f"strata {lonely.tolist()[:10]} have a single PSU; the Rao-Wu bootstrap needs at "
+            "least 2 PSUs per stratum: merge those strata or use inference='linearization' "
+            "with a lonely-PSU rule"
+        )
+    members = [np.flatnonzero(psu_strata == h) for h in strata]
+    for start in range(0, n_replicates, chunk):
+        c = min(chunk, n_replicates - start)
+        out = np.empty((psu_strata.size, c))
+        for idx in members:
+            n_h = idx.size
+            draws = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=c)
+            out[idx] = draws.T * (n_h / (n_h - 1))
+        yield out
+
+
+def jackknife_crossproducts(psu_cross: np.ndarray, psu_strata: np.ndarray) -> np.ndarray:
+    """Delete-one-PSU (JKn) cross-products, (J, pairs), for every PSU in a stratum of >= 2.
+
+    Deleting PSU i of stratum h rescales the other PSUs of h by n_h/(n_h - 1):
+    ``S_(-i) = S - S_h + n_h/(n_h-1) (S_h - S_i)``; no factor matrix is formed.
+    """
+    n_strata = int(psu_strata.max()) + 1
+    n_h = np.bincount(psu_strata, minlength=n_strata)
+    s_h = np.zeros((n_strata, psu_cross.shape[1]))
+    np.add.at(s_h, psu_strata, psu_cross)
+    keep = n_h[psu_strata] >= 2
+    h = psu_strata[keep]
+    ratio = (n_h[h] / (n_h[h] - 1))[:, None]
+    total = psu_cross.sum(axis=0)
+    return np.asarray(total - s_h[h] + ratio * (s_h[h] - psu_cross[keep]))

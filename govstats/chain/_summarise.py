@@ -1,0 +1,80 @@
+"""Turn estimates plus their uncertainty (draws, jackknife, covariance) into tables.
+
+Every reported quantity -- a path coefficient, an effect, a difference between
+groups, a contrast -- is a linear combination ``L @ theta`` of one stacked vector
+``theta`` whose uncertainty is stored once, as replicate or Monte Carlo draws
+(with the jackknife values BCa needs) or as a covariance matrix (delta method).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from govstats.chain import _inference
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """How the uncertainty of a stacked estimate vector is represented.
+
+    Attributes
+    ----------
+    method : str
+        "linearization", "replicate", "bootstrap", "montecarlo" or "none".
+    ci : str
+        "wald", "percentile" or "bca".
+    level : float
+    df : float
+        Degrees of freedom of t intervals (``inf`` for normal).
+    draws : (R, m) array or None
+        Replicate / Monte Carlo values of theta.
+    jack : (J, m) array or None
+        Delete-one-PSU jackknife values of theta (BCa acceleration).
+    vcov : (m, m) array or None
+        Covariance of theta (linearization / delta method).
+    scale, rscales, mse
+        Replicate variance constants (R survey ``svrVar``).
+    """
+
+    method: str
+    ci: str
+    level: float
+    df: float
+    draws: np.ndarray | None = None
+    jack: np.ndarray | None = None
+    vcov: np.ndarray | None = None
+    scale: float = 1.0
+    rscales: np.ndarray | None = None
+    mse: bool = False
+
+
+def summarise(
+    theta: np.ndarray, unc: Uncertainty, combo: np.ndarray, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Estimate, se, ci_low, ci_high of ``combo @ theta`` (combo: (c, m))."""
+    est = combo @ theta
+    nan = np.full(est.shape, np.nan)
+    if unc.method == "none":
+        return {"estimate": est, "se": nan, "ci_low": nan, "ci_high": nan}
+    if unc.draws is not None:
+        draws = unc.draws @ combo.T
+        if unc.method == "montecarlo":
+            se = draws.std(axis=0, ddof=1)
+        else:
+            rscales = unc.rscales if unc.rscales is not None else np.ones(draws.shape[0])
+            se = np.sqrt(_inference.replicate_variance(draws, est, unc.scale, rscales, unc.mse))
+        if unc.ci == "percentile":
+            low, high = _inference.percentile_interval(draws, unc.level)
+        elif unc.ci == "bca":
+            assert unc.jack is not None
+            low, high = _inference.bca_interval(draws, est, unc.jack @ combo.T, unc.level, names)
+        else:
+            low, high = _inference.t_interval(est, se, unc.df, unc.level)
+        return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}
+    assert unc.vcov is not None
+    var = np.einsum("cm,mn,cn->c", combo, unc.vcov, combo)
+    se = np.sqrt(np.maximum(var, 0.0))
+    low, high = _inference.t_interval(est, se, unc.df, unc.level)
+    return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}

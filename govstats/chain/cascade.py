@@ -1,0 +1,80 @@
+"""The descriptive cascade: the mean of every link of the chain by x, and the gap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from govstats.chain import _inference
+from govstats.chain._sampling import Sampling
+from govstats.chain.spec import ChainSpec
+
+__all__ = ["cascade_table"]
+
+
+def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: float) -> pd.DataFrame:
+    """Weighted mean of every mediator and the outcome for x = 0 and x = 1, and the gap.
+
+    Parameters
+    ----------
+    z : (n, q) array
+        The chain's data matrix (column 1 is a binary x).
+    sampling : Sampling
+        Weights and design (linearization through ``vcov_totals``; replicate designs
+        through their replicate weights).
+    spec : ChainSpec
+    level : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``link``, ``group``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``df``; per link the rows ``"<x> = 0"``, ``"<x> = 1"`` and ``"gap"`` (1 minus 0).
+
+    Notes
+    -----
+    The mean of link y in group g is the ratio ``sum w d_g y / sum w d_g``; its
+    influence value is ``w d_g (y - ybar_g) / N_g`` (Lumley 2010, sec. 2.3), and the
+    gap's variance comes from the joint covariance of both groups' influence values,
+    so the covariance induced by shared PSUs is included.
+    """
+    w = sampling.weights
+    x = z[:, 1]
+    links = [*spec.mediators, spec.outcome]
+    cols = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
+    d = [(x == 0) & (w > 0), (x == 1) & (w > 0)]
+    means = np.empty((len(links), 2))
+    scores = np.empty((z.shape[0], 2 * len(links)))
+    for g in range(2):
+        wg = w * d[g]
+        n_g = wg.sum()
+        for i, c in enumerate(cols):
+            means[i, g] = (wg * z[:, c]).sum() / n_g
+            scores[:, 2 * i + g] = wg * (z[:, c] - means[i, g]) / n_g
+    rep = sampling.replicates
+    if rep is not None:
+        values = np.column_stack([w * d[g] * z[:, c] for c in cols for g in range(2)])
+        denominators = np.column_stack([w * d[g] for g in range(2)])
+        totals = rep.weighted_totals(np.ones_like(w), np.hstack([values, denominators]))
+        num, den = totals[:, : values.shape[1]], totals[:, values.shape[1] :]
+        rep_means = num / np.tile(den, len(cols))
+        vcov = rep.vcov(rep_means, means.ravel())
+        df = float(rep.df)
+    else:
+        vcov = sampling.vcov_totals(scores)
+        df = float(sampling.df)
+    rows = []
+    for i, link in enumerate(links):
+        a, b = 2 * i, 2 * i + 1
+        for label, est, var in (
+            (f"{spec.x} = 0", means[i, 0], vcov[a, a]),
+            (f"{spec.x} = 1", means[i, 1], vcov[b, b]),
+            ("gap", means[i, 1] - means[i, 0], vcov[a, a] + vcov[b, b] - 2 * vcov[a, b]),
+        ):
+            rows.append((link, label, est, float(np.sqrt(max(var, 0.0)))))
+    frame = pd.DataFrame(rows, columns=["link", "group", "estimate", "se"])
+    low, high = _inference.t_interval(
+        frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level
+    )
+    frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df
+    return frame

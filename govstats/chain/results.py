@@ -1,0 +1,225 @@
+"""The result of fitting a divide chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from govstats.chain._summarise import Uncertainty, summarise
+from govstats.chain.spec import SEPARATOR, ChainSpec, specific_paths
+from govstats.errors import ModelError
+
+__all__ = ["ChainResult"]
+
+_COLUMNS = ["estimate", "se", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """Paths and effects of a fitted divide chain, with the draws behind their intervals.
+
+    Attributes
+    ----------
+    paths : pandas.DataFrame
+        One row per coefficient: ``equation``, ``term``, ``estimate``, ``se``,
+        ``ci_low``, ``ci_high`` (and ``group`` with ``by=``).
+    effects : pandas.DataFrame
+        Indexed by effect name (``(group, effect)`` with ``by=``): ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``.
+    differences : pandas.DataFrame or None
+        With ``by=``: every effect of each group minus the reference (first) group --
+        the index of moderated mediation for the specific indirect effects.
+    cascade : pandas.DataFrame or None
+        Weighted mean of every link for x = 0 and x = 1 and the gap (binary x only).
+    method, ci : str
+        Inference method and interval type.
+    level : float
+    df : float
+        Degrees of freedom of t intervals.
+    n_obs : int
+        Rows used (positive weight, complete).
+    n_dropped : int
+        Rows dropped (or given zero weight) because of missing values.
+    seed : int or None
+    notes : tuple of str
+        Modelling statements (reference levels, linear probability models, ...).
+    """
+
+    spec: ChainSpec
+    paths: pd.DataFrame
+    effects: pd.DataFrame
+    differences: pd.DataFrame | None
+    cascade: pd.DataFrame | None
+    method: str
+    ci: str
+    level: float
+    df: float
+    n_obs: int
+    n_dropped: int
+    seed: int | None
+    notes: tuple[str, ...]
+    groups: tuple[str, ...]
+    by: str | None
+    effect_theta: np.ndarray = field(repr=False)
+    effect_uncertainty: Uncertainty = field(repr=False)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def effect_names(self) -> list[str]:
+        """Names of the effects, in order."""
+        return self.spec.effect_names()
+
+    @property
+    def n_replicates(self) -> int:
+        """Number of replicate or Monte Carlo draws (0 for analytic inference)."""
+        draws = self.effect_uncertainty.draws
+        return 0 if draws is None else int(draws.shape[0])
+
+    @property
+    def replicate_effects(self) -> pd.DataFrame | None:
+        """The (R, effects) replicate or Monte Carlo values of every effect."""
+        draws = self.effect_uncertainty.draws
+        if draws is None:
+            return None
+        if not self.groups:
+            return pd.DataFrame(draws, columns=self.effect_names)
+        columns = pd.MultiIndex.from_product([self.groups, self.effect_names])
+        return pd.DataFrame(draws, columns=columns)
+
+    def _position(self, name: str, group: str | None) -> int:
+        names = self.effect_names
+        if name not in names:
+            raise ModelError(f"no effect named {name!r}; the effects are {names}")
+        offset = 0
+        if self.groups:
+            if group is None:
+                raise ModelError(
+                    f"the chain was fitted by {self.by!r}; pass group= one of {list(self.groups)}"
+                )
+            if group not in self.groups:
+                raise ModelError(f"no group {group!r}; groups are {list(self.groups)}")
+            offset = self.groups.index(group) * len(names)
+        return offset + names.index(name)
+
+    # ------------------------------------------------------------------ public
+    def contrast(self, a: str, b: str, *, group: str | None = None) -> pd.DataFrame:
+        """Estimate the difference of two effects, ``a - b``, with its own interval.
+
+        The interval uses the stored replicate (or Monte Carlo) draws, so it needs
+        no refit, or the delta method with the joint covariance of the paths.
+
+        Parameters
+        ----------
+        a, b : str
+            Effect names (see ``effects.index``).
+        group : str, optional
+            The group, for a chain fitted with ``by=``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row: ``contrast``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``.
+
+        Examples
+        --------
+        >>> import govstats as gs
+        >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=1500)  # doctest: +SKIP
+        >>> res = gs.DivideChain(sim.data, x="rural", mediators=["info_access", "participation"],
+        ...                      outcome="service").fit(inference="linearization")  # doctest: +SKIP
+        >>> res.contrast("rural -> info_access -> service",
+        ...              "rural -> participation -> service")  # doctest: +SKIP
+        """
+        combo = np.zeros((1, self.effect_theta.size))
+        combo[0, self._position(a, group)] += 1.0
+        combo[0, self._position(b, group)] -= 1.0
+        label = f"({a}) - ({b})"
+        table = summarise(self.effect_theta, self.effect_uncertainty, combo, [label])
+        frame = pd.DataFrame({"contrast": [label], **{c: table[c] for c in _COLUMNS}})
+        frame["df"] = self.df
+        if group is not None:
+            frame.insert(0, self.by or "group", group)
+        return frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table of paths, effects and group differences.
+
+        Columns ``kind`` (path / effect / difference), ``variable``, ``estimate``,
+        ``se``, ``ci_low``, ``ci_high``, ``df`` (and the ``by`` variable).
+        """
+        parts = []
+        paths = self.paths.copy()
+        paths.insert(0, "variable", paths.pop("equation") + " ~ " + paths.pop("term"))
+        paths.insert(0, "kind", "path")
+        parts.append(paths)
+        effects = self.effects.reset_index().rename(columns={"effect": "variable"})
+        effects.insert(0, "kind", "effect")
+        parts.append(effects)
+        if self.differences is not None:
+            diff = self.differences.reset_index().rename(columns={"effect": "variable"})
+            diff.insert(0, "kind", "difference")
+            parts.append(diff)
+        out = pd.concat(parts, ignore_index=True)
+        out["df"] = self.df
+        return out
+
+    def to_process(self, group: str | None = None) -> pd.DataFrame:
+        """Indirect effects laid out as PROCESS Model 6 prints them.
+
+        Rows ``TOTAL``, ``Ind1``, ``Ind2``, ... (PROCESS order: by first mediator, then
+        the later mediators in binary counting order); columns ``Effect``, ``SE``,
+        ``LLCI``, ``ULCI`` and ``key`` (the path of every numbered effect).
+        """
+        if self.groups and group is None:
+            raise ModelError(f"pass group= one of {list(self.groups)}")
+        frame: pd.DataFrame = self.effects.loc[group] if self.groups else self.effects  # type: ignore[assignment]
+        k = self.spec.k
+        order: list[tuple[int, ...]] = []
+        for first in range(k):
+            rest = list(range(first + 1, k))
+            for mask in range(2 ** len(rest)):
+                order.append((first, *(rest[i] for i in range(len(rest)) if mask >> i & 1)))
+        names = [
+            SEPARATOR.join([self.spec.x, *(self.spec.mediators[j] for j in p), self.spec.outcome])
+            for p in order
+        ]
+        assert sorted(order) == sorted(specific_paths(k))
+        rows = ["indirect_total", *names]
+        out = frame.loc[rows, _COLUMNS].copy()
+        out.columns = ["Effect", "SE", "LLCI", "ULCI"]
+        out.index = pd.Index(["TOTAL", *(f"Ind{i + 1}" for i in range(len(names)))], name="")
+        out["key"] = ["", *names]
+        return out
+
+    def summary(self) -> str:
+        """Summarise as text: design, inference, paths and effects."""
+        lines = [
+            f"Divide chain: {self.spec.x} -> {' -> '.join(self.spec.mediators)} -> "
+            f"{self.spec.outcome}",
+            f"covariates: {', '.join(self.spec.covariate_columns) or '(none)'}",
+            f"inference: {self.method}, ci: {self.ci}, level {self.level:.0%}, df {self.df:g}, "
+            f"n = {self.n_obs}"
+            + (f", {self.n_dropped} rows with missing values dropped" if self.n_dropped else "")
+            + (f", replicates {self.n_replicates}" if self.n_replicates else "")
+            + (f", seed {self.seed}" if self.seed is not None else ""),
+        ]
+        lines.extend(f"note: {n}" for n in self.notes)
+        with pd.option_context("display.width", 120, "display.max_columns", 10):
+            lines += ["", "Paths:", self.paths.to_string(index=False, float_format="%.6g")]
+            lines += ["", "Effects:", self.effects.to_string(float_format="%.6g")]
+            if self.differences is not None:
+                lines += [
+                    "",
+                    f"Differences between groups of {self.by}:",
+                    self.differences.to_string(float_format="%.6g"),
+                ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        total = self.effects["estimate"].get("indirect_total")
+        main = "" if self.groups else f", indirect_total={float(total):.4g}"  # type: ignore[arg-type]
+        return (
+            f"ChainResult(k={self.spec.k}, n={self.n_obs}, method={self.method!r}, "
+            f"ci={self.ci!r}{main}{', by=' + repr(self.by) if self.by else ''})"
+        )
