@@ -7,10 +7,26 @@
 - :func:`diffusion_lag` — logistic diffusion curves and the urban–rural lag in years.
 """
 
+from govstats.gaps.indices import (
+    COORDINATION_BANDS,
+    CouplingResult,
+    EntropyWeightsResult,
+    TopsisResult,
+    coupling_coordination,
+    entropy_weights,
+    topsis,
+)
 from govstats.gaps.inequality import InequalityResult, gini, theil
 
 __all__ = [
+    "COORDINATION_BANDS",
+    "CouplingResult",
+    "EntropyWeightsResult",
     "InequalityResult",
+    "TopsisResult",
+    "coupling_coordination",
+    "entropy_weights",
     "gini",
     "theil",
+    "topsis",
 ]
