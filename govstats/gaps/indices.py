@@ -434,7 +434,8 @@ def coupling_coordination(
     if both_zero.any():
         raise DataError(
             "index_a and index_b are both 0 at positions "
-            f"{np.flatnonzero(both_zero)[:5].tolist()}; the coupling degree is 0/0 there — drop those units."
+            f"{np.flatnonzero(both_zero)[:5].tolist()}; the coupling degree is 0/0 there — "
+            "drop those units."
         )
     c, t, d = coupling(u1, u2, alpha)
     grade = np.minimum(np.floor(d * 10 + 1e-12).astype(int), 9)
