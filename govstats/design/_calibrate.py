@@ -1,0 +1,273 @@
+"""Array kernels for calibration: post-stratification, raking, GREG / bounded calibration.
+
+Weights may be one vector ``(n,)`` or a block of replicate weights ``(n, c)``; every
+kernel that re-weights works column by column on the block, so replicates are
+re-calibrated exactly as the full sample is. The residualisation kernels reproduce
+the ``postStrata`` branch of R ``survey::svyrecvar``.
+
+Notation (Deville and Särndal 1992): ``d`` design weights, ``x`` calibration
+variables (model matrix rows), ``X`` population totals, ``g`` the calibration factor
+(new weight ``w = d g``), ``F`` the calibration function (``g = F(x'eta)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from govstats.errors import ConvergenceError
+
+__all__ = [
+    "RakeResult",
+    "cell_totals",
+    "grake",
+    "linear_greg",
+    "poststratify_weights",
+    "qr_basis",
+    "rake_weights",
+    "resid_greg",
+    "resid_poststrat",
+    "resid_raking",
+]
+
+
+def cell_totals(codes: np.ndarray, n_cells: int, weights: np.ndarray) -> np.ndarray:
+    """(n,), (n,) or (n, c) -> (n_cells,) or (n_cells, c) weighted counts per cell."""
+    if weights.ndim == 1:
+        return np.bincount(codes, weights=weights, minlength=n_cells)
+    out = np.empty((n_cells, weights.shape[1]))
+    for j in range(weights.shape[1]):
+        out[:, j] = np.bincount(codes, weights=weights[:, j], minlength=n_cells)
+    return out
+
+
+def poststratify_weights(
+    codes: np.ndarray, weights: np.ndarray, population: np.ndarray
+) -> np.ndarray:
+    """Scale the weights of every cell so that they add up to its population count.
+
+    ``w_i <- w_i * N_c / sum_{j in c} w_j`` (R ``postStratify``). Works on a vector
+    or on an ``(n, c)`` block of replicate weights (each column on its own).
+    """
+    totals = cell_totals(codes, population.shape[0], weights)
+    pop = population if weights.ndim == 1 else population[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(totals > 0, pop / totals, 0.0)
+    return weights * ratio[codes]
+
+
+@dataclass(frozen=True)
+class RakeResult:
+    """Outcome of iterative proportional fitting.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (n,)
+        Raked weights.
+    margin_weights : tuple of ndarray
+        Weights right after each margin's adjustment in the last sweep (used by the
+        variance, as R's ``raking`` object stores them).
+    iterations : int
+        Sweeps over all margins.
+    max_change : float
+        Largest absolute change of a cell of the joint weighted table in the last sweep.
+    converged : bool
+    """
+
+    weights: np.ndarray
+    margin_weights: tuple[np.ndarray, ...]
+    iterations: int
+    max_change: float
+    converged: bool
+
+
+def rake_weights(
+    margin_codes: Sequence[np.ndarray],
+    populations: Sequence[np.ndarray],
+    weights: np.ndarray,
+    joint_codes: np.ndarray,
+    n_joint: int,
+    max_iter: int,
+    epsilon: float,
+) -> RakeResult:
+    """Raking by iterative proportional fitting with R ``rake()``'s stopping rule.
+
+    A sweep post-stratifies on every margin in turn; after each sweep the weighted
+    joint table of all margin variables (cells ``joint_codes``) is compared with the
+    one before, and the loop stops when the largest absolute change is below
+    ``epsilon`` (already on the absolute scale) or after ``max_iter`` sweeps.
+    """
+    w = weights.astype(float, copy=True)
+    old = np.bincount(joint_codes, weights=w, minlength=n_joint)
+    iterations = 0
+    delta = np.inf
+    margin_w: list[np.ndarray] = []
+    converged = False
+    while iterations < max_iter:
+        margin_w = []
+        for codes, pop in zip(margin_codes, populations, strict=True):
+            w = poststratify_weights(codes, w, pop)
+            margin_w.append(w)
+        new = np.bincount(joint_codes, weights=w, minlength=n_joint)
+        delta = float(np.max(np.abs(old - new)))
+        if delta < epsilon:
+            converged = True
+            break
+        old = new
+        iterations += 1
+    return RakeResult(w, tuple(margin_w), iterations, delta, converged)
+
+
+def rake_sweeps(
+    margin_codes: Sequence[np.ndarray],
+    populations: Sequence[np.ndarray],
+    weights: np.ndarray,
+    sweeps: int,
+) -> np.ndarray:
+    """Apply a fixed number of raking sweeps to an ``(n, c)`` block (replicates)."""
+    w = weights.astype(float, copy=True)
+    for _ in range(sweeps):
+        for codes, pop in zip(margin_codes, populations, strict=True):
+            w = poststratify_weights(codes, w, pop)
+    return w
+
+
+def _calfun(
+    name: str, bounds: tuple[float, float]
+) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+    """``F - 1`` and ``F'`` of R's linear, raking and logit calibration functions."""
+    lo, hi = bounds
+    if name == "linear":
+        return (
+            lambda u: np.minimum(np.maximum(u + 1.0, lo), hi) - 1.0,
+            lambda u: ((u < hi - 1.0) & (u > lo - 1.0)).astype(float),
+        )
+    if name == "raking":
+        return (
+            lambda u: np.minimum(np.maximum(np.exp(u), lo), hi) - 1.0,
+            lambda u: np.where((u < hi - 1.0) & (u > lo - 1.0), np.exp(u), 0.0),
+        )
+    a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
+
+    def fm1(u: np.ndarray) -> np.ndarray:
+        e = np.exp(a * u)
+        return (lo * (hi - 1.0) + hi * (1.0 - lo) * e) / (hi - 1.0 + (1.0 - lo) * e) - 1.0
+
+    def df(u: np.ndarray) -> np.ndarray:
+        e = np.exp(a * u)
+        den = hi - 1.0 + (1.0 - lo) * e
+        return (
+            hi * (1.0 - lo) * e * a / den
+            - (lo * (hi - 1.0) + hi * (1.0 - lo) * e) * ((1.0 - lo) * e * a) / den**2
+        )
+
+    return fm1, df
+
+
+def grake(
+    mm: np.ndarray,
+    weights: np.ndarray,
+    calfun: str,
+    bounds: tuple[float, float],
+    population: np.ndarray,
+    epsilon: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int, float]:
+    """Generalised raking (R ``grake``): Newton steps on ``eta`` with a pseudo-inverse.
+
+    Returns ``(g, iterations, misfit)`` with ``misfit = max |X - sum d g x| / (1 + |X|)``.
+    Raises :class:`ConvergenceError` after ``max_iter`` steps, which is also what
+    unattainable bounds produce.
+    """
+    fm1, dfun = _calfun(calfun, bounds)
+    sample_total = mm.T @ weights
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    iteration = 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        while True:
+            tmat = (mm * (weights * dfun(xeta))[:, None]).T @ mm
+            misfit = population - sample_total - mm.T @ (weights * fm1(xeta))
+            eta = eta + np.linalg.pinv(tmat) @ misfit
+            xeta = mm @ eta
+            misfit = population - sample_total - mm.T @ (weights * fm1(xeta))
+            rel = np.abs(misfit) / (1.0 + np.abs(population))
+            worst = float(np.max(rel)) if np.all(np.isfinite(rel)) else np.inf
+            if worst < epsilon:
+                return 1.0 + fm1(xeta), iteration, worst
+            iteration += 1
+            if iteration > max_iter:
+                raise ConvergenceError(
+                    f"{calfun} calibration with bounds {bounds} did not converge in {max_iter} "
+                    f"iterations (largest relative misfit {worst:.3g}); the bounds may be "
+                    "unattainable: widen them, increase max_iter, or check the population totals"
+                )
+
+
+def linear_greg(mm: np.ndarray, weights: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Unbounded linear calibration (R ``regcalibrate``): ``g = 1 + x' T^{-1}(X - x_hat)``.
+
+    ``weights`` may be an ``(n, c)`` block; each column is calibrated on its own.
+    """
+    if weights.ndim == 1:
+        tmat = (mm * weights[:, None]).T @ mm
+        lam = np.linalg.solve(tmat, population - mm.T @ weights)
+        return 1.0 + mm @ lam
+    out = np.empty_like(weights)
+    for j in range(weights.shape[1]):
+        out[:, j] = linear_greg(mm, weights[:, j], population)
+    return out
+
+
+def qr_basis(matrix: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Orthonormal basis of the column space (pivoted QR, rank as R's ``qr`` tolerance)."""
+    q, r, _ = scipy.linalg.qr(matrix, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int(np.sum(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
+    return q[:, :rank]
+
+
+def resid_greg(x: np.ndarray, basis: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """R: ``qr.resid(qr, x / w) * w`` with ``qr`` of ``mm * sqrt(d)`` and ``w = g sqrt(d)``."""
+    y = x / w[:, None]
+    y = y - basis @ (basis.T @ y)
+    return y * w[:, None]
+
+
+def resid_poststrat(
+    x: np.ndarray, codes: np.ndarray, n_cells: int, new_w: np.ndarray, old_w: np.ndarray
+) -> np.ndarray:
+    """Post-stratification branch of R: ``x - new_w * (old-weighted cell mean of x/new_w)``."""
+    psw = np.where((new_w == 0) & (old_w == 0), 1.0, new_w)
+    sums = np.empty((n_cells, x.shape[1]))
+    z = x * (old_w / psw)[:, None]
+    for j in range(x.shape[1]):
+        sums[:, j] = np.bincount(codes, weights=z[:, j], minlength=n_cells)
+    denom = np.bincount(codes, weights=old_w, minlength=n_cells)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(denom[:, None] != 0, sums / denom[:, None], 0.0)
+    return x - means[codes] * psw[:, None]
+
+
+def resid_raking(
+    x: np.ndarray, margins: Sequence[tuple[np.ndarray, int, np.ndarray]], sweeps: int = 10
+) -> np.ndarray:
+    """R's raking branch: ``sweeps`` passes of ``x <- x - psw * ave(x / psw, margin)``.
+
+    ``ave`` is the unweighted mean within the margin's cells; ``psw`` the weights right
+    after that margin's adjustment. R always makes 10 passes.
+    """
+    out = x.astype(float, copy=True)
+    counts = [np.bincount(codes, minlength=n_cells).astype(float) for codes, n_cells, _ in margins]
+    for _ in range(sweeps):
+        for (codes, n_cells, psw), cnt in zip(margins, counts, strict=True):
+            z = out / psw[:, None]
+            means = np.empty((n_cells, out.shape[1]))
+            for j in range(out.shape[1]):
+                means[:, j] = np.bincount(codes, weights=z[:, j], minlength=n_cells)
+            means /= np.where(cnt > 0, cnt, 1.0)[:, None]
+            out = out - psw[:, None] * means[codes]
+    return out

@@ -1,0 +1,731 @@
+"""Calibration of survey weights: post-stratification, raking, GREG and bounded calibration.
+
+Every function takes a :class:`~govstats.design.SurveyDesign` and returns a new one
+whose analysis weights hit the population totals and whose ``calibration`` attribute
+(a :class:`CalibrationInfo`) lets the linearization variance account for the
+calibration exactly as R ``survey::svyrecvar`` does (:func:`residualize`). On a
+replicate design every replicate is re-calibrated the same way, as R's methods for
+``svyrep.design`` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from govstats.design import _calibrate as _k
+from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
+
+if TYPE_CHECKING:
+    from govstats.design.replicates import Replicates
+    from govstats.design.survey_design import SurveyDesign
+
+__all__ = [
+    "CalibrationInfo",
+    "ConvergenceReport",
+    "GregStep",
+    "PostStratStep",
+    "RakeStep",
+    "calibrate",
+    "poststratify",
+    "rake",
+    "recalibrate_replicates",
+    "residualize",
+]
+
+
+@dataclass(frozen=True)
+class ConvergenceReport:
+    """How an iterative calibration ended.
+
+    Attributes
+    ----------
+    method : str
+        ``"rake"`` or the calibration function (``"linear"``, ``"raking"``, ``"logit"``).
+    iterations : int
+        Raking: sweeps counted as R counts them (sweeps before the converging one);
+        calibration: Newton steps.
+    max_change : float
+        Raking: largest absolute change of a joint-table cell in the last sweep;
+        calibration: largest relative misfit of a total.
+    converged : bool
+    """
+
+    method: str
+    iterations: int
+    max_change: float
+    converged: bool
+
+
+@dataclass(frozen=True, eq=False)
+class PostStratStep:
+    """One post-stratification: cells, population counts, weights before and after."""
+
+    variables: tuple[str, ...]
+    levels: tuple[Any, ...]
+    codes: np.ndarray
+    population: np.ndarray
+    old_weights: np.ndarray
+    new_weights: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RakeStep:
+    """One raking: margins, their weights after the last sweep, and the sweeps made."""
+
+    variables: tuple[str, ...]
+    margin_codes: tuple[np.ndarray, ...]
+    margin_levels: tuple[tuple[Any, ...], ...]
+    populations: tuple[np.ndarray, ...]
+    margin_weights: tuple[np.ndarray, ...]
+    sweeps: int
+    report: ConvergenceReport
+
+
+@dataclass(frozen=True, eq=False)
+class GregStep:
+    """One GREG / bounded calibration (R ``greg_calibration``).
+
+    ``basis`` spans ``mm * sqrt(d)``; ``w = g * sqrt(d)``.
+    """
+
+    names: tuple[str, ...]
+    mm: np.ndarray
+    population: np.ndarray
+    calfun: str
+    bounds: tuple[float, float]
+    epsilon: float
+    max_iter: int
+    basis: np.ndarray
+    w: np.ndarray
+    report: ConvergenceReport
+
+
+Step = PostStratStep | RakeStep | GregStep
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationInfo:
+    """Everything the variance and the replicates need to know about a calibration.
+
+    Attributes
+    ----------
+    base_weights : ndarray, shape (n,)
+        Weights before the first calibration step.
+    steps : tuple
+        The calibration steps in the order they were applied.
+    """
+
+    base_weights: np.ndarray
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+    @property
+    def reports(self) -> tuple[ConvergenceReport, ...]:
+        """Convergence reports of the iterative steps (raking, bounded calibration)."""
+        return tuple(s.report for s in self.steps if not isinstance(s, PostStratStep))
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(type(s).__name__.removesuffix("Step").lower() for s in self.steps)
+        return f"CalibrationInfo(steps=[{kinds}])"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _level_key(value: Any) -> str:
+    """Level label used to match data values with population tables (1, 1.0 and "1" agree)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    return str(value)
+
+
+def _column(design: SurveyDesign, name: str, role: str) -> pd.Series:
+    if name not in design.data.columns:
+        raise DataError(
+            f"{role} variable {name!r} is not a column of the data; available columns start "
+            f"with {list(design.data.columns[:8])}. Fix the name or add the column"
+        )
+    col = design.data[name]
+    weights = design.weights_array
+    missing = col.isna().to_numpy() & (weights != 0)
+    if missing.any():
+        raise DataError(
+            f"{role} variable {name!r} is missing for {int(missing.sum())} rows; impute it or "
+            "drop those rows before building the design"
+        )
+    return col
+
+
+def _as_population(population: Any, name: str) -> dict[str, float]:
+    """Turn a dict, Series or two-column frame of level totals into {level label: total}."""
+    if isinstance(population, pd.DataFrame):
+        if "Freq" not in population.columns or population.shape[1] != 2:
+            raise DataError(
+                f"population for {name!r} as a DataFrame needs the level column and 'Freq'; "
+                f"got columns {list(population.columns)}"
+            )
+        other = next(c for c in population.columns if c != "Freq")
+        items = list(zip(population[other], population["Freq"], strict=True))
+    elif isinstance(population, pd.Series):
+        items = list(population.items())
+    elif isinstance(population, Mapping):
+        items = list(population.items())
+    else:
+        raise DataError(
+            f"population for {name!r} must be a dict, pandas Series or DataFrame of level "
+            f"totals; got {type(population).__name__}"
+        )
+    out: dict[str, float] = {}
+    for level, total in items:
+        key = _level_key(level)
+        try:
+            value = float(total)
+        except (TypeError, ValueError):
+            raise DataError(
+                f"population total for {name!r} level {level!r} is not a number: {total!r}"
+            ) from None
+        if not np.isfinite(value) or value < 0:
+            raise DataError(
+                f"population total for {name!r} level {level!r} must be finite and >= 0; "
+                f"got {total!r}"
+            )
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def _cells(
+    design: SurveyDesign, name: str, population: Any, weights: np.ndarray
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Codes of the data rows in the population cells, the levels and their totals."""
+    col = _column(design, name, "post-stratification")
+    keys = np.array([_level_key(v) for v in col.to_numpy()], dtype=object)
+    return _cells_from_keys(keys, name, _as_population(population, name), weights)
+
+
+def _cells_from_keys(
+    keys: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    active = weights != 0
+    data_levels = set(keys[active].tolist())
+    absent = sorted(data_levels - set(pop))
+    if absent:
+        raise DataError(
+            f"levels {absent} of {name!r} occur in the data but not in the population table "
+            f"(which has {sorted(pop)}); add their totals or recode the data"
+        )
+    empty = sorted(k for k, v in pop.items() if v > 0 and k not in data_levels)
+    if empty:
+        raise DataError(
+            f"levels {empty} of {name!r} have population totals but no sampled rows; "
+            "collapse them with a neighbouring level in both the data and the population"
+        )
+    levels = tuple(k for k in pop if k in data_levels)
+    index = {k: i for i, k in enumerate(levels)}
+    codes = np.array([index.get(k, 0) for k in keys], dtype=np.int64)
+    totals = np.array([pop[k] for k in levels])
+    return codes, levels, totals
+
+
+def _info(design: SurveyDesign) -> CalibrationInfo:
+    current = design.calibration
+    if current is None:
+        return CalibrationInfo(np.asarray(design.weights_array, dtype=float).copy(), ())
+    if not isinstance(current, CalibrationInfo):
+        raise DesignError(f"the design's calibration has an unknown type {type(current).__name__}")
+    return current
+
+
+def _finish(design: SurveyDesign, weights: np.ndarray, step: Step) -> SurveyDesign:
+    info = _info(design)
+    new_info = CalibrationInfo(info.base_weights, (*info.steps, step))
+    reps = design.replicates
+    if reps is not None:
+        reps = _recalibrate_block(reps, design.weights_array, (step,))
+    return design.with_weights(weights, calibration=new_info, replicates=reps)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def poststratify(
+    design: SurveyDesign, variable: str | Sequence[str], population: Any
+) -> SurveyDesign:
+    """Post-stratify the weights to known population counts, as R ``postStratify``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    variable : str or list of str
+        Post-stratification variable(s); several variables are crossed (their
+        population is then a DataFrame with those columns and ``Freq``, or a dict /
+        Series keyed by tuples).
+    population : dict, pandas Series or DataFrame
+        Population count of every level (e.g. from a census table).
+
+    Returns
+    -------
+    SurveyDesign
+        Weights ``w_i N_c / N_hat_c`` in cell ``c``; the variance subtracts the
+        post-stratum means (R ``svyrecvar``).
+
+    Raises
+    ------
+    DataError
+        A level in the data is absent from the population, a populated level has no
+        sampled rows, the variable is missing or has missing values.
+
+    References
+    ----------
+    Lumley, T. (2010) Complex Surveys, ch. 7. R: ``postStratify(design, ~stype, pop)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"g": ["a", "a", "b"], "y": [1.0, 2.0, 3.0], "w": [1.0, 1.0, 1.0]})
+    >>> ps = poststratify(SurveyDesign(df, weights="w"), "g", {"a": 10, "b": 5})
+    >>> ps.weights_array.tolist()
+    [5.0, 5.0, 5.0]
+    """
+    names = (variable,) if isinstance(variable, str) else tuple(variable)
+    weights = np.asarray(design.weights_array, dtype=float)
+    if len(names) == 1:
+        codes, levels, totals = _cells(design, names[0], population, weights)
+    else:
+        cross = " x ".join(names)
+        for n in names:
+            _column(design, n, "post-stratification")
+        if isinstance(population, pd.DataFrame):
+            rows = population[[*names, "Freq"]].itertuples(index=False)
+            items = [(tuple(row[:-1]), row[-1]) for row in rows]
+        else:
+            items = list(dict(population).items())
+        pop_map: dict[str, float] = {}
+        for level, total in items:
+            key = _level_key(tuple(_level_key(v) for v in level))
+            pop_map[key] = pop_map.get(key, 0.0) + float(total)
+        keys = np.array(
+            [
+                _level_key(tuple(_level_key(v) for v in row))
+                for row in design.data[list(names)].itertuples(index=False)
+            ],
+            dtype=object,
+        )
+        codes, levels, totals = _cells_from_keys(keys, cross, pop_map, weights)
+    new_w = _k.poststratify_weights(codes, weights, totals)
+    step = PostStratStep(names, levels, codes, totals, weights, new_w)
+    return _finish(design, new_w, step)
+
+
+def rake(
+    design: SurveyDesign,
+    margins: Mapping[str, Any],
+    *,
+    max_iter: int = 10,
+    epsilon: float = 1.0,
+    tol: float = 1e-6,
+) -> SurveyDesign:
+    """Rake the weights to several one-way margins, as R ``rake()``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    margins : dict
+        ``{variable: population totals}``, each a dict or pandas Series of level totals
+        (e.g. straight from a census table).
+    max_iter : int
+        Maximum sweeps (R ``control$maxit``, default 10).
+    epsilon : float
+        Stop when no cell of the weighted joint table of the margin variables changes
+        by ``epsilon`` or more in a sweep; ``epsilon < 1`` is relative to the sum of the
+        weights (R ``control$epsilon``, default 1).
+    tol : float
+        Relative tolerance for the grand totals of the margins to agree.
+
+    Returns
+    -------
+    SurveyDesign
+        Raked weights; ``design.calibration.reports`` holds the convergence report.
+        The variance makes R's 10 fixed projection sweeps.
+
+    Raises
+    ------
+    DataError
+        Margin totals disagree, or a level is absent from data or population.
+    ConvergenceError
+        Not converged after ``max_iter`` sweeps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["u", "v", "u", "v"], "w": [1.0] * 4})
+    >>> r = rake(SurveyDesign(df, weights="w"), {"a": {"x": 6, "y": 4}, "b": {"u": 5, "v": 5}})
+    >>> round(float(r.weights_array.sum()), 6)
+    10.0
+    """
+    if not margins:
+        raise DataError("rake() needs at least one margin: {variable: {level: total}}")
+    weights = np.asarray(design.weights_array, dtype=float)
+    names = tuple(margins)
+    parsed = [_cells(design, n, margins[n], weights) for n in names]
+    grand = np.array([p[2].sum() for p in parsed])
+    if np.max(np.abs(grand - grand[0])) > tol * np.max(np.abs(grand)):
+        listing = ", ".join(f"{n}: {g:.10g}" for n, g in zip(names, grand, strict=True))
+        raise DataError(
+            f"the margins do not add up to the same population total ({listing}); raking "
+            "cannot satisfy all of them. Use margins from the same source or rescale them, or "
+            "raise tol= if the gap is rounding"
+        )
+    stacked = np.column_stack([p[0] for p in parsed])
+    _, joint = np.unique(stacked, axis=0, return_inverse=True)
+    joint = np.asarray(joint).reshape(-1)
+    eps = epsilon * float(weights.sum()) if epsilon < 1 else float(epsilon)
+    res = _k.rake_weights(
+        [p[0] for p in parsed],
+        [p[2] for p in parsed],
+        weights,
+        joint,
+        int(joint.max()) + 1,
+        max_iter,
+        eps,
+    )
+    report = ConvergenceReport("rake", res.iterations, res.max_change, res.converged)
+    if not res.converged:
+        raise ConvergenceError(
+            f"raking on {list(names)} did not converge in {max_iter} sweeps (largest change of a "
+            f"cell {res.max_change:.4g}, epsilon {eps:.4g}); increase max_iter, loosen epsilon, "
+            "or collapse sparse levels"
+        )
+    sweeps = res.iterations + 1
+    step = RakeStep(
+        names,
+        tuple(p[0] for p in parsed),
+        tuple(p[1] for p in parsed),
+        tuple(p[2] for p in parsed),
+        res.margin_weights,
+        sweeps,
+        report,
+    )
+    return _finish(design, res.weights, step)
+
+
+def _is_categorical(col: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+def _levels(col: pd.Series) -> list[Any]:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return list(col.cat.categories)
+    return sorted(col.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+
+
+def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str]]:
+    """R-style main-effects model matrix: treatment dummies named ``variable + level``."""
+    rhs = formula.split("~", 1)[-1]
+    terms = [t.strip().strip("`") for t in rhs.split("+") if t.strip()]
+    intercept = True
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    keep: list[str] = []
+    for t in terms:
+        if t in ("1",):
+            continue
+        if t in ("0", "-1") or t.replace(" ", "").endswith("-1"):
+            intercept = False
+            t = t.replace(" ", "").removesuffix("-1")
+            if not t:
+                continue
+        if ":" in t or "*" in t or "(" in t:
+            raise DataError(
+                f"calibration formula term {t!r} is not supported; use main effects only "
+                "(build interaction columns in the data first)"
+            )
+        keep.append(t)
+    n = len(design.data)
+    if intercept:
+        cols.append(np.ones(n))
+        names.append("(Intercept)")
+    for t in keep:
+        col = _column(design, t, "calibration")
+        if _is_categorical(col):
+            levels = _levels(col)
+            values = col.to_numpy()
+            for level in levels[1:] if intercept else levels:
+                cols.append((values == level).astype(float))
+                names.append(f"{t}{level}")
+        else:
+            cols.append(pd.to_numeric(col).to_numpy(dtype=float))
+            names.append(t)
+    if not cols:
+        raise DataError(f"calibration formula {formula!r} has no terms")
+    return np.column_stack(cols), names
+
+
+def _margin_model(
+    design: SurveyDesign, totals: Mapping[str, Any]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Model matrix and totals when no formula is given: one entry per variable."""
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    pop: list[float] = []
+    n = len(design.data)
+    for key, value in totals.items():
+        if key in ("(Intercept)", "Intercept"):
+            cols.append(np.ones(n))
+            names.append("(Intercept)")
+            pop.append(float(value))
+            continue
+        col = _column(design, key, "calibration")
+        if isinstance(value, (Mapping, pd.Series, pd.DataFrame)):
+            level_totals = _as_population(value, key)
+            labels = np.array([_level_key(v) for v in col.to_numpy()], dtype=object)
+            absent = sorted(set(labels.tolist()) - set(level_totals))
+            if absent:
+                raise DataError(
+                    f"levels {absent} of {key!r} occur in the data but not in the population "
+                    "totals; add their totals or recode the data"
+                )
+            for level, total in level_totals.items():
+                cols.append((labels == level).astype(float))
+                names.append(f"{key}{level}")
+                pop.append(total)
+        else:
+            if _is_categorical(col):
+                raise DataError(
+                    f"calibration variable {key!r} is categorical; give its population totals "
+                    "as a dict or Series of level totals"
+                )
+            cols.append(pd.to_numeric(col).to_numpy(dtype=float))
+            names.append(key)
+            pop.append(float(value))
+    return np.column_stack(cols), names, np.asarray(pop)
+
+
+def calibrate(
+    design: SurveyDesign,
+    population_totals: Mapping[str, Any] | pd.Series,
+    *,
+    formula: str | None = None,
+    method: str = "linear",
+    bounds: tuple[float, float] | None = None,
+    max_iter: int = 50,
+    epsilon: float = 1e-7,
+) -> SurveyDesign:
+    """Calibrate the weights to population totals (GREG, raking or logit), as R ``calibrate``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    population_totals : dict or pandas Series
+        With ``formula``: a total per model-matrix column, named as R names them
+        (``"(Intercept)"``, ``"stypeH"``, ``"api99"``). Without: ``{variable: total}``
+        for numeric variables, ``{variable: {level: total}}`` for categorical ones,
+        optionally ``"(Intercept)"``.
+    formula : str, optional
+        Main-effects formula such as ``"~stype + api99"`` (R treatment coding).
+    method : {"linear", "raking", "logit"}
+        R's ``calfun``.
+    bounds : (float, float), optional
+        Bounds on the calibration factors ``g``; required for ``"logit"``.
+    max_iter, epsilon : int, float
+        Newton iterations and relative tolerance on the totals (R ``maxit``, ``epsilon``).
+
+    Returns
+    -------
+    SurveyDesign
+        Calibrated weights ``d g``. The variance uses the residuals of the
+        ``sqrt(d)``-weighted projection on the calibration variables (R
+        ``greg_calibration``).
+
+    Raises
+    ------
+    DataError
+        A calibration variable is missing or a total is missing / unexpected.
+    ConvergenceError
+        The bounds cannot be met or the iteration does not converge.
+
+    Notes
+    -----
+    Without bounds the linear method is the closed-form GREG
+    ``g = 1 + x'(sum d x x')^{-1}(X - X_hat)``; otherwise Newton steps solve
+    ``sum d F(x'eta) x = X``.
+
+    References
+    ----------
+    Deville, J.-C. and Särndal, C.-E. (1992) Calibration estimators in survey sampling.
+    JASA 87, 376-382. R: ``calibrate(design, ~stype + api99, pop, calfun="linear")``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "w": [2.0] * 4})
+    >>> cal = calibrate(SurveyDesign(df, weights="w"), {"(Intercept)": 10, "x": 30}, formula="~x")
+    >>> round(float((cal.weights_array * df["x"]).sum()), 8)
+    30.0
+    """
+    if method not in ("linear", "raking", "logit"):
+        raise DataError(
+            f"unknown calibration method {method!r}; choose 'linear', 'raking' or 'logit'"
+        )
+    if formula is not None:
+        mm, names = _model_matrix(design, formula)
+        given = {str(k): v for k, v in dict(population_totals).items()}
+        if "Intercept" in given and "(Intercept)" not in given:
+            given["(Intercept)"] = given.pop("Intercept")
+        missing = [n for n in names if n not in given]
+        extra = [k for k in given if k not in names]
+        if missing or extra:
+            raise DataError(
+                f"population totals do not match the calibration model {names}: missing "
+                f"{missing}, unexpected {extra}. Name totals as the model columns"
+            )
+        pop = np.array([float(given[n]) for n in names])
+    else:
+        mm, names, pop = _margin_model(design, dict(population_totals))
+    weights = np.asarray(design.weights_array, dtype=float)
+    sample_total = mm.T @ weights
+    drop = (sample_total == 0) & (pop == 0) & np.all(mm == 0, axis=0)
+    if drop.any():
+        mm, pop = mm[:, ~drop], pop[~drop]
+        names = [n for n, d in zip(names, drop, strict=True) if not d]
+    lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    if not lo < 1.0 < hi:
+        raise DataError(f"calibration bounds must satisfy lower < 1 < upper; got {bounds}")
+    if method == "logit" and not (np.isfinite(lo) and np.isfinite(hi)):
+        raise DataError("logit calibration needs finite bounds, e.g. bounds=(0.5, 2.0)")
+    whalf = np.sqrt(weights)
+    if method == "linear" and np.isinf(lo) and np.isinf(hi):
+        basis_mm = _k.qr_basis(mm)
+        ones = np.ones(mm.shape[0])
+        if np.max(np.abs(ones - basis_mm @ (basis_mm.T @ ones))) > 1e-7:
+            raise ModelError(
+                "linear calibration needs a constant in the model (an intercept or a full set "
+                "of levels of one categorical variable); add '(Intercept)' to the totals"
+            )
+        try:
+            g = _k.linear_greg(mm, weights, pop)
+        except np.linalg.LinAlgError:
+            raise ModelError(
+                f"calibration variables {names} are collinear in the sample; drop redundant totals"
+            ) from None
+        report = ConvergenceReport(
+            "linear", 1, float(np.max(np.abs(mm.T @ (weights * g) - pop) / (1 + np.abs(pop)))), True
+        )
+    else:
+        g, iterations, misfit = _k.grake(mm, weights, method, (lo, hi), pop, epsilon, max_iter)
+        report = ConvergenceReport(method, iterations, misfit, True)
+    basis = _k.qr_basis(mm * whalf[:, None])
+    step = GregStep(
+        tuple(names), mm, pop, method, (lo, hi), epsilon, max_iter, basis, g * whalf, report
+    )
+    return _finish(design, weights * g, step)
+
+
+# --------------------------------------------------------------------------- variance
+
+
+def residualize(calibration: CalibrationInfo, weighted_scores: np.ndarray) -> np.ndarray:
+    """Residuals of weighted scores after calibration, as R ``svyrecvar``'s postStrata branch.
+
+    Parameters
+    ----------
+    calibration : CalibrationInfo
+        ``design.calibration``.
+    weighted_scores : ndarray, shape (n,) or (n, p)
+        Influence values already multiplied by the analysis weights (zero outside a domain).
+
+    Returns
+    -------
+    ndarray, same shape
+        Steps are undone in the order they were applied: post-stratification subtracts
+        ``new_w * (old-weighted cell mean of x / new_w)``; raking makes 10 sweeps of
+        ``x - psw * ave(x / psw, margin)``; GREG takes ``qr.resid(qr(mm sqrt(d)), x / w) * w``.
+    """
+    x = np.asarray(weighted_scores, dtype=float)
+    one_d = x.ndim == 1
+    out = x[:, None] if one_d else x
+    for step in calibration.steps:
+        if isinstance(step, PostStratStep):
+            out = _k.resid_poststrat(
+                out, step.codes, step.population.shape[0], step.new_weights, step.old_weights
+            )
+        elif isinstance(step, RakeStep):
+            margins = [
+                (codes, pop.shape[0], w)
+                for codes, pop, w in zip(
+                    step.margin_codes, step.populations, step.margin_weights, strict=True
+                )
+            ]
+            out = _k.resid_raking(out, margins)
+        else:
+            out = _k.resid_greg(out, step.basis, step.w)
+    return out[:, 0] if one_d else out
+
+
+# --------------------------------------------------------------------------- replicates
+
+
+def _apply_steps(block: np.ndarray, steps: Sequence[Step]) -> np.ndarray:
+    """Re-run calibration steps on an ``(n, c)`` block of replicate weights."""
+    w = block
+    for step in steps:
+        if isinstance(step, PostStratStep):
+            w = _k.poststratify_weights(step.codes, w, step.population)
+        elif isinstance(step, RakeStep):
+            w = _k.rake_sweeps(step.margin_codes, step.populations, w, step.sweeps)
+        elif step.calfun == "linear" and np.isinf(step.bounds[0]) and np.isinf(step.bounds[1]):
+            w = w * _k.linear_greg(step.mm, w, step.population)
+        else:
+            out = np.empty_like(w)
+            for j in range(w.shape[1]):
+                g, _, _ = _k.grake(
+                    step.mm,
+                    w[:, j],
+                    step.calfun,
+                    step.bounds,
+                    step.population,
+                    step.epsilon,
+                    step.max_iter,
+                )
+                out[:, j] = w[:, j] * g
+            w = out
+    return w
+
+
+def _recalibrate_block(
+    reps: Replicates, start_weights: np.ndarray, steps: Sequence[Step], chunk: int = 64
+) -> Replicates:
+    from govstats.design.replicates import Replicates
+
+    blocks = [_apply_steps(w, steps) for _, w in reps.weight_chunks(start_weights, chunk)]
+    return Replicates(
+        method=reps.method,
+        scale=reps.scale,
+        rscales=reps.rscales,
+        mse=reps.mse,
+        psu_index=reps.psu_index,
+        psu_factors=None,
+        row_weights=np.hstack(blocks),
+        seed=reps.seed,
+        df=reps.df,
+    )
+
+
+def recalibrate_replicates(design: SurveyDesign, reps: Replicates) -> Replicates:
+    """Re-calibrate every replicate of a calibrated design (R: calibration on ``svyrep.design``).
+
+    The replicate factors are applied to the weights before calibration, then every
+    calibration step is repeated on each replicate (post-stratification, the same
+    number of raking sweeps, GREG / bounded calibration). Returns replicates with
+    explicit ``row_weights`` of shape ``(n, R)``.
+    """
+    info = _info(design)
+    return _recalibrate_block(reps, info.base_weights, info.steps)

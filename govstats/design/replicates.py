@@ -1,0 +1,405 @@
+"""Replicate-weight designs: JK1, JKn, BRR, Fay, Rao–Wu bootstrap and user-supplied weights.
+
+A replicate design is a :class:`~govstats.design.SurveyDesign` whose ``replicates``
+attribute holds a :class:`Replicates`. Replicates are stored as factors per PSU
+(``psu_factors``, shape ``(n_psu, R)``), so a design with a million rows and 200
+replicates keeps a few megabytes, never an ``n x R`` weight matrix. Only designs whose
+replicates were re-calibrated (or supplied by a data producer) carry explicit
+``row_weights``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from govstats.design import _replicates as _k
+from govstats.errors import DataError, DesignError
+
+if TYPE_CHECKING:
+    from govstats.design.survey_design import SurveyDesign
+
+__all__ = ["Replicates", "from_replicate_weights", "to_replicates"]
+
+_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "user")
+
+
+@dataclass(frozen=True, eq=False)
+class Replicates:
+    """Replicate weights of a design and the constants of their variance formula.
+
+    Attributes
+    ----------
+    method : str
+        ``"jk1"``, ``"jkn"``, ``"brr"``, ``"fay"``, ``"bootstrap"`` or ``"user"``.
+    scale : float
+        Overall constant of the replicate variance.
+    rscales : ndarray, shape (R,)
+        Per-replicate constants.
+    mse : bool
+        Centre the squared deviations on the full-sample estimate (True) or on the
+        mean of the replicate estimates (False, R's default).
+    psu_index : ndarray of int64, shape (n,)
+        First-stage PSU of every row (the design's coding).
+    psu_factors : ndarray, shape (n_psu, R), or None
+        Multiplier of the full-sample weight of every row in that PSU.
+    row_weights : ndarray, shape (n, R), or None
+        Explicit replicate weights (user-supplied or re-calibrated); used instead of
+        ``psu_factors`` when set.
+    seed : int or None
+        Seed of a bootstrap (None for deterministic methods or a Generator seed).
+    df : int
+        Degrees of freedom as R ``degf()``: rank of the replicate weights minus one.
+
+    Notes
+    -----
+    ``var(theta) = scale * sum_r rscales[r] (theta_r - c)(theta_r - c)^T`` with
+    ``c`` the mean of the replicate estimates, or the full-sample estimate when
+    ``mse=True`` (R ``svrVar``).
+    """
+
+    method: str
+    scale: float
+    rscales: np.ndarray
+    mse: bool
+    psu_index: np.ndarray
+    psu_factors: np.ndarray | None
+    row_weights: np.ndarray | None
+    seed: int | None
+    df: int
+
+    @property
+    def n_replicates(self) -> int:
+        """Number of replicates ``R``."""
+        return int(self.rscales.shape[0])
+
+    def __repr__(self) -> str:
+        kind = "row weights" if self.row_weights is not None else "PSU factors"
+        return (
+            f"Replicates(method={self.method!r}, R={self.n_replicates}, scale={self.scale:.6g}, "
+            f"mse={self.mse}, df={self.df}, {kind})"
+        )
+
+    def _row_mask(self, base_weights: np.ndarray) -> np.ndarray:
+        # explicit replicate weights know nothing of a domain: rows the estimator has
+        # zero-weighted (outside a subset) are zeroed in every replicate, as R's
+        # subset() of a replicate design drops them
+        return (np.asarray(base_weights) != 0).astype(float)
+
+    def weighted_totals(self, base_weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Column totals of ``values`` under every replicate weight.
+
+        Parameters
+        ----------
+        base_weights : ndarray, shape (n,)
+            Current analysis weights (zero outside a domain).
+        values : ndarray, shape (n,) or (n, p)
+
+        Returns
+        -------
+        ndarray, shape (R,) or (R, p)
+            With PSU factors: per-PSU totals once, then one matrix product
+            ``F^T @ T_psu``; no ``(n, R)`` matrix is formed.
+        """
+        vals = np.asarray(values, dtype=float)
+        one_d = vals.ndim == 1
+        if one_d:
+            vals = vals[:, None]
+        w = np.asarray(base_weights, dtype=float)
+        if self.row_weights is not None:
+            out = self.row_weights.T @ (vals * self._row_mask(w)[:, None])
+        else:
+            assert self.psu_factors is not None
+            totals = _k.psu_totals(self.psu_index, self.psu_factors.shape[0], vals * w[:, None])
+            out = self.psu_factors.T @ totals
+        return out[:, 0] if one_d else out
+
+    def weight_chunks(
+        self, base_weights: np.ndarray, chunk: int = 64
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield ``(replicate slice, (n, c) replicate weights)`` for estimators that refit.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> reps = Replicates("jk1", 0.5, np.ones(2), False, np.array([0, 0, 1]),
+        ...                   np.array([[0.0, 2.0], [2.0, 0.0]]), None, None, 1)
+        >>> [w.tolist() for _, w in reps.weight_chunks(np.array([1.0, 2.0, 3.0]))]
+        [[[0.0, 2.0], [0.0, 4.0], [6.0, 0.0]]]
+        """
+        w = np.asarray(base_weights, dtype=float)
+        mask = self._row_mask(w)
+        for start in range(0, self.n_replicates, chunk):
+            sl = slice(start, min(start + chunk, self.n_replicates))
+            if self.row_weights is not None:
+                yield sl, self.row_weights[:, sl] * mask[:, None]
+            else:
+                assert self.psu_factors is not None
+                yield sl, w[:, None] * self.psu_factors[self.psu_index, sl]
+
+    def vcov(self, replicate_estimates: np.ndarray, full_estimate: np.ndarray) -> np.ndarray:
+        """(R, p), (p,) -> (p, p) replicate covariance (see Notes of the class)."""
+        return _k.replicate_vcov(
+            replicate_estimates, full_estimate, self.scale, self.rscales, self.mse
+        )
+
+    def full_row_weights(self, base_weights: np.ndarray) -> np.ndarray:
+        """(n, R) replicate weights; materialises the matrix (small designs, tests)."""
+        return np.hstack([w for _, w in self.weight_chunks(base_weights, self.n_replicates)])
+
+
+def _as_generator(seed: int | np.random.Generator | None) -> tuple[np.random.Generator, int | None]:
+    if isinstance(seed, np.random.Generator):
+        return seed, None
+    if seed is None:
+        raise DesignError(
+            "the bootstrap is random: pass seed= (an int or numpy Generator) so that the "
+            "replicates can be reproduced"
+        )
+    return np.random.default_rng(int(seed)), int(seed)
+
+
+def _psu_structure(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """PSU strata codes, first-appearance ranks, stratum labels and first row of every PSU."""
+    psu_index = np.asarray(design.psu_index, dtype=np.int64)
+    strata_index = np.asarray(design.strata_index, dtype=np.int64)
+    n_psu = int(design.n_psu)
+    first_row = np.full(n_psu, psu_index.shape[0], dtype=np.int64)
+    np.minimum.at(first_row, psu_index, np.arange(psu_index.shape[0]))
+    psu_order = np.empty(n_psu, dtype=np.int64)
+    psu_order[np.argsort(first_row, kind="stable")] = np.arange(n_psu)
+    psu_strata = strata_index[first_row]
+    n_strata = int(strata_index.max()) + 1 if strata_index.size else 1
+    labels = [str(h) for h in range(n_strata)]
+    if design.strata is not None:
+        col = design.data[design.strata].to_numpy()
+        for h in range(n_strata):
+            rows = np.flatnonzero(strata_index == h)
+            if rows.size:
+                labels[h] = str(col[rows[0]])
+    return psu_strata, psu_order, labels, first_row
+
+
+def _first_stage_fraction(
+    design: SurveyDesign, psu_strata: np.ndarray, first_row: np.ndarray, n_strata: int
+) -> np.ndarray:
+    """Return the first-stage sampling fraction ``f_h`` per stratum code (0 without fpc)."""
+    fractions = np.zeros(n_strata)
+    fpc = design.fpc
+    if fpc is None or (not isinstance(fpc, str) and len(fpc) == 0):
+        return fractions
+    column = fpc if isinstance(fpc, str) else fpc[0]
+    values = pd.to_numeric(design.data[column], errors="coerce").to_numpy(dtype=float)
+    n_h = np.bincount(psu_strata, minlength=n_strata)
+    for h in range(n_strata):
+        rows = first_row[psu_strata == h]
+        if rows.size == 0:
+            continue
+        vals = np.unique(values[rows])
+        if vals.size != 1 or not np.isfinite(vals[0]):
+            raise DataError(
+                f"fpc column {column!r} must hold one finite value per stratum; stratum "
+                f"code {h} has {vals.tolist()[:5]}"
+            )
+        v = float(vals[0])
+        fractions[h] = n_h[h] / v if v > 1 else v
+    return fractions
+
+
+def to_replicates(
+    design: SurveyDesign,
+    method: str = "bootstrap",
+    replicates: int | None = None,
+    *,
+    seed: int | np.random.Generator | None = None,
+    fay_rho: float = 0.0,
+    mse: bool = False,
+) -> SurveyDesign:
+    """Turn a design into a replicate-weight design, as R ``as.svrepdesign``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        A linearization design (possibly calibrated).
+    method : {"jk1", "jkn", "brr", "fay", "bootstrap"}
+        JK1 for unstratified designs; JKn (stratified jackknife); BRR or Fay (two
+        PSUs per stratum; Fay with ``fay_rho``); Rao–Wu rescaled bootstrap.
+    replicates : int, optional
+        Number of bootstrap replicates (default 50, as R). Ignored otherwise.
+    seed : int or numpy.random.Generator
+        Required for the bootstrap.
+    fay_rho : float
+        Fay's coefficient (``method="fay"``; ``"brr"`` with ``fay_rho > 0`` is Fay).
+    mse : bool
+        Centre the variance on the full-sample estimate.
+
+    Returns
+    -------
+    SurveyDesign
+        The same rows and analysis weights with ``replicates`` set. A calibrated
+        design is re-calibrated in every replicate, so the replicate variance
+        reflects the calibration (R: ``calibrate``/``postStratify``/``rake`` applied
+        to the replicate design).
+
+    Notes
+    -----
+    As R, only the first-stage fpc enters (JK1: ``scale = (1-f)(n-1)/n``; JKn:
+    ``rscales = (1-f_h)(n_h-1)/n_h``); BRR, Fay and the bootstrap ignore the fpc.
+
+    References
+    ----------
+    Rao, J.N.K. and Wu, C.F.J. (1988) Resampling inference with complex survey data.
+    JASA 83, 231-241. R: ``as.svrepdesign(design, type=...)``, ``subbootweights``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "h": [1, 1, 2, 2], "w": [2.0] * 4})
+    >>> rep = to_replicates(SurveyDesign(df, weights="w", strata="h"), "jkn")
+    >>> rep.replicates.n_replicates
+    4
+    """
+    method = method.lower()
+    if method not in _METHODS[:-1]:
+        raise DesignError(f"unknown replicate method {method!r}; choose one of {_METHODS[:-1]}")
+    if design.replicates is not None:
+        raise DesignError(
+            "the design already has replicate weights; build replicates from the original design"
+        )
+    psu_strata, psu_order, labels, first_row = _psu_structure(design)
+    n_strata = len(labels)
+    stratified = design.strata is not None
+    rng_seed: int | None = None
+    if method == "jk1":
+        if stratified and len(set(psu_strata.tolist())) > 1:
+            raise DesignError(
+                f"JK1 is for unstratified designs; this one is stratified by {design.strata!r}. "
+                "Use method='jkn'"
+            )
+        f = _first_stage_fraction(design, psu_strata, first_row, n_strata)
+        fs = _k.jk1_factors(psu_order, float(f[psu_strata[0]]))
+    elif method == "jkn":
+        f = _first_stage_fraction(design, psu_strata, first_row, n_strata)
+        fs = _k.jkn_factors(psu_strata, psu_order, f, labels, design.lonely_psu)
+    elif method in ("brr", "fay"):
+        if not stratified:
+            raise DesignError(
+                "BRR and Fay need a stratified design with two PSUs per stratum; "
+                "use jk1 or bootstrap"
+            )
+        fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
+        method = "fay" if fay_rho > 0 else "brr"
+    else:
+        n_rep = 50 if replicates is None else int(replicates)
+        rng, rng_seed = _as_generator(seed)
+        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng, design.lonely_psu)
+    reps = Replicates(
+        method=method,
+        scale=fs.scale,
+        rscales=fs.rscales,
+        mse=bool(mse),
+        psu_index=np.asarray(design.psu_index, dtype=np.int64),
+        psu_factors=fs.factors,
+        row_weights=None,
+        seed=rng_seed,
+        df=_k.rank_df(fs.factors[np.unique(design.psu_index[design.weights_array != 0])]),
+    )
+    if design.calibration is not None:
+        from govstats.design.calibration import recalibrate_replicates
+
+        reps = recalibrate_replicates(design, reps)
+    return design.with_weights(
+        design.weights_array, calibration=design.calibration, replicates=reps
+    )
+
+
+def from_replicate_weights(
+    data: pd.DataFrame,
+    weights: str | None,
+    replicate_weights: Sequence[str] | np.ndarray,
+    *,
+    method: str = "user",
+    scale: float,
+    rscales: Sequence[float] | np.ndarray | None = None,
+    mse: bool = False,
+) -> SurveyDesign:
+    """Build a design from replicate weights supplied by a data producer (R ``svrepdesign``).
+
+    Parameters
+    ----------
+    data : DataFrame
+    weights : str or None
+        Full-sample weight column (None: weights 1).
+    replicate_weights : list of str or ndarray of shape (n, R)
+        Replicate weight columns (full replicate weights, R ``combined.weights=TRUE``).
+    method : str
+        Label of the method (``"jk1"``, ``"jkn"``, ``"brr"``, ``"fay"``,
+        ``"bootstrap"`` or ``"user"``); only ``scale`` and ``rscales`` enter the variance.
+    scale : float
+        Overall variance constant given by the producer (e.g. ``(R-1)/R`` for JK1,
+        ``1/R`` for BRR, ``1/(R-1)`` for a bootstrap).
+    rscales : sequence of float, optional
+        Per-replicate constants (default 1).
+    mse : bool
+        Centre on the full-sample estimate.
+
+    Returns
+    -------
+    SurveyDesign
+        Every row its own PSU; ``replicates.row_weights`` holds the matrix.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 3.0], "w": [1.0, 1.0], "r1": [2.0, 0.0], "r2": [0.0, 2.0]})
+    >>> d = from_replicate_weights(df, "w", ["r1", "r2"], method="brr", scale=0.5)
+    >>> d.replicates.n_replicates
+    2
+    """
+    from govstats.design.survey_design import SurveyDesign
+
+    method = method.lower()
+    if method not in _METHODS:
+        raise DesignError(f"unknown replicate method {method!r}; choose one of {_METHODS}")
+    if isinstance(replicate_weights, np.ndarray):
+        matrix = np.asarray(replicate_weights, dtype=float)
+    else:
+        cols = list(replicate_weights)
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise DataError(
+                f"replicate weight columns {missing} are not in the data; check the names"
+            )
+        matrix = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] != len(data) or matrix.shape[1] < 2:
+        raise DataError(
+            f"replicate weights must be an (n, R) matrix with n = {len(data)} rows and R >= 2; "
+            f"got shape {matrix.shape}"
+        )
+    if not np.all(np.isfinite(matrix)) or np.any(matrix < 0):
+        bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1) | (matrix < 0).any(axis=1))
+        raise DataError(f"replicate weights are missing or negative in rows {bad[:10].tolist()}")
+    n_rep = matrix.shape[1]
+    rs = np.ones(n_rep) if rscales is None else np.asarray(rscales, dtype=float)
+    if rs.shape != (n_rep,):
+        raise DataError(f"rscales has {rs.shape[0]} values for {n_rep} replicates")
+    if not np.isfinite(scale) or scale <= 0:
+        raise DataError(f"scale must be a positive number; got {scale}")
+    base = SurveyDesign(data, weights=weights)
+    reps = Replicates(
+        method=method,
+        scale=float(scale),
+        rscales=rs,
+        mse=bool(mse),
+        psu_index=np.asarray(base.psu_index, dtype=np.int64),
+        psu_factors=None,
+        row_weights=matrix,
+        seed=None,
+        df=_k.rank_df(matrix),
+    )
+    return base.with_weights(base.weights_array, calibration=None, replicates=reps)
