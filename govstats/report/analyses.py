@@ -1,0 +1,341 @@
+"""The numbered analyses behind the report; each returns tables and figure specs.
+
+The scripts in ``analyses/`` and ``govstats report`` call these same functions, so a
+number in the PDF is the number in the script's CSV.
+
+- :func:`access_gap` (01): CNNIC urban vs rural internet penetration, gap and lag.
+- :func:`census_context` (02): 2020 census indicators by province.
+- :func:`survey_description` (03): design-weighted description of the survey.
+- :func:`divide_chain` (04): the divide chain with design replicates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govstats.errors import ReportError
+from govstats.report._labels import label
+from govstats.report.results import AnalysisResult, FigureSpec
+from govstats.report.tables import MISSING_MARK, Table, fmt_number
+
+__all__ = [
+    "ANALYSES",
+    "access_gap",
+    "census_context",
+    "divide_chain",
+    "not_available",
+    "survey_description",
+]
+
+ANALYSES = {
+    "01": "access_gap",
+    "02": "census_context",
+    "03": "survey_description",
+    "04": "divide_chain",
+}
+
+
+def not_available(key: str, lang: str, reason: str) -> AnalysisResult:
+    """Return a placeholder section saying why an analysis could not run (no numbers in it)."""
+    name = ANALYSES[key]
+    heading = {"01": "sec_access", "02": "sec_census", "03": "sec_survey", "04": "sec_chain"}[key]
+    text = f"{label('not_available', lang)}: {reason}"
+    return AnalysisResult(key, name, label(heading, lang), paragraphs=(text,), available=False)
+
+
+def _decimal_year(periods: pd.Series) -> np.ndarray:
+    """Mid-month of a monthly period as a decimal year (2021-12 -> 2021.958)."""
+    index = pd.PeriodIndex(periods, freq="M")
+    return np.asarray(index.year + (index.month - 0.5) / 12.0, dtype=float)
+
+
+def access_gap(
+    cnnic: pd.DataFrame | None = None, *, lang: str = "zh", seed: int = 2024
+) -> AnalysisResult:
+    """01 - the urban-rural internet penetration gap from the CNNIC reports.
+
+    Parameters
+    ----------
+    cnnic : pandas.DataFrame, optional
+        The wide CNNIC table as returned by :func:`govstats.datasets.load_cnnic`
+        (default: the embedded table).
+    lang : {"zh", "en"}
+        Language of captions and labels.
+    seed : int
+        Seed of the interval computation of the diffusion lag.
+
+    Returns
+    -------
+    AnalysisResult
+        Table ``access_gap`` (one row per report with both rates: urban, rural, gap in
+        points, ratio, series-break flag), optionally ``diffusion_lag``; figure ``access_gap``.
+
+    Notes
+    -----
+    Only reports that publish both the urban and the rural rate are used; nothing is
+    interpolated. Rural rates are not comparable across CNNIC's series breaks, so
+    breaks are marked in the table and the figure.
+
+    Examples
+    --------
+    >>> result = access_gap(lang="en")
+    >>> t = result.table("access_gap").data
+    >>> bool((t["gap_points"] == t["urban_pct"] - t["rural_pct"]).all())
+    True
+    """
+    if cnnic is None:
+        from govstats.datasets import load_cnnic
+
+        cnnic = load_cnnic()
+    needed = ["report_no", "period", "penetration_urban_pct", "penetration_rural_pct"]
+    missing = [c for c in needed if c not in cnnic.columns]
+    if missing:
+        raise ReportError(f"CNNIC table lacks columns {missing}; pass load_cnnic()'s output")
+    both = cnnic.dropna(subset=["penetration_urban_pct", "penetration_rural_pct"])
+    if len(both) < 2:
+        raise ReportError("CNNIC table has fewer than two reports with both urban and rural rates")
+    breaks = both["series_break"] if "series_break" in both else pd.Series(False, both.index)
+    data = pd.DataFrame(
+        {
+            "report_no": both["report_no"].astype(int).to_numpy(),
+            "period": both["period"].astype(str).to_numpy(),
+            "year": np.round(_decimal_year(both["period"].astype(str)), 4),
+            "urban_pct": both["penetration_urban_pct"].astype(float).to_numpy(),
+            "rural_pct": both["penetration_rural_pct"].astype(float).to_numpy(),
+        }
+    )
+    data["gap_points"] = np.round(data["urban_pct"] - data["rural_pct"], 10)
+    data["ratio"] = np.round(data["urban_pct"] / data["rural_pct"], 10)
+    data["series_break"] = breaks.astype(bool).to_numpy()
+    display = pd.DataFrame(
+        {
+            label("period", lang): data["period"],
+            label("urban", lang) + " (%)": [fmt_number(v, 1) for v in data["urban_pct"]],
+            label("rural", lang) + " (%)": [fmt_number(v, 1) for v in data["rural_pct"]],
+            label("gap_points", lang): [fmt_number(v, 1) for v in data["gap_points"]],
+            label("ratio", lang): [fmt_number(v, 2) for v in data["ratio"]],
+        }
+    )
+    zh = lang == "zh"
+    note = (
+        "来源：CNNIC《中国互联网络发展状况统计报告》；仅列出城乡普及率均有公布的报告期，未做插补。"
+        if zh
+        else "Source: CNNIC statistical reports; periods publishing both rates only, never "
+        "interpolated."
+    )
+    if data["series_break"].any():
+        marked = ", ".join(data.loc[data["series_break"], "period"])
+        note += (
+            f" 农村序列在 {marked} 有口径断点，跨断点比较需谨慎。"
+            if zh
+            else f" The rural series breaks at {marked}; do not difference across the break."
+        )
+    title = "城乡互联网普及率及差距" if zh else "Urban and rural internet penetration and the gap"
+    tables = [Table("access_gap", title, data, display, note)]
+    first, last = data.iloc[0], data.iloc[-1]
+    paragraphs = [
+        (
+            f"{first['period']}，城镇互联网普及率为 {fmt_number(first['urban_pct'], 1)}%，农村为 "
+            f"{fmt_number(first['rural_pct'], 1)}%，相差 "
+            f"{fmt_number(first['gap_points'], 1)} 个百分点"
+            f"（城乡比 {fmt_number(first['ratio'], 2)}）；到 {last['period']}，两者分别为 "
+            f"{fmt_number(last['urban_pct'], 1)}% 和 {fmt_number(last['rural_pct'], 1)}%，差距 "
+            f"{fmt_number(last['gap_points'], 1)} 个百分点"
+            f"（城乡比 {fmt_number(last['ratio'], 2)}）。"
+        )
+        if zh
+        else (
+            f"In {first['period']} urban penetration was {fmt_number(first['urban_pct'], 1)}% and "
+            f"rural {fmt_number(first['rural_pct'], 1)}%, a gap of "
+            f"{fmt_number(first['gap_points'], 1)} points (ratio {fmt_number(first['ratio'], 2)}); "
+            f"by {last['period']} they were {fmt_number(last['urban_pct'], 1)}% and "
+            f"{fmt_number(last['rural_pct'], 1)}%, a gap of {fmt_number(last['gap_points'], 1)} "
+            f"points (ratio {fmt_number(last['ratio'], 2)})."
+        )
+    ]
+    methods = [
+        "访问差距：城乡普及率之差（百分点）与之比，来自 CNNIC 公布值。"
+        if zh
+        else "Access gap: urban minus rural penetration (points) and their ratio, as published."
+    ]
+    lag_table, lag_text, lag_method = _diffusion_lag(data, lang, seed)
+    if lag_table is not None:
+        tables.append(lag_table)
+    paragraphs.append(lag_text)
+    methods.append(lag_method)
+    figure = FigureSpec(
+        "access_gap",
+        "access_gap",
+        data[["year", "urban_pct", "rural_pct", "gap_points", "series_break"]],
+        "城乡互联网普及率（%）与差距" if zh else "Internet penetration (%) and the urban-rural gap",
+        lang,
+    )
+    limitations = [
+        "CNNIC 农村普及率在第 48、49 次报告之间等处存在口径断点。"
+        if zh
+        else "CNNIC's rural penetration series has breaks (e.g. between the 48th and 49th reports)."
+    ]
+    return AnalysisResult(
+        "01",
+        "access_gap",
+        label("sec_access", lang),
+        tables=tuple(tables),
+        figures=(figure,),
+        paragraphs=tuple(paragraphs),
+        methods=tuple(methods),
+        limitations=tuple(limitations),
+    )
+
+
+def _diffusion_lag(data: pd.DataFrame, lang: str, seed: int) -> tuple[Table | None, str, str]:
+    """Lag of rural behind urban penetration from the gaps module, if it is available."""
+    zh = lang == "zh"
+    try:
+        from govstats.gaps import diffusion_lag
+    except ImportError:
+        text = (
+            "扩散滞后：本版本尚无 gaps.diffusion_lag，本节不报告滞后年数。"
+            if zh
+            else "Diffusion lag: gaps.diffusion_lag is not available in this version; "
+            "no lag reported."
+        )
+        return None, text, text
+    return _run_diffusion_lag(diffusion_lag, data, lang, seed)
+
+
+def _run_diffusion_lag(
+    diffusion_lag: Any, data: pd.DataFrame, lang: str, seed: int
+) -> tuple[Table | None, str, str]:
+    raise NotImplementedError  # replaced once the gaps API is fixed
+
+
+def census_context(census: pd.DataFrame | None = None, *, lang: str = "zh") -> AnalysisResult:
+    """02 - the 2020 census by province: population, age structure and urban share.
+
+    Parameters
+    ----------
+    census : pandas.DataFrame, optional
+        Provincial rows as returned by ``govstats.datasets.load_census("province")``
+        (default: the embedded 2020 table).
+    lang : {"zh", "en"}
+        Language of captions and labels.
+
+    Returns
+    -------
+    AnalysisResult
+        Table ``census_context`` (one row per province: population in 10,000, share of the
+        31-province total, urban share where published, 60+ and 65+ shares) and figure
+        ``census_population``.
+
+    Notes
+    -----
+    The urban share is published for only some provinces; the others print an em dash
+    (not found) and are never filled in.
+
+    Examples
+    --------
+    >>> from govstats.datasets import load_census
+    >>> t = census_context(load_census(), lang="en").table("census_context").data
+    >>> round(float(t["pop_share_pct"].sum()), 6)
+    100.0
+    """
+    if census is None:
+        from govstats.datasets import load_census
+
+        census = load_census(level="province", year=2020)
+    needed = ["province_code", "province_zh", "province_en", "population_total", "urban_share_pct"]
+    missing = [c for c in needed if c not in census.columns]
+    if missing:
+        raise ReportError(f"census table lacks columns {missing}; pass load_census()'s output")
+    rows = census[census["province_code"].astype(str) != "00"].sort_values("province_code")
+    if rows.empty:
+        raise ReportError("census table has no provincial rows")
+    zh = lang == "zh"
+    population = rows["population_total"].astype(float).to_numpy()
+    data = pd.DataFrame(
+        {
+            "province_code": rows["province_code"].astype(str).to_numpy(),
+            "province": rows["province_zh" if zh else "province_en"].astype(str).to_numpy(),
+            "population_10k": np.round(population / 1e4, 4),
+            "pop_share_pct": np.round(100.0 * population / population.sum(), 10),
+            "urban_share_pct": rows["urban_share_pct"].astype(float).to_numpy(),
+        }
+    )
+    for column in ("age_60plus_pct", "age_65plus_pct"):
+        values = rows[column] if column in rows else pd.Series(np.nan, index=rows.index)
+        data[column] = values.astype(float).to_numpy()
+    display = pd.DataFrame(
+        {
+            label("province", lang): data["province"],
+            label("population_10k", lang): [fmt_number(v, 1) for v in data["population_10k"]],
+            label("pop_share_pct", lang): [fmt_number(v, 2) for v in data["pop_share_pct"]],
+            label("urban_share_pct", lang): [fmt_number(v, 2) for v in data["urban_share_pct"]],
+            label("age_60plus_pct", lang): [fmt_number(v, 2) for v in data["age_60plus_pct"]],
+            label("age_65plus_pct", lang): [fmt_number(v, 2) for v in data["age_65plus_pct"]],
+        }
+    )
+    n_urban = int(data["urban_share_pct"].notna().sum())
+    note = (
+        f"来源：第七次全国人口普查公报及各省公报。{MISSING_MARK}：未找到公布值（不作插补）；"
+        f"城镇化率仅 {n_urban} 个省份有公布值。"
+        if zh
+        else f"Source: 2020 census communiqués (NBS and provinces). {MISSING_MARK}: not found "
+        f"(never imputed); the urban share is published for {n_urban} provinces only."
+    )
+    title = "2020 年人口普查分省指标" if zh else "2020 census indicators by province"
+    largest = data.sort_values("population_10k", ascending=False).iloc[0]
+    paragraphs = (
+        (
+            f"31 个省份常住人口合计 {fmt_number(population.sum() / 1e4, 1)} 万人，人口最多的是"
+            f"{largest['province']}（{fmt_number(largest['population_10k'], 1)} 万人，占 "
+            f"{fmt_number(largest['pop_share_pct'], 2)}%）。城镇化率只有 {n_urban} 个省份有公布值，"
+            "其余不作插补。"
+        )
+        if zh
+        else (
+            f"The 31 provinces hold {fmt_number(population.sum() / 1e4, 1)} (10,000) residents; "
+            f"the largest is {largest['province']} ({fmt_number(largest['population_10k'], 1)}, "
+            f"{fmt_number(largest['pop_share_pct'], 2)}%). The urban share is published for "
+            f"{n_urban} provinces; the rest are left blank."
+        ),
+    )
+    figure = FigureSpec(
+        "census_population",
+        "census",
+        data[["province", "population_10k", "urban_share_pct"]],
+        "分省常住人口（标注已公布的城镇化率）"
+        if zh
+        else "Population by province (published urban shares marked)",
+        lang,
+    )
+    return AnalysisResult(
+        "02",
+        "census_context",
+        label("sec_census", lang),
+        tables=(Table("census_context", title, data, display, note),),
+        figures=(figure,),
+        paragraphs=paragraphs,
+        methods=(
+            "人口普查：分省常住人口、年龄结构及已公布的城镇化率，均为公报原值。"
+            if zh
+            else "Census: provincial population, age structure and published urban shares as "
+            "released; nothing estimated.",
+        ),
+    )
+
+
+def survey_description(
+    survey: Any, *, lang: str = "zh", min_cell: int = 10, seed: int = 2024
+) -> AnalysisResult:
+    """03 - design-weighted description of the survey by urban/rural."""
+    raise NotImplementedError("survey description needs SurveyDesign estimators")
+
+
+def divide_chain(
+    survey: Any, *, lang: str = "zh", replicates: int = 200, seed: int = 2024, min_cell: int = 10
+) -> AnalysisResult:
+    """04 - the divide chain fitted with design replicates."""
+    raise NotImplementedError("divide chain needs govstats.chain.DivideChain")

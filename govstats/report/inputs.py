@@ -1,0 +1,201 @@
+"""What a report runs on: the survey (simulated or the user's own file) and its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from govstats.errors import GovstatsError, ReportError
+
+__all__ = ["DEFAULT_SEED", "SurveyInput", "file_sha256", "load_survey"]
+
+DEFAULT_SEED = 2024
+DEFAULT_PERIOD = "2021-12"
+DESIGN_KEYS = ("weights", "strata", "psu", "fpc")
+
+
+@dataclass(frozen=True)
+class SurveyInput:
+    """A survey ready for the analyses, with where it came from.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent with the construct columns (never printed in a report).
+    design_columns : mapping
+        Keyword arguments of :class:`govstats.SurveyDesign` (``weights``, ``strata``,
+        ``psu``, ``fpc``) naming columns of ``data``.
+    period : str or None
+        Reference month ("YYYY-MM") used to pick the CNNIC figure to compare with.
+    simulated : bool
+        True for the embedded simulated survey (the report then adds a limitations note).
+    label : str
+        How the report names the survey.
+    seed : int or None
+        Seed of the simulation.
+    files : tuple of pathlib.Path
+        Input files whose SHA-256 goes on the title page.
+    notes : tuple of str
+        Notes from the simulator or the reader (synthetic values used, warnings).
+    truth : object
+        The simulator's chain truth, if any.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> SurveyInput(pd.DataFrame({"w": [1.0]}), {"weights": "w"}, None, False, "demo")
+    SurveyInput('demo', 1 rows, simulated=False)
+    """
+
+    data: pd.DataFrame
+    design_columns: Mapping[str, Any]
+    period: str | None
+    simulated: bool
+    label: str
+    seed: int | None = None
+    files: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+    truth: Any = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"SurveyInput({self.label!r}, {len(self.data)} rows, simulated={self.simulated})"
+
+    def design(self) -> Any:
+        """Build the :class:`govstats.SurveyDesign` of this survey."""
+        from govstats.design import SurveyDesign
+
+        return SurveyDesign(self.data, **dict(self.design_columns))
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 digest of a file's bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.txt"
+    ...     _ = p.write_bytes(b"abc")
+    ...     file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_survey(
+    survey: str | Path | None = None,
+    codebook: str | Path | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    n_persons: int = 8000,
+    period: str = DEFAULT_PERIOD,
+) -> SurveyInput:
+    """Load the survey a report runs on.
+
+    Parameters
+    ----------
+    survey : path, optional
+        A survey file (.dta, .sav, .csv, .parquet). Without it the embedded simulated
+        survey is drawn with ``seed``.
+    codebook : path, optional
+        The TOML codebook of ``survey`` (required with ``survey``); its design section
+        names the weight, strata, PSU and fpc columns.
+    seed, n_persons, period
+        Arguments of :func:`govstats.datasets.simulate_survey` for the default survey.
+
+    Returns
+    -------
+    SurveyInput
+
+    Raises
+    ------
+    ReportError
+        If the file cannot be read or the codebook declares no design; the message names
+        the file and the problem.
+    """
+    if survey is None:
+        if codebook is not None:
+            raise ReportError("--codebook was given without --survey; pass both or neither")
+        from govstats.datasets import simulate_survey
+
+        sim = simulate_survey(seed=seed, n_persons=n_persons, period=period)
+        return SurveyInput(
+            data=sim.data,
+            design_columns=dict(sim.design_columns),
+            period=period,
+            simulated=True,
+            label=f"simulate_survey(seed={seed}, n_persons={n_persons}, period={period!r})",
+            seed=seed,
+            notes=tuple(getattr(sim, "notes", ()) or ()),
+            truth=getattr(sim, "truth", None),
+        )
+    path = Path(survey)
+    if codebook is None:
+        raise ReportError(
+            f"survey file {path.name}: a codebook is required (--codebook FILE) to map its "
+            "variables to the constructs and to declare the design"
+        )
+    if not path.is_file():
+        raise ReportError(f"survey file {path} does not exist or is not a file")
+    if not Path(codebook).is_file():
+        raise ReportError(f"codebook {codebook} does not exist or is not a file")
+    try:
+        from govstats.io import read_survey
+
+        read = read_survey(path, codebook)
+    except GovstatsError as exc:
+        raise ReportError(f"survey file {path.name} is unusable: {exc}") from exc
+    except Exception as exc:  # a reader failure of any kind means an unusable input
+        raise ReportError(
+            f"survey file {path.name} could not be read ({type(exc).__name__}: {exc}); "
+            "check that it is a .dta, .sav, .csv or .parquet survey file matching the codebook"
+        ) from exc
+    data, design, wave_period, notes = _unpack_read(read)
+    if not design:
+        raise ReportError(
+            f"codebook {Path(codebook).name} declares no design (weights, strata, psu, fpc); "
+            "add a [design] section so the report can estimate design-based standard errors"
+        )
+    return SurveyInput(
+        data=data,
+        design_columns=design,
+        period=wave_period,
+        simulated=False,
+        label=path.name,
+        files=(path, Path(codebook)),
+        notes=notes,
+    )
+
+
+def _unpack_read(read: Any) -> tuple[pd.DataFrame, dict[str, Any], str | None, tuple[str, ...]]:
+    """Return data, design keywords, period and notes from what ``read_survey`` returned."""
+    data = read if isinstance(read, pd.DataFrame) else getattr(read, "data", None)
+    if not isinstance(data, pd.DataFrame):
+        raise ReportError("read_survey returned no data frame; cannot build the report")
+    meta: dict[str, Any] = {}
+    for source in (getattr(read, "metadata", None), getattr(read, "codebook", None), read):
+        if isinstance(source, Mapping):
+            meta.update(source)
+    design_source: Any = getattr(read, "design_columns", None) or getattr(read, "design", None)
+    if design_source is None:
+        design_source = meta.get("design")
+    design: dict[str, Any] = {}
+    if isinstance(design_source, Mapping):
+        design = {k: v for k, v in design_source.items() if k in DESIGN_KEYS and v}
+    elif design_source is not None:
+        design = {
+            k: getattr(design_source, k) for k in DESIGN_KEYS if getattr(design_source, k, None)
+        }
+    period = meta.get("period") or getattr(read, "period", None)
+    raw_notes = getattr(read, "warnings", ()) or ()
+    notes = tuple(str(n) for n in raw_notes) if isinstance(raw_notes, Sequence) else ()
+    return data, design, (str(period) if period else None), notes
