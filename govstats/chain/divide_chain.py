@@ -344,6 +344,8 @@ class DivideChain:
             by=by,
             effect_theta=eff,
             effect_uncertainty=eff_unc,
+            path_theta=theta,
+            path_uncertainty=coef_unc,
         )
 
     def cascade(self, level: float = 0.95) -> pd.DataFrame:

@@ -64,6 +64,8 @@ class ChainResult:
     by: str | None
     effect_theta: np.ndarray = field(repr=False)
     effect_uncertainty: Uncertainty = field(repr=False)
+    path_theta: np.ndarray = field(repr=False)
+    path_uncertainty: Uncertainty = field(repr=False)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -104,6 +106,48 @@ class ChainResult:
         return offset + names.index(name)
 
     # ------------------------------------------------------------------ public
+    def vcov(self, kind: str = "paths") -> pd.DataFrame:
+        """Covariance matrix of all path coefficients (across equations) or of all effects.
+
+        Linearization gives the delta-method / sandwich covariance; replicate designs
+        ``scale * sum_r rscales_r (theta_r - c)(theta_r - c)'``; Monte Carlo the
+        sample covariance of the draws.
+
+        Parameters
+        ----------
+        kind : {"paths", "effects"}
+
+        Returns
+        -------
+        pandas.DataFrame
+            Square, labelled by ``"equation ~ term"`` or by effect name.
+        """
+        if kind == "paths":
+            theta, unc = self.path_theta, self.path_uncertainty
+            labels = (self.paths["equation"] + " ~ " + self.paths["term"]).tolist()
+            if self.groups:
+                labels = [f"{g}: {lab}" for g, lab in zip(self.paths[self.by], labels, strict=True)]
+        elif kind == "effects":
+            theta, unc = self.effect_theta, self.effect_uncertainty
+            labels = [
+                f"{g}: {e}" if g else e for g in (self.groups or ("",)) for e in self.effect_names
+            ]
+        else:
+            raise ModelError(f"kind={kind!r}; use 'paths' or 'effects'")
+        if unc.vcov is not None:
+            mat = unc.vcov
+        elif unc.draws is not None:
+            if unc.method == "montecarlo":
+                mat = np.cov(unc.draws, rowvar=False)
+            else:
+                centre = theta if unc.mse else unc.draws.mean(axis=0)
+                dev = unc.draws - centre
+                rscales = unc.rscales if unc.rscales is not None else np.ones(dev.shape[0])
+                mat = unc.scale * (dev * rscales[:, None]).T @ dev
+        else:
+            mat = np.full((theta.size, theta.size), np.nan)
+        return pd.DataFrame(mat, index=labels, columns=labels)
+
     def contrast(self, a: str, b: str, *, group: str | None = None) -> pd.DataFrame:
         """Estimate the difference of two effects, ``a - b``, with its own interval.
 
