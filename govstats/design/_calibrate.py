@@ -191,6 +191,12 @@ def grake(
         while True:
             tmat = (mm * (weights * dfun(xeta))[:, None]).T @ mm
             misfit = population - sample_total - mm.T @ (weights * fm1(xeta))
+            if not (np.all(np.isfinite(tmat)) and np.all(np.isfinite(misfit))):
+                raise ConvergenceError(
+                    f"{calfun} calibration with bounds {bounds} diverged at iteration "
+                    f"{iteration}; the totals may be unattainable within the bounds: widen "
+                    "them or check the population totals"
+                )
             eta = eta + np.linalg.pinv(tmat) @ misfit
             xeta = mm @ eta
             misfit = population - sample_total - mm.T @ (weights * fm1(xeta))
