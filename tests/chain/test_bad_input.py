@@ -1,0 +1,95 @@
+"""Bad input: every case raises a GovstatsError naming the variable and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import govstats as gs
+from govstats.errors import DataError, ModelError
+
+from .conftest import make_chain_data
+
+
+@pytest.fixture
+def df():
+    return make_chain_data(n=200, k=3, seed=3)
+
+
+def test_constant_x(df) -> None:
+    df["rural"] = 1
+    with pytest.raises(ModelError, match="x 'rural' is constant"):
+        gs.DivideChain(df, "rural", ["m1"], "y").fit(inference="none")
+
+
+def test_constant_mediator(df) -> None:
+    df["m2"] = 3.0
+    with pytest.raises(ModelError, match="mediator 'm2' is constant"):
+        gs.DivideChain(df, "rural", ["m1", "m2"], "y").fit(inference="none")
+
+
+def test_mediator_collinear_with_earlier(df) -> None:
+    df["m2"] = 2 * df["m1"] - df["rural"] + 1
+    with pytest.raises(ModelError, match="mediator 'm2' is perfectly collinear.*drop it"):
+        gs.DivideChain(df, "rural", ["m1", "m2"], "y").fit(inference="none")
+
+
+def test_fewer_cases_than_parameters(df) -> None:
+    small = df.iloc[:6]
+    with pytest.raises(ModelError, match="6 complete cases.*parameters"):
+        gs.DivideChain(small, "rural", ["m1", "m2", "m3"], "y", ["age"]).fit(inference="none")
+
+
+@pytest.mark.parametrize(
+    ("mediators", "outcome", "pattern"),
+    [
+        (["m1", "m1"], "y", "'m1' is listed twice"),
+        (["rural"], "y", "'rural' is also x"),
+        (["m1", "y"], "y", "'y' is also the outcome"),
+        ([], "y", "1 to 6 mediators"),
+    ],
+)
+def test_bad_roles(df, mediators, outcome, pattern) -> None:
+    with pytest.raises(ModelError, match=pattern):
+        gs.DivideChain(df, "rural", mediators, outcome)
+
+
+def test_missing_column(df) -> None:
+    with pytest.raises(DataError, match="'nope'"):
+        gs.DivideChain(df, "rural", ["m1", "nope"], "y")
+
+
+def test_missing_values_error_then_listwise(df) -> None:
+    df.loc[[3, 7], "m1"] = np.nan
+    df.loc[9, "age"] = np.nan
+    with pytest.raises(DataError, match="3 of 200 rows have missing values.*'m1': 2.*listwise"):
+        gs.DivideChain(df, "rural", ["m1"], "y", ["age"])
+    res = gs.DivideChain(df, "rural", ["m1"], "y", ["age"], missing="listwise").fit(
+        inference="linearization"
+    )
+    assert res.n_dropped == 3 and res.n_obs == 197
+    assert any("3 rows with missing values dropped" in note for note in res.notes)
+
+
+def test_by_group_too_small(df) -> None:
+    df["region"] = np.where(np.arange(len(df)) < 5, "tiny", "big")
+    with pytest.raises(ModelError, match="group region='tiny'"):
+        gs.DivideChain(df, "rural", ["m1", "m2"], "y").fit(
+            inference="replicate", replicates=20, by="region", seed=1
+        )
+
+
+def test_unknown_options(df) -> None:
+    chain = gs.DivideChain(df, "rural", ["m1"], "y")
+    with pytest.raises(ModelError, match="inference='jackknife'"):
+        chain.fit(inference="jackknife")
+    with pytest.raises(ModelError, match="ci='bca' is not available with inference linearization"):
+        chain.fit(inference="linearization", ci="bca")
+    res = chain.fit(inference="linearization")
+    with pytest.raises(ModelError, match="no effect named 'x'"):
+        res.contrast("x", "direct")
+
+
+def test_weights_with_design_like_object_rejected(df) -> None:
+    with pytest.raises(DataError, match="DataFrame or a SurveyDesign"):
+        gs.DivideChain(df.to_dict(), "rural", ["m1"], "y")
