@@ -30,13 +30,13 @@ def test_constant_mediator(df) -> None:
 
 def test_mediator_collinear_with_earlier(df) -> None:
     df["m2"] = 2 * df["m1"] - df["rural"] + 1
-    with pytest.raises(ModelError, match="mediator 'm2' is perfectly collinear.*drop it"):
+    with pytest.raises(ModelError, match=r"mediator 'm2' is perfectly collinear.*drop it"):
         gs.DivideChain(df, "rural", ["m1", "m2"], "y").fit(inference="none")
 
 
 def test_fewer_cases_than_parameters(df) -> None:
     small = df.iloc[:6]
-    with pytest.raises(ModelError, match="6 complete cases.*parameters"):
+    with pytest.raises(ModelError, match=r"6 complete cases.*parameters"):
         gs.DivideChain(small, "rural", ["m1", "m2", "m3"], "y", ["age"]).fit(inference="none")
 
 
@@ -62,7 +62,7 @@ def test_missing_column(df) -> None:
 def test_missing_values_error_then_listwise(df) -> None:
     df.loc[[3, 7], "m1"] = np.nan
     df.loc[9, "age"] = np.nan
-    with pytest.raises(DataError, match="3 of 200 rows have missing values.*'m1': 2.*listwise"):
+    with pytest.raises(DataError, match=r"3 of 200 rows have missing values.*'m1': 2.*listwise"):
         gs.DivideChain(df, "rural", ["m1"], "y", ["age"])
     res = gs.DivideChain(df, "rural", ["m1"], "y", ["age"], missing="listwise").fit(
         inference="linearization"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference.cases import chain_cases, load_cases, read_data
 
 import govstats as gs
-from reference.cases import chain_cases, load_cases, read_data
 
 #: lavaan's estimates equal per-equation (W)LS up to its optimiser's stopping rule.
 EST_RTOL = 1e-8

@@ -101,7 +101,7 @@ def test_replicate_and_montecarlo_se_agree_with_linearization() -> None:
 def test_iid_bootstrap_refuses_weighted_data_unless_allowed() -> None:
     df = make_chain_data(n=200, k=1, seed=2, weighted=True)
     chain = gs.DivideChain(df, "rural", ["m1"], "y", weights="w")
-    with pytest.raises(ModelError, match="unequal weights.*allow_iid_bootstrap=True"):
+    with pytest.raises(ModelError, match=r"unequal weights.*allow_iid_bootstrap=True"):
         chain.fit(inference="bootstrap", replicates=20, seed=1)
     res = chain.fit(inference="bootstrap", replicates=20, seed=1, allow_iid_bootstrap=True)
     assert res.method == "bootstrap"
@@ -109,7 +109,7 @@ def test_iid_bootstrap_refuses_weighted_data_unless_allowed() -> None:
 
 def test_bca_with_too_few_replicates_is_refused() -> None:
     df = make_chain_data(n=100, k=1, seed=2)
-    with pytest.raises(ModelError, match="bca.*at least 200 replicates"):
+    with pytest.raises(ModelError, match=r"bca.*at least 200 replicates"):
         gs.DivideChain(df, "rural", ["m1"], "y").fit(
             inference="replicate", replicates=50, ci="bca", seed=1
         )
