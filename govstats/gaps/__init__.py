@@ -17,16 +17,19 @@ from govstats.gaps.indices import (
     topsis,
 )
 from govstats.gaps.inequality import InequalityResult, gini, theil
+from govstats.gaps.oaxaca import OaxacaResult, oaxaca
 
 __all__ = [
     "COORDINATION_BANDS",
     "CouplingResult",
     "EntropyWeightsResult",
     "InequalityResult",
+    "OaxacaResult",
     "TopsisResult",
     "coupling_coordination",
     "entropy_weights",
     "gini",
+    "oaxaca",
     "theil",
     "topsis",
 ]

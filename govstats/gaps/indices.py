@@ -289,8 +289,8 @@ def topsis(
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
     if isinstance(weights, EntropyWeightsResult):
         if direction is None:
-            direction = weights.direction.to_dict()
-        weights = weights.weights.to_dict()
+            direction = {str(k): v for k, v in weights.direction.items()}
+        weights = {str(k): float(v) for k, v in weights.weights.items()}
     x = _indicator_matrix(df, indicators)
     positive, labels = _directions(indicators, direction)
     if weights is None:
@@ -310,14 +310,14 @@ def topsis(
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise DataError(f"weights must be finite, >= 0 and not all 0; got {w.tolist()}.")
     w = w / w.sum()
-    neg = (x < 0).any(axis=0)
+    neg = np.asarray((x < 0).any(axis=0))
     if neg.any():
         cols = [c for c, k in zip(indicators, neg, strict=True) if k]
         raise DataError(
             f"indicator column(s) {cols} have negative values; TOPSIS vector normalisation "
             "needs values >= 0 — shift or min–max normalise them first."
         )
-    zero = (x == 0).all(axis=0)
+    zero = np.asarray((x == 0).all(axis=0))
     if zero.any():
         cols = [c for c, k in zip(indicators, zero, strict=True) if k]
         raise DataError(f"indicator column(s) {cols} are all zero; drop them.")
