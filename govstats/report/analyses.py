@@ -18,7 +18,9 @@ import pandas as pd
 
 from govstats.errors import ReportError
 from govstats.report._labels import label
+from govstats.report.inputs import SurveyInput
 from govstats.report.results import AnalysisResult, FigureSpec
+from govstats.report.survey_analyses import describe_survey, fit_divide_chain
 from govstats.report.tables import MISSING_MARK, Table, fmt_number
 
 __all__ = [
@@ -328,14 +330,31 @@ def census_context(census: pd.DataFrame | None = None, *, lang: str = "zh") -> A
 
 
 def survey_description(
-    survey: Any, *, lang: str = "zh", min_cell: int = 10, seed: int = 2024
+    survey: SurveyInput, *, lang: str = "zh", min_cell: int = 10, seed: int = 2024
 ) -> AnalysisResult:
-    """03 - design-weighted description of the survey by urban/rural."""
-    raise NotImplementedError("survey description needs SurveyDesign estimators")
+    """03 - design-weighted description of the survey by urban/rural.
+
+    Means and proportions by urban/rural with design-based SEs, the survey's internet
+    use beside the CNNIC figure for the same period, and the same after raking the
+    weights to the 2020 census province and urban/rural margins. ``seed`` is accepted
+    for a uniform signature; nothing here is random. See
+    :func:`govstats.report.survey_analyses.describe_survey`.
+    """
+    return describe_survey(survey, lang=lang, min_cell=min_cell)
 
 
 def divide_chain(
-    survey: Any, *, lang: str = "zh", replicates: int = 200, seed: int = 2024, min_cell: int = 10
+    survey: SurveyInput,
+    *,
+    lang: str = "zh",
+    replicates: int = 200,
+    seed: int = 2024,
+    min_cell: int = 10,
 ) -> AnalysisResult:
-    """04 - the divide chain fitted with design replicates."""
-    raise NotImplementedError("divide chain needs govstats.chain.DivideChain")
+    """04 - the divide chain fitted with design replicates.
+
+    Paths, every specific indirect effect, the share of the service gap through the
+    chain, the cascade and the comparison across age groups, with Rao-Wu bootstrap
+    replicates of the design. See :func:`govstats.report.survey_analyses.fit_divide_chain`.
+    """
+    return fit_divide_chain(survey, lang=lang, replicates=replicates, seed=seed, min_cell=min_cell)

@@ -1,0 +1,126 @@
+"""The CJK font, glyph coverage of every label, and figure rendering."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
+
+from govstats.report import _labels
+from govstats.report._fonts import cjk_font_path, register_matplotlib_font
+from govstats.report.figures import DPI, FIGURE_SIZES, figure_png, save_figure
+from govstats.report.results import FigureSpec
+from govstats.report.tables import MISSING_MARK, SIGNIFICANCE_NOTE, SUPPRESSION_NOTE
+
+
+def test_font_is_found_in_the_installed_package() -> None:
+    path = cjk_font_path()
+    assert path.name == "SimHei.ttf" and path.stat().st_size > 1_000_000
+    assert register_matplotlib_font() == "SimHei"
+
+
+def test_every_label_and_note_has_glyphs_in_the_font() -> None:
+    cmap = TTFont(str(cjk_font_path()), fontNumber=0).getBestCmap()
+    texts = [t for pair in _labels._LABELS.values() for t in pair]
+    texts += [MISSING_MARK, *SIGNIFICANCE_NOTE.values(), *SUPPRESSION_NOTE.values()]
+    missing = sorted({ch for text in texts for ch in text if ord(ch) not in cmap and ch != "\n"})
+    assert missing == []
+
+
+def _spec(kind: str) -> FigureSpec:
+    frames = {
+        "access_gap": pd.DataFrame(
+            {
+                "year": [2010.5, 2015.5],
+                "urban_pct": [50.0, 70.0],
+                "rural_pct": [20.0, 40.0],
+                "gap_points": [30.0, 30.0],
+                "series_break": [False, True],
+            }
+        ),
+        "census": pd.DataFrame(
+            {
+                "province": ["北京", "河北"],
+                "population_10k": [2189.3, 7461.0],
+                "urban_share_pct": [np.nan, 60.07],
+            }
+        ),
+        "internet_compare": pd.DataFrame(
+            {
+                "group": ["城镇", "城镇"],
+                "source": ["调查", "CNNIC"],
+                "estimate": [80.0, 79.8],
+                "ci_low": [78.0, 79.8],
+                "ci_high": [82.0, 79.8],
+            }
+        ),
+        "cascade": pd.DataFrame(
+            {
+                "link": ["信息获取", "信息获取"],
+                "group": ["城镇", "农村"],
+                "estimate": [0.4, -0.5],
+                "ci_low": [0.3, -0.6],
+                "ci_high": [0.5, -0.4],
+            }
+        ),
+        "path_diagram": pd.DataFrame(
+            {
+                "source": ["rural", "m1", "rural"],
+                "target": ["m1", "y", "y"],
+                "estimate": [-0.4, 0.3, -0.1],
+                "mark": ["***", "**", ""],
+            }
+        ),
+        "forest": pd.DataFrame(
+            {
+                "label": ["农村 → 信息获取 → 服务供给", "总效应"],
+                "estimate": [-0.06, -0.5],
+                "ci_low": [-0.08, -0.6],
+                "ci_high": [-0.04, -0.4],
+            }
+        ),
+        "group_comparison": pd.DataFrame(
+            {
+                "group": ["18-39", "60+"],
+                "effect": ["总效应", "总效应"],
+                "estimate": [-0.5, -0.6],
+                "ci_low": [-0.6, -0.7],
+                "ci_high": [-0.4, -0.5],
+            }
+        ),
+    }
+    options = {"path_diagram": {"nodes": ["rural", "m1", "y"], "labels": {"rural": "农村"}}}
+    return FigureSpec(f"fig_{kind}", kind, frames[kind], "标题 Title", "zh", options.get(kind, {}))
+
+
+@pytest.mark.parametrize("kind", sorted(FIGURE_SIZES))
+def test_figure_png_has_the_declared_size(kind: str) -> None:
+    png = figure_png(_spec(kind))
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+        pixels = np.asarray(image.convert("L"))
+    w_in, h_in = FIGURE_SIZES[kind]
+    assert (width, height) == (round(w_in * DPI), round(h_in * DPI))
+    assert (pixels < 128).mean() > 0.002  # something dark was drawn
+
+
+def test_saved_figures_are_identical_across_runs(tmp_path) -> None:
+    spec = _spec("forest")
+    first = save_figure(spec, tmp_path / "a")
+    second = save_figure(spec, tmp_path / "b")
+    assert [p.suffix for p in first] == [".png", ".svg"]
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert "<svg" in first[1].read_text(encoding="utf-8")
+
+
+def test_figure_missing_columns_is_a_report_error() -> None:
+    from govstats.errors import ReportError
+
+    spec = FigureSpec("bad", "forest", pd.DataFrame({"label": ["a"]}), "t", "en")
+    with pytest.raises(ReportError, match="estimate"):
+        figure_png(spec)
