@@ -1,1 +1,29 @@
-"""govstats.io."""
+"""Reading survey files (.dta, .sav, .csv, .parquet) through TOML codebooks.
+
+Examples
+--------
+>>> from govstats.io import load_codebook, shipped_codebook
+>>> load_codebook(shipped_codebook("simulated")).survey
+'govstats simulated survey'
+"""
+
+from govstats.io.codebook import (
+    Codebook,
+    DesignSpec,
+    ScaleSpec,
+    VariableSpec,
+    load_codebook,
+    shipped_codebook,
+)
+from govstats.io.read_survey import SurveyData, read_survey
+
+__all__ = [
+    "Codebook",
+    "DesignSpec",
+    "ScaleSpec",
+    "SurveyData",
+    "VariableSpec",
+    "load_codebook",
+    "read_survey",
+    "shipped_codebook",
+]
