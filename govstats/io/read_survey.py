@@ -137,8 +137,8 @@ def read_survey(
     ...     survey = read_survey(file, codebook=shipped_codebook("simulated"))
     >>> list(survey.data["hukou"].cat.categories)
     ['农业户口', '非农业户口']
-    >>> bool(survey.data["info_access"].notna().all())
-    True
+    >>> survey.metadata["format_version"], survey.design_columns["psu"]
+    (118, 'county')
     """
     file = Path(path)
     if not file.is_file():
@@ -232,7 +232,7 @@ def _convert(
     spec: VariableSpec,
     raw: np.ndarray,
     file_labels: Mapping[float, str] | None,
-) -> tuple[pd.Categorical | np.ndarray, np.ndarray | None]:
+) -> tuple[Any, np.ndarray | None]:
     """Return the analysis values and the top-code flag (or None)."""
     missing = np.isin(raw, spec.missing) | np.isnan(raw)
     not_eligible = np.isin(raw, spec.not_eligible)
