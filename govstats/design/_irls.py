@@ -1,0 +1,182 @@
+"""Iteratively reweighted least squares exactly as R ``glm.fit`` (start, steps, stopping rule).
+
+Arrays only. The family object supplies ``link`` (with ``inverse`` and
+``inverse_deriv``) and ``variance`` as statsmodels families do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+from govstats.errors import ConvergenceError, ModelError
+
+_QR_TOL = 1e-11  # R glm.fit: min(1e-7, epsilon / 1000)
+
+
+@dataclass(frozen=True)
+class IRLSFit:
+    """A converged IRLS fit.
+
+    Attributes
+    ----------
+    coef : ndarray, shape (p,)
+    mu, eta : ndarray, shape (n,)
+        Fitted means and linear predictors.
+    working_weights : ndarray, shape (n,)
+        Weights of the last weighted least-squares step (R ``glm$weights``).
+    working_residuals : ndarray, shape (n,)
+        ``(y - mu) / (dmu/deta)`` at the final fit (R ``resid(glm, "working")``).
+    bread : ndarray, shape (p, p)
+        ``(X' W X)^{-1}`` with the last working weights (R ``cov.unscaled``).
+    iterations : int
+    """
+
+    coef: np.ndarray
+    mu: np.ndarray
+    eta: np.ndarray
+    working_weights: np.ndarray
+    working_residuals: np.ndarray
+    bread: np.ndarray
+    iterations: int
+
+
+def family_kind(family: Any) -> str:
+    """``"gaussian"``, ``"binomial"`` or ``"poisson"`` from a statsmodels family object."""
+    name = type(family).__name__.lower()
+    for kind in ("gaussian", "binomial", "poisson"):
+        if kind in name:
+            return kind
+    raise ModelError(f"family {type(family).__name__} is not supported; use gaussian, binomial or poisson.")
+
+
+def deviance(kind: str, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
+    """Sum of R ``family$dev.resids``."""
+    if kind == "gaussian":
+        return float(np.sum(w * (y - mu) ** 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "binomial":
+            a = np.where(y > 0, y * np.log(y / mu), 0.0)
+            b = np.where(y < 1, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0)
+            return float(np.sum(2 * w * (a + b)))
+        a = np.where(y > 0, y * np.log(y / mu), 0.0)
+        return float(np.sum(2 * w * (a - (y - mu))))
+
+
+def _start_mu(kind: str, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    if kind == "binomial":
+        return (w * y + 0.5) / (w + 1)
+    if kind == "poisson":
+        return y + 0.1
+    return y.copy()
+
+
+def _valid(kind: str, mu: np.ndarray) -> bool:
+    if not np.isfinite(mu).all():
+        return False
+    if kind == "binomial":
+        return bool(((mu > 0) & (mu < 1)).all())
+    if kind == "poisson":
+        return bool((mu > 0).all())
+    return True
+
+
+def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.ndarray:
+    q, r, piv = scipy.linalg.qr(x * sw[:, None], mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int(np.sum(diag > _QR_TOL * diag[0])) if diag.size else 0
+    if rank < x.shape[1]:
+        dropped = [names[i] for i in piv[rank:]]
+        raise ModelError(
+            f"model matrix is rank deficient: {dropped} are constant or collinear with the other "
+            "terms in the estimation rows; drop or combine them."
+        )
+    coef = np.empty(x.shape[1])
+    coef[piv] = scipy.linalg.solve_triangular(r, q.T @ (z * sw))
+    return coef
+
+
+def irls(
+    x: np.ndarray,
+    y: np.ndarray,
+    prior: np.ndarray,
+    family: Any,
+    names: list[str],
+    *,
+    start: np.ndarray | None = None,
+    maxiter: int = 25,
+    tol: float = 1e-8,
+) -> IRLSFit:
+    """Fit a GLM by IRLS on the rows with positive prior weight, as R ``glm.fit``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, p)
+    y : ndarray, shape (n,)
+    prior : ndarray, shape (n,)
+        Prior weights (rows with weight 0 are ignored).
+    family : statsmodels family
+    names : list of str
+        Column names of ``x`` (for messages).
+    start : ndarray, optional
+        Starting coefficients (R ``start=``); otherwise R's ``mustart``.
+    maxiter, tol : int, float
+        R ``glm.control(maxit, epsilon)``: stop when
+        ``|dev - dev_old| / (|dev| + 0.1) < tol``.
+    """
+    kind = family_kind(family)
+    good = prior > 0
+    x, y, w = x[good], y[good], prior[good]
+    link = family.link
+    if start is None:
+        mu = _start_mu(kind, y, w)
+        eta = link(mu)
+    else:
+        eta = x @ start
+        mu = link.inverse(eta)
+    dev_old = deviance(kind, y, mu, w)
+    coef_old = start
+    for iteration in range(1, maxiter + 1):
+        mu_eta = link.inverse_deriv(eta)
+        var = family.variance(mu)
+        z = eta + (y - mu) / mu_eta
+        ww = w * mu_eta**2 / var
+        coef = _wls(x, z, np.sqrt(ww), names)
+        eta_new = x @ coef
+        mu_new = link.inverse(eta_new)
+        dev = deviance(kind, y, mu_new, w)
+        halvings = 0
+        while not (np.isfinite(dev) and _valid(kind, mu_new)):
+            if coef_old is None or halvings > 30:
+                raise ConvergenceError(
+                    "the GLM fit left the valid range of the mean and could not step back; "
+                    "check the response coding and for separation."
+                )
+            coef = (coef + coef_old) / 2
+            eta_new = x @ coef
+            mu_new = link.inverse(eta_new)
+            dev = deviance(kind, y, mu_new, w)
+            halvings += 1
+        converged = abs(dev - dev_old) / (abs(dev) + 0.1) < tol
+        eta, mu = eta_new, mu_new
+        if converged:
+            xw = x * ww[:, None]
+            bread = np.linalg.inv(x.T @ xw)
+            full = np.zeros(good.size)
+            full[good] = ww
+            resid = np.zeros(good.size)
+            resid[good] = (y - mu) / link.inverse_deriv(eta)
+            mu_full = np.zeros(good.size)
+            mu_full[good] = mu
+            eta_full = np.zeros(good.size)
+            eta_full[good] = eta
+            return IRLSFit(coef, mu_full, eta_full, full, resid, bread, iteration)
+        dev_old = dev
+        coef_old = coef
+    raise ConvergenceError(
+        f"the GLM fit did not converge in {maxiter} iterations (relative deviance change "
+        f"still >= {tol}); raise maxiter or check for separation / extreme weights."
+    )

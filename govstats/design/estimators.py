@@ -1,0 +1,283 @@
+"""Means, totals, ratios and proportions, overall and by domain, for any design.
+
+"Methods orchestrate, numbers happen in functions": every estimator here is a
+smooth function of weighted totals. Linearization designs get the variance of
+the influence values from :meth:`SurveyDesign.vcov_totals` (R ``svyrecvar``);
+replicate designs recompute the totals under every replicate weight.
+
+Domains never drop rows: out-of-domain rows contribute zero, so every PSU of
+the full design counts (R ``subset()`` / ``svyby``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govstats.design._columns import Columns, check_missing, domain_codes, expand
+from govstats.design._linearize import cluster_sums
+from govstats.design.results import SurveyEstimate, make_estimate
+from govstats.errors import DesignError
+
+if TYPE_CHECKING:
+    from govstats.design.survey_design import SurveyDesign
+
+
+@dataclass(frozen=True)
+class _Domains:
+    codes: np.ndarray  # (n,) domain of every row, -1 outside
+    labels: list[tuple[object, ...]]
+    names: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+
+def _active(design: SurveyDesign) -> np.ndarray:
+    return np.asarray(design.weights_array != 0)
+
+
+def _where(design: SurveyDesign) -> str:
+    return "in the design" if design.is_full else "in the domain"
+
+
+def _prepare(
+    design: SurveyDesign, columns: Sequence[Columns], by: str | Sequence[str] | None, na_rm: bool
+) -> tuple[list[np.ndarray], _Domains]:
+    active = _active(design)
+    matrices = []
+    for cols in columns:
+        active, matrix = check_missing(cols, active, na_rm, _where(design))
+        matrices.append(matrix)
+    codes, labels, names = domain_codes(design.data, by, active)
+    return matrices, _Domains(codes, labels, names)
+
+
+def _psu_domain_totals(
+    design: SurveyDesign, values: np.ndarray, domains: _Domains, weights: np.ndarray
+) -> np.ndarray:
+    """Per-PSU, per-domain weighted totals -> (n_psu, n_domains * p)."""
+    inside = domains.codes >= 0
+    key = design.psu_index[inside] * domains.n + domains.codes[inside]
+    sums = cluster_sums(values[inside] * weights[inside, None], key, design.n_psu * domains.n)
+    p = values.shape[1]
+    return sums.reshape(design.n_psu, domains.n * p)
+
+
+def _replicate_totals(
+    design: SurveyDesign, values: np.ndarray, domains: _Domains, weights: np.ndarray
+) -> np.ndarray:
+    """Totals of ``values`` in every domain under every replicate weight -> (R, n_domains * p)."""
+    replicates = design.replicates
+    assert replicates is not None
+    if replicates.psu_factors is not None:
+        psu_totals = _psu_domain_totals(design, values, domains, weights)
+        return np.asarray(replicates.psu_factors.T @ psu_totals)
+    p = values.shape[1]
+    blocks = []
+    for d in range(domains.n):
+        mask = (domains.codes == d).astype(np.float64)
+        blocks.append(replicates.weighted_totals(design.weights_array, values * mask[:, None]))
+    return np.hstack(blocks).reshape(-1, domains.n * p)
+
+
+def _linear_vcov(
+    design: SurveyDesign,
+    domains: _Domains,
+    weights: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray | None,
+    ratio: np.ndarray | None,
+    x_total: np.ndarray | None,
+) -> np.ndarray:
+    """Linearization covariance of domain totals (``x is None``) or ratios ``sum(w y)/sum(w x)``.
+
+    The influence of a row of domain d on ratio k is ``w (y_k - r_dk x_k) / X_dk``
+    and on a total ``w y_k``; zero outside the domain. When the variance only
+    needs first-stage PSU totals (one stage, or no fpc, and no calibration) they
+    are summed per PSU and domain directly, never as an (n, domains) matrix.
+    """
+    k = y.shape[1]
+    if design.can_aggregate:
+        ty = _psu_domain_totals(design, y, domains, weights)
+        if x is None:
+            z = ty
+        else:
+            assert ratio is not None and x_total is not None
+            tx = _psu_domain_totals(design, x, domains, weights)
+            z = (ty - ratio[None, :] * tx) / x_total[None, :]
+        return design.vcov_psu_totals(z, present=domains.codes >= 0)
+    scores = np.zeros((len(weights), domains.n * k))
+    for d in range(domains.n):
+        rows = domains.codes == d
+        block = y[rows]
+        if x is not None:
+            assert ratio is not None and x_total is not None
+            cut = slice(d * k, (d + 1) * k)
+            block = (block - ratio[cut] * x[rows]) / x_total[cut]
+        scores[rows, d * k : (d + 1) * k] = block * weights[rows, None]
+    return design.vcov_rows(scores, present=domains.codes >= 0)
+
+
+def _domain_sums(values: np.ndarray, weights: np.ndarray, domains: _Domains) -> np.ndarray:
+    inside = domains.codes >= 0
+    return cluster_sums(values[inside] * weights[inside, None], domains.codes[inside], domains.n)
+
+
+def _deff(
+    design_var: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    domains: _Domains,
+    means: np.ndarray,
+    totals_of_weights: np.ndarray,
+    statistic: str,
+) -> np.ndarray:
+    """Design effects as R ``deff=TRUE``: design variance over the SRS-without-replacement one.
+
+    ``vsrs = s^2 (N - n) / (N n)`` for a mean, times ``N^2`` for a total, with
+    ``s^2`` the weighted variance with Kish's ``n / (n - 1)`` (R ``svyvar``),
+    ``n`` the rows and ``N`` the sum of weights in the domain. NaN when the
+    weights sum to less than the rows (weights not scaled to the population), as R.
+    """
+    inside = domains.codes >= 0
+    p = values.shape[1]
+    centred = values[inside] - means.reshape(domains.n, p)[domains.codes[inside]]
+    ss = cluster_sums(centred**2 * weights[inside, None], domains.codes[inside], domains.n)
+    nobs = np.bincount(domains.codes[inside], minlength=domains.n).astype(np.float64)[:, None]
+    big_n = totals_of_weights.reshape(domains.n, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = ss / big_n * nobs / (nobs - 1)
+        vsrs = s2 * (big_n - nobs) / (big_n * nobs)
+        if statistic == "total":
+            vsrs = vsrs * big_n**2
+        vsrs = np.where(big_n < nobs, np.nan, vsrs)
+        out = np.diag(design_var).reshape(domains.n, p) / vsrs
+    return np.asarray(out.reshape(-1))
+
+
+def _expand_labels(
+    domains: _Domains, variable: Sequence[str], level: Sequence[str | None]
+) -> tuple[list[str], list[str | None], list[tuple[object, ...]]]:
+    var, lev, dom = [], [], []
+    for label in domains.labels:
+        var.extend(variable)
+        lev.extend(level)
+        dom.extend([label] * len(variable))
+    return var, lev, dom
+
+
+def _finish(
+    design: SurveyDesign,
+    statistic: str,
+    estimate: np.ndarray,
+    vcov: np.ndarray,
+    domains: _Domains,
+    variable: Sequence[str],
+    level: Sequence[str | None],
+    deff: np.ndarray | None,
+    replicate_estimates: np.ndarray | None,
+) -> SurveyEstimate:
+    var, lev, dom = _expand_labels(domains, variable, level)
+    df = design.df
+    return make_estimate(
+        statistic,
+        var,
+        estimate,
+        vcov,
+        df,
+        level=lev,
+        by=domains.names,
+        domain=dom if domains.names else (),
+        deff=deff,
+        method=design.method,
+        replicate_estimates=replicate_estimates,
+    )
+
+
+def mean_or_total(
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    statistic: str,
+    *,
+    by: str | Sequence[str] | None,
+    na_rm: bool,
+    text_as_factor: bool,
+) -> SurveyEstimate:
+    """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``."""
+    columns = expand(design.data, variables, text_as_factor=text_as_factor)
+    (values,), domains = _prepare(design, [columns], by, na_rm)
+    w = design.weights_array
+    p = values.shape[1]
+    num = _domain_sums(values, w, domains).reshape(-1)
+    den = np.repeat(_domain_sums(np.ones((len(w), 1)), w, domains)[:, 0], p)
+    if statistic == "mean":
+        if (den == 0).any():
+            raise DesignError("a domain has zero total weight; its mean is undefined.")
+        estimate = num / den
+    else:
+        estimate = num
+    replicate_estimates = None
+    if design.replicates is not None:
+        stacked = np.hstack([values, np.ones((len(w), 1))])
+        reps = _replicate_totals(design, stacked, domains, w).reshape(-1, domains.n, p + 1)
+        if statistic == "mean":
+            replicate_estimates = (reps[:, :, :p] / reps[:, :, p:]).reshape(-1, domains.n * p)
+        else:
+            replicate_estimates = reps[:, :, :p].reshape(-1, domains.n * p)
+        vcov = design.replicates.vcov(replicate_estimates, estimate)
+    else:
+        if statistic == "mean":
+            ones = np.ones((len(w), p))
+            vcov = _linear_vcov(design, domains, w, values, ones, estimate, den)
+        else:
+            vcov = _linear_vcov(design, domains, w, values, None, None, None)
+    means = (num / den).reshape(domains.n, p) if (den > 0).all() else estimate
+    deff = _deff(vcov, values, w, domains, means, den[::p], statistic)
+    return _finish(
+        design, statistic, estimate, vcov, domains, columns.variable, columns.level, deff,
+        replicate_estimates,
+    )  # fmt: skip
+
+
+def ratio(
+    design: SurveyDesign,
+    numerator: str | Sequence[str],
+    denominator: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None,
+    na_rm: bool,
+) -> SurveyEstimate:
+    """Ratios of totals ``sum(w y) / sum(w x)`` for every numerator over every denominator."""
+    num_cols = expand(design.data, numerator, text_as_factor=False, role="numerator")
+    den_cols = expand(design.data, denominator, text_as_factor=False, role="denominator")
+    (num_v, den_v), domains = _prepare(design, [num_cols, den_cols], by, na_rm)
+    nn, nd = num_v.shape[1], den_v.shape[1]
+    ii = np.tile(np.arange(nn), nd)
+    jj = np.repeat(np.arange(nd), nn)
+    y, x = num_v[:, ii], den_v[:, jj]
+    w = design.weights_array
+    ty = _domain_sums(y, w, domains).reshape(-1)
+    tx = _domain_sums(x, w, domains).reshape(-1)
+    if (tx == 0).any():
+        raise DesignError(
+            f"the denominator total of {list(den_cols.variable)} is zero in a domain; "
+            "the ratio is undefined there."
+        )
+    estimate = ty / tx
+    k = nn * nd
+    replicate_estimates = None
+    if design.replicates is not None:
+        reps = _replicate_totals(design, np.hstack([y, x]), domains, w).reshape(-1, domains.n, 2 * k)
+        replicate_estimates = (reps[:, :, :k] / reps[:, :, k:]).reshape(-1, domains.n * k)
+        vcov = design.replicates.vcov(replicate_estimates, estimate)
+    else:
+        vcov = _linear_vcov(design, domains, w, y, x, estimate, tx)
+    names = [f"{num_cols.variable[i]}/{den_cols.variable[j]}" for i, j in zip(ii, jj, strict=True)]
+    return _finish(
+        design, "ratio", estimate, vcov, domains, names, [None] * k, None, replicate_estimates
+    )

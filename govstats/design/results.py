@@ -1,0 +1,182 @@
+"""Result objects of the design-based estimators.
+
+Every result is a frozen dataclass with the point estimates, their covariance,
+the design degrees of freedom, ``to_frame()`` (one tidy row per estimate),
+``summary()`` and a one-line ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["SurveyEstimate", "t_interval"]
+
+
+def t_interval(
+    estimate: np.ndarray, se: np.ndarray, df: float, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence limits ``estimate -/+ t_{df, (1+level)/2} * se`` (normal when df is infinite)."""
+    q = stats.norm.ppf(0.5 + level / 2) if not np.isfinite(df) else stats.t.ppf(0.5 + level / 2, df)
+    return estimate - q * se, estimate + q * se
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyEstimate:
+    """Design-based estimates (means, totals, ratios, proportions, quantiles).
+
+    One result holds any number of estimates: one per variable, factor level and
+    domain. Rows are described by ``variable``, ``level`` (factor levels; ``None``
+    for numeric variables) and ``domain`` (one tuple of ``by`` values per row).
+
+    Attributes
+    ----------
+    statistic : str
+        ``"mean"``, ``"total"``, ``"ratio"`` or ``"quantile"``.
+    variable : tuple of str
+        Variable of every estimate (for ratios ``"numerator/denominator"``).
+    estimate : ndarray, shape (k,)
+        Point estimates.
+    vcov : ndarray, shape (k, k)
+        Design-based covariance of the estimates (diagonal only for quantiles).
+    df : int
+        Degrees of freedom of the t intervals (design df, R ``degf``).
+    ci_low, ci_high : ndarray, shape (k,)
+        Confidence limits.
+    level : tuple or None
+        Factor level of every estimate, or ``None`` when there are none.
+    by : tuple of str
+        Names of the domain columns (empty without ``by``).
+    domain : tuple of tuple
+        The ``by`` values of every estimate.
+    deff : ndarray or None
+        Design effects (R ``deff=TRUE``), where defined.
+    method : str
+        ``"linearization"`` or the replicate method.
+    replicate_estimates : ndarray or None, shape (R, k)
+        Estimates under every replicate weight (replicate designs only).
+    conf_level : float
+        Confidence level of the intervals.
+    """
+
+    statistic: str
+    variable: tuple[str, ...]
+    estimate: np.ndarray
+    vcov: np.ndarray
+    df: int
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    level: tuple[str | None, ...] | None = None
+    by: tuple[str, ...] = ()
+    domain: tuple[tuple[object, ...], ...] = ()
+    deff: np.ndarray | None = None
+    method: str = "linearization"
+    replicate_estimates: np.ndarray | None = field(default=None, repr=False)
+    conf_level: float = 0.95
+    quantile: tuple[float, ...] | None = None
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors, ``sqrt(diag(vcov))``."""
+        return np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
+
+    @property
+    def names(self) -> list[str]:
+        """A label for every estimate (variable, level, quantile and domain joined)."""
+        out = []
+        for i, variable in enumerate(self.variable):
+            name = variable
+            if self.level is not None and self.level[i] is not None:
+                name += str(self.level[i])
+            if self.quantile is not None:
+                name += f"[q={self.quantile[i]:g}]"
+            if self.by:
+                name = ":".join(str(v) for v in self.domain[i]) + ":" + name
+            out.append(name)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row per estimate.
+
+        Columns: the ``by`` columns (if any), ``variable``, ``level`` (factor
+        proportions/totals), ``quantile`` (quantiles), ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``, ``df`` and ``deff`` (when computed).
+        """
+        frame: dict[str, object] = {}
+        for j, name in enumerate(self.by):
+            frame[name] = [d[j] for d in self.domain]
+        frame["variable"] = list(self.variable)
+        if self.level is not None:
+            frame["level"] = list(self.level)
+        if self.quantile is not None:
+            frame["quantile"] = list(self.quantile)
+        frame["estimate"] = self.estimate
+        frame["se"] = self.se
+        frame["ci_low"] = self.ci_low
+        frame["ci_high"] = self.ci_high
+        frame["df"] = self.df
+        if self.deff is not None:
+            frame["deff"] = self.deff
+        return pd.DataFrame(frame)
+
+    def summary(self) -> str:
+        """A text table of the estimates with their standard errors and intervals."""
+        head = (
+            f"Design-based {self.statistic} ({self.method}), df = {self.df}, "
+            f"{self.conf_level:.0%} t intervals"
+        )
+        table = self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}")
+        return head + "\n" + table
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{n}={e:.6g} (se {s:.4g})"
+            for n, e, s in zip(self.names[:3], self.estimate[:3], self.se[:3], strict=False)
+        )
+        more = f", ... ({len(self.estimate)} estimates)" if len(self.estimate) > 3 else ""
+        return f"SurveyEstimate({self.statistic}: {shown}{more}; df={self.df})"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
+
+def make_estimate(
+    statistic: str,
+    variable: Sequence[str],
+    estimate: np.ndarray,
+    vcov: np.ndarray,
+    df: int,
+    *,
+    level: Sequence[str | None] | None = None,
+    by: Sequence[str] = (),
+    domain: Sequence[tuple[object, ...]] = (),
+    deff: np.ndarray | None = None,
+    method: str = "linearization",
+    replicate_estimates: np.ndarray | None = None,
+    conf_level: float = 0.95,
+) -> SurveyEstimate:
+    """Build a :class:`SurveyEstimate` with t intervals on ``df`` degrees of freedom."""
+    estimate = np.asarray(estimate, dtype=np.float64)
+    vcov = np.asarray(vcov, dtype=np.float64)
+    se = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
+    low, high = t_interval(estimate, se, df, conf_level)
+    return SurveyEstimate(
+        statistic=statistic,
+        variable=tuple(variable),
+        estimate=estimate,
+        vcov=vcov,
+        df=int(df),
+        ci_low=low,
+        ci_high=high,
+        level=tuple(level) if level is not None and any(v is not None for v in level) else None,
+        by=tuple(by),
+        domain=tuple(domain),
+        deff=deff,
+        method=method,
+        replicate_estimates=replicate_estimates,
+        conf_level=conf_level,
+    )

@@ -1,0 +1,475 @@
+"""The survey design: how a sample was drawn, bound to its data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from govstats.design import estimators, glm, quantile
+from govstats.design._linearize import LONELY_RULES, cluster_sums, design_variance, stage_variance
+from govstats.design._structure import Structure, build_structure
+from govstats.design.results import SurveyEstimate
+from govstats.errors import DataError, DesignError
+
+if TYPE_CHECKING:
+    from govstats.design.glm import GLMResult
+    from govstats.design.replicates import Replicates
+
+__all__ = ["SurveyDesign"]
+
+_KEEP: Any = object()
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyDesign:
+    """A complex sample design (strata, multistage clusters, weights, fpc) bound to its data.
+
+    The Python counterpart of R ``survey::svydesign``. Constructing a design only
+    validates and stores the sampling structure; estimators are methods that
+    return result objects, and methods that would change the design
+    (:meth:`subset`, :meth:`to_replicates`, calibration) return a new one.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per sampled unit.
+    weights : str, optional
+        Column of sampling weights. ``None``: weights implied by ``fpc``
+        (``prod N/n`` over stages) when given, else 1 (R ``svydesign``).
+    strata : str, optional
+        Column of first-stage strata.
+    psu : str or sequence of str, optional
+        Cluster id column of every sampling stage (PSU first). ``None``: every row
+        is its own PSU (R ``id=~1``).
+    fpc : str or sequence of str, optional
+        Finite population correction per stage: population sizes (values > 1) or
+        sampling fractions (values <= 1). ``None``: sampling with replacement.
+    nest : bool, default False
+        PSU ids are only unique within strata (R ``nest=TRUE``).
+    lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
+        What to do with a stratum that has a single PSU (R ``survey.lonely.psu``).
+
+    Attributes
+    ----------
+    weights_array : ndarray, shape (n,)
+        Current analysis weights (after calibration; zero outside a domain).
+    psu_index, strata_index : ndarray, shape (n,)
+        First-stage PSU and stratum codes (PSU codes unique across strata).
+    n_psu : int
+        Number of first-stage PSUs.
+    df : int
+        Design degrees of freedom as R ``degf``: PSUs minus strata among the rows
+        with non-zero weight (replicate designs: as set by the replicates).
+    replicates : Replicates or None
+        Replicate weights (replicate designs only).
+    calibration : object or None
+        Calibration information used by the linearization.
+
+    Notes
+    -----
+    The linearization variance is R's ``svyrecvar``: within every stratum the
+    PSU totals of the weighted influence values are centred and
+    ``V = sum_h f_h n_h/(n_h-1) sum_j (z_hj - zbar_h)(z_hj - zbar_h)^T`` with
+    ``f_h = 1 - n_h/N_h`` (1 without fpc); with fpc, later stages add their
+    own term multiplied by the earlier sampling fractions.
+
+    References
+    ----------
+    Lumley, T. (2004). Analysis of complex survey samples. *Journal of
+    Statistical Software* 9(8). R: ``svydesign(id=~psu, strata=~strata,
+    weights=~w, fpc=~fpc, nest=FALSE, data=df)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "h": ["a", "a", "b", "b"],
+    ...                    "w": [10.0, 10.0, 20.0, 20.0]})
+    >>> d = SurveyDesign(df, weights="w", strata="h")
+    >>> round(float(d.mean("y").estimate[0]), 4)
+    2.8333
+    >>> d.df
+    2
+    """
+
+    data: pd.DataFrame
+    weights: str | None = None
+    strata: str | None = None
+    psu: str | Sequence[str] | None = None
+    fpc: str | Sequence[str] | None = None
+    nest: bool = False
+    lonely_psu: str = "fail"
+    _: KW_ONLY
+    analysis_weights: np.ndarray | None = field(default=None, repr=False)
+    replicates: Replicates | None = field(default=None, repr=False)
+    calibration: object | None = field(default=None, repr=False)
+    structure: Structure | None = field(default=None, repr=False)
+    weights_array: np.ndarray = field(init=False, repr=False)
+    psu_index: np.ndarray = field(init=False, repr=False)
+    strata_index: np.ndarray = field(init=False, repr=False)
+    n_psu: int = field(init=False, repr=False)
+    df: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, pd.DataFrame):
+            raise DataError(f"data must be a pandas DataFrame, not {type(self.data).__name__}.")
+        if self.lonely_psu not in LONELY_RULES:
+            raise DesignError(
+                f"lonely_psu={self.lonely_psu!r} is not one of {', '.join(LONELY_RULES)}."
+            )
+        structure = self.structure
+        if structure is None:
+            structure = build_structure(
+                self.data, self.weights, self.strata, self.psu, self.fpc, self.nest
+            )
+            object.__setattr__(self, "structure", structure)
+        if self.analysis_weights is None:
+            weights = structure.sampling_weights
+        else:
+            weights = np.asarray(self.analysis_weights, dtype=np.float64)
+            if weights.shape != (len(self.data),):
+                raise DesignError(
+                    f"analysis weights have shape {weights.shape}; expected ({len(self.data)},)."
+                )
+            if not np.isfinite(weights).all():
+                raise DesignError("analysis weights contain missing or infinite values.")
+        object.__setattr__(self, "weights_array", weights)
+        object.__setattr__(self, "psu_index", structure.psu_index)
+        object.__setattr__(self, "strata_index", structure.strata_index)
+        object.__setattr__(self, "n_psu", structure.n_psu)
+        if self.replicates is not None:
+            object.__setattr__(self, "df", int(self.replicates.df))
+        else:
+            object.__setattr__(self, "df", self._linearization_df())
+
+    # ------------------------------------------------------------------ structure
+    def _linearization_df(self) -> int:
+        active = self.weights_array != 0
+        n_psu = np.unique(self.psu_index[active]).size
+        n_strata = np.unique(self.strata_index[active]).size
+        return int(n_psu - n_strata)
+
+    @property
+    def _structure(self) -> Structure:
+        assert self.structure is not None
+        return self.structure
+
+    @property
+    def n_strata(self) -> int:
+        """Number of first-stage strata."""
+        return int(self._structure.stages[0].n_strata)
+
+    @property
+    def sampling_weights(self) -> np.ndarray:
+        """The design weights before calibration and domain restriction, shape (n,)."""
+        return self._structure.sampling_weights
+
+    @property
+    def is_full(self) -> bool:
+        """Whether every row of the data carries weight (no domain restriction)."""
+        return bool((self.weights_array != 0).all())
+
+    @property
+    def method(self) -> str:
+        """``"linearization"`` or the replicate method of a replicate design."""
+        return "linearization" if self.replicates is None else str(self.replicates.method)
+
+    @property
+    def can_aggregate(self) -> bool:
+        """Whether variances need only first-stage PSU totals (one variance stage, no calibration)."""
+        return self.calibration is None and len(self._structure.variance_stages) == 1
+
+    # ------------------------------------------------------------------ variance
+    def vcov_totals(self, weighted_scores: np.ndarray) -> np.ndarray:
+        """Design covariance of the column sums of per-row weighted scores.
+
+        Parameters
+        ----------
+        weighted_scores : ndarray, shape (n,) or (n, p)
+            Influence values already multiplied by the analysis weights (zero
+            outside the domain).
+
+        Returns
+        -------
+        ndarray, shape (p, p)
+            As R ``svyrecvar``: strata, multistage clusters, fpc at every stage,
+            the lonely-PSU rule and, for calibrated designs, the calibration
+            residuals.
+        """
+        return self.vcov_rows(weighted_scores, present=self.weights_array != 0)
+
+    def vcov_rows(self, weighted_scores: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """:meth:`vcov_totals` with an explicit mask of the rows in the estimated domain."""
+        scores = np.asarray(weighted_scores, dtype=np.float64)
+        if scores.ndim == 1:
+            scores = scores[:, None]
+        if scores.shape[0] != len(self.data):
+            raise DesignError(f"scores have {scores.shape[0]} rows; the design has {len(self.data)}.")
+        if self.calibration is not None:
+            from govstats.design.calibration import residualize
+
+            scores = np.asarray(residualize(self.calibration, scores))
+        return design_variance(
+            scores, self._structure.variance_stages, self.lonely_psu, present, self.strata
+        )
+
+    def vcov_psu_totals(self, psu_totals: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """Design covariance from first-stage PSU totals (n_psu, p); only when :attr:`can_aggregate`."""
+        stage = self._structure.stages[0]
+        psu_present = np.bincount(self.psu_index, weights=present.astype(float), minlength=self.n_psu)
+        stratum_present = (
+            np.bincount(stage.cluster_stratum, weights=psu_present, minlength=stage.n_strata) > 0
+        )
+        return stage_variance(
+            np.asarray(psu_totals, dtype=np.float64),
+            self._structure.variance_stages[0],
+            self.lonely_psu,
+            stratum_present,
+            1,
+            self.strata,
+        )
+
+    def psu_totals(self, weighted_scores: np.ndarray) -> np.ndarray:
+        """Sum per-row weighted scores (n, p) within first-stage PSUs -> (n_psu, p)."""
+        return cluster_sums(weighted_scores, self.psu_index, self.n_psu)
+
+    # ------------------------------------------------------------------ new designs
+    def with_weights(
+        self,
+        weights: np.ndarray,
+        *,
+        calibration: object | None = _KEEP,
+        replicates: Replicates | None = _KEEP,
+    ) -> SurveyDesign:
+        """A new design with other analysis weights (same rows and sampling structure).
+
+        Parameters
+        ----------
+        weights : ndarray, shape (n,)
+            The new analysis weights.
+        calibration, replicates : optional
+            Replace the calibration information / replicate weights (kept by default).
+        """
+        return SurveyDesign(
+            self.data,
+            self.weights,
+            self.strata,
+            self.psu,
+            self.fpc,
+            self.nest,
+            self.lonely_psu,
+            analysis_weights=np.asarray(weights, dtype=np.float64),
+            replicates=self.replicates if replicates is _KEEP else replicates,
+            calibration=self.calibration if calibration is _KEEP else calibration,
+            structure=self.structure,
+        )
+
+    def subset(self, mask: Any) -> SurveyDesign:
+        """The domain where ``mask`` is true, keeping every PSU of the design (R ``subset``).
+
+        Rows outside the domain get zero weight, so domain variances use the full
+        design; the degrees of freedom count the PSUs and strata of the domain, as
+        R ``degf`` does. Missing mask values count as false.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "a", "b"]})
+        >>> d = SurveyDesign(df)
+        >>> float(d.subset(df["g"] == "a").mean("y").estimate[0])
+        2.0
+        """
+        if isinstance(mask, pd.Series):
+            if not mask.index.equals(self.data.index):
+                mask = mask.reindex(self.data.index)
+            values = mask.to_numpy(dtype=object)
+        else:
+            values = np.asarray(mask, dtype=object)
+        if values.shape != (len(self.data),):
+            raise DataError(
+                f"subset mask has shape {values.shape}; it needs one value per row ({len(self.data)})."
+            )
+        keep = np.array([bool(v) if not pd.isna(v) else False for v in values], dtype=bool)
+        weights = np.where(keep, self.weights_array, 0.0)
+        if not (weights != 0).any():
+            raise DesignError(
+                "the subset is an empty domain: no row with non-zero weight satisfies the condition. "
+                "Check the condition and the values of the columns it uses."
+            )
+        return self.with_weights(weights)
+
+    def to_replicates(
+        self,
+        method: str = "bootstrap",
+        replicates: int | None = None,
+        *,
+        seed: int | np.random.Generator | None = None,
+        fay_rho: float = 0.0,
+        mse: bool = False,
+    ) -> SurveyDesign:
+        """A replicate-weight version of this design (JK1, JKn, BRR, Fay, Rao-Wu bootstrap)."""
+        from govstats.design import replicates as _replicates
+
+        return _replicates.to_replicates(  # type: ignore[no-any-return]
+            self, method, replicates, seed=seed, fay_rho=fay_rho, mse=mse
+        )
+
+    def poststratify(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Post-stratify to known population counts (see ``calibration.poststratify``)."""
+        from govstats.design import calibration as _calibration
+
+        return _calibration.poststratify(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def rake(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Rake to known margins (see ``calibration.rake``)."""
+        from govstats.design import calibration as _calibration
+
+        return _calibration.rake(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def calibrate(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Calibrate to population totals (see ``calibration.calibrate``)."""
+        from govstats.design import calibration as _calibration
+
+        return _calibration.calibrate(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ estimators
+    def mean(
+        self,
+        variables: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Population means (R ``svymean``); a Categorical column gives level proportions.
+
+        Parameters
+        ----------
+        variables : str or sequence of str
+            Numeric (or bool, or pandas Categorical) columns.
+        by : str or sequence of str, optional
+            Domain columns: one estimate per observed combination (R ``svyby``).
+        na_rm : bool, default False
+            Leave rows with missing values out of the estimate (as a domain).
+
+        Returns
+        -------
+        SurveyEstimate
+            With ``deff`` as R's ``deff=TRUE``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [2.0, 4.0, 6.0, 8.0], "w": [1.0, 1.0, 1.0, 1.0]})
+        >>> r = SurveyDesign(df, weights="w").mean("y")
+        >>> float(r.estimate[0]), round(float(r.se[0]), 6)
+        (5.0, 1.290994)
+        """
+        return estimators.mean_or_total(
+            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False
+        )
+
+    def total(
+        self,
+        variables: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Population totals (R ``svytotal``); a Categorical column gives level counts.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 2.0], "w": [10.0, 30.0]})
+        >>> float(SurveyDesign(df, weights="w").total("y").estimate[0])
+        70.0
+        """
+        return estimators.mean_or_total(
+            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False
+        )
+
+    def proportion(
+        self,
+        variable: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Proportion of every level of categorical columns (R ``svymean(~factor)``).
+
+        Text columns are treated as factors with sorted levels; Categoricals keep
+        their declared level order.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"g": ["a", "b", "b", "b"]})
+        >>> SurveyDesign(df).proportion("g").estimate.tolist()
+        [0.25, 0.75]
+        """
+        return estimators.mean_or_total(
+            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True
+        )
+
+    def ratio(
+        self,
+        numerator: str | Sequence[str],
+        denominator: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Ratio of population totals ``Y/X`` (R ``svyratio``), every numerator over every denominator.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 3.0], "x": [2.0, 2.0]})
+        >>> float(SurveyDesign(df).ratio("y", "x").estimate[0])
+        1.0
+        """
+        return estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm)
+
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        q: float | Sequence[float] = 0.5,
+        *,
+        by: str | Sequence[str] | None = None,
+        qrule: str = "math",
+        alpha: float = 0.05,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Quantiles with Woodruff intervals (R ``svyquantile``, survey 4.x defaults).
+
+        See :func:`govstats.design.quantile.quantile`.
+        """
+        return quantile.quantile(
+            self, variables, q, by=by, qrule=qrule, alpha=alpha, na_rm=na_rm
+        )
+
+    def glm(
+        self,
+        formula: str,
+        family: Any = "gaussian",
+        *,
+        na_rm: bool = False,
+        maxiter: int = 25,
+        tol: float = 1e-8,
+    ) -> GLMResult:
+        """Design-based generalized linear model (R ``svyglm``).
+
+        See :func:`govstats.design.glm.svyglm`.
+        """
+        return glm.svyglm(self, formula, family, na_rm=na_rm, maxiter=maxiter, tol=tol)
+
+    def __repr__(self) -> str:
+        kind = "replicate" if self.replicates is not None else "linearization"
+        stages = len(self._structure.stages)
+        return (
+            f"SurveyDesign({kind}: {len(self.data)} rows, {self.n_psu} PSUs, {self.n_strata} "
+            f"strata, {stages} stage(s), df={self.df}, lonely_psu={self.lonely_psu!r})"
+        )
