@@ -7,6 +7,7 @@
 - :func:`diffusion_lag` — logistic diffusion curves and the urban–rural lag in years.
 """
 
+from govstats.gaps.diffusion import DiffusionLagResult, cnnic_diffusion_lag, diffusion_lag
 from govstats.gaps.indices import (
     COORDINATION_BANDS,
     CouplingResult,
@@ -22,11 +23,14 @@ from govstats.gaps.oaxaca import OaxacaResult, oaxaca
 __all__ = [
     "COORDINATION_BANDS",
     "CouplingResult",
+    "DiffusionLagResult",
     "EntropyWeightsResult",
     "InequalityResult",
     "OaxacaResult",
     "TopsisResult",
+    "cnnic_diffusion_lag",
     "coupling_coordination",
+    "diffusion_lag",
     "entropy_weights",
     "gini",
     "oaxaca",

@@ -1,0 +1,138 @@
+"""Array kernels for logistic diffusion curves: p(t) = K / (1 + exp(-r (t - t0)))."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+
+__all__ = ["fit", "logistic", "start_values", "unpack"]
+
+
+def logistic(t: np.ndarray, k: float, r: float, t0: float) -> np.ndarray:
+    """Logistic curve with ceiling ``k``, rate ``r`` and midpoint ``t0``."""
+    return np.asarray(k / (1.0 + np.exp(-r * (t - t0))))
+
+
+def unpack(theta: np.ndarray, model: str, ceiling: float | None) -> np.ndarray:
+    """Map free parameters to ``[K_u, r_u, t0_u, K_r, r_r, t0_r]``.
+
+    ``model="shared"``: theta = (K, r, t0_u, lag) or (r, t0_u, lag) with a fixed ceiling;
+    ``model="separate"``: theta = (K_u, r_u, t0_u, K_r, r_r, t0_r) or without the Ks.
+    """
+    if model == "shared":
+        if ceiling is None:
+            k, r, t0, lag = theta
+        else:
+            r, t0, lag = theta
+            k = ceiling
+        return np.array([k, r, t0, k, r, t0 + lag])
+    if ceiling is None:
+        return np.asarray(theta, dtype=float)
+    ru, tu, rr, tr = theta
+    return np.array([ceiling, ru, tu, ceiling, rr, tr])
+
+
+def _residuals(
+    theta: np.ndarray,
+    t_u: np.ndarray,
+    y_u: np.ndarray,
+    t_r: np.ndarray,
+    y_r: np.ndarray,
+    model: str,
+    ceiling: float | None,
+) -> np.ndarray:
+    ku, ru, tu, kr, rr, tr = unpack(theta, model, ceiling)
+    return np.concatenate([logistic(t_u, ku, ru, tu) - y_u, logistic(t_r, kr, rr, tr) - y_r])
+
+
+def start_values(
+    t_u: np.ndarray,
+    y_u: np.ndarray,
+    t_r: np.ndarray,
+    y_r: np.ndarray,
+    model: str,
+    ceiling: float | None,
+    upper: float,
+) -> np.ndarray:
+    """Return starting values from straight-line fits of the logit transform."""
+    k0 = ceiling if ceiling is not None else min(upper, 1.15 * max(y_u.max(), y_r.max()))
+
+    def line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        z = np.log(np.clip(y, 1e-9, k0 * 0.999) / (k0 - np.clip(y, 1e-9, k0 * 0.999)))
+        slope, icept = np.polyfit(t, z, 1)
+        slope = max(float(slope), 1e-3)
+        return slope, -icept / slope
+
+    ru, tu = line(t_u, y_u)
+    rr, tr = line(t_r, y_r)
+    if model == "shared":
+        r = 0.5 * (ru + rr)
+        return np.array([k0, r, tu, tr - tu] if ceiling is None else [r, tu, tr - tu])
+    if ceiling is None:
+        return np.array([k0, ru, tu, k0, rr, tr])
+    return np.array([ru, tu, rr, tr])
+
+
+def _bounds(
+    model: str, ceiling: float | None, ymax: float, upper: float
+) -> tuple[np.ndarray, np.ndarray]:
+    inf = np.inf
+    kb = ([ymax], [upper])
+    if model == "shared":
+        lo, hi = [1e-6, -inf, -inf], [inf, inf, inf]
+        if ceiling is None:
+            lo, hi = kb[0] + lo, kb[1] + hi
+        return np.array(lo), np.array(hi)
+    if ceiling is None:
+        lo = [ymax, 1e-6, -inf, ymax, 1e-6, -inf]
+        hi = [upper, inf, inf, upper, inf, inf]
+    else:
+        lo, hi = [1e-6, -inf, 1e-6, -inf], [inf, inf, inf, inf]
+    return np.array(lo), np.array(hi)
+
+
+def fit(
+    t_u: np.ndarray,
+    y_u: np.ndarray,
+    t_r: np.ndarray,
+    y_r: np.ndarray,
+    *,
+    model: str,
+    ceiling: float | None,
+    upper: float,
+    x0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Least-squares fit of both curves.
+
+    Returns ``(theta, jacobian (m, k), converged)``; the ceiling is bounded below by the
+    largest observation of the series it applies to and above by ``upper``.
+    """
+    if x0 is None:
+        x0 = start_values(t_u, y_u, t_r, y_r, model, ceiling, upper)
+    ymax = float(max(y_u.max(), y_r.max())) if model == "shared" else 0.0
+    lo, hi = _bounds(model, ceiling, ymax, upper)
+    if model == "separate" and ceiling is None:
+        lo[0], lo[3] = float(y_u.max()), float(y_r.max())
+    x0 = np.array(x0, dtype=float)
+    low_hit = np.isfinite(lo) & (x0 <= lo)
+    high_hit = np.isfinite(hi) & (x0 >= hi)
+    x0[low_hit] = lo[low_hit] + 1e-6 * (1 + np.abs(lo[low_hit]))
+    x0[high_hit] = hi[high_hit] - 1e-6 * (1 + np.abs(hi[high_hit]))
+    sol = optimize.least_squares(
+        _residuals,
+        x0,
+        bounds=(lo, hi),
+        args=(t_u, y_u, t_r, y_r, model, ceiling),
+        method="trf",
+        x_scale="jac",
+        max_nfev=2000,
+    )
+    return sol.x, sol.jac, bool(sol.success)
+
+
+def predict(
+    theta: np.ndarray, t_u: np.ndarray, t_r: np.ndarray, model: str, ceiling: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted values of both series."""
+    ku, ru, tu, kr, rr, tr = unpack(theta, model, ceiling)
+    return logistic(t_u, ku, ru, tu), logistic(t_r, kr, rr, tr)

@@ -1,0 +1,105 @@
+"""Diffusion lag: recovery of a known lag, the CNNIC series, intervals, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import govstats as gs
+from govstats.errors import DataError
+from govstats.gaps.diffusion import to_years
+
+NOISE_FREE = 1e-4  # least-squares optimum of noise-free curves, optimizer tolerance
+
+
+def _curve(t: np.ndarray, k: float, r: float, t0: float) -> np.ndarray:
+    return k / (1 + np.exp(-r * (t - t0)))
+
+
+def test_noise_free_series_recovers_the_lag_exactly() -> None:
+    t = np.arange(2005.0, 2024.0, 1.0)
+    urban = pd.Series(_curve(t, 92.0, 0.35, 2011.0), index=t)
+    rural = pd.Series(_curve(t, 92.0, 0.35, 2017.5), index=t)
+    res = gs.gaps.diffusion_lag(urban, rural, n_boot=20, seed=3)
+    est = res.to_frame().set_index("parameter")["estimate"]
+    assert res.lag == pytest.approx(6.5, abs=NOISE_FREE)
+    assert est["K"] == pytest.approx(92.0, abs=1e-3)
+    assert est["r"] == pytest.approx(0.35, abs=NOISE_FREE)
+    assert est["t0_urban"] == pytest.approx(2011.0, abs=NOISE_FREE)
+
+
+def test_noisy_series_interval_covers_the_true_lag() -> None:
+    rng = np.random.default_rng(12)
+    t = np.arange(2006.0, 2023.0, 0.5)
+    urban = pd.Series(_curve(t, 85.0, 0.3, 2012.0) + rng.normal(0, 1.5, t.size), index=t)
+    rural = pd.Series(_curve(t, 85.0, 0.3, 2016.0) + rng.normal(0, 1.5, t.size), index=t)
+    res = gs.gaps.diffusion_lag(urban, rural, n_boot=150, seed=4)
+    row = res.to_frame().set_index("parameter").loc["lag_years"]
+    assert row["ci_low"] < 4.0 < row["ci_high"]
+    assert abs(res.lag - 4.0) < 0.5
+    # bootstrap and delta-method standard errors agree for a well-identified fit
+    assert row["se"] == pytest.approx(row["se_delta"], rel=0.3)
+    assert res.residual_sd == pytest.approx(1.5, rel=0.3)
+
+
+def test_separate_model_lag_is_the_midpoint_difference() -> None:
+    t = np.arange(2004.0, 2026.0, 1.0)
+    urban = pd.Series(_curve(t, 95.0, 0.4, 2010.0), index=t)
+    rural = pd.Series(_curve(t, 80.0, 0.3, 2016.0), index=t)
+    res = gs.gaps.diffusion_lag(urban, rural, model="separate", n_boot=20, seed=5)
+    est = res.to_frame().set_index("parameter")["estimate"]
+    assert est["K_rural"] == pytest.approx(80.0, abs=1e-2)
+    assert est["r_urban"] == pytest.approx(0.4, abs=NOISE_FREE)
+    assert res.lag == pytest.approx(6.0, abs=1e-3)
+
+
+def test_cnnic_series_fit_with_intervals() -> None:
+    res = gs.gaps.cnnic_diffusion_lag(n_boot=100, seed=2024)
+    cnnic = gs.datasets.load_cnnic()
+    both = cnnic.dropna(subset=["penetration_urban_pct", "penetration_rural_pct"])
+    # every period with both rates lies before the rural series break of the 49th report
+    assert list(res.data["period"]) == list(both["period"].astype(str))
+    assert (both["rural_series_segment"] == 0).all()
+    row = res.to_frame().set_index("parameter").loc["lag_years"]
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert 3 < row["estimate"] < 15  # rural adoption trails urban by years, not decades
+    np.testing.assert_allclose(
+        res.data["urban"] - res.data["fitted_urban"],
+        both["penetration_urban_pct"].to_numpy() - res.data["fitted_urban"].to_numpy(),
+    )
+    curves = res.curves()
+    assert set(curves["series"]) == {"urban", "rural"}
+    assert (curves["ci_low"] <= curves["fitted"] + 1e-9).all()
+    assert (curves["fitted"] <= curves["ci_high"] + 1e-9).all()
+    assert any("segment 0" in note for note in res.notes)
+    again = gs.gaps.cnnic_diffusion_lag(n_boot=100, seed=2024)
+    pd.testing.assert_frame_equal(res.to_frame(), again.to_frame())
+
+
+def test_fixed_ceiling_drops_k_from_the_table() -> None:
+    res = gs.gaps.cnnic_diffusion_lag(n_boot=30, seed=1, ceiling=100)
+    assert "K" not in set(res.to_frame()["parameter"])
+    with pytest.raises(DataError, match=r"ceiling 50 must exceed"):
+        gs.gaps.cnnic_diffusion_lag(n_boot=30, seed=1, ceiling=50)
+
+
+def test_too_short_series_is_rejected() -> None:
+    urban = pd.Series(
+        [20.0, 40.0, 60.0, np.nan],
+        index=["2010-06", "2012-06", "2014-06", "2016-06"],
+        name="urban_pct",
+    )
+    rural = pd.Series([5.0, 10.0, 20.0, 30.0], index=urban.index, name="rural_pct")
+    with pytest.raises(DataError, match=r"only 3 periods.*'urban_pct'.*at least 4"):
+        gs.gaps.diffusion_lag(urban, rural)
+
+
+def test_time_index_conversion() -> None:
+    np.testing.assert_allclose(to_years(["2007-06", "2007-12"]), [2007.5, 2008.0])
+    np.testing.assert_allclose(
+        to_years(pd.period_range("2020-06", periods=2, freq="6M")), [2020.5, 2021.0]
+    )
+    np.testing.assert_allclose(to_years([2001.25]), [2001.25])
+    with pytest.raises(DataError, match="cannot read the time index"):
+        to_years(["spring", "autumn"])
