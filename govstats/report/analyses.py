@@ -11,8 +11,6 @@ number in the PDF is the number in the script's CSV.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -163,17 +161,21 @@ def access_gap(
         if zh
         else "Access gap: urban minus rural penetration (points) and their ratio, as published."
     ]
-    lag_table, lag_text, lag_method = _diffusion_lag(data, lang, seed)
+    lag_table, lag_text, lag_method, curves = _diffusion_lag(cnnic, lang, seed)
     if lag_table is not None:
         tables.append(lag_table)
     paragraphs.append(lag_text)
     methods.append(lag_method)
+    options = {} if curves is None else {"curves": curves[["t", "series", "fitted"]]}
     figure = FigureSpec(
         "access_gap",
         "access_gap",
         data[["year", "urban_pct", "rural_pct", "gap_points", "series_break"]],
-        "城乡互联网普及率（%）与差距" if zh else "Internet penetration (%) and the urban-rural gap",
+        "城乡互联网普及率（%）、拟合的扩散曲线与差距"
+        if zh
+        else "Internet penetration (%), fitted diffusion curves and the urban-rural gap",
         lang,
+        options,
     )
     limitations = [
         "CNNIC 农村普及率在第 48、49 次报告之间等处存在口径断点。"
@@ -192,26 +194,71 @@ def access_gap(
     )
 
 
-def _diffusion_lag(data: pd.DataFrame, lang: str, seed: int) -> tuple[Table | None, str, str]:
-    """Lag of rural behind urban penetration from the gaps module, if it is available."""
+DIFFUSION_BOOT = 499
+_PARAMETERS = {
+    "K": ("上限 K（%）", "Ceiling K (%)"),
+    "r": ("增长率 r（每年）", "Rate r (per year)"),
+    "t0_urban": ("城镇中点 t0", "Urban midpoint t0"),
+    "t0_rural": ("农村中点 t0", "Rural midpoint t0"),
+    "lag_years": ("滞后年数", "Lag (years)"),
+}
+
+
+def _diffusion_lag(
+    cnnic: pd.DataFrame, lang: str, seed: int
+) -> tuple[Table | None, str, str, pd.DataFrame | None]:
+    """Lag of rural behind urban penetration (shared logistic curve, shifted in time)."""
+    from govstats.gaps import cnnic_diffusion_lag
+
     zh = lang == "zh"
-    try:
-        from govstats.gaps import diffusion_lag
-    except ImportError:
-        text = (
-            "扩散滞后：本版本尚无 gaps.diffusion_lag，本节不报告滞后年数。"
-            if zh
-            else "Diffusion lag: gaps.diffusion_lag is not available in this version; "
-            "no lag reported."
-        )
-        return None, text, text
-    return _run_diffusion_lag(diffusion_lag, data, lang, seed)
-
-
-def _run_diffusion_lag(
-    diffusion_lag: Any, data: pd.DataFrame, lang: str, seed: int
-) -> tuple[Table | None, str, str]:
-    raise NotImplementedError  # replaced once the gaps API is fixed
+    res = cnnic_diffusion_lag(cnnic, n_boot=DIFFUSION_BOOT, seed=seed)
+    data = res.to_frame()
+    display = pd.DataFrame(
+        {
+            label("variable", lang): [
+                _PARAMETERS.get(p, (p, p))[0 if zh else 1] for p in data["parameter"]
+            ],
+            label("estimate", lang): [fmt_number(v, 3) for v in data["estimate"]],
+            label("se", lang): [f"({fmt_number(v, 3)})" for v in data["se"]],
+            label("ci", lang): [
+                f"[{fmt_number(lo, 3)}, {fmt_number(hi, 3)}]"
+                for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)
+            ],
+        }
+    )
+    lag = data.set_index("parameter").loc["lag_years"]
+    note = (
+        f"共享上限与增长率的逻辑斯蒂曲线，农村曲线为城镇曲线平移 lag 年；"
+        f"{len(res.data)} 个城乡同时公布的报告期（仅农村序列第一段，断点前）；"
+        f"区间为 {DIFFUSION_BOOT} 次参数自助法的百分位区间（种子 {seed}）。"
+        if zh
+        else f"Logistic curves with a shared ceiling and rate, the rural curve shifted by the lag; "
+        f"{len(res.data)} periods with both rates (first segment of the rural series, before the "
+        f"break); percentile intervals from {DIFFUSION_BOOT} parametric bootstrap draws "
+        f"(seed {seed})."
+    )
+    title = "扩散滞后：逻辑斯蒂曲线拟合" if zh else "Diffusion lag: logistic curve fit"
+    table = Table("diffusion_lag", title, data, display, note)
+    text = (
+        f"按共享上限的逻辑斯蒂扩散曲线，农村互联网普及比城镇滞后 "
+        f"{fmt_number(lag['estimate'], 1)} 年"
+        f"（95% 区间 {fmt_number(lag['ci_low'], 1)} 至 {fmt_number(lag['ci_high'], 1)} 年）。"
+        if zh
+        else f"On logistic diffusion curves with a shared ceiling, rural internet adoption lags "
+        f"urban by {fmt_number(lag['estimate'], 1)} years (95% interval "
+        f"{fmt_number(lag['ci_low'], 1)} to {fmt_number(lag['ci_high'], 1)})."
+    )
+    method = (
+        "扩散滞后：p_城镇(t) = K / (1 + exp(-r (t - t0)))，p_农村(t) = p_城镇(t - lag)，"
+        "两序列联合最小二乘"
+        f"（gaps.cnnic_diffusion_lag），参数自助法 {DIFFUSION_BOOT} 次求区间。"
+        if zh
+        else "Diffusion lag: p_urban(t) = K / (1 + exp(-r (t - t0))), "
+        "p_rural(t) = p_urban(t - lag), "
+        f"joint least squares on both series (gaps.cnnic_diffusion_lag), intervals from "
+        f"{DIFFUSION_BOOT} parametric bootstrap draws."
+    )
+    return table, text, method, res.curves()
 
 
 def census_context(census: pd.DataFrame | None = None, *, lang: str = "zh") -> AnalysisResult:

@@ -143,6 +143,11 @@ def _access_gap(fig: Any, spec: FigureSpec) -> None:
         ms=3,
         label=label("rural", spec.lang),
     )
+    curves = spec.options.get("curves")
+    if curves is not None:
+        for series, color in (("urban", COLORS["urban"]), ("rural", COLORS["rural"])):
+            part = curves[curves["series"] == series]
+            left.plot(part["t"], part["fitted"], color=color, lw=0.8, ls="--", alpha=0.8)
     for year in d.loc[d["series_break"].astype(bool), "year"]:
         left.axvline(year, color=COLORS["gap"], lw=0.6, ls=":")
     left.set_ylabel(label("penetration_pct", spec.lang))
@@ -152,6 +157,10 @@ def _access_gap(fig: Any, spec: FigureSpec) -> None:
     right.bar(d["year"], d["gap_points"], width=0.35, color=COLORS["gap"])
     right.set_ylabel(label("gap_points", spec.lang))
     right.set_xlabel(label("year", spec.lang))
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
 
 
 def _census(fig: Any, spec: FigureSpec) -> None:

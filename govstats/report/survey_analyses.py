@@ -548,7 +548,7 @@ def _cascade_table(res: Any, data: pd.DataFrame, lang: str, min_cell: int) -> Ta
                 f"{fmt_number(row['estimate'], 3)}{mark} ({fmt_number(row['se'], 3)})"
             )
     note = (
-        "链条各环节的设计加权均值（括号内为标准误）；差距 = 农村 − 城镇。"
+        "链条各环节的设计加权均值（括号内为标准误）；差距 = 农村 - 城镇。"
         if zh
         else "Design-weighted mean of every link (SE in parentheses); gap = rural - urban."
     )
