@@ -50,7 +50,9 @@ def family_kind(family: Any) -> str:
     for kind in ("gaussian", "binomial", "poisson"):
         if kind in name:
             return kind
-    raise ModelError(f"family {type(family).__name__} is not supported; use gaussian, binomial or poisson.")
+    raise ModelError(
+        f"family {type(family).__name__} is not supported; use gaussian, binomial or poisson."
+    )
 
 
 def deviance(kind: str, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:

@@ -48,7 +48,7 @@ class Structure:
 
 
 def as_list(columns: str | Sequence[str] | None) -> list[str]:
-    """A column argument as a list of names (``None`` -> empty)."""
+    """Return a column argument as a list of names (``None`` -> empty)."""
     if columns is None:
         return []
     if isinstance(columns, str):
@@ -71,8 +71,9 @@ def _codes(values: pd.Series, column: str, role: str) -> tuple[np.ndarray, np.nd
     codes, uniques = pd.factorize(values, sort=True)
     if (codes < 0).any():
         raise DesignError(
-            f"{role} column {column!r} has {int((codes < 0).sum())} missing values; every row needs "
-            f"a {role} id. Drop those rows before building the design or fill the ids."
+            f"{role} column {column!r} has {int((codes < 0).sum())} missing values; "
+            f"every row needs a {role} id. Drop those rows before building the design "
+            "or fill the ids."
         )
     return codes.astype(np.int64), np.asarray(uniques)
 

@@ -163,7 +163,9 @@ def _deff(
 def _expand_labels(
     domains: _Domains, variable: Sequence[str], level: Sequence[str | None]
 ) -> tuple[list[str], list[str | None], list[tuple[object, ...]]]:
-    var, lev, dom = [], [], []
+    var: list[str] = []
+    lev: list[str | None] = []
+    dom: list[tuple[object, ...]] = []
     for label in domains.labels:
         var.extend(variable)
         lev.extend(level)
@@ -272,7 +274,9 @@ def ratio(
     k = nn * nd
     replicate_estimates = None
     if design.replicates is not None:
-        reps = _replicate_totals(design, np.hstack([y, x]), domains, w).reshape(-1, domains.n, 2 * k)
+        reps = _replicate_totals(design, np.hstack([y, x]), domains, w).reshape(
+            -1, domains.n, 2 * k
+        )
         replicate_estimates = (reps[:, :, :k] / reps[:, :, k:]).reshape(-1, domains.n * k)
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:

@@ -81,7 +81,9 @@ class GLMResult:
     @property
     def se(self) -> pd.Series:
         """Standard errors by term."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None)), index=self.params.index)
+        return pd.Series(
+            np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None)), index=self.params.index
+        )
 
     @property
     def estimate(self) -> np.ndarray:
@@ -95,16 +97,22 @@ class GLMResult:
 
     @property
     def tvalues(self) -> pd.Series:
-        """t statistics ``params / se``."""
+        """T statistics ``params / se``."""
         return self.params / self.se
 
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided p values on t with :attr:`df` degrees of freedom."""
-        return pd.Series(2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index)
+        return pd.Series(
+            2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index
+        )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per term: ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``."""
+        """Return one row per term.
+
+        Columns: ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``,
+        ``t``, ``p_value``.
+        """
         se = self.se.to_numpy()
         low, high = t_interval(self.estimate, se, self.df, self.conf_level)
         return pd.DataFrame(
@@ -126,7 +134,9 @@ class GLMResult:
             f"Design-based GLM ({self.family}, {self.link} link; {self.method}): {self.formula}\n"
             f"n = {self.n_obs}, residual df = {self.df}, dispersion = {self.dispersion:.6g}"
         )
-        return head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        return (
+            head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        )
 
     def __repr__(self) -> str:
         terms = ", ".join(f"{k}={v:.4g}" for k, v in list(self.params.items())[:4])
@@ -259,7 +269,8 @@ def svyglm(
             counts = {c: int(design.data[c].isna().to_numpy()[active].sum()) for c in used}
             shown = ", ".join(f"{k!r} ({v} missing)" for k, v in counts.items() if v)
             raise DataError(
-                f"missing values in the model variables {shown or used} in {int(missing.sum())} rows; "
+                f"missing values in the model variables {shown or used} "
+                f"in {int(missing.sum())} rows; "
                 "pass na_rm=True to fit on the complete rows (as a domain), or impute them first."
             )
         active = active & ~missing
@@ -278,7 +289,9 @@ def svyglm(
     p = len(names)
     replicate_estimates = None
     if design.replicates is not None:
-        replicate_estimates = _replicate_coefs(design, x, y0, fam, kind, names, fit, active, maxiter, tol)
+        replicate_estimates = _replicate_coefs(
+            design, x, y0, fam, kind, names, fit, active, maxiter, tol
+        )
         cov = design.replicates.vcov(replicate_estimates, fit.coef)
     else:
         influence = (x * (fit.working_residuals * fit.working_weights)[:, None]) @ fit.bread
@@ -326,7 +339,11 @@ def _replicate_coefs(
     assert replicates is not None
     w = np.where(active, design.weights_array, 0.0)
     p = x.shape[1]
-    if kind == "gaussian" and type(fam.link).__name__ == "Identity" and replicates.psu_factors is not None:
+    if (
+        kind == "gaussian"
+        and type(fam.link).__name__ == "Identity"
+        and replicates.psu_factors is not None
+    ):
         # Normal equations of every replicate from per-PSU cross-products: one product over PSUs.
         pairs = np.stack([x[:, j] * x[:, k] for j in range(p) for k in range(p)], axis=1)
         xtx = cluster_sums(pairs * w[:, None], design.psu_index, design.n_psu)

@@ -144,12 +144,15 @@ def quantile(
     """
     if qrule not in _RULES:
         raise DataError(f"qrule={qrule!r} is not supported; use 'math' (R default) or 'hf7'.")
-    probs = [float(q)] if np.isscalar(q) else [float(v) for v in q]  # type: ignore[arg-type]
+    probs = [float(q)] if isinstance(q, int | float) else [float(v) for v in q]
     if any(not 0.0 <= p <= 1.0 for p in probs):
         raise DataError(f"quantile probabilities must lie in [0, 1]; got {probs}.")
     columns = expand(design.data, variables, text_as_factor=False)
     active, matrix = check_missing(
-        columns, design.weights_array != 0, na_rm, "in the design" if design.is_full else "in the domain"
+        columns,
+        design.weights_array != 0,
+        na_rm,
+        "in the design" if design.is_full else "in the domain",
     )
     codes, labels, names = domain_codes(design.data, by, active)
     rows: dict[str, list[object]] = {"variable": [], "quantile": [], "domain": []}

@@ -124,7 +124,7 @@ class SurveyEstimate:
         return pd.DataFrame(frame)
 
     def summary(self) -> str:
-        """A text table of the estimates with their standard errors and intervals."""
+        """Return a text table of the estimates with their standard errors and intervals."""
         head = (
             f"Design-based {self.statistic} ({self.method}), df = {self.df}, "
             f"{self.conf_level:.0%} t intervals"

@@ -179,7 +179,7 @@ class SurveyDesign:
 
     @property
     def can_aggregate(self) -> bool:
-        """Whether variances need only first-stage PSU totals (one variance stage, no calibration)."""
+        """Whether variances need only first-stage PSU totals (one stage, no calibration)."""
         return self.calibration is None and len(self._structure.variance_stages) == 1
 
     # ------------------------------------------------------------------ variance
@@ -207,19 +207,23 @@ class SurveyDesign:
         if scores.ndim == 1:
             scores = scores[:, None]
         if scores.shape[0] != len(self.data):
-            raise DesignError(f"scores have {scores.shape[0]} rows; the design has {len(self.data)}.")
+            raise DesignError(
+                f"scores have {scores.shape[0]} rows; the design has {len(self.data)}."
+            )
         if self.calibration is not None:
             from govstats.design.calibration import residualize
 
-            scores = np.asarray(residualize(self.calibration, scores))
+            scores = np.asarray(residualize(self.calibration, scores))  # type: ignore[arg-type]
         return design_variance(
             scores, self._structure.variance_stages, self.lonely_psu, present, self.strata
         )
 
     def vcov_psu_totals(self, psu_totals: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """Design covariance from first-stage PSU totals (n_psu, p); only when :attr:`can_aggregate`."""
+        """Design covariance from first-stage PSU totals (n_psu, p), for :attr:`can_aggregate`."""
         stage = self._structure.stages[0]
-        psu_present = np.bincount(self.psu_index, weights=present.astype(float), minlength=self.n_psu)
+        psu_present = np.bincount(
+            self.psu_index, weights=present.astype(float), minlength=self.n_psu
+        )
         stratum_present = (
             np.bincount(stage.cluster_stratum, weights=psu_present, minlength=stage.n_strata) > 0
         )
@@ -244,7 +248,7 @@ class SurveyDesign:
         calibration: object | None = _KEEP,
         replicates: Replicates | None = _KEEP,
     ) -> SurveyDesign:
-        """A new design with other analysis weights (same rows and sampling structure).
+        """Return a new design with other analysis weights (same rows and sampling structure).
 
         Parameters
         ----------
@@ -268,7 +272,7 @@ class SurveyDesign:
         )
 
     def subset(self, mask: Any) -> SurveyDesign:
-        """The domain where ``mask`` is true, keeping every PSU of the design (R ``subset``).
+        """Restrict to the domain where ``mask`` is true, keeping every PSU (R ``subset``).
 
         Rows outside the domain get zero weight, so domain variances use the full
         design; the degrees of freedom count the PSUs and strata of the domain, as
@@ -290,13 +294,15 @@ class SurveyDesign:
             values = np.asarray(mask, dtype=object)
         if values.shape != (len(self.data),):
             raise DataError(
-                f"subset mask has shape {values.shape}; it needs one value per row ({len(self.data)})."
+                f"subset mask has shape {values.shape}; it needs one value per row "
+                f"({len(self.data)})."
             )
         keep = np.array([bool(v) if not pd.isna(v) else False for v in values], dtype=bool)
         weights = np.where(keep, self.weights_array, 0.0)
         if not (weights != 0).any():
             raise DesignError(
-                "the subset is an empty domain: no row with non-zero weight satisfies the condition. "
+                "the subset is an empty domain: no row with non-zero weight satisfies the "
+                "condition. "
                 "Check the condition and the values of the columns it uses."
             )
         return self.with_weights(weights)
@@ -310,7 +316,7 @@ class SurveyDesign:
         fay_rho: float = 0.0,
         mse: bool = False,
     ) -> SurveyDesign:
-        """A replicate-weight version of this design (JK1, JKn, BRR, Fay, Rao-Wu bootstrap)."""
+        """Return a replicate-weight version (JK1, JKn, BRR, Fay, Rao-Wu bootstrap)."""
         from govstats.design import replicates as _replicates
 
         return _replicates.to_replicates(  # type: ignore[no-any-return]
@@ -343,7 +349,7 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
     ) -> SurveyEstimate:
-        """Population means (R ``svymean``); a Categorical column gives level proportions.
+        """Estimate population means (R ``svymean``); a Categorical gives level proportions.
 
         Parameters
         ----------
@@ -378,7 +384,7 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
     ) -> SurveyEstimate:
-        """Population totals (R ``svytotal``); a Categorical column gives level counts.
+        """Estimate population totals (R ``svytotal``); a Categorical gives level counts.
 
         Examples
         --------
@@ -422,7 +428,9 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
     ) -> SurveyEstimate:
-        """Ratio of population totals ``Y/X`` (R ``svyratio``), every numerator over every denominator.
+        """Estimate ratios of population totals ``Y/X`` (R ``svyratio``).
+
+        Every numerator is divided by every denominator.
 
         Examples
         --------
@@ -447,9 +455,7 @@ class SurveyDesign:
 
         See :func:`govstats.design.quantile.quantile`.
         """
-        return quantile.quantile(
-            self, variables, q, by=by, qrule=qrule, alpha=alpha, na_rm=na_rm
-        )
+        return quantile.quantile(self, variables, q, by=by, qrule=qrule, alpha=alpha, na_rm=na_rm)
 
     def glm(
         self,
