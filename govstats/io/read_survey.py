@@ -311,7 +311,8 @@ def _check_id(file: Path, book: Codebook, values: pd.Series) -> None:
         )
     duplicated = values.duplicated(keep=False)
     if bool(duplicated.any()):
-        ids = sorted({str(v) for v in values[duplicated]})[:5]
+        ids = [str(_fmt([v])[0]) if isinstance(v, float) else str(v) for v in values[duplicated]]
+        ids = sorted(set(ids))[:5]
         rows = np.flatnonzero(duplicated.to_numpy())[:6].tolist()
         raise DataError(
             f"{file.name}: respondent id {book.id!r} is not unique: ids {ids} repeat (rows "

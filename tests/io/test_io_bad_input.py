@@ -1,0 +1,241 @@
+"""Bad files and codebooks that do not fit them: each gets a named, actionable error."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+
+from govstats.errors import CodebookError, DataError
+from govstats.io import SurveyData, load_codebook, read_survey
+
+CODEBOOK = """
+[survey]
+name = "test survey"
+wave = "2017"
+id = "pid"
+missing = [98, 99]
+
+[variables.pid]
+source = "id"
+
+[variables.trust]
+source = "q1"
+labels = { 1 = "非常不信任", 2 = "不信任", 3 = "一般", 4 = "信任", 5 = "非常信任" }
+
+[variables.voted]
+source = "q2"
+labels = { 1 = "投了", 2 = "没投", 3 = "没有投票资格" }
+binary = { 1 = 1, 2 = 0 }
+not_eligible = [3]
+
+[variables.income]
+source = "inc"
+missing = [9999997, 9999998, 9999999]
+topcode = [9999996]
+"""
+
+LABELS = {
+    "q1": {
+        1: "非常不信任",
+        2: "不信任",
+        3: "一般",
+        4: "信任",
+        5: "非常信任",
+        98: "不知道",
+        99: "拒绝回答",
+    },
+    "q2": {1: "投了", 2: "没投", 3: "没有投票资格", 98: "不知道"},
+}
+
+
+def frame(**changes) -> pd.DataFrame:
+    base = {
+        "id": [1, 2, 3, 4, 5, 6],
+        "q1": [1, 5, 98, 4, 99, 2],
+        "q2": [1, 2, 3, 98, 1, 1],
+        "inc": [20000, 9999996, 9999998, 35000, 0, 12000],
+    }
+    base.update(changes)
+    return pd.DataFrame(base)
+
+
+def write_dta(path: Path, data: pd.DataFrame, labels=None) -> Path:
+    pyreadstat.write_dta(data, path, version=14, variable_value_labels=labels or LABELS)
+    return path
+
+
+def write_book(path: Path, text: str = CODEBOOK) -> Path:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def book(tmp_path):
+    return write_book(tmp_path / "book.toml")
+
+
+def test_good_file_reads(tmp_path, book):
+    survey = read_survey(write_dta(tmp_path / "ok.dta", frame()), codebook=book)
+    assert isinstance(survey, SurveyData)
+    np.testing.assert_array_equal(survey.data["trust"], [1, 5, np.nan, 4, np.nan, 2])
+    # not eligible (3) and don't know (98) are both missing, never "no"
+    np.testing.assert_array_equal(survey.data["voted"], [1, 0, np.nan, np.nan, 1, 1])
+    assert survey.data["income_topcoded"].tolist() == [False, True, False, False, False, False]
+    assert survey.data["income"].tolist()[:2] == [20000, 9999996]
+
+
+def test_not_eligible_as_own_category(tmp_path):
+    text = CODEBOOK.replace(
+        "binary = { 1 = 1, 2 = 0 }\nnot_eligible = [3]",
+        'categorical = true\nnot_eligible = [3]\nnot_eligible_as = "category"',
+    )
+    survey = read_survey(
+        write_dta(tmp_path / "ok.dta", frame()), codebook=write_book(tmp_path / "b.toml", text)
+    )
+    voted = survey.data["voted"]
+    assert list(voted.cat.categories) == ["投了", "没投", "没有投票资格"]
+    assert voted.tolist()[:3] == ["投了", "没投", "没有投票资格"]
+    assert pd.isna(voted[3])  # 98 don't know stays missing
+
+
+def test_unknown_variable_in_codebook(tmp_path, book):
+    path = write_dta(tmp_path / "f.dta", frame().rename(columns={"q1": "q1x"}))
+    with pytest.raises(CodebookError, match=r"'trust'.*'q1'.*f\.dta.*close: \['q1x'\]"):
+        read_survey(path, codebook=book)
+
+
+def test_case_insensitive_match_is_reported_not_silent(tmp_path, book):
+    path = write_dta(tmp_path / "f.dta", frame().rename(columns={"q1": "Q1"}))
+    survey = read_survey(path, codebook=book)
+    assert len(survey.warnings) == 1
+    assert "'Q1'" in survey.warnings[0] and "case-insensitively" in survey.warnings[0]
+    assert survey.data["trust"].notna().sum() == 4
+
+
+def test_code_outside_declared_labels(tmp_path, book):
+    path = write_dta(tmp_path / "f.dta", frame(q1=[1, 7, 98, 4, 99, 2]))
+    with pytest.raises(CodebookError, match=r"'trust'.*codes \[7\] in 1 rows outside"):
+        read_survey(path, codebook=book)
+
+
+def test_binary_mapping_must_cover_every_code(tmp_path, book):
+    labels = {**LABELS, "q2": {**LABELS["q2"], 4: "记不清"}}
+    text = CODEBOOK.replace(
+        'labels = { 1 = "投了", 2 = "没投", 3 = "没有投票资格" }',
+        'labels = { 1 = "投了", 2 = "没投", 3 = "没有投票资格", 4 = "记不清" }',
+    )
+    path = write_dta(tmp_path / "f.dta", frame(q2=[1, 2, 4, 98, 1, 1]), labels)
+    with pytest.raises(CodebookError, match=r"'voted'.*codes \[4\].*binary mapping"):
+        read_survey(path, codebook=write_book(tmp_path / "b.toml", text))
+
+
+def test_file_labels_disagreeing_with_codebook(tmp_path, book):
+    labels = {**LABELS, "q1": {**LABELS["q1"], 5: "很信任"}}
+    path = write_dta(tmp_path / "f.dta", frame(), labels)
+    with pytest.raises(CodebookError, match=r"'trust'.*code 5: file says '很信任'"):
+        read_survey(path, codebook=book)
+
+
+def test_string_in_numeric_item(tmp_path, book):
+    path = tmp_path / "f.csv"
+    frame(q1=["1", "5", "98", "four", "99", "2"]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"'trust'.*\['four'\] in 1 rows \(first rows \[3\]\)"):
+        read_survey(path, codebook=book)
+
+
+def test_duplicated_respondent_id(tmp_path, book):
+    path = write_dta(tmp_path / "f.dta", frame(id=[1, 2, 3, 3, 5, 6]))
+    with pytest.raises(
+        DataError, match=r"'pid' is not unique: ids \['3'\] repeat \(rows \[2, 3\]\)"
+    ):
+        read_survey(path, codebook=book)
+
+
+def test_truncated_file(tmp_path, book):
+    whole = write_dta(tmp_path / "whole.dta", frame()).read_bytes()
+    path = tmp_path / "half.dta"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError, match=r"half\.dta.*truncated"):
+        read_survey(path, codebook=book)
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(300), "PNG image"),
+        (bytes(np.random.default_rng(0).integers(0, 256, 500, dtype=np.uint8)), "unrecognised"),
+    ],
+)
+def test_non_survey_file(tmp_path, book, content, what):
+    path = tmp_path / "survey.dta"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=f"survey.dta: not a Stata .dta file.*{what}"):
+        read_survey(path, codebook=book)
+    sav = tmp_path / "survey.sav"
+    sav.write_bytes(content)
+    with pytest.raises(DataError, match="not an SPSS file"):
+        read_survey(sav)
+
+
+def test_empty_and_unknown_files(tmp_path):
+    empty = tmp_path / "e.dta"
+    empty.write_bytes(b"")
+    with pytest.raises(DataError, match="empty"):
+        read_survey(empty)
+    other = tmp_path / "x.xlsx"
+    other.write_bytes(b"PK\x03\x04")
+    with pytest.raises(DataError, match="unknown file type"):
+        read_survey(other)
+    with pytest.raises(DataError, match="no such file"):
+        read_survey(tmp_path / "absent.dta")
+
+
+def test_failed_reads_leave_the_file_untouched(tmp_path, book):
+    path = write_dta(tmp_path / "f.dta", frame(q1=[1, 7, 98, 4, 99, 2]))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(CodebookError):
+        read_survey(path, codebook=book)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+# ---- codebook format errors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('source = "q1"', 'sorce = "q1"', r"\[variables.trust\].*unknown keys \['sorce'\]"),
+        ('topcode = [9999996]', 'topcode = [9999996]\nreverse = { min = 5, max = 1 }',
+         "reverse min 5 must be below max 1"),
+        ("binary = { 1 = 1, 2 = 0 }", "binary = { 1 = 1, 2 = 2 }", "map every code to 0 or 1"),
+        ('id = "pid"', 'id = "respondent"', "id = 'respondent' is not declared"),
+        ('missing = [98, 99]', 'missing = ["dk"]', "'dk' is not a numeric code"),
+        ('topcode = [9999996]', 'topcode = [9999998]', "both top-codes and missing codes"),
+    ],
+)  # fmt: skip
+def test_codebook_format_errors(tmp_path, old, new, message):
+    assert old in CODEBOOK
+    path = write_book(tmp_path / "bad.toml", CODEBOOK.replace(old, new, 1))
+    with pytest.raises(CodebookError, match=message) as info:
+        load_codebook(path)
+    assert "bad.toml" in str(info.value)
+
+
+def test_codebook_scale_errors(tmp_path):
+    scale = '\n[scales.trust_scale]\nitems = ["trust", "missing_item"]\nmin_valid = 1\n'
+    with pytest.raises(CodebookError, match="'missing_item' is not declared"):
+        load_codebook(write_book(tmp_path / "a.toml", CODEBOOK + scale))
+    scale = '\n[scales.trust_scale]\nitems = ["trust", "income"]\nmin_valid = 3\n'
+    with pytest.raises(CodebookError, match="min_valid must be an integer from 1 to 2"):
+        load_codebook(write_book(tmp_path / "b.toml", CODEBOOK + scale))
+
+
+def test_codebook_not_toml(tmp_path):
+    with pytest.raises(CodebookError, match="not valid TOML"):
+        load_codebook(write_book(tmp_path / "c.toml", "[survey\nname="))
