@@ -199,20 +199,36 @@ def _as_population(population: Any, name: str) -> dict[str, float]:
     return out
 
 
+def _row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Group code of every row and the level label of every group (one or more columns)."""
+    if frame.shape[1] == 1:
+        codes, uniques = pd.factorize(frame.iloc[:, 0], use_na_sentinel=False)
+        return np.asarray(codes, dtype=np.int64), np.asarray(
+            [_level_key(v) for v in uniques], dtype=object
+        )
+    raw = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(raw, return_index=True)[1]
+    labels = [
+        _level_key(tuple(_level_key(v) for v in row))
+        for row in frame.iloc[first].itertuples(index=False)
+    ]
+    return np.asarray(raw, dtype=np.int64), np.asarray(labels, dtype=object)
+
+
 def _cells(
     design: SurveyDesign, name: str, population: Any, weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """Codes of the data rows in the population cells, the levels and their totals."""
-    col = _column(design, name, "post-stratification")
-    keys = np.array([_level_key(v) for v in col.to_numpy()], dtype=object)
-    return _cells_from_keys(keys, name, _as_population(population, name), weights)
+    _column(design, name, "post-stratification")
+    raw, labels = _row_keys(design.data[[name]])
+    return _cells_from_keys(raw, labels, name, _as_population(population, name), weights)
 
 
 def _cells_from_keys(
-    keys: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
+    raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
-    data_levels = set(keys[active].tolist())
+    data_levels = {str(k) for k in labels[np.unique(raw[active])]}
     absent = sorted(data_levels - set(pop))
     if absent:
         raise DataError(
@@ -227,7 +243,9 @@ def _cells_from_keys(
         )
     levels = tuple(k for k in pop if k in data_levels)
     index = {k: i for i, k in enumerate(levels)}
-    codes = np.array([index.get(k, 0) for k in keys], dtype=np.int64)
+    # rows outside the domain (zero weight) may carry any level: park them in cell 0
+    group_code = np.array([index.get(str(k), 0) for k in labels], dtype=np.int64)
+    codes = group_code[raw] if raw.size else raw
     totals = np.array([pop[k] for k in levels])
     return codes, levels, totals
 
@@ -310,14 +328,8 @@ def poststratify(
         for level, total in items:
             key = _level_key(tuple(_level_key(v) for v in level))
             pop_map[key] = pop_map.get(key, 0.0) + float(total)
-        keys = np.array(
-            [
-                _level_key(tuple(_level_key(v) for v in row))
-                for row in design.data[list(names)].itertuples(index=False)
-            ],
-            dtype=object,
-        )
-        codes, levels, totals = _cells_from_keys(keys, cross, pop_map, weights)
+        raw, labels = _row_keys(design.data[list(names)])
+        codes, levels, totals = _cells_from_keys(raw, labels, cross, pop_map, weights)
     new_w = _k.poststratify_weights(codes, weights, totals)
     step = PostStratStep(names, levels, codes, totals, weights, new_w)
     return _finish(design, new_w, step)
@@ -383,9 +395,9 @@ def rake(
             "cannot satisfy all of them. Use margins from the same source or rescale them, or "
             "raise tol= if the gap is rounding"
         )
-    stacked = np.column_stack([p[0] for p in parsed])
-    _, joint = np.unique(stacked, axis=0, return_inverse=True)
-    joint = np.asarray(joint).reshape(-1)
+    joint = parsed[0][0]
+    for codes, levels, _ in parsed[1:]:
+        joint = pd.factorize(joint * len(levels) + codes)[0].astype(np.int64)
     eps = epsilon * float(weights.sum()) if epsilon < 1 else float(epsilon)
     res = _k.rake_weights(
         [p[0] for p in parsed],
@@ -485,8 +497,9 @@ def _margin_model(
         col = _column(design, key, "calibration")
         if isinstance(value, (Mapping, pd.Series, pd.DataFrame)):
             level_totals = _as_population(value, key)
-            labels = np.array([_level_key(v) for v in col.to_numpy()], dtype=object)
-            absent = sorted(set(labels.tolist()) - set(level_totals))
+            raw, group_labels = _row_keys(design.data[[key]])
+            labels = group_labels[raw]
+            absent = sorted(set(group_labels.tolist()) - set(level_totals))
             if absent:
                 raise DataError(
                     f"levels {absent} of {key!r} occur in the data but not in the population "

@@ -11,7 +11,7 @@ replicates were re-calibrated (or supplied by a data producer) carry explicit
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -147,6 +147,24 @@ class Replicates:
             replicate_estimates, full_estimate, self.scale, self.rscales, self.mse
         )
 
+    def domain_df(self, base_weights: np.ndarray) -> int:
+        """R ``degf`` of the design restricted to rows with non-zero ``base_weights``.
+
+        R drops the rows outside a domain and recomputes the rank of the remaining
+        replicate weights; with PSU factors that is the rank of the factors of the PSUs
+        that keep a row.
+        """
+        active = np.asarray(base_weights) != 0
+        if self.psu_factors is not None:
+            present = np.unique(self.psu_index[active])
+            if present.shape[0] == self.psu_factors.shape[0]:
+                return self.df
+            return _k.rank_df(self.psu_factors[present])
+        assert self.row_weights is not None
+        if active.all():
+            return self.df
+        return _k.rank_df(self.row_weights[active])
+
     def full_row_weights(self, base_weights: np.ndarray) -> np.ndarray:
         """(n, R) replicate weights; materialises the matrix (small designs, tests)."""
         return np.hstack([w for _, w in self.weight_chunks(base_weights, self.n_replicates)])
@@ -177,10 +195,11 @@ def _psu_structure(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray, list[s
     labels = [str(h) for h in range(n_strata)]
     if design.strata is not None:
         col = design.data[design.strata].to_numpy()
+        first_of_stratum = np.full(n_strata, psu_index.shape[0], dtype=np.int64)
+        np.minimum.at(first_of_stratum, strata_index, np.arange(strata_index.shape[0]))
         for h in range(n_strata):
-            rows = np.flatnonzero(strata_index == h)
-            if rows.size:
-                labels[h] = str(col[rows[0]])
+            if first_of_stratum[h] < psu_index.shape[0]:
+                labels[h] = str(col[first_of_stratum[h]])
     return psu_strata, psu_order, labels, first_row
 
 
@@ -208,6 +227,22 @@ def _first_stage_fraction(
         v = float(vals[0])
         fractions[h] = n_h[h] / v if v > 1 else v
     return fractions
+
+
+def _replicate_df(method: str, fs: _k.FactorSet, psu_strata: np.ndarray) -> int:
+    """R ``degf``: rank of the replicate weights minus one.
+
+    Large jackknives (thousands of PSUs) use the known rank instead of an SVD of an
+    ``n_psu x n_psu`` matrix: JK1 has full rank; in JKn the replicates of each stratum
+    add up to the same vector, so the rank is ``R - (strata with replicates) + 1``.
+    """
+    n_rep = fs.factors.shape[1]
+    if fs.factors.size <= 4_000_000 or method not in ("jk1", "jkn"):
+        return _k.rank_df(fs.factors)
+    if method == "jk1":
+        return n_rep - 1
+    deleted = np.argmin(fs.factors, axis=0)
+    return n_rep - np.unique(psu_strata[deleted]).shape[0]
 
 
 def to_replicates(
@@ -307,8 +342,10 @@ def to_replicates(
         psu_factors=fs.factors,
         row_weights=None,
         seed=rng_seed,
-        df=_k.rank_df(fs.factors[np.unique(design.psu_index[design.weights_array != 0])]),
+        df=_replicate_df(method, fs, psu_strata),
     )
+    if np.any(design.weights_array == 0):
+        reps = replace(reps, df=reps.domain_df(design.weights_array))
     if design.calibration is not None:
         from govstats.design.calibration import recalibrate_replicates
 
