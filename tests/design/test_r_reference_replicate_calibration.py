@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from reference.cases import case_frame, survey_cases
 
 from govstats.design.survey_design import SurveyDesign
-from tests.reference.cases import case_frame, survey_cases
 
 # estimates are sums and ratios of sums of the same doubles R adds: agree to rounding
 RTOL_ESTIMATE = 1e-9

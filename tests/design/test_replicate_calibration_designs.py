@@ -7,13 +7,13 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
+from reference.cases import read_data, survey_cases
 
 from govstats.design import replicates as rep_module
 from govstats.design.calibration import CalibrationInfo
 from govstats.design.replicates import Replicates, from_replicate_weights
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import ConvergenceError, DataError, DesignError, GovstatsError
-from tests.reference.cases import read_data, survey_cases
 
 # identities that hold in exact arithmetic, checked in float64
 EXACT = 1e-10
