@@ -83,21 +83,21 @@ class DivideChain:
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
     >>> import govstats as gs
-    >>> rng = np.random.default_rng(0)
-    >>> n = 500
-    >>> df = pd.DataFrame({"rural": rng.integers(0, 2, n), "age": rng.uniform(18, 80, n)})
-    >>> df["info"] = -0.5 * df.rural + rng.normal(size=n)
-    >>> df["service"] = 0.4 * df["info"] - 0.1 * df.rural + rng.normal(size=n)
-    >>> chain = gs.DivideChain(df, x="rural", mediators=["info"], outcome="service",
-    ...                        covariates=["age"])
-    >>> res = chain.fit(inference="linearization")
-    >>> list(res.effects.index)
-    ['rural -> info -> service', 'indirect_total', 'direct', 'total', 'proportion_mediated']
-    >>> bool(np.isclose(res.effects.loc["total", "estimate"],
-    ...      res.effects.loc["direct", "estimate"] + res.effects.loc["indirect_total", "estimate"]))
-    True
+    >>> sim = gs.datasets.simulate_survey(seed=2024, n_persons=3000)
+    >>> design = gs.SurveyDesign(sim.data, weights="weight", strata="stratum", psu="county")
+    >>> chain = gs.DivideChain(design, x="rural",
+    ...                        mediators=["info_access", "participation", "expression"],
+    ...                        outcome="service",
+    ...                        covariates=["age", "female", "edu_years", "log_income"])
+    >>> res = chain.fit(inference="replicate", replicates=500, seed=1, progress=False)
+    >>> res.effects.loc["indirect_total", ["estimate", "se"]].round(2).tolist()
+    [-0.26, 0.02]
+    >>> round(float(sim.truth.effects["indirect_total"]), 2)
+    -0.26
+    >>> lin = chain.fit(inference="linearization")
+    >>> lin.to_process().loc["Ind7", "key"]
+    'rural -> expression -> service'
     """
 
     def __init__(

@@ -169,11 +169,14 @@ class ChainResult:
         Examples
         --------
         >>> import govstats as gs
-        >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=1500)  # doctest: +SKIP
-        >>> res = gs.DivideChain(sim.data, x="rural", mediators=["info_access", "participation"],
-        ...                      outcome="service").fit(inference="linearization")  # doctest: +SKIP
-        >>> res.contrast("rural -> info_access -> service",
-        ...              "rural -> participation -> service")  # doctest: +SKIP
+        >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=2000)
+        >>> design = gs.SurveyDesign(sim.data, weights="weight", strata="stratum", psu="county")
+        >>> res = gs.DivideChain(design, x="rural", mediators=["info_access", "participation"],
+        ...                      outcome="service").fit(inference="linearization")
+        >>> out = res.contrast("rural -> info_access -> service",
+        ...                    "rural -> participation -> service")
+        >>> list(out.columns)
+        ['contrast', 'estimate', 'se', 'ci_low', 'ci_high', 'df']
         """
         combo = np.zeros((1, self.effect_theta.size))
         combo[0, self._position(a, group)] += 1.0
@@ -259,6 +262,9 @@ class ChainResult:
                     self.differences.to_string(float_format="%.6g"),
                 ]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.effects.to_html(float_format="%.4g")
 
     def __repr__(self) -> str:
         total = self.effects["estimate"].get("indirect_total")
