@@ -239,3 +239,17 @@ def test_codebook_scale_errors(tmp_path):
 def test_codebook_not_toml(tmp_path):
     with pytest.raises(CodebookError, match="not valid TOML"):
         load_codebook(write_book(tmp_path / "c.toml", "[survey\nname="))
+
+
+def test_documented_codebook_examples_are_valid():
+    import re
+    import tomllib
+
+    from govstats.io.codebook import parse_codebook
+
+    docs = Path(__file__).parents[2] / "docs" / "codebook.md"
+    blocks = re.findall(r"```toml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2
+    books = [parse_codebook(tomllib.loads(block), origin="docs") for block in blocks]
+    assert books[0].scales["info_access"].items[-1] == "info_access_4r"
+    assert books[1].variables["income"].topcode == (9_999_996.0,)
