@@ -8,6 +8,7 @@
 """
 
 from govstats.gaps.diffusion import DiffusionLagResult, cnnic_diffusion_lag, diffusion_lag
+from govstats.gaps.fairlie import FairlieResult, fairlie
 from govstats.gaps.indices import (
     COORDINATION_BANDS,
     CouplingResult,
@@ -25,6 +26,7 @@ __all__ = [
     "CouplingResult",
     "DiffusionLagResult",
     "EntropyWeightsResult",
+    "FairlieResult",
     "InequalityResult",
     "OaxacaResult",
     "TopsisResult",
@@ -32,6 +34,7 @@ __all__ = [
     "coupling_coordination",
     "diffusion_lag",
     "entropy_weights",
+    "fairlie",
     "gini",
     "oaxaca",
     "theil",
