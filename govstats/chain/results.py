@@ -264,7 +264,7 @@ class ChainResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return f"<p>{self!r}</p>" + self.effects.to_html(float_format="%.4g")
+        return f"<p>{self!r}</p>" + self.effects.to_html(float_format="{:.4g}".format)
 
     def __repr__(self) -> str:
         total = self.effects["estimate"].get("indirect_total")
