@@ -10,6 +10,8 @@ replicate design every replicate is re-calibrated the same way, as R's methods f
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -438,43 +440,75 @@ def _levels(col: pd.Series) -> list[Any]:
     return sorted(col.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
 
 
-def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str]]:
-    """R-style main-effects model matrix: treatment dummies named ``variable + level``."""
-    rhs = formula.split("~", 1)[-1]
-    terms = [t.strip().strip("`") for t in rhs.split("+") if t.strip()]
+def _formula_terms(formula: str) -> tuple[bool, list[tuple[str, ...]]]:
+    """Intercept flag and the terms of an R formula, ordered as R's ``terms()`` orders them."""
+    rhs = formula.split("~", 1)[-1].replace("`", "")
     intercept = True
+    if re.search(r"-\s*1(?![\w.])", rhs):
+        intercept = False
+        rhs = re.sub(r"-\s*1(?![\w.])", "", rhs)
+    terms: list[tuple[str, ...]] = []
+    for raw in (t.strip() for t in rhs.split("+")):
+        if not raw or raw == "1":
+            continue
+        if raw == "0":
+            intercept = False
+            continue
+        if "(" in raw or "^" in raw or "%" in raw:
+            raise DataError(
+                f"calibration formula term {raw!r} is not supported; use main effects and "
+                "interactions (a:b, a*b) of data columns, or build the column in the data first"
+            )
+        if "*" in raw:
+            parts = [p.strip() for p in raw.split("*")]
+            for k in range(1, len(parts) + 1):
+                terms.extend(itertools.combinations(parts, k))
+        else:
+            terms.append(tuple(p.strip() for p in raw.split(":")))
+    unique = list(dict.fromkeys(terms))
+    return intercept, sorted(unique, key=len)
+
+
+def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str]]:
+    """R-style model matrix with treatment contrasts, columns named as R names them.
+
+    A factor in a term is coded by contrasts (first level dropped) when the term without
+    it is also in the model (the intercept standing for the empty term), and by
+    indicators of all its levels otherwise, as R's ``model.matrix`` does.
+    """
+    intercept, terms = _formula_terms(formula)
+    present = set(terms)
+    n = len(design.data)
     cols: list[np.ndarray] = []
     names: list[str] = []
-    keep: list[str] = []
-    for t in terms:
-        if t in ("1",):
-            continue
-        if t in ("0", "-1") or t.replace(" ", "").endswith("-1"):
-            intercept = False
-            t = t.replace(" ", "").removesuffix("-1")
-            if not t:
-                continue
-        if ":" in t or "*" in t or "(" in t:
-            raise DataError(
-                f"calibration formula term {t!r} is not supported; use main effects only "
-                "(build interaction columns in the data first)"
-            )
-        keep.append(t)
-    n = len(design.data)
+    # without an intercept R codes the first factor by indicators, later ones by contrasts
+    full_factor_used = False
     if intercept:
         cols.append(np.ones(n))
         names.append("(Intercept)")
-    for t in keep:
-        col = _column(design, t, "calibration")
-        if _is_categorical(col):
-            levels = _levels(col)
-            values = col.to_numpy()
-            for level in levels[1:] if intercept else levels:
-                cols.append((values == level).astype(float))
-                names.append(f"{t}{level}")
-        else:
-            cols.append(pd.to_numeric(col).to_numpy(dtype=float))
-            names.append(t)
+    for term in terms:
+        blocks: list[tuple[list[np.ndarray], list[str]]] = []
+        for var in term:
+            col = _column(design, var, "calibration")
+            if _is_categorical(col):
+                rest = tuple(v for v in term if v != var)
+                contrasts = rest in present if rest else (intercept or full_factor_used)
+                full_factor_used = full_factor_used or not rest
+                levels = _levels(col)
+                values = col.to_numpy()
+                use = levels[1:] if contrasts else levels
+                blocks.append(
+                    ([(values == lv).astype(float) for lv in use], [f"{var}{lv}" for lv in use])
+                )
+            else:
+                blocks.append(([pd.to_numeric(col).to_numpy(dtype=float)], [var]))
+        term_cols, term_names = blocks[0]
+        for block_cols, block_names in blocks[1:]:
+            # R: the first factor of a term varies fastest
+            term_cols = [a * b for b in block_cols for a in term_cols]
+            term_names = [f"{a}:{b}" for b in block_names for a in term_names]
+        cols.extend(term_cols)
+        names.extend(term_names)
     if not cols:
         raise DataError(f"calibration formula {formula!r} has no terms")
     return np.column_stack(cols), names

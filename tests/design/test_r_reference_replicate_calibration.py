@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from reference.cases import case_frame, survey_cases
+
+try:  # tests/ may or may not be a package, which decides how pytest imports it
+    from tests.reference.cases import case_frame, survey_cases
+except ModuleNotFoundError:
+    from reference.cases import case_frame, survey_cases  # type: ignore[no-redef]
 
 from govstats.design.survey_design import SurveyDesign
 
@@ -67,7 +71,7 @@ def build_design(case: dict[str, Any]) -> SurveyDesign:
             rep.get("n_replicates"),
             seed=0,
             fay_rho=float(rep.get("fay_rho") or 0.0),
-            mse=bool(rep.get("mse", False)),
+            mse=bool(rep.get("mse", spec.get("replicates_mse_option", False))),
         )
     cal = spec.get("calibration")
     if cal:
