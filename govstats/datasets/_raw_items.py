@@ -73,7 +73,7 @@ OCCUPATIONS: dict[int, str] = {
     4: "专业技术或管理人员",
     5: "无业或退休",
 }
-HUKOU: dict[int, str] = {1: "农业户口", 2: "非农业户口"}
+HUKOU: dict[int, str] = {1: "农业", 2: "非农业"}
 EDUCATION: dict[int, str] = {
     1: "没有受过任何教育",
     3: "小学",

@@ -136,7 +136,7 @@ def read_survey(
     ...     file = sim.write(pathlib.Path(folder) / "sim.dta")
     ...     survey = read_survey(file, codebook=shipped_codebook("simulated"))
     >>> list(survey.data["hukou"].cat.categories)
-    ['农业户口', '非农业户口']
+    ['农业', '非农业']
     >>> survey.metadata["format_version"], survey.design_columns["psu"]
     (118, 'county')
     """

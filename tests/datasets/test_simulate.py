@@ -43,7 +43,7 @@ def test_contract_columns_and_no_missing(sim):
     np.testing.assert_allclose(data["log_income"], np.log(data["income"]))
     assert data["age_group"].cat.ordered
     assert list(data["age_group"].cat.categories) == ["18-39", "40-59", "60+"]
-    assert set(data["hukou"].cat.categories) == {"农业户口", "非农业户口"}
+    assert set(data["hukou"].cat.categories) == {"农业", "非农业"}
     likert = data.filter(regex=r"^(info_access|participation|expression|service)_\d$")
     assert likert.shape[1] == 15
     assert likert.isin([1, 2, 3, 4, 5]).all().all()
@@ -167,7 +167,7 @@ def test_raw_file_codes(sim):
     eligible_gap = raw["c22"] == -8
     assert eligible_gap.mean() > 0.05
     assert (sim.data.loc[eligible_gap, "urban"] == 1).all()
-    assert (sim.data.loc[eligible_gap, "hukou"] == "农业户口").all()
+    assert (sim.data.loc[eligible_gap, "hukou"] == "农业").all()
     top = raw["a8a"] == 9_999_996
     assert top.sum() >= 1
     assert (sim.data.loc[top, "income"] >= 9_999_996).all()

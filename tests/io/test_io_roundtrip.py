@@ -66,7 +66,7 @@ def test_scale_scores_track_the_latent_constructs(sim, survey):
 
 
 def test_chinese_value_labels_round_trip(sim, survey):
-    assert list(survey.data["hukou"].cat.categories) == ["农业户口", "非农业户口"]
+    assert list(survey.data["hukou"].cat.categories) == ["农业", "非农业"]
     assert survey.value_labels["hukou"] == {float(k): v for k, v in sim.value_labels["a18"].items()}
     assert survey.value_labels["participation_2"][-8.0] == "不适用"
     assert set(survey.data["province"].cat.categories) == set(sim.data["province"])
@@ -158,4 +158,4 @@ def test_csv_and_parquet_read_through_the_codebook(sim, tmp_path):
         np.testing.assert_allclose(
             survey.data["service"].to_numpy(), expected_scale(sim.raw, "service"), atol=1e-12
         )
-        assert list(survey.data["hukou"].cat.categories) == ["农业户口", "非农业户口"]
+        assert list(survey.data["hukou"].cat.categories) == ["农业", "非农业"]
