@@ -39,9 +39,9 @@ def test_datasets_lists_the_embedded_tables() -> None:
 
 
 def test_run_writes_the_analysis_folder(tmp_path) -> None:
-    result = CliRunner().invoke(main, ["run", "01", "--out-dir", str(tmp_path / "o")])
+    result = CliRunner().invoke(main, ["run", "02", "--out-dir", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "o" / "access_gap.csv").is_file()
+    assert (tmp_path / "o" / "census_context.csv").is_file()
 
 
 def _one_line_error(result) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govstats.errors import ReportError
+from govstats.errors import ConvergenceError, DataError, ReportError
 from govstats.report._labels import label
 from govstats.report.inputs import SurveyInput
 from govstats.report.results import AnalysisResult, FigureSpec
@@ -211,7 +211,13 @@ def _diffusion_lag(
     from govstats.gaps import cnnic_diffusion_lag
 
     zh = lang == "zh"
-    res = cnnic_diffusion_lag(cnnic, n_boot=DIFFUSION_BOOT, seed=seed)
+    try:
+        res = cnnic_diffusion_lag(cnnic, n_boot=DIFFUSION_BOOT, seed=seed)
+    except (DataError, ConvergenceError) as exc:
+        text = (
+            f"扩散滞后无法估计：{exc}" if zh else f"The diffusion lag could not be estimated: {exc}"
+        )
+        return None, text, text, None
     data = res.to_frame()
     display = pd.DataFrame(
         {

@@ -286,6 +286,7 @@ def _meta(
             "the census and its internet-use rates from CNNIC, and the chain parameters are "
             "known settings. The results demonstrate the methods and describe no real population."
         )
+    if survey is not None:
         limitations += list(survey.notes)
     for section in sections:
         limitations += list(section.limitations)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from govstats.errors import GovstatsError, ReportError
 
-__all__ = ["DEFAULT_SEED", "SurveyInput", "file_sha256", "load_survey"]
+__all__ = ["DEFAULT_SEED", "SurveyInput", "file_sha256", "harmonise", "load_survey"]
 
 DEFAULT_SEED = 2024
 DEFAULT_PERIOD = "2021-12"
@@ -160,6 +160,8 @@ def load_survey(
             "check that it is a .dta, .sav, .csv or .parquet survey file matching the codebook"
         ) from exc
     data, design, wave_period, notes = _unpack_read(read)
+    data, derived = harmonise(data, wave_period)
+    notes = (*notes, *derived)
     if not design:
         raise ReportError(
             f"codebook {Path(codebook).name} declares no design (weights, strata, psu, fpc); "
@@ -174,6 +176,53 @@ def load_survey(
         files=(path, Path(codebook)),
         notes=notes,
     )
+
+
+AGE_BINS = (17, 39, 59, 200)
+AGE_LABELS = ("18-39", "40-59", "60+")
+
+
+def harmonise(data: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Derive the standard analysis columns a survey file may lack; say what was derived.
+
+    ``rural`` = 1 - ``urban``; ``age`` = survey year - ``birth_year``; ``age_group``
+    (18-39, 40-59, 60+); ``log_income`` = log(``income``) for positive incomes;
+    ``province_code`` from a two-digit ``stratum``. Existing columns are never changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out, notes = harmonise(pd.DataFrame({"urban": [1, 0], "birth_year": [1990, 1950]}),
+    ...                        "2021-12")
+    >>> out["rural"].tolist(), out["age"].tolist(), [str(g) for g in out["age_group"]]
+    ([0, 1], [31, 71], ['18-39', '60+'])
+    """
+    import numpy as np
+
+    out = data.copy()
+    notes: list[str] = []
+    if "rural" not in out and "urban" in out:
+        out["rural"] = 1 - out["urban"]
+        notes.append("rural derived as 1 - urban")
+    if "age" not in out and "birth_year" in out and period:
+        year = int(str(period)[:4])
+        out["age"] = year - out["birth_year"]
+        notes.append(f"age derived as {year} - birth_year")
+    if "age_group" not in out and "age" in out:
+        out["age_group"] = pd.cut(
+            out["age"], bins=list(AGE_BINS), labels=list(AGE_LABELS), ordered=True
+        )
+        notes.append("age_group derived from age (18-39, 40-59, 60+)")
+    if "log_income" not in out and "income" in out:
+        income = out["income"].astype(float)
+        out["log_income"] = np.log(income.where(income > 0))
+        notes.append("log_income derived as log(income) for positive incomes")
+    if "province_code" not in out and "stratum" in out:
+        codes = out["stratum"].astype(str)
+        if codes.str.fullmatch(r"\d{2}").all():
+            out["province_code"] = codes
+            notes.append("province_code taken from the two-digit stratum codes")
+    return out, tuple(notes)
 
 
 def _unpack_read(read: Any) -> tuple[pd.DataFrame, dict[str, Any], str | None, tuple[str, ...]]:
@@ -195,7 +244,9 @@ def _unpack_read(read: Any) -> tuple[pd.DataFrame, dict[str, Any], str | None, t
         design = {
             k: getattr(design_source, k) for k in DESIGN_KEYS if getattr(design_source, k, None)
         }
-    period = meta.get("period") or getattr(read, "period", None)
+    period = meta.get("period") or meta.get("wave") or getattr(read, "period", None)
     raw_notes = getattr(read, "warnings", ()) or ()
     notes = tuple(str(n) for n in raw_notes) if isinstance(raw_notes, Sequence) else ()
+    if meta.get("design_note"):
+        notes = (*notes, str(meta["design_note"]))
     return data, design, (str(period) if period else None), notes

@@ -61,8 +61,8 @@ def _counts(data: pd.DataFrame, weights: np.ndarray, variable: str, mask: np.nda
 def _describe(design: Any, data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
     """Weighted means by urban/rural and overall, with unweighted counts (tidy)."""
     weights = np.asarray(design.weights_array, dtype=float)
-    by_frame = design.mean(variables, by="urban").to_frame()
-    all_frame = design.mean(variables).to_frame()
+    by_frame = design.mean(variables, by="urban", na_rm=True).to_frame()
+    all_frame = design.mean(variables, na_rm=True).to_frame()
     urban = data["urban"].to_numpy()
     rows = []
     for variable in variables:
@@ -130,22 +130,32 @@ def _cnnic_for(period: str | None, cnnic: pd.DataFrame | None) -> dict[str, floa
 
 
 def _rake_margins(design: Any, data: pd.DataFrame, margins: Mapping[str, pd.Series]) -> dict:
-    """Census margins rescaled to the survey's weighted total (census counts cover all ages)."""
+    """Census margins rescaled to the survey's weighted total (census counts cover all ages).
+
+    Province margins are used when the survey has ``province_code``; urban/rural always.
+    """
     total = float(np.sum(design.weights_array))
-    province = margins["province"]
     urban = margins["urban"]
-    codes = sorted(set(data["province_code"].astype(str)))
-    missing = [c for c in codes if c not in province.index]
-    if missing:
-        raise ReportError(f"province codes {missing} of the survey have no census margin")
-    province = province.loc[codes]
-    return {
-        "province_code": {c: total * float(v) / float(province.sum()) for c, v in province.items()},
+    out: dict[str, dict[Any, float]] = {
         "urban": {
             1: total * float(urban["urban"]) / float(urban.sum()),
             0: total * float(urban["rural"]) / float(urban.sum()),
-        },
+        }
     }
+    if "province_code" in data.columns and "province" in margins:
+        province = margins["province"]
+        codes = sorted(set(data["province_code"].dropna().astype(str)))
+        missing = [c for c in codes if c not in province.index]
+        if missing:
+            raise ReportError(f"province codes {missing} of the survey have no census margin")
+        province = province.loc[codes]
+        out = {
+            "province_code": {
+                c: total * float(v) / float(province.sum()) for c, v in province.items()
+            },
+            **out,
+        }
+    return out
 
 
 def describe_survey(
@@ -180,8 +190,7 @@ def describe_survey(
     from govstats import datasets
 
     data = survey.data
-    needed = ["urban", "province_code"]
-    missing = [c for c in needed if c not in data.columns]
+    missing = [c for c in ["urban"] if c not in data.columns]
     if missing:
         raise ReportError(f"survey {survey.label} lacks columns {missing} needed for analysis 03")
     variables = [v for v in DESCRIBED if v in data.columns]
@@ -695,6 +704,7 @@ def fit_divide_chain(
         mediators=list(CHAIN["mediators"]),
         outcome=CHAIN["outcome"],
         covariates=list(CHAIN["covariates"]),
+        missing="listwise",
     )
     res = chain.fit(inference="replicate", seed=seed, progress=False)
     res_by = chain.fit(inference="replicate", seed=seed, by=by, progress=False)
@@ -776,7 +786,7 @@ def _chain_methods(res: Any, replicates: int, seed: int, by: str, lang: str) -> 
             f"推断：{res.method}（Rao-Wu 重标度自助法设计重复权重，与 R survey 的 "
             f"as.svrepdesign(type='bootstrap') 相同，{replicates} 次重复，种子 {seed}），"
             f"区间类型 {res.ci}，置信水平 {res.level:.0%}，"
-            f"设计自由度 {res.df:g}，样本量 {res.n_obs}。"
+            f"设计自由度 {res.df:g}，样本量 {res.n_obs}（因缺失值剔除 {res.n_dropped}）。"
             f"按 {by} 的分组比较使用同一套重复权重（域估计），组间差异的区间来自同一重复分布。",
         ]
     return [
@@ -785,7 +795,8 @@ def _chain_methods(res: Any, replicates: int, seed: int, by: str, lang: str) -> 
         "coefficients, and total = direct + indirect_total.",
         f"Inference: {res.method} (Rao-Wu rescaled bootstrap replicate weights as R survey's "
         f"as.svrepdesign(type='bootstrap'), {replicates} replicates, seed {seed}), {res.ci} "
-        f"intervals at {res.level:.0%}, design df {res.df:g}, n = {res.n_obs}. The comparison "
+        f"intervals at {res.level:.0%}, design df {res.df:g}, n = {res.n_obs} "
+        f"({res.n_dropped} rows with missing values left out). The comparison "
         f"by {by} uses the same replicates for every group (domains), so group differences "
         "have design-correct intervals.",
     ]

@@ -38,6 +38,9 @@ def test_access_gap_marks_series_breaks_in_table_and_note() -> None:
     assert table.data["series_break"].tolist() == [False, False, True]
     assert "2021-12" in table.note
     assert result.figures[0].data["series_break"].tolist() == [False, False, True]
+    # three co-published periods are too few for the logistic fit: said, not faked
+    assert [t.name for t in result.tables] == ["access_gap"]
+    assert "could not be estimated" in result.paragraphs[-1]
 
 
 def test_access_gap_refuses_a_table_without_the_rates() -> None:

@@ -1,0 +1,153 @@
+"""The report end to end: the PDF holds the title, every heading and the CSVs' key numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pypdf
+import pytest
+
+from govstats.report import build_report, fmt_number, run_analysis
+from govstats.report._labels import label
+from govstats.report.figures import DPI, FIGURE_SIZES
+
+REPLICATES = 20  # reduced replicate count keeps the default run fast
+SEED = 11
+HEADINGS = ("sec_access", "sec_census", "sec_survey", "sec_chain", "sec_methods", "sec_limits")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
+    root = tmp_path_factory.mktemp("report")
+    outcome = build_report(
+        root / "out" / "govstats-report.pdf", replicates=REPLICATES, seed=SEED, progress=False
+    )
+    assert outcome.unavailable == ()
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(outcome.path).pages)
+    for key in ("01", "02", "03", "04"):
+        run_analysis(key, root / key, replicates=REPLICATES, seed=SEED)
+    return outcome.path, text, root
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pdf_has_chinese_title_and_every_heading(built) -> None:
+    _, text, _ = built
+    assert label("title", "zh") in text
+    for key in HEADINGS:
+        assert label(key, "zh") in text
+
+
+def test_pdf_title_page_lists_seed_versions_and_hashes(built) -> None:
+    _, text, _ = built
+    flat = _flat(text)
+    assert f"随机种子: {SEED}" in flat
+    assert "numpy" in flat and "fpdf2" in flat
+    assert "cnnic_penetration.csv:" in flat
+    assert "模拟数据" in flat  # limitations note for the simulated survey
+
+
+def test_pdf_numbers_come_from_the_analysis_csvs(built) -> None:
+    _, text, root = built
+    flat = _flat(text)
+    gap = pd.read_csv(root / "01" / "access_gap.csv")
+    last = gap.iloc[-1]
+    assert fmt_number(last["gap_points"], 1) in flat and fmt_number(last["ratio"], 2) in flat
+    lag = pd.read_csv(root / "01" / "diffusion_lag.csv").set_index("parameter")
+    assert fmt_number(lag.loc["lag_years", "estimate"], 3) in flat
+    census = pd.read_csv(root / "02" / "census_context.csv", dtype={"province_code": str})
+    biggest = census.sort_values("population_10k").iloc[-1]
+    assert fmt_number(biggest["population_10k"], 1) in flat
+    desc = pd.read_csv(root / "03" / "survey_description.csv")
+    internet = desc[(desc["variable"] == "internet") & (desc["group"] == "rural")].iloc[0]
+    assert fmt_number(internet["estimate"], 3) in flat
+    effects = pd.read_csv(root / "04" / "chain_effects.csv").set_index("effect")
+    for name in ("indirect_total", "direct", "total"):
+        row = effects.loc[name]
+        assert fmt_number(row["estimate"], 3) in flat
+        assert f"({fmt_number(row['se'], 3)})" in flat
+    share = effects.loc["proportion_mediated", "estimate"]
+    assert f"{fmt_number(100 * share, 1)}%" in flat
+
+
+def test_chain_csv_identities(built) -> None:
+    _, _, root = built
+    effects = pd.read_csv(root / "04" / "chain_effects.csv").set_index("effect")
+    specific = [e for e in effects.index if e.count("->") >= 2]
+    assert len(specific) == 7  # 2^3 - 1 specific indirect effects
+    np.testing.assert_allclose(
+        effects.loc[specific, "estimate"].sum(), effects.loc["indirect_total", "estimate"]
+    )
+    np.testing.assert_allclose(
+        effects.loc["direct", "estimate"] + effects.loc["indirect_total", "estimate"],
+        effects.loc["total", "estimate"],
+    )
+
+
+def test_pdf_contains_no_microdata(built) -> None:
+    path, text, _ = built
+    from govstats.datasets import simulate_survey
+
+    data = simulate_survey(seed=SEED).data
+    ids = data["person_id"].astype(str)
+    # a person id of six or more digits would be unmistakable in the text
+    long_ids = [i for i in ids if len(i) >= 6][:200]
+    assert not any(i in text for i in long_ids)
+    assert path.stat().st_size > 50_000
+
+
+def test_figures_are_embedded_at_their_declared_size(built) -> None:
+    path, _, _ = built
+    sizes = set()
+    for page in pypdf.PdfReader(path).pages:
+        for image in page.images:
+            sizes.add(image.image.size)
+    expected = {(round(w * DPI), round(h * DPI)) for w, h in FIGURE_SIZES.values()}
+    assert sizes and sizes <= expected
+
+
+def test_failed_build_leaves_no_file(tmp_path) -> None:
+    from govstats.errors import ReportError
+
+    target = tmp_path / "r.pdf"
+    with pytest.raises(ReportError):
+        build_report(
+            target, survey=tmp_path / "missing.sav", codebook=tmp_path / "c.toml", progress=False
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_replaces_only_on_success(tmp_path) -> None:
+    from govstats.report import write_atomic
+
+    target = tmp_path / "a.pdf"
+    write_atomic(b"first", target)
+    write_atomic(b"second", target)
+    assert target.read_bytes() == b"second"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
+
+
+@pytest.mark.slow
+def test_every_page_renders_and_none_is_blank(built) -> None:
+    import pypdfium2 as pdfium
+
+    path, _, _ = built
+    document = pdfium.PdfDocument(str(path))
+    assert len(document) >= 8
+    for index in range(len(document)):
+        page = document[index]
+        width, height = page.get_size()
+        assert (round(width), round(height)) == (595, 842)  # A4 in points
+        pixels = np.asarray(page.render(scale=0.5).to_pil().convert("L"))
+        assert (pixels < 200).mean() > 0.003, f"page {index + 1} is blank"
+
+
+@pytest.mark.slow
+def test_report_bytes_are_identical_across_runs(tmp_path) -> None:
+    a = build_report(tmp_path / "a.pdf", replicates=REPLICATES, seed=SEED, progress=False)
+    b = build_report(tmp_path / "b.pdf", replicates=REPLICATES, seed=SEED, progress=False)
+    assert a.path.read_bytes() == b.path.read_bytes()
