@@ -96,7 +96,9 @@ def _prepare(
         raise DataError(
             f"column {variable!r} is not numeric; pass an income-like column."
         ) from None
-    y = np.where(inf.weights > 0, y, np.where(np.isfinite(y), y, 0.0))
+    # rows outside the analysis (zero weight, e.g. outside a domain) never count; give
+    # them a harmless positive value so that logs stay finite
+    y = np.where(inf.weights > 0, y, 1.0)
     if by is None:
         codes = np.zeros(len(y), dtype=np.int64)
         levels: tuple[Any, ...] = ("all",)

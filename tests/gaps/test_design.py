@@ -100,6 +100,14 @@ def test_domain_estimates_keep_the_design(frame: pd.DataFrame, design) -> None:
         res.to_frame()["estimate"], direct.to_frame()["estimate"], atol=EXACT
     )
     assert res.n_obs == int(mask.sum())
+    # values outside the domain (zero, missing) play no part, even for Theil L's logs
+    blanked = frame.assign(income=frame["income"].where(mask, np.nan))
+    blanked.loc[~mask & (frame["rural"] == 1), "income"] = 0.0
+    sub2 = gs.SurveyDesign(blanked, weights="weight", strata="stratum", psu="county").subset(mask)
+    th = gs.gaps.theil(sub2, "income", by="rural", replicates=20, seed=3).to_frame()
+    th_direct = gs.gaps.theil(frame[mask], "income", by="rural", weights="weight", replicates=0)
+    np.testing.assert_allclose(th["estimate"], th_direct.to_frame()["estimate"], atol=EXACT)
+    assert np.isfinite(th["se"]).all()
 
 
 def test_weights_argument_with_a_design_is_an_error(design) -> None:
