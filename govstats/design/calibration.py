@@ -231,11 +231,11 @@ def _cells_from_keys(
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
     data_levels = {str(k) for k in labels[np.unique(raw[active])]}
-    absent = sorted(data_levels - set(pop))
+    absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
         raise DataError(
-            f"levels {absent} of {name!r} occur in the data but not in the population table "
-            f"(which has {sorted(pop)}); add their totals or recode the data"
+            f"levels {absent} of {name!r} occur in the data but have no (or a zero) total in "
+            f"the population table (which has {sorted(pop)}); add their totals or recode the data"
         )
     empty = sorted(k for k, v in pop.items() if v > 0 and k not in data_levels)
     if empty:
