@@ -535,7 +535,7 @@ def _raw_file(
     raw: dict[str, np.ndarray] = {
         "id": data["person_id"].to_numpy(),
         "s41": data["province_code"].astype(int).to_numpy(),
-        "stratum": data["province_code"].astype(int).to_numpy(),
+        "stratum": data["province_code"].astype(str).to_numpy(dtype=object),
         "county_id": data["county"].to_numpy(),
         "community_id": data["community"].to_numpy(),
         "household_id": data["household"].to_numpy(),
@@ -600,7 +600,6 @@ def _value_labels(census: pd.DataFrame) -> dict[str, dict[int, str]]:
     }
     labels: dict[str, dict[int, str]] = {
         "s41": provinces,
-        "stratum": provinces,
         "isurban": {1: "城", 2: "乡"},
         "a2": {1: "男", 2: "女"},
         "a18": dict(items.HUKOU),

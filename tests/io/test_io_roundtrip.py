@@ -80,6 +80,7 @@ def test_design_and_covariates_come_back(sim, survey):
     np.testing.assert_array_equal(data["person_id"], sim.data["person_id"])
     np.testing.assert_allclose(data["weight"], sim.data["weight"], rtol=1e-15)
     np.testing.assert_array_equal(data["urban"], sim.data["urban"])
+    assert data["stratum"].tolist() == sim.data["stratum"].tolist()
     np.testing.assert_array_equal(data["female"], sim.data["female"])
     np.testing.assert_array_equal(data["internet"], sim.data["internet"])
     assert survey.design_columns == {
