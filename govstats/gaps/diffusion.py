@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +137,9 @@ class DiffusionLagResult:
             *self.notes,
         ]
         return summary_text("Diffusion lag (logistic curves)", head, self.table)
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         row = self.table.loc[self.table["parameter"] == "lag_years"].iloc[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,9 @@ class FairlieResult:
             f"standard errors: {self.variance_method}",
         ]
         return summary_text("Fairlie decomposition", head, self.table)
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,6 +132,9 @@ class EntropyWeightsResult:
         head = [f"units: {len(self.index)}    indicators: {len(self.weights)}"]
         return summary_text("Entropy-weight index", head, self.to_frame())
 
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
+
     def __repr__(self) -> str:
         w = ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items())
         return f"EntropyWeightsResult(n_units={len(self.index)}, weights=[{w}])"
@@ -235,6 +239,9 @@ class TopsisResult:
         """Plain-text summary."""
         w = ", ".join(f"{k}={v:.4g}" for k, v in self.weights.items())
         return summary_text("TOPSIS", [f"weights: {w}"], self.table)
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         best = self.table["closeness"].idxmax()
@@ -363,6 +370,9 @@ class CouplingResult:
         """Plain-text summary."""
         head = [f"alpha: {self.alpha}    T = alpha*u1 + (1-alpha)*u2, D = sqrt(C*T)"]
         return summary_text("Coupling coordination degree", head, self.table)
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,9 @@ class InequalityResult:
             f"standard errors: {self.variance_method}",
         ]
         return summary_text(f"{self.measure.title()} inequality decomposition", head, self.table)
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         total = self.table.loc[self.table["component"] == "total", "estimate"].to_numpy()
