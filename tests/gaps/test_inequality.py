@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import govstats as gs
 from govstats.errors import DataError, GovstatsError
@@ -148,3 +150,27 @@ def test_missing_values_are_an_error() -> None:
     df = pd.DataFrame({"income": [1.0, np.nan, 3], "rural": [0, 1, 1]})
     with pytest.raises(DataError, match=r"'income'.*missing"):
         gs.gaps.theil(df, "income", by="rural", replicates=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    incomes=st.lists(st.floats(0.01, 1e6), min_size=4, max_size=40),
+    data=st.data(),
+)
+def test_property_splits_add_up(incomes: list[float], data: st.DataObject) -> None:
+    n = len(incomes)
+    groups = data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    assume(len(set(groups)) >= 2)
+    weights = data.draw(st.lists(st.floats(0.1, 10), min_size=n, max_size=n))
+    df = pd.DataFrame({"income": incomes, "g": groups, "w": weights})
+    th = gs.gaps.theil(df, "income", by="g", weights="w", replicates=0)
+    for idx in ("T", "L"):
+        total = _est(th, index=idx, component="total")
+        parts = _est(th, index=idx, component="within") + _est(th, index=idx, component="between")
+        assert parts == pytest.approx(total, rel=1e-9, abs=1e-12)
+        assert total >= -1e-12
+    gi = gs.gaps.gini(df, "income", by="g", weights="w", replicates=0)
+    total = _est(gi, component="total")
+    parts = sum(_est(gi, component=c) for c in ("within", "net_between", "transvariation"))
+    assert parts == pytest.approx(total, rel=1e-9, abs=1e-12)
+    assert 0 <= total < 1

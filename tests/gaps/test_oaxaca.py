@@ -180,3 +180,18 @@ def test_category_absent_in_one_group_names_the_column() -> None:
     )
     with pytest.raises(ModelError, match=r"rural=.1.*干部.*merge rare categories"):
         gs.gaps.oaxaca(df, "service ~ edu + C(occ)", "rural", replicates=0)
+
+
+def test_negative_gap_keeps_our_group_order_while_statsmodels_swaps() -> None:
+    df = _data(9)
+    df["service"] = -df["service"]  # now rural (level 1) has the higher mean
+    dummies = pd.get_dummies(df["occ"], dtype=float).drop(columns="其他")
+    exog = pd.concat([df[["rural", "edu", "age"]], dummies], axis=1)
+    swapped = OaxacaBlinder(df["service"], exog, "rural", hasconst=False, swap=True)
+    sm_unexplained, sm_explained, sm_gap = swapped.two_fold(two_fold_type="pooled").params
+    res = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", "rural", replicates=0)
+    assert res.get("gap") < 0
+    assert res.get("gap") == pytest.approx(-sm_gap, rel=REF_TOL)
+    # the pooled reference does not depend on the order, so every part changes sign
+    assert res.get("explained") == pytest.approx(-sm_explained, rel=REF_TOL)
+    assert res.get("unexplained") == pytest.approx(-sm_unexplained, rel=REF_TOL)
