@@ -53,14 +53,29 @@ def acceleration(jack: np.ndarray) -> np.ndarray:
 
 
 def bca_interval(
-    draws: np.ndarray, full: np.ndarray, jack: np.ndarray, level: float, names: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
+    draws: np.ndarray,
+    full: np.ndarray,
+    jack: np.ndarray,
+    level: float,
+    names: list[str],
+    *,
+    strict: bool = True,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """BCa interval of every column of (R, E) draws; see the module docstring.
+
+    A column whose bias correction is infinite (every replicate on one side of the
+    estimate) or whose adjusted quantiles fall beyond the most extreme replicate has
+    no BCa interval. With ``strict`` that raises; otherwise its bounds are NaN and
+    its name is returned so the caller can say so.
+
+    Returns
+    -------
+    (E,) low, (E,) high, list of the names without a BCa interval
 
     Raises
     ------
     ModelError
-        Too few replicates, or every replicate on one side of the estimate.
+        Too few replicates; with ``strict``, a column without a BCa interval.
     """
     n_rep = draws.shape[0]
     if n_rep < MIN_BCA_REPLICATES:
@@ -70,28 +85,26 @@ def bca_interval(
         )
     below = (draws < full).sum(axis=0) + 0.5 * (draws == full).sum(axis=0)
     share = below / n_rep
-    extreme = (share <= 0) | (share >= 1)
-    if np.any(extreme & np.isfinite(full)):
-        bad = [names[i] for i in np.flatnonzero(extreme & np.isfinite(full))]
-        raise ModelError(
-            f"BCa bias correction is infinite for {bad}: every replicate lies on one side of "
-            "the estimate; use ci='percentile' or more replicates"
-        )
-    z0 = stats.norm.ppf(share)
+    one_sided = (share <= 0) | (share >= 1) | ~np.isfinite(full)
+    z0 = stats.norm.ppf(np.clip(share, 0.5 / n_rep, 1 - 0.5 / n_rep))
     acc = acceleration(jack)
     alpha = (1 - level) / 2
-    out = []
+    probs = []
     for z_alpha in (stats.norm.ppf(alpha), stats.norm.ppf(1 - alpha)):
-        adj = stats.norm.cdf(z0 + (z0 + z_alpha) / (1 - acc * (z0 + z_alpha)))
-        out.append(adj)
-    low_p, high_p = out
-    tail = np.minimum(low_p, 1 - high_p) * n_rep
-    if np.any(tail < 1):
-        bad = [names[i] for i in np.flatnonzero(tail < 1)]
+        probs.append(stats.norm.cdf(z0 + (z0 + z_alpha) / (1 - acc * (z0 + z_alpha))))
+    low_p, high_p = probs
+    beyond = np.minimum(low_p, 1 - high_p) * n_rep < 1
+    failed = one_sided | beyond | ~np.isfinite(draws).all(axis=0)
+    bad = [names[i] for i in np.flatnonzero(failed)]
+    if bad and strict:
         raise ModelError(
-            f"the BCa-adjusted quantiles of {bad} fall beyond the most extreme of the {n_rep} "
+            f"no BCa interval for {bad}: the replicates lie (almost) all on one side of the "
+            f"estimate or the adjusted quantiles fall beyond the most extreme of the {n_rep} "
             "replicates; ask for more replicates or use ci='percentile'"
         )
-    low = np.array([np.quantile(draws[:, e], low_p[e]) for e in range(draws.shape[1])])
-    high = np.array([np.quantile(draws[:, e], high_p[e]) for e in range(draws.shape[1])])
-    return low, high
+    low = np.full(draws.shape[1], np.nan)
+    high = np.full(draws.shape[1], np.nan)
+    for e in np.flatnonzero(~failed):
+        low[e] = np.quantile(draws[:, e], low_p[e])
+        high[e] = np.quantile(draws[:, e], high_p[e])
+    return low, high, bad

@@ -51,9 +51,19 @@ class Uncertainty:
 
 
 def summarise(
-    theta: np.ndarray, unc: Uncertainty, combo: np.ndarray, names: list[str]
+    theta: np.ndarray,
+    unc: Uncertainty,
+    combo: np.ndarray,
+    names: list[str],
+    *,
+    strict: bool = True,
+    failed: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Estimate, se, ci_low, ci_high of ``combo @ theta`` (combo: (c, m))."""
+    """Estimate, se, ci_low, ci_high of ``combo @ theta`` (combo: (c, m)).
+
+    With ``strict=False`` a quantity without a BCa interval gets NaN bounds and its
+    name is appended to ``failed`` (the caller reports it); otherwise it raises.
+    """
     est = combo @ theta
     nan = np.full(est.shape, np.nan)
     if unc.method == "none":
@@ -69,7 +79,11 @@ def summarise(
             low, high = _inference.percentile_interval(draws, unc.level)
         elif unc.ci == "bca":
             assert unc.jack is not None
-            low, high = _inference.bca_interval(draws, est, unc.jack @ combo.T, unc.level, names)
+            low, high, bad = _inference.bca_interval(
+                draws, est, unc.jack @ combo.T, unc.level, names, strict=strict
+            )
+            if failed is not None:
+                failed.extend(bad)
         else:
             low, high = _inference.t_interval(est, se, unc.df, unc.level)
         return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}

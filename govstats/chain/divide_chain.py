@@ -318,11 +318,12 @@ class DivideChain:
             )  # fmt: skip
 
         group_labels = tuple(label for label, _ in groups) if by else ()
-        paths = self._paths_frame(theta, coef_unc, group_labels, by)
-        effects = _table(eff, eff_unc, spec.effect_names(), group_labels, by)
+        no_bca: list[str] = []
+        paths = self._paths_frame(theta, coef_unc, group_labels, by, no_bca)
+        effects = _table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
         differences = None
         if by:
-            differences = _differences(eff, eff_unc, spec.effect_names(), group_labels, by)
+            differences = _differences(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
         cascade = None
         if _is_binary(z[sampling.weights > 0, 1]):
             cascade = cascade_table(z, sampling, spec, level)
@@ -339,7 +340,7 @@ class DivideChain:
             n_obs=int((sampling.weights > 0).sum()),
             n_dropped=n_dropped,
             seed=seed_out,
-            notes=self._notes(n_dropped, by),
+            notes=self._notes(n_dropped, by, no_bca),
             groups=group_labels,
             by=by,
             effect_theta=eff,
@@ -593,7 +594,12 @@ class DivideChain:
         return np.hstack(coef_parts), np.hstack(eff_parts)
 
     def _paths_frame(
-        self, theta: np.ndarray, unc: Uncertainty, groups: tuple[str, ...], by: str | None
+        self,
+        theta: np.ndarray,
+        unc: Uncertainty,
+        groups: tuple[str, ...],
+        by: str | None,
+        failed: list[str],
     ) -> pd.DataFrame:
         terms = self.spec.equation_terms()
         eqs = [name for name, _, _ in self.spec.equations()]
@@ -603,7 +609,13 @@ class DivideChain:
             theta,
             unc,
             np.eye(theta.size),
-            [f"{e} ~ {t}" for e, t in zip(equation, term, strict=True)] * max(1, len(groups)),
+            [
+                f"{g}{e} ~ {t}"
+                for g in ([f"{by}={lab}: " for lab in groups] or [""])
+                for e, t in zip(equation, term, strict=True)
+            ],
+            strict=False,
+            failed=failed,
         )
         frame = pd.DataFrame(
             {
@@ -616,7 +628,7 @@ class DivideChain:
             frame.insert(0, by, np.repeat(groups, len(term)))
         return frame
 
-    def _notes(self, n_dropped: int, by: str | None) -> tuple[str, ...]:
+    def _notes(self, n_dropped: int, by: str | None, no_bca: list[str]) -> tuple[str, ...]:
         notes = [
             f"covariate {c!r} is dummy-coded; reference level {lev!r}"
             for c, lev in self.spec.reference_levels.items()
@@ -628,6 +640,12 @@ class DivideChain:
         if n_dropped:
             how = "dropped" if self.design is None else "given zero weight (kept as a domain)"
             notes.append(f"{n_dropped} rows with missing values {how} (missing='listwise')")
+        if no_bca:
+            notes.append(
+                f"no BCa interval for {no_bca}: nearly all replicates lie on one side of the "
+                "estimate or the adjusted quantiles fall beyond the most extreme replicate, so "
+                "their ci_low/ci_high are NaN; ask for more replicates or use ci='percentile'"
+            )
         if by:
             notes.append(
                 f"differences are each group of {by!r} minus the first group, on the same "
@@ -695,9 +713,10 @@ def _table(
     names: list[str],
     groups: tuple[str, ...],
     by: str | None,
+    failed: list[str],
 ) -> pd.DataFrame:
-    labels = names * max(1, len(groups))
-    table = summarise(theta, unc, np.eye(theta.size), labels)
+    labels = [f"{g}{n}" for g in ([f"{by}={lab}: " for lab in groups] or [""]) for n in names]
+    table = summarise(theta, unc, np.eye(theta.size), labels, strict=False, failed=failed)
     if not groups:
         return pd.DataFrame(table, index=pd.Index(names, name="effect"))
     index = pd.MultiIndex.from_product([groups, names], names=[by, "effect"])
@@ -710,6 +729,7 @@ def _differences(
     names: list[str],
     groups: tuple[str, ...],
     by: str | None,
+    failed: list[str],
 ) -> pd.DataFrame:
     e = len(names)
     combos, labels = [], []
@@ -719,6 +739,13 @@ def _differences(
         combo[:, :e] -= np.eye(e)
         combos.append(combo)
         labels.append(f"{groups[g]} - {groups[0]}")
-    table = summarise(theta, unc, np.vstack(combos), names * len(labels))
+    table = summarise(
+        theta,
+        unc,
+        np.vstack(combos),
+        [f"{lab}: {n}" for lab in labels for n in names],
+        strict=False,
+        failed=failed,
+    )
     index = pd.MultiIndex.from_product([labels, names], names=["comparison", "effect"])
     return pd.DataFrame(table, index=index)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from reference.cases import chain_cases, load_cases, read_data
+
+try:
+    from tests.reference.cases import chain_cases, load_cases, read_data
+except ModuleNotFoundError:  # tests/ is not a package: its folder is on sys.path
+    from reference.cases import chain_cases, load_cases, read_data  # type: ignore[no-redef]
 
 import govstats as gs
 

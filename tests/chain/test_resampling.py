@@ -127,3 +127,19 @@ def test_by_group_replicate_differences_use_the_same_replicates() -> None:
     np.testing.assert_allclose(got.to_numpy(), se.to_numpy(), rtol=1e-10)
     contrast = res.contrast("rural -> m1 -> y", "rural -> m2 -> y", group="east")
     assert contrast["se"].iloc[0] > 0
+
+
+def test_bca_without_interval_is_stated_not_silent() -> None:
+    """A ratio with a near-zero denominator can have no BCa interval: NaN plus a note."""
+    df = make_chain_data(n=60, k=1, seed=5)
+    res = gs.DivideChain(df, "rural", ["m1"], "y").fit(
+        inference="bootstrap", replicates=400, seed=9, ci="bca", level=0.9, progress=False
+    )
+    row = res.effects.loc["proportion_mediated"]
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert any("no BCa interval for ['proportion_mediated']" in note for note in res.notes)
+    assert np.isfinite(res.effects.drop(index="proportion_mediated")[["ci_low", "ci_high"]]).all(
+        axis=None
+    )
+    with pytest.raises(ModelError, match="no BCa interval"):
+        res.contrast("indirect_total", "proportion_mediated")
