@@ -87,18 +87,20 @@ def _valid(kind: str, mu: np.ndarray) -> bool:
 
 
 def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.ndarray:
-    q, r, piv = scipy.linalg.qr(x * sw[:, None], mode="economic", pivoting=True)
+    xs = x * sw[:, None]
+    q, r = np.linalg.qr(xs, mode="reduced")
     diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > _QR_TOL * diag[0])) if diag.size else 0
-    if rank < x.shape[1]:
-        dropped = [names[i] for i in piv[rank:]]
+    if diag.size and diag.min() <= _QR_TOL * diag.max():
+        # Name the offending columns with a rank-revealing (pivoted) QR.
+        _, r_piv, piv = scipy.linalg.qr(xs, mode="economic", pivoting=True)
+        d_piv = np.abs(np.diag(r_piv))
+        rank = int(np.sum(d_piv > _QR_TOL * d_piv[0]))
+        dropped = [names[i] for i in piv[rank:]] or [names[int(np.argmin(diag))]]
         raise ModelError(
             f"model matrix is rank deficient: {dropped} are constant or collinear with the other "
             "terms in the estimation rows; drop or combine them."
         )
-    coef = np.empty(x.shape[1])
-    coef[piv] = scipy.linalg.solve_triangular(r, q.T @ (z * sw))
-    return coef
+    return np.asarray(scipy.linalg.solve_triangular(r, q.T @ (z * sw)))
 
 
 def irls(

@@ -159,10 +159,10 @@ def build_structure(
     first = stage_ids[0]
     n_psu = int(first.max()) + 1
     if strata is not None and not nest and ids:
-        psu_strata = np.unique(np.stack([first, strata_codes], axis=1), axis=0)
-        counts = np.bincount(psu_strata[:, 0], minlength=n_psu)
-        if (counts > 1).any():
-            bad = int(np.flatnonzero(counts > 1)[0])
+        first_stratum = _first_by_group(first, strata_codes, n_psu)
+        crossing = np.flatnonzero(strata_codes != first_stratum[first])
+        if crossing.size:
+            bad = int(first[crossing[0]])
             rows = np.flatnonzero(first == bad)
             shared = sorted({str(strata_values[s]) for s in strata_codes[rows]})
             raise DesignError(

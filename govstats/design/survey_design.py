@@ -141,15 +141,20 @@ class SurveyDesign:
         object.__setattr__(self, "strata_index", structure.strata_index)
         object.__setattr__(self, "n_psu", structure.n_psu)
         if self.replicates is not None:
-            object.__setattr__(self, "df", int(self.replicates.df))
+            # R degf() of a replicate design restricted to a domain: rank of the
+            # replicate weights that keep a row, minus one.
+            domain_df = getattr(self.replicates, "domain_df", None)
+            full = bool((weights != 0).all())
+            df = self.replicates.df if full or domain_df is None else domain_df(weights)
+            object.__setattr__(self, "df", int(df))
         else:
             object.__setattr__(self, "df", self._linearization_df())
 
     # ------------------------------------------------------------------ structure
     def _linearization_df(self) -> int:
         active = self.weights_array != 0
-        n_psu = np.unique(self.psu_index[active]).size
-        n_strata = np.unique(self.strata_index[active]).size
+        n_psu = np.count_nonzero(np.bincount(self.psu_index[active], minlength=self.n_psu))
+        n_strata = np.count_nonzero(np.bincount(self.strata_index[active]))
         return int(n_psu - n_strata)
 
     @property
