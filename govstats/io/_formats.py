@@ -40,6 +40,8 @@ class FileRead:
     value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
     variable_labels: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: SPSS user-missing declarations, ``{variable: [(low, high), ...]}`` (inclusive).
+    missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
 
 def _what_is(head: bytes) -> str:
@@ -140,6 +142,11 @@ def _read_sav(path: Path, head: bytes, encoding: str | None) -> FileRead:
     except Exception as exc:  # pyreadstat raises its own untyped errors
         raise _pyreadstat_error(path, "SPSS", exc, encoding) from exc
     value_labels, variable_labels = _labels(meta)
+    ranges = {
+        str(var): [(float(r["lo"]), float(r["hi"])) for r in declared]
+        for var, declared in (getattr(meta, "missing_ranges", None) or {}).items()
+        if all(isinstance(r.get("lo"), int | float) for r in declared)
+    }
     return FileRead(
         frame,
         "sav",
@@ -147,6 +154,7 @@ def _read_sav(path: Path, head: bytes, encoding: str | None) -> FileRead:
         encoding or getattr(meta, "file_encoding", None),
         value_labels,
         variable_labels,
+        missing_ranges=ranges,
     )
 
 

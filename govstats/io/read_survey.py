@@ -294,12 +294,40 @@ def _convert(
         if len(set(categories)) != len(categories):
             raise CodebookError(f"{where}: two codes share one label; labels must be distinct")
         position = {code: i for i, code in enumerate(order)}
-        index = np.array([position.get(v, -1) if k else -1 for v, k in zip(raw, keep, strict=True)])
+        located = pd.Series(raw).map(position).to_numpy(dtype=float)
+        category_index = np.where(keep & ~np.isnan(located), located, -1).astype(np.int64)
         return (
-            pd.Categorical.from_codes(index, categories=pd.Index(categories), ordered=spec.ordered),
+            pd.Categorical.from_codes(
+                category_index, categories=pd.Index(categories), ordered=spec.ordered
+            ),
             flag,
         )
     return np.where(valid, raw, np.nan), flag
+
+
+def _file_missing(
+    file: Path,
+    spec: VariableSpec,
+    raw: np.ndarray,
+    ranges: list[tuple[float, float]] | None,
+    warnings: list[str],
+) -> np.ndarray:
+    """Honour user-missing values the file itself declares (SPSS) but the codebook omits."""
+    if not ranges:
+        return raw
+    declared = np.zeros(raw.shape, dtype=bool)
+    for low, high in ranges:
+        declared |= (raw >= low) & (raw <= high)
+    known = np.isin(raw, spec.missing) | np.isin(raw, spec.not_eligible)
+    extra = declared & ~known
+    if not extra.any():
+        return raw
+    warnings.append(
+        f"variable {spec.name!r}: {file.name} declares {_fmt(set(raw[extra]))[:10]} as "
+        f"user-missing ({int(extra.sum())} rows) but the codebook does not; treated as missing "
+        "(declare them under missing or not_eligible to silence this)"
+    )
+    return np.where(extra, np.nan, raw)
 
 
 def _check_id(file: Path, book: Codebook, values: pd.Series) -> None:
@@ -368,6 +396,7 @@ def _apply_codebook(file: Path, read: FileRead, book: Codebook) -> SurveyData:
             continue
         raw = _numeric(file, frame[source], spec)
         codes[name] = raw
+        raw = _file_missing(file, spec, raw, read.missing_ranges.get(source), warnings)
         _check_file_labels(book, spec, file_labels)
         values, flag = _convert(file, book, spec, raw, file_labels)
         columns[name] = values

@@ -253,3 +253,15 @@ def test_documented_codebook_examples_are_valid():
     books = [parse_codebook(tomllib.loads(block), origin="docs") for block in blocks]
     assert books[0].scales["info_access"].items[-1] == "info_access_4r"
     assert books[1].variables["income"].topcode == (9_999_996.0,)
+
+
+def test_spss_user_missing_not_in_codebook_is_missing_and_reported(tmp_path, book):
+    path = tmp_path / "f.sav"
+    data = frame(inc=[20000, 9999996, 9999998, 35000, 88888, 12000])
+    pyreadstat.write_sav(data, path, variable_value_labels=LABELS, missing_ranges={"inc": [88888]})
+    survey = read_survey(path, codebook=book)
+    income = survey.data["income"]
+    assert np.isnan(income[4]) and np.isnan(income[2])
+    assert income[0] == 20000 and income[1] == 9999996
+    assert survey.codes["income"][4] == 88888
+    assert any("[88888] as user-missing" in w for w in survey.warnings)
