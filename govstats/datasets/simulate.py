@@ -103,6 +103,7 @@ class SimulatedSurvey:
         The integer seed, or None when a Generator was passed.
     raw : pandas.DataFrame
         The same persons as a survey file holds them: raw names, numeric codes
+        and missing codes; ``raw.attrs`` repeats the value labels, variable labels
         and missing codes.
     value_labels, variable_labels : dict
         Chinese value labels ``{raw name: {code: label}}`` and variable labels.
@@ -419,6 +420,11 @@ def simulate_survey(
     raw, missing_codes = _raw_file(rng, data, persons, answers, survey_year)
     data = pd.concat([data, _likert_columns(answers, data.index)], axis=1)
     value_labels = _value_labels(census)
+    raw.attrs = {
+        "value_labels": value_labels,
+        "variable_labels": dict(items.VARIABLE_LABELS),
+        "missing_codes": missing_codes,
+    }
     return SimulatedSurvey(
         data=data,
         truth=ChainTruth.default(),

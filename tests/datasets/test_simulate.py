@@ -176,6 +176,8 @@ def test_raw_file_codes(sim):
     assert (raw.loc[answered, "c11"] == sim.data.loc[answered, "info_access_1"]).all()
     assert sim.value_labels["isurban"] == {1: "城", 2: "乡"}
     assert sim.value_labels["c22"][-8] == "不适用"
+    assert raw.attrs["value_labels"]["a18"] == {1: "农业", 2: "非农业"}
+    assert raw.attrs["missing_codes"]["a8a"] == [9_999_997, 9_999_998, 9_999_999]
 
 
 def test_reverse_items_run_against_their_construct(sim):
