@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,15 @@ DESCRIBED = (
 DIGITS = {"income": 0, "age": 1, "edu_years": 2}
 GROUPS = {1: "urban", 0: "rural"}
 VALUE_COLUMNS = ["estimate", "se", "ci_low", "ci_high"]
+#: Raking sweeps allowed (R's rake() default of 10 is too few for 31 provinces x urban/rural
+#: on a few thousand respondents); convergence is still checked with R's epsilon.
+RAKE_MAX_ITER = 200
+
+
+def _by_group(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+    """Rows of ``frame`` keyed by the string value of column ``key``."""
+    records = frame.set_index(key).to_dict("index")
+    return {str(k): {str(c): v for c, v in row.items()} for k, row in records.items()}
 
 
 def _digits(variable: str) -> int:
@@ -91,16 +100,16 @@ def _description_table(tidy: pd.DataFrame, lang: str, min_cell: int) -> Table:
     for variable, part in tidy.groupby("variable", sort=False):
         name = str(variable)
         records[label("variable", lang)].append(label(name, lang))
-        cells = part.set_index("group")
+        cells = _by_group(part, "group")
         for group in ("urban", "rural", "total"):
-            row = cells.loc[group]
+            row = cells[group]
             hidden = bool(row["suppressed"])
             records[label(group, lang)].append(_cell(row["estimate"], _digits(name), hidden))
             records[f"{label(group, lang)} {label('se', lang)}"].append(
                 _cell(row["se"], _digits(name), hidden, paren=True)
             )
         for group in ("urban", "rural"):
-            records[f"n ({label(group, lang)})"].append(str(int(cells.loc[group, "n"])))
+            records[f"n ({label(group, lang)})"].append(str(int(cells[group]["n"])))
     zh = lang == "zh"
     note = (
         "设计加权均值（0/1 变量为比例），括号内为设计标准误"
@@ -198,29 +207,32 @@ def describe_survey(
     tidy = _describe(design, data, variables)
     tables = [_description_table(tidy, lang, min_cell)]
     cnnic = datasets.load_cnnic() if cnnic is None else cnnic
-    if margins is None:
-        margins = datasets.census_margins(["province", "urban"])
-    raked = design.rake(_rake_margins(design, data, margins))
+    totals: Mapping[str, pd.Series] = (
+        {k: cast(pd.Series, datasets.census_margins(k)) for k in ("province", "urban")}
+        if margins is None
+        else margins
+    )
+    raked = design.rake(_rake_margins(design, data, totals), max_iter=RAKE_MAX_ITER)
     raked_tidy = _describe(raked, data, ["internet"]) if "internet" in variables else None
     zh = lang == "zh"
     compare_rows = []
     published = _cnnic_for(survey.period, cnnic)
     if raked_tidy is not None:
-        base = tidy[tidy["variable"] == "internet"].set_index("group")
-        after = raked_tidy.set_index("group")
+        base = _by_group(tidy[tidy["variable"] == "internet"], "group")
+        after = _by_group(raked_tidy, "group")
         for group in ("urban", "rural", "total"):
-            hidden = int(base.loc[group, "n"]) < min_cell
+            hidden = int(base[group]["n"]) < min_cell
             scale = np.nan if hidden else 100.0
             compare_rows.append(
                 {
                     "group": group,
-                    "n": int(base.loc[group, "n"]),
-                    "survey_pct": scale * base.loc[group, "estimate"],
-                    "survey_se_pct": scale * base.loc[group, "se"],
-                    "survey_ci_low_pct": scale * base.loc[group, "ci_low"],
-                    "survey_ci_high_pct": scale * base.loc[group, "ci_high"],
-                    "raked_pct": scale * after.loc[group, "estimate"],
-                    "raked_se_pct": scale * after.loc[group, "se"],
+                    "n": int(base[group]["n"]),
+                    "survey_pct": scale * base[group]["estimate"],
+                    "survey_se_pct": scale * base[group]["se"],
+                    "survey_ci_low_pct": scale * base[group]["ci_low"],
+                    "survey_ci_high_pct": scale * base[group]["ci_high"],
+                    "raked_pct": scale * after[group]["estimate"],
+                    "raked_se_pct": scale * after[group]["se"],
                     "cnnic_pct": published[group],
                     "suppressed": hidden,
                 }
@@ -294,28 +306,28 @@ def describe_survey(
 
 def _internet_figure(compare: pd.DataFrame, lang: str, period: str | None) -> FigureSpec:
     rows = []
-    for record in compare.itertuples(index=False):
-        group = label(str(record.group), lang)
+    for record in compare.to_dict("records"):
+        group = label(str(record["group"]), lang)
         rows.append(
             [
                 group,
                 label("survey_estimate", lang),
-                record.survey_pct,
-                record.survey_ci_low_pct,
-                record.survey_ci_high_pct,
+                record["survey_pct"],
+                record["survey_ci_low_pct"],
+                record["survey_ci_high_pct"],
             ]
         )
-        se = 1.959963984540054 * record.raked_se_pct
+        se = 1.959963984540054 * record["raked_se_pct"]
         rows.append(
             [
                 group,
                 label("raked_estimate", lang),
-                record.raked_pct,
-                record.raked_pct - se,
-                record.raked_pct + se,
+                record["raked_pct"],
+                record["raked_pct"] - se,
+                record["raked_pct"] + se,
             ]
         )
-        rows.append([group, "CNNIC", record.cnnic_pct, record.cnnic_pct, record.cnnic_pct])
+        rows.append([group, "CNNIC", record["cnnic_pct"], record["cnnic_pct"], record["cnnic_pct"]])
     data = pd.DataFrame(rows, columns=["group", "source", "estimate", "ci_low", "ci_high"])
     title = (
         f"互联网使用率：调查估计（95% 区间）与 CNNIC {period or ''}"
@@ -330,10 +342,10 @@ def _survey_paragraph(compare: pd.DataFrame, lang: str, n: int) -> str:
     text = f"调查样本共 {n} 人。" if zh else f"The survey has {n} respondents. "
     if compare.empty:
         return text
-    c = compare.set_index("group")
+    c = _by_group(compare, "group")
 
     def pct(group: str, column: str) -> str:
-        return _cell(c.loc[group, column], 1, bool(c.loc[group, "suppressed"]))
+        return _cell(c[group][column], 1, bool(c[group]["suppressed"]))
 
     if zh:
         return text + (
@@ -349,12 +361,10 @@ def _survey_paragraph(compare: pd.DataFrame, lang: str, n: int) -> str:
     )
 
 
-CHAIN = {
-    "x": "rural",
-    "mediators": ("info_access", "participation", "expression"),
-    "outcome": "service",
-    "covariates": ("age", "female", "edu_years", "log_income"),
-}
+X = "rural"
+MEDIATORS = ("info_access", "participation", "expression")
+OUTCOME = "service"
+COVARIATES = ("age", "female", "edu_years", "log_income")
 SEPARATOR = " -> "
 
 
@@ -377,8 +387,7 @@ def _interval(low: float, high: float, digits: int = 3) -> str:
 
 def _chain_tables(res: Any, lang: str) -> tuple[Table, Table]:
     zh = lang == "zh"
-    spec = CHAIN
-    focal = [spec["x"], *spec["mediators"]]
+    focal = [X, *MEDIATORS]
     paths = res.paths.copy()
     paths["mark"] = [
         significance_mark(e, s, res.df) for e, s in zip(paths["estimate"], paths["se"], strict=True)
@@ -470,9 +479,9 @@ def _groups_table(res_by: Any, data: pd.DataFrame, lang: str, min_cell: int) -> 
         display_rows[_effect_label(name, lang)] = []
     for group, part in effects.groupby(by, sort=False):
         display_rows[label("age_group", lang)].append(str(group))
-        cells = part.set_index("effect")
+        cells = _by_group(part, "effect")
         for name in keep:
-            row = cells.loc[name]
+            row = cells[name]
             if bool(row["suppressed"]):
                 display_rows[_effect_label(name, lang)].append(SUPPRESSED_MARK)
             else:
@@ -544,9 +553,9 @@ def _cascade_table(res: Any, data: pd.DataFrame, lang: str, min_cell: int) -> Ta
         rows[label(group, lang)] = []
     for link, part in cascade.groupby("link", sort=False):
         rows[label("variable", lang)].append(label(str(link), lang))
-        cells = part.set_index("group")
+        cells = _by_group(part, "group")
         for group in ("urban", "rural", "gap"):
-            row = cells.loc[group]
+            row = cells[group]
             if bool(row["suppressed"]):
                 rows[label(group, lang)].append(SUPPRESSED_MARK)
                 continue
@@ -589,7 +598,7 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             lang,
         )
     )
-    nodes = [CHAIN["x"], *CHAIN["mediators"], CHAIN["outcome"]]
+    nodes = [X, *MEDIATORS, OUTCOME]
     paths = res.paths[res.paths["term"].isin(nodes[:-1])]
     figures.append(
         FigureSpec(
@@ -693,17 +702,17 @@ def fit_divide_chain(
     from govstats.chain import DivideChain
 
     data = survey.data
-    needed = [CHAIN["x"], *CHAIN["mediators"], CHAIN["outcome"], *CHAIN["covariates"], by]
+    needed = [X, *MEDIATORS, OUTCOME, *COVARIATES, by]
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ReportError(f"survey {survey.label} lacks columns {missing} needed for the chain")
     design = survey.design().to_replicates("bootstrap", replicates=replicates, seed=seed)
     chain = DivideChain(
         design,
-        x=CHAIN["x"],
-        mediators=list(CHAIN["mediators"]),
-        outcome=CHAIN["outcome"],
-        covariates=list(CHAIN["covariates"]),
+        x=X,
+        mediators=list(MEDIATORS),
+        outcome=OUTCOME,
+        covariates=list(COVARIATES),
         missing="listwise",
     )
     res = chain.fit(inference="replicate", seed=seed, progress=False)
@@ -733,7 +742,7 @@ def _chain_paragraphs(res: Any, survey: SurveyInput, lang: str) -> list[str]:
     zh = lang == "zh"
     e = res.effects
     share = e.loc["proportion_mediated"]
-    gap = res.cascade[(res.cascade["link"] == CHAIN["outcome"]) & (res.cascade["group"] == "gap")]
+    gap = res.cascade[(res.cascade["link"] == OUTCOME) & (res.cascade["group"] == "gap")]
     raw_gap = float(gap["estimate"].iloc[0]) if len(gap) else np.nan
     total, indirect = e.loc["total"], e.loc["indirect_total"]
     out = [

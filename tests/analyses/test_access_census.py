@@ -72,3 +72,34 @@ def test_rerunning_an_analysis_gives_identical_outputs(tmp_path, key: str) -> No
     for name in files:
         if name.endswith((".csv", ".txt", ".tex", ".html", ".svg", ".png", ".md")):
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def _script(name: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "analyses" / name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "02_census_context.py",
+        pytest.param("01_access_gap.py", marks=pytest.mark.slow),
+        pytest.param("03_survey_description.py", marks=pytest.mark.slow),
+        pytest.param("04_divide_chain.py", marks=pytest.mark.slow),
+    ],
+)
+def test_analysis_script_runs_on_its_own(tmp_path, name: str) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    subprocess.run(
+        [sys.executable, str(_script(name)), "--out-dir", str(out), "--replicates", "10"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    assert any(p.suffix == ".csv" for p in out.iterdir())
+    assert any(p.suffix == ".png" for p in out.iterdir())
+    assert any(p.suffix == ".svg" for p in out.iterdir())
