@@ -14,12 +14,13 @@ from typing import Any
 import formulaic
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 from govstats.errors import DataError, ModelError
 from govstats.gaps._common import check_columns, check_complete
 from govstats.gaps._oaxaca import CategoricalBlock
 
-__all__ = ["ModelFrame", "build"]
+__all__ = ["ModelFrame", "build", "check_rank"]
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,6 @@ def build(formula: str, data: pd.DataFrame, weights: np.ndarray, group: str) -> 
 
 def check_rank(mf: ModelFrame, w: np.ndarray, label: str, group: str) -> None:
     """Raise ModelError naming the columns that are constant or collinear in one group."""
-    import scipy.linalg
-
     active = w > 0
     n_active = int(active.sum())
     p = mf.x.shape[1]

@@ -230,13 +230,18 @@ def theil(
     frame = estimate_frame(labels, full[keep], se[keep], inf, level)
     totals = frame.groupby("index")["estimate"].transform(lambda s: s.iloc[0])
     frame["share"] = np.where(frame["component"] == "group", np.nan, frame["estimate"] / totals)
+    reps = None if reps is None else reps[:, keep]
+    if by is None:  # one group: the split is trivial, report the totals only
+        only = (frame["component"] == "total").to_numpy()
+        frame = frame[only].drop(columns="group").reset_index(drop=True)
+        reps = None if reps is None else reps[:, only]
     return InequalityResult(
         measure="theil",
         variable=variable,
         by=by,
         levels=levels,
         table=frame,
-        replicate_estimates=None if reps is None else reps[:, keep],
+        replicate_estimates=reps,
         variance_method=inf.variance_method,
         seed=inf.seed,
         n_obs=int(np.sum(inf.weights > 0)),
@@ -311,16 +316,18 @@ def gini(
         ("net_between", None),
         ("transvariation", None),
     ]
-    if by is None:
-        full, se = full[:4], se[:4]
-        reps = None if reps is None else reps[:, :4]
-        rows = rows[:4]
+    if by is None:  # one group: the split is trivial, report the total only
+        full, se = full[:1], se[:1]
+        reps = None if reps is None else reps[:, :1]
+        rows = rows[:1]
     else:
         rows += [("group", lev) for lev in levels]
         pairs = [f"{levels[j]} vs {levels[h]}" for j in range(ng) for h in range(j + 1, ng)]
         rows += [("between_pair", p) for p in pairs]
         rows += [("affluence", p) for p in pairs]
     labels = pd.DataFrame(rows, columns=["component", group_col])
+    if by is None:
+        labels = labels.drop(columns=group_col)
     labels.insert(0, "index", "Gini")
     labels.insert(0, "variable", variable)
     frame = estimate_frame(labels, full, se, inf, level)

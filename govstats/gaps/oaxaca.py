@@ -11,7 +11,7 @@ import pandas as pd
 
 from govstats.errors import DataError
 from govstats.gaps._common import resolve, run_replicates, two_groups
-from govstats.gaps._formula import build, check_rank
+from govstats.gaps._formula import ModelFrame, build, check_rank
 from govstats.gaps._oaxaca import decompose
 from govstats.gaps._tables import estimate_frame, summary_text
 
@@ -228,7 +228,7 @@ def oaxaca(
     )
 
 
-def _labels(mf: Any, normalize: bool) -> pd.DataFrame:
+def _labels(mf: ModelFrame, normalize: bool) -> pd.DataFrame:
     names = list(mf.columns)
     terms = list(mf.terms)
     if normalize and mf.blocks:
