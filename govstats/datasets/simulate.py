@@ -252,10 +252,15 @@ def _internet_rates(period: str) -> tuple[float, float, str]:
     return urban / 100.0, rural / 100.0, note
 
 
+def _stratum_floor(persons_per_county: int) -> int:
+    """Fewest respondents a stratum gets: enough for two PSUs of a quarter-size each."""
+    return 2 * max(2, persons_per_county // 4)
+
+
 def _allocate(
     n_persons: int, adults: np.ndarray, persons_per_county: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    n_stratum = largest_remainder(n_persons, adults, minimum=2 * max(2, persons_per_county // 4))
+    n_stratum = largest_remainder(n_persons, adults, minimum=_stratum_floor(persons_per_county))
     n_counties = np.maximum(2, np.rint(n_stratum / persons_per_county)).astype(np.int64)
     return n_stratum, n_counties
 
@@ -274,7 +279,8 @@ def simulate_survey(
     seed : int or numpy.random.Generator, default 2024
         Source of randomness; the same integer gives bit-identical output.
     n_persons : int, default 8000
-        Number of respondents (at least 31 * 12).
+        Number of respondents (at least 31 * 12 with the default
+        ``persons_per_county``).
     period : str, default "2021-12"
         Month whose CNNIC urban and rural internet-use rates the sample follows
         (the latest report at or before it with both rates published).
@@ -321,7 +327,7 @@ def simulate_survey(
     weighted urban and rural rates equal the CNNIC figures, so it does not
     disturb the chain truth.
 
-    *Raw file.* Four to three Likert items (1-5) per construct with one reverse-
+    *Raw file.* Three or four Likert items (1-5) per construct with one reverse-
     coded item for information access and for service; codes 98 不知道 (2%) and
     99 拒绝回答 (1%) on every item; −8 不适用 on the election item ``c22`` for
     urban residents with an agricultural hukou (not eligible to vote where they
@@ -343,8 +349,14 @@ def simulate_survey(
     codes = census["province_code"].astype(str).to_numpy()
     population = census["population_total"].to_numpy(dtype=float)
     adults = ADULT_SHARE * population
-    if n_persons < 31 * 12:
-        raise DataError(f"n_persons={n_persons} is too small: give at least {31 * 12}")
+    if persons_per_county < 2:
+        raise DataError(f"persons_per_county={persons_per_county} must be at least 2")
+    smallest = codes.size * _stratum_floor(persons_per_county)
+    if n_persons < smallest:
+        raise DataError(
+            f"n_persons={n_persons} is too small for {codes.size} strata with two PSUs each and "
+            f"persons_per_county={persons_per_county}: give at least {smallest}"
+        )
     shares, notes = _urban_shares(census, national)
     urban_rate, rural_rate, cnnic_note = _internet_rates(period)
     notes.append(cnnic_note)
