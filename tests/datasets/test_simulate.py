@@ -200,7 +200,7 @@ def test_fast_for_ten_thousand():
 
 
 def test_too_small_sample_is_refused():
-    with pytest.raises(DataError, match="n_persons=100 is too small.*at least 372"):
+    with pytest.raises(DataError, match=r"n_persons=100 is too small.*at least 372"):
         simulate_survey(seed=1, n_persons=100)
     with pytest.raises(DataError, match="at least 1550"):
         simulate_survey(seed=1, n_persons=1000, persons_per_county=100)
