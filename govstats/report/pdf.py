@@ -240,6 +240,12 @@ def render_pdf(
     return bytes(pdf.output()), int(pdf.pages_count)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(content: bytes, target: str | Path) -> Path:
     """Write ``content`` to a temporary file beside ``target``, then move it into place.
 
@@ -257,6 +263,7 @@ def write_atomic(content: bytes, target: str | Path) -> Path:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +130,9 @@ def test_write_atomic_replaces_only_on_success(tmp_path) -> None:
     write_atomic(b"first", target)
     write_atomic(b"second", target)
     assert target.read_bytes() == b"second"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
 
 
@@ -151,3 +156,22 @@ def test_report_bytes_are_identical_across_runs(tmp_path) -> None:
     a = build_report(tmp_path / "a.pdf", replicates=REPLICATES, seed=SEED, progress=False)
     b = build_report(tmp_path / "b.pdf", replicates=REPLICATES, seed=SEED, progress=False)
     assert a.path.read_bytes() == b.path.read_bytes()
+
+
+def test_english_pdf_and_unavailable_section(tmp_path) -> None:
+    from govstats.report import ReportMeta, render_pdf, run_analyses
+    from govstats.report.figures import figure_png
+
+    sections = run_analyses(None, keys=("02", "03"), lang="en", survey_error="no survey given")
+    assert [s.available for s in sections] == [True, False]
+    assert sections[1].tables == () and sections[1].figures == ()
+    meta = ReportMeta(lang="en", sources=["source A"], design="none", seed=3)
+    content, pages = render_pdf(sections, meta, figure_png)
+    text = " ".join(
+        pypdf.PdfReader(io.BytesIO(content)).pages[i].extract_text() for i in range(pages)
+    )
+    flat = _flat(text)
+    assert label("title", "en") in flat
+    for key in ("sec_census", "sec_survey", "sec_methods", "sec_limits"):
+        assert label(key, "en") in flat
+    assert "This section is not available: no survey given" in flat
