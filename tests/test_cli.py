@@ -92,3 +92,40 @@ def test_bad_option_values_are_refused_by_click(tmp_path) -> None:
     assert result.exit_code == 2
     result = CliRunner().invoke(main, ["report", "--lang", "fr"])
     assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_report_on_a_user_survey_file_via_the_cli(tmp_path) -> None:
+    from importlib import resources
+
+    import pypdf
+
+    import govstats as gs
+
+    sim = gs.datasets.simulate_survey(seed=3, n_persons=2000)
+    survey = tmp_path / "survey.sav"
+    sim.write(survey)
+    out = tmp_path / "user.pdf"
+    codebook = resources.files("govstats.io") / "codebooks" / "simulated.toml"
+    with resources.as_file(codebook) as cb:
+        result = CliRunner().invoke(
+            main,
+            [
+                "report",
+                "--out",
+                str(out),
+                "--survey",
+                str(survey),
+                "--codebook",
+                str(cb),
+                "--replicates",
+                "10",
+                "--lang",
+                "en",
+                "--quiet",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out).pages)
+    assert "Survey file: survey.sav" in text
+    assert "4. The divide chain" in text

@@ -34,7 +34,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     # variables and groups
     "urban": ("城镇", "Urban"),
     "rural": ("农村", "Rural"),
-    "total": ("全国", "Total"),
+    "total": ("合计", "Total"),
     "gap": ("差距", "Gap"),
     "ratio": ("城乡比", "Urban/rural ratio"),
     "gap_points": ("差距（百分点）", "Gap (points)"),
