@@ -147,9 +147,16 @@ def domain_codes(
         uniques_all.append(uniques)
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
-    keys, codes = np.unique(combined[valid], return_inverse=True)
     out = np.full(n, -1, dtype=np.int64)
-    out[valid] = codes
+    if int(combined.max()) <= 4 * n + 1024:
+        observed = np.bincount(combined[valid])
+        keys = np.flatnonzero(observed)
+        lookup = np.full(observed.size, -1, dtype=np.int64)
+        lookup[keys] = np.arange(keys.size)
+        out[valid] = lookup[combined[valid]]
+    else:  # many sparse combinations: hash instead of a dense table
+        codes, keys = pd.factorize(combined[valid], sort=True)
+        out[valid] = codes
     labels: list[tuple[object, ...]] = []
     for key in keys:
         parts = []

@@ -36,6 +36,10 @@ class _Domains:
     def n(self) -> int:
         return len(self.labels)
 
+    @property
+    def everything(self) -> bool:
+        return bool((self.codes >= 0).all())
+
 
 def _active(design: SurveyDesign) -> np.ndarray:
     return np.asarray(design.weights_array != 0)
@@ -57,15 +61,30 @@ def _prepare(
     return matrices, _Domains(codes, labels, names)
 
 
+def _bins(design: SurveyDesign, domains: _Domains) -> tuple[np.ndarray, int]:
+    """Bin of every row in the (PSU, domain) grid; rows outside every domain go to a last bin."""
+    n_bins = design.n_psu * domains.n
+    if domains.n == 1 and domains.everything:
+        return design.psu_index, n_bins
+    key = np.where(domains.codes >= 0, design.psu_index * domains.n + domains.codes, n_bins)
+    return key, n_bins
+
+
 def _psu_domain_totals(
-    design: SurveyDesign, values: np.ndarray, domains: _Domains, weights: np.ndarray
+    design: SurveyDesign, values: np.ndarray | None, domains: _Domains, weights: np.ndarray
 ) -> np.ndarray:
-    """Per-PSU, per-domain weighted totals -> (n_psu, n_domains * p)."""
-    inside = domains.codes >= 0
-    key = design.psu_index[inside] * domains.n + domains.codes[inside]
-    sums = cluster_sums(values[inside] * weights[inside, None], key, design.n_psu * domains.n)
-    p = values.shape[1]
-    return sums.reshape(design.n_psu, domains.n * p)
+    """Per-PSU, per-domain weighted totals of ``values`` (n, p) -> (n_psu, n_domains * p).
+
+    ``values=None`` totals the weights themselves.
+    """
+    key, n_bins = _bins(design, domains)
+    columns = (
+        [weights] if values is None else [values[:, j] * weights for j in range(values.shape[1])]
+    )
+    out = np.empty((n_bins, len(columns)))
+    for j, column in enumerate(columns):
+        out[:, j] = np.bincount(key, weights=column, minlength=n_bins + 1)[:n_bins]
+    return out.reshape(design.n_psu, domains.n * len(columns))
 
 
 def _replicate_totals(
@@ -93,23 +112,24 @@ def _linear_vcov(
     x: np.ndarray | None,
     ratio: np.ndarray | None,
     x_total: np.ndarray | None,
+    psu_y: np.ndarray,
+    psu_x: np.ndarray | None,
 ) -> np.ndarray:
     """Linearization covariance of domain totals (``x is None``) or ratios ``sum(w y)/sum(w x)``.
 
     The influence of a row of domain d on ratio k is ``w (y_k - r_dk x_k) / X_dk``
     and on a total ``w y_k``; zero outside the domain. When the variance only
-    needs first-stage PSU totals (one stage, or no fpc, and no calibration) they
-    are summed per PSU and domain directly, never as an (n, domains) matrix.
+    needs first-stage PSU totals (one stage, or no fpc, and no calibration) the
+    per-PSU, per-domain totals ``psu_y``/``psu_x`` (n_psu, n_domains * k) are
+    combined directly, never an (n, domains) matrix.
     """
     k = y.shape[1]
     if design.can_aggregate:
-        ty = _psu_domain_totals(design, y, domains, weights)
         if x is None:
-            z = ty
+            z = psu_y
         else:
-            assert ratio is not None and x_total is not None
-            tx = _psu_domain_totals(design, x, domains, weights)
-            z = (ty - ratio[None, :] * tx) / x_total[None, :]
+            assert ratio is not None and x_total is not None and psu_x is not None
+            z = (psu_y - ratio[None, :] * psu_x) / x_total[None, :]
         return design.vcov_psu_totals(z, present=domains.codes >= 0)
     scores = np.zeros((len(weights), domains.n * k))
     for d in range(domains.n):
@@ -121,11 +141,6 @@ def _linear_vcov(
             block = (block - ratio[cut] * x[rows]) / x_total[cut]
         scores[rows, d * k : (d + 1) * k] = block * weights[rows, None]
     return design.vcov_rows(scores, present=domains.codes >= 0)
-
-
-def _domain_sums(values: np.ndarray, weights: np.ndarray, domains: _Domains) -> np.ndarray:
-    inside = domains.codes >= 0
-    return cluster_sums(values[inside] * weights[inside, None], domains.codes[inside], domains.n)
 
 
 def _deff(
@@ -144,12 +159,17 @@ def _deff(
     ``n`` the rows and ``N`` the sum of weights in the domain. NaN when the
     weights sum to less than the rows (weights not scaled to the population), as R.
     """
-    inside = domains.codes >= 0
     p = values.shape[1]
-    centred = values[inside] - means.reshape(domains.n, p)[domains.codes[inside]]
-    ss = cluster_sums(centred**2 * weights[inside, None], domains.codes[inside], domains.n)
-    nobs = np.bincount(domains.codes[inside], minlength=domains.n).astype(np.float64)[:, None]
+    key = np.where(domains.codes >= 0, domains.codes, domains.n)
+    means = means.reshape(domains.n, p)
     big_n = totals_of_weights.reshape(domains.n, 1)
+    shift = (means * big_n).sum(axis=0) / big_n.sum()  # keeps the sums of squares well scaled
+    ss = np.empty((domains.n, p))
+    for j in range(p):
+        squares = weights * (values[:, j] - shift[j]) ** 2
+        ss[:, j] = np.bincount(key, weights=squares, minlength=domains.n + 1)[: domains.n]
+    ss = ss - big_n * (means - shift) ** 2
+    nobs = np.bincount(key, minlength=domains.n + 1)[: domains.n].astype(np.float64)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = ss / big_n * nobs / (nobs - 1)
         vsrs = s2 * (big_n - nobs) / (big_n * nobs)
@@ -215,8 +235,10 @@ def mean_or_total(
     (values,), domains = _prepare(design, [columns], by, na_rm)
     w = design.weights_array
     p = values.shape[1]
-    num = _domain_sums(values, w, domains).reshape(-1)
-    den = np.repeat(_domain_sums(np.ones((len(w), 1)), w, domains)[:, 0], p)
+    psu_y = _psu_domain_totals(design, values, domains, w)
+    psu_w = _psu_domain_totals(design, None, domains, w)
+    num = psu_y.sum(axis=0)
+    den = np.repeat(psu_w.sum(axis=0), p)
     if statistic == "mean":
         if (den == 0).any():
             raise DesignError("a domain has zero total weight; its mean is undefined.")
@@ -225,19 +247,25 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        stacked = np.hstack([values, np.ones((len(w), 1))])
-        reps = _replicate_totals(design, stacked, domains, w).reshape(-1, domains.n, p + 1)
-        if statistic == "mean":
-            replicate_estimates = (reps[:, :, :p] / reps[:, :, p:]).reshape(-1, domains.n * p)
+        if design.replicates.psu_factors is not None:
+            factors = design.replicates.psu_factors.T
+            rep_y, rep_w = factors @ psu_y, factors @ psu_w
         else:
-            replicate_estimates = reps[:, :, :p].reshape(-1, domains.n * p)
+            stacked = np.hstack([values, np.ones((len(w), 1))])
+            reps = _replicate_totals(design, stacked, domains, w).reshape(-1, domains.n, p + 1)
+            rep_y = reps[:, :, :p].reshape(-1, domains.n * p)
+            rep_w = reps[:, :, p]
+        if statistic == "mean":
+            replicate_estimates = rep_y / np.repeat(rep_w, p, axis=1)
+        else:
+            replicate_estimates = rep_y
         vcov = design.replicates.vcov(replicate_estimates, estimate)
+    elif statistic == "mean":
+        psu_den = np.repeat(psu_w, p, axis=1)
+        ones = np.ones((len(w), p))
+        vcov = _linear_vcov(design, domains, w, values, ones, estimate, den, psu_y, psu_den)
     else:
-        if statistic == "mean":
-            ones = np.ones((len(w), p))
-            vcov = _linear_vcov(design, domains, w, values, ones, estimate, den)
-        else:
-            vcov = _linear_vcov(design, domains, w, values, None, None, None)
+        vcov = _linear_vcov(design, domains, w, values, None, None, None, psu_y, None)
     means = (num / den).reshape(domains.n, p) if (den > 0).all() else estimate
     deff = _deff(vcov, values, w, domains, means, den[::p], statistic)
     return _finish(
@@ -263,8 +291,9 @@ def ratio(
     jj = np.repeat(np.arange(nd), nn)
     y, x = num_v[:, ii], den_v[:, jj]
     w = design.weights_array
-    ty = _domain_sums(y, w, domains).reshape(-1)
-    tx = _domain_sums(x, w, domains).reshape(-1)
+    psu_y = _psu_domain_totals(design, y, domains, w)
+    psu_x = _psu_domain_totals(design, x, domains, w)
+    ty, tx = psu_y.sum(axis=0), psu_x.sum(axis=0)
     if (tx == 0).any():
         raise DesignError(
             f"the denominator total of {list(den_cols.variable)} is zero in a domain; "
@@ -274,13 +303,16 @@ def ratio(
     k = nn * nd
     replicate_estimates = None
     if design.replicates is not None:
-        reps = _replicate_totals(design, np.hstack([y, x]), domains, w).reshape(
-            -1, domains.n, 2 * k
-        )
-        replicate_estimates = (reps[:, :, :k] / reps[:, :, k:]).reshape(-1, domains.n * k)
+        if design.replicates.psu_factors is not None:
+            factors = design.replicates.psu_factors.T
+            replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
+        else:
+            reps = _replicate_totals(design, np.hstack([y, x]), domains, w)
+            reps = reps.reshape(-1, domains.n, 2 * k)
+            replicate_estimates = (reps[:, :, :k] / reps[:, :, k:]).reshape(-1, domains.n * k)
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:
-        vcov = _linear_vcov(design, domains, w, y, x, estimate, tx)
+        vcov = _linear_vcov(design, domains, w, y, x, estimate, tx, psu_y, psu_x)
     names = [f"{num_cols.variable[i]}/{den_cols.variable[j]}" for i, j in zip(ii, jj, strict=True)]
     return _finish(
         design, "ratio", estimate, vcov, domains, names, [None] * k, None, replicate_estimates

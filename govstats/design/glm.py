@@ -182,19 +182,20 @@ def _design_matrix(
     lhs, rhs = _unquote(formula).split("~", 1)
     y = _response(design.data, lhs, kind)
     try:
-        spec = formulaic.Formula(rhs)
-        used = sorted(spec.required_variables)
-        missing_cols = [v for v in map(str, used) if v not in design.data.columns]
-        if missing_cols:
-            check_columns(design.data, missing_cols, "predictor")
         matrix = formulaic.model_matrix(rhs, design.data, na_action="ignore")
-    except (DataError, ModelError):
-        raise
     except Exception as error:
+        try:
+            wanted = [str(v) for v in formulaic.Formula(rhs).required_variables]
+        except Exception:
+            wanted = []
+        absent = [v for v in wanted if v not in design.data.columns]
+        if absent:
+            check_columns(design.data, absent, "predictor")
         raise ModelError(
             f"cannot build the model matrix for {rhs.strip()!r}: {error}. Quote names with dots, "
             'spaces or other symbols as `name` or Q("name").'
         ) from error
+    used = sorted(str(v) for v in matrix.model_spec.variables_by_source.get("data", set()))
     names = ["(Intercept)" if c == "Intercept" else str(c) for c in matrix.columns]
     x = np.asarray(matrix, dtype=np.float64)
     predictors = [str(v) for v in used if str(v) in design.data.columns]
