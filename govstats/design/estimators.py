@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govstats.design._columns import Columns, check_missing, domain_codes, expand
-from govstats.design._linearize import cluster_sums
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DesignError
 
