@@ -166,11 +166,33 @@ def access_gap(
         tables.append(lag_table)
     paragraphs.append(lag_text)
     methods.append(lag_method)
-    options = {} if curves is None else {"curves": curves[["t", "series", "fitted"]]}
+    flags = (
+        cnnic["series_break"].astype(bool)
+        if "series_break" in cnnic
+        else pd.Series(False, index=cnnic.index)
+    )
+    segments = np.cumsum(flags.to_numpy())  # a break row opens a new segment of the series
+    options: dict[str, object] = {
+        "breaks": [float(y) for y in _decimal_year(cnnic.loc[flags, "period"].astype(str))]
+    }
+    if curves is not None:
+        options["curves"] = curves[["t", "series", "fitted"]]
+    keep = cnnic[["penetration_urban_pct", "penetration_rural_pct"]].notna().any(axis=1)
+    published = cnnic[keep]
+    series = pd.DataFrame(
+        {
+            "year": np.round(_decimal_year(published["period"].astype(str)), 4),
+            "urban_pct": published["penetration_urban_pct"].astype(float).to_numpy(),
+            "rural_pct": published["penetration_rural_pct"].astype(float).to_numpy(),
+            "segment": segments[keep.to_numpy()],
+        }
+    )
+    series["series_break"] = np.r_[False, np.diff(series["segment"]) != 0]
+    series["gap_points"] = series["urban_pct"] - series["rural_pct"]
     figure = FigureSpec(
         "access_gap",
         "access_gap",
-        data[["year", "urban_pct", "rural_pct", "gap_points", "series_break"]],
+        series[["year", "urban_pct", "rural_pct", "gap_points", "series_break", "segment"]],
         "城乡互联网普及率（%）、拟合的扩散曲线与差距"
         if zh
         else "Internet penetration (%), fitted diffusion curves and the urban-rural gap",

@@ -127,34 +127,37 @@ def _access_gap(fig: Any, spec: FigureSpec) -> None:
     _require(spec, ["year", "urban_pct", "rural_pct", "gap_points", "series_break"])
     d = spec.data
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
-    left.plot(
-        d["year"],
-        d["urban_pct"],
-        "o-",
-        color=COLORS["urban"],
-        ms=3,
-        label=label("urban", spec.lang),
-    )
-    left.plot(
-        d["year"],
-        d["rural_pct"],
-        "s-",
-        color=COLORS["rural"],
-        ms=3,
-        label=label("rural", spec.lang),
-    )
+    # each series joins its own published points, and never across a series break
+    if "segment" in d:
+        segment = d["segment"].to_numpy()
+    else:
+        segment = np.cumsum(d["series_break"].astype(bool).to_numpy())
+    for column, marker, group in (("urban_pct", "o-", "urban"), ("rural_pct", "s-", "rural")):
+        for k in np.unique(segment):
+            part = d.loc[segment == k, ["year", column]].dropna()
+            left.plot(
+                part["year"],
+                part[column],
+                marker,
+                color=COLORS[group],
+                ms=3,
+                label=label(group, spec.lang) if k == segment[0] else None,
+            )
     curves = spec.options.get("curves")
     if curves is not None:
         for series, color in (("urban", COLORS["urban"]), ("rural", COLORS["rural"])):
             part = curves[curves["series"] == series]
             left.plot(part["t"], part["fitted"], color=color, lw=0.8, ls="--", alpha=0.8)
-    for year in d.loc[d["series_break"].astype(bool), "year"]:
+    starts = np.r_[False, np.diff(segment) != 0]
+    breaks = spec.options.get("breaks", d.loc[starts, "year"].tolist())
+    for year in breaks:
         left.axvline(year, color=COLORS["gap"], lw=0.6, ls=":")
     left.set_ylabel(label("penetration_pct", spec.lang))
     left.set_xlabel(label("year", spec.lang))
     left.set_ylim(0, 100)
     left.legend(frameon=False)
-    right.bar(d["year"], d["gap_points"], width=0.35, color=COLORS["gap"])
+    both = d.dropna(subset=["gap_points"])
+    right.bar(both["year"], both["gap_points"], width=0.35, color=COLORS["gap"])
     right.set_ylabel(label("gap_points", spec.lang))
     right.set_xlabel(label("year", spec.lang))
     from matplotlib.ticker import MaxNLocator
