@@ -114,6 +114,9 @@ def report(
     except (GovstatsError, OSError) as exc:
         _fail(str(exc))
         return
+    except Exception as exc:  # keep the promise of one line and no half-written PDF
+        _fail(f"unexpected {type(exc).__name__} while building the report: {exc}")
+        return
     if quiet:
         click.echo(str(outcome.path))
     else:

@@ -129,3 +129,16 @@ def test_report_on_a_user_survey_file_via_the_cli(tmp_path) -> None:
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(out).pages)
     assert "Survey file: survey.sav" in text
     assert "4. The divide chain" in text
+
+
+def test_unexpected_failure_is_still_one_line(tmp_path, monkeypatch) -> None:
+    import govstats.report.build as build
+
+    def boom(*args, **kwargs):
+        raise KeyError("province_code")
+
+    monkeypatch.setattr(build, "render_pdf", boom)
+    out = tmp_path / "r.pdf"
+    result = CliRunner().invoke(main, ["report", "--out", str(out), "--replicates", "5", "--quiet"])
+    assert "KeyError" in _one_line_error(result)
+    assert not out.exists()
