@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 Equation = tuple[str, list[int], int]
 
@@ -56,14 +57,18 @@ def psu_crossproducts(
     -------
     (n_psu, q(q+1)/2) float64 array
         ``sum_{i in p} w_i z_i z_i'`` packed.
+
+    Notes
+    -----
+    With the sparse PSU-by-row matrix ``P`` holding the weights, the block of
+    packed columns ``(a, a..q-1)`` is ``P @ (z[:, a] * z[:, a:])``: q sparse
+    products, each one pass over the rows, in packed (row-major upper) order.
     """
     q = z.shape[1]
-    rows, cols = pair_index(q)
-    out = np.empty((n_psu, rows.size))
-    wz = z * weights[:, None]
-    for pair, (a, b) in enumerate(zip(rows, cols, strict=True)):
-        out[:, pair] = np.bincount(psu_index, weights=wz[:, a] * z[:, b], minlength=n_psu)
-    return out
+    n = z.shape[0]
+    indicator = sparse.csr_matrix((weights, (psu_index, np.arange(n))), shape=(n_psu, n))
+    blocks = [np.asarray(indicator @ (z[:, [a]] * z[:, a:])) for a in range(q)]
+    return np.hstack(blocks)
 
 
 def row_crossproducts(z: np.ndarray) -> np.ndarray:

@@ -42,25 +42,26 @@ def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: flo
     x = z[:, 1]
     links = [*spec.mediators, spec.outcome]
     cols = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
-    d = [(x == 0) & (w > 0), (x == 1) & (w > 0)]
-    means = np.empty((len(links), 2))
-    scores = np.empty((z.shape[0], 2 * len(links)))
-    for g in range(2):
-        wg = w * d[g]
-        n_g = wg.sum()
-        for i, c in enumerate(cols):
-            means[i, g] = (wg * z[:, c]).sum() / n_g
-            scores[:, 2 * i + g] = wg * (z[:, c] - means[i, g]) / n_g
+    # (n, 2) domain weights of x = 0 and x = 1; columns of every block below run
+    # (link 0: x=0, x=1), (link 1: x=0, x=1), ...
+    domain = np.column_stack([w * (x == 0), w * (x == 1)])
+    sizes = domain.sum(axis=0)
+    values = z[:, cols]
+    weighted = (values[:, :, None] * domain[:, None, :]).reshape(len(w), 2 * len(cols))
+    means = (weighted.sum(axis=0) / np.tile(sizes, len(cols))).reshape(len(cols), 2)
     rep = sampling.replicates
     if rep is not None:
-        values = np.column_stack([w * d[g] * z[:, c] for c in cols for g in range(2)])
-        denominators = np.column_stack([w * d[g] for g in range(2)])
-        totals = rep.weighted_totals(np.ones_like(w), np.hstack([values, denominators]))
-        num, den = totals[:, : values.shape[1]], totals[:, values.shape[1] :]
-        rep_means = num / np.tile(den, len(cols))
-        vcov = rep.vcov(rep_means, means.ravel())
+        # Unweighted domain indicators: the replicate weights supply w (PSU factors
+        # times w, or explicit replicate weights).
+        member = np.column_stack([(x == 0) & (w > 0), (x == 1) & (w > 0)]).astype(float)
+        indicated = (values[:, :, None] * member[:, None, :]).reshape(len(w), 2 * len(cols))
+        totals = rep.weighted_totals(w, np.hstack([indicated, member]))
+        num, den = totals[:, : weighted.shape[1]], totals[:, weighted.shape[1] :]
+        vcov = rep.vcov(num / np.tile(den, len(cols)), means.ravel())
         df = float(rep.df)
     else:
+        centred = values[:, :, None] - means[None, :, :]
+        scores = (centred * (domain / sizes)[:, None, :]).reshape(len(w), 2 * len(cols))
         vcov = sampling.vcov_totals(scores)
         df = float(sampling.df)
     rows = []

@@ -118,3 +118,25 @@ def test_by_group_replicate_and_linearization_agree(design) -> None:
     # Rao-Wu and linearization estimate the same variance; with 400 replicates the
     # SE ratio has a sampling spread of about 1/sqrt(800) plus finite-PSU differences.
     assert ratio.drop("proportion_mediated", level="effect").between(0.8, 1.25).all()
+
+
+def test_cascade_on_replicate_design_equals_replicate_loop(design) -> None:
+    reps = design.to_replicates("jkn")
+    cascade = _chain(reps).cascade().set_index(["link", "group"])
+    rep = reps.replicates
+    data = reps.data
+    rural = data["rural"].to_numpy() == 1
+    y = data["participation"].to_numpy()
+    gaps = []
+    for _, weights in rep.weight_chunks(reps.weights_array):
+        for r in range(weights.shape[1]):
+            w = weights[:, r]
+            gaps.append(
+                np.average(y[rural], weights=w[rural]) - np.average(y[~rural], weights=w[~rural])
+            )
+    gaps = np.asarray(gaps)
+    full = cascade.loc[("participation", "gap")]
+    centre = full["estimate"] if rep.mse else gaps.mean()
+    se = np.sqrt(rep.scale * np.sum(rep.rscales * (gaps - centre) ** 2))
+    assert full["se"] == pytest.approx(se, rel=DESIGN_RTOL)
+    assert full["df"] == rep.df
