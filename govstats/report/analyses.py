@@ -83,7 +83,8 @@ def access_gap(
     --------
     >>> result = access_gap(lang="en")
     >>> t = result.table("access_gap").data
-    >>> bool((t["gap_points"] == t["urban_pct"] - t["rural_pct"]).all())
+    >>> import numpy as np
+    >>> bool(np.allclose(t["gap_points"], t["urban_pct"] - t["rural_pct"]))
     True
     """
     if cnnic is None:

@@ -101,6 +101,12 @@ def run_analyses(
     lang, seed, replicates, min_cell
         Language, seed of every random step, number of design replicates of the chain,
         smallest publishable unweighted cell count.
+
+    Examples
+    --------
+    >>> (census,) = run_analyses(None, keys=("02",), lang="en")
+    >>> census.table("census_context").data.shape[0]
+    31
     """
     if lang not in LANGS:
         raise ReportError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
@@ -156,6 +162,14 @@ def write_analysis(result: AnalysisResult, folder: str | Path) -> list[Path]:
     """Write an analysis's tables (CSV + text, LaTeX, HTML, Word) and figures (PNG + SVG).
 
     A section that is not available writes only ``NOT_AVAILABLE.txt`` with the reason.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from govstats.report.analyses import not_available
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in write_analysis(not_available("04", "en", "no chain"), d)]
+    ['NOT_AVAILABLE.txt']
     """
     from govstats.report.figures import save_figure
 
@@ -342,6 +356,14 @@ def build_report(
     ------
     ReportError
         If an input is unusable (no PDF is written then).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     outcome = build_report(pathlib.Path(d) / "r.pdf", replicates=10, progress=False)
+    ...     outcome.pages > 5, outcome.unavailable
+    (True, ())
     """
     from tqdm import tqdm
 

@@ -251,6 +251,14 @@ def write_atomic(content: bytes, target: str | Path) -> Path:
 
     A failure at any point leaves no partial file at ``target`` (and removes the
     temporary file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_atomic(b"%PDF-1.4", pathlib.Path(d) / "r.pdf")
+    ...     path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+    (b'%PDF-1.4', ['r.pdf'])
     """
     path = Path(target)
     try:
