@@ -65,7 +65,7 @@ def floor_tasks(frame: pd.DataFrame) -> dict[str, Callable[[], Any]]:
     w, y = frame["weight"].to_numpy(), frame["y"].to_numpy()
 
     def mean() -> float:
-        return float(np.sum(w * y) / np.sum(w))
+        return float((frame["weight"] * frame["y"]).sum() / frame["weight"].sum())
 
     def domains() -> pd.Series:
         wy = frame["weight"] * frame["y"]

@@ -159,16 +159,28 @@ def _deff(
     weights sum to less than the rows (weights not scaled to the population), as R.
     """
     p = values.shape[1]
-    key = np.where(domains.codes >= 0, domains.codes, domains.n)
+    key = (
+        domains.codes
+        if domains.everything
+        else np.where(domains.codes >= 0, domains.codes, domains.n)
+    )
     means = means.reshape(domains.n, p)
     big_n = totals_of_weights.reshape(domains.n, 1)
     shift = (means * big_n).sum(axis=0) / big_n.sum()  # keeps the sums of squares well scaled
     ss = np.empty((domains.n, p))
+    single = domains.n == 1 and domains.everything
     for j in range(p):
-        squares = weights * (values[:, j] - shift[j]) ** 2
-        ss[:, j] = np.bincount(key, weights=squares, minlength=domains.n + 1)[: domains.n]
+        centred = values[:, j] - shift[j]
+        if single:
+            ss[0, j] = np.dot(weights * centred, centred)
+        else:
+            squares = weights * centred**2
+            ss[:, j] = np.bincount(key, weights=squares, minlength=domains.n + 1)[: domains.n]
     ss = ss - big_n * (means - shift) ** 2
-    nobs = np.bincount(key, minlength=domains.n + 1)[: domains.n].astype(np.float64)[:, None]
+    if single:
+        nobs = np.array([[float(len(key))]])
+    else:
+        nobs = np.bincount(key, minlength=domains.n + 1)[: domains.n].astype(np.float64)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = ss / big_n * nobs / (nobs - 1)
         vsrs = s2 * (big_n - nobs) / (big_n * nobs)

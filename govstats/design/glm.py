@@ -174,6 +174,21 @@ def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _plain_columns(data: pd.DataFrame, rhs: str) -> list[str] | None:
+    """Column names when ``rhs`` is only ``a + b + ...`` of numeric columns (no formula work)."""
+    terms = [t.strip() for t in rhs.split("+")]
+    names = [t[1:-1] if len(t) > 1 and t[0] == t[-1] == "`" else t for t in terms]
+    if not names or any("`" in n or n not in data.columns for n in names):
+        return None
+    if len(set(names)) != len(names):
+        return None
+    for name in names:
+        series = data[name]
+        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            return None
+    return names
+
+
 def _design_matrix(
     design: SurveyDesign, formula: str, kind: str
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -181,6 +196,12 @@ def _design_matrix(
         raise ModelError(f"formula {formula!r} has no '~'; write 'response ~ predictors'.")
     lhs, rhs = _unquote(formula).split("~", 1)
     y = _response(design.data, lhs, kind)
+    simple = _plain_columns(design.data, rhs)
+    if simple is not None:
+        columns = [design.data[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in simple]
+        x = np.column_stack([np.ones(len(design.data)), *columns])
+        bad = np.isnan(y) | np.isnan(x).any(axis=1)
+        return x, np.where(bad, np.nan, y), ["(Intercept)", *simple], [lhs.strip("` "), *simple]
     try:
         matrix = formulaic.model_matrix(rhs, design.data, na_action="ignore")
     except Exception as error:

@@ -226,12 +226,16 @@ class SurveyDesign:
     def vcov_psu_totals(self, psu_totals: np.ndarray, present: np.ndarray) -> np.ndarray:
         """Design covariance from first-stage PSU totals (n_psu, p), for :attr:`can_aggregate`."""
         stage = self._structure.stages[0]
-        psu_present = np.bincount(
-            self.psu_index, weights=present.astype(float), minlength=self.n_psu
-        )
-        stratum_present = (
-            np.bincount(stage.cluster_stratum, weights=psu_present, minlength=stage.n_strata) > 0
-        )
+        if present.all():
+            stratum_present = np.ones(stage.n_strata, dtype=bool)
+        else:
+            psu_present = np.bincount(
+                self.psu_index, weights=present.astype(float), minlength=self.n_psu
+            )
+            stratum_present = (
+                np.bincount(stage.cluster_stratum, weights=psu_present, minlength=stage.n_strata)
+                > 0
+            )
         return stage_variance(
             np.asarray(psu_totals, dtype=np.float64),
             self._structure.variance_stages[0],

@@ -161,3 +161,16 @@ def test_results_have_tidy_frames_summaries_and_one_line_reprs(sample: pd.DataFr
     assert list(fit.to_frame()["variable"]) == ["(Intercept)", "x"]
     low, high = frame["ci_low"].to_numpy(), frame["ci_high"].to_numpy()
     np.testing.assert_allclose((high - low) / 2, result.se * 2.0859634472658644, rtol=1e-12)
+
+
+def test_deff_of_a_simple_random_sample_without_replacement_is_one(sample: pd.DataFrame) -> None:
+    n, big_n = len(sample), 5000
+    frame = sample.assign(pop=float(big_n))
+    design = gs.SurveyDesign(frame, fpc="pop")  # weights N/n implied by the fpc
+    np.testing.assert_allclose(design.weights_array, big_n / n, rtol=RTOL)
+    for method in ("mean", "total"):
+        result = getattr(design, method)(["x", "z"])
+        np.testing.assert_allclose(result.deff, 1.0, rtol=1e-9)
+    # With clustering the design effect of a clustered variable exceeds one.
+    clustered = frame.assign(c=frame.groupby("psu")["x"].transform("mean"))
+    assert gs.SurveyDesign(clustered, psu="psu").mean("c").deff[0] > 2
