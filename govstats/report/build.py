@@ -33,7 +33,7 @@ DEFAULT_REPLICATES = 200
 DEFAULT_MIN_CELL = 10
 EMBEDDED_FILES = ("cnnic_penetration.csv", "census2020_province.csv")
 VERSIONED = ("govstats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "fpdf2")
-_UPSTREAM_MISSING = (ImportError, NotImplementedError, AttributeError)
+_UPSTREAM_MISSING = (ImportError, NotImplementedError)
 
 
 @dataclass(frozen=True)

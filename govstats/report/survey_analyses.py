@@ -718,12 +718,14 @@ def fit_divide_chain(
     res = chain.fit(inference="replicate", seed=seed, progress=False)
     res_by = chain.fit(inference="replicate", seed=seed, by=by, progress=False)
     paths_table, effects_table = _chain_tables(res, lang)
-    cascade_table = _cascade_table(res, data, lang, min_cell)
+    # disclosure counts are respondents the chain actually used (complete cases)
+    used = data[data[needed].notna().all(axis=1)]
+    cascade_table = _cascade_table(res, used, lang, min_cell)
     tables = (
         paths_table,
         effects_table,
         cascade_table,
-        _groups_table(res_by, data, lang, min_cell),
+        _groups_table(res_by, used, lang, min_cell),
         _differences_table(res_by, lang),
     )
     figures = _chain_figures(res, res_by, cascade_table.data, lang)
