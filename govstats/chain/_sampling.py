@@ -126,8 +126,9 @@ def rao_wu_factors(
         out = np.empty((psu_strata.size, c))
         for idx in members:
             n_h = idx.size
-            draws = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=c)
-            out[idx] = draws.T * (n_h / (n_h - 1))
+            picks = rng.integers(0, n_h, size=(c, n_h - 1)) + n_h * np.arange(c)[:, None]
+            counts = np.bincount(picks.ravel(), minlength=c * n_h).reshape(c, n_h)
+            out[idx] = counts.T * (n_h / (n_h - 1))
         yield out
 
 

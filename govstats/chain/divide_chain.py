@@ -483,7 +483,8 @@ class DivideChain:
                 )
             if rep is None:
                 n_rep = replicates or DEFAULT_REPLICATES
-                chunks = _sampling.rao_wu_factors(unit_strata, n_rep, rng)
+                chunk = max(1, min(512, _MAX_CHUNK_ENTRIES // max(sampling.n_psu, 1)))
+                chunks = _sampling.rao_wu_factors(unit_strata, n_rep, rng, chunk)
                 scale, rscales, mse, method = 1.0 / (n_rep - 1), np.ones(n_rep), False, "bootstrap"
                 df = float(sampling.df)
             else:
