@@ -11,7 +11,7 @@ the full design counts (R ``subset()`` / ``svyby``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -129,7 +129,7 @@ def _linear_vcov(
         else:
             assert ratio is not None and x_total is not None and psu_x is not None
             z = (psu_y - ratio[None, :] * psu_x) / x_total[None, :]
-        return design.vcov_psu_totals(z, present=domains.codes >= 0)
+        return _by_domain(design.vcov_psu_totals, z, domains, k)
     scores = np.zeros((len(weights), domains.n * k))
     for d in range(domains.n):
         rows = domains.codes == d
@@ -139,7 +139,25 @@ def _linear_vcov(
             cut = slice(d * k, (d + 1) * k)
             block = (block - ratio[cut] * x[rows]) / x_total[cut]
         scores[rows, d * k : (d + 1) * k] = block * weights[rows, None]
-    return design.vcov_rows(scores, present=domains.codes >= 0)
+    return _by_domain(design.vcov_rows, scores, domains, k)
+
+
+def _by_domain(
+    vcov: Callable[..., np.ndarray], totals: np.ndarray, domains: _Domains, k: int
+) -> np.ndarray:
+    """Covariance of all domain estimates.
+
+    Under ``lonely_psu="average"`` each domain's own block counts only the strata
+    present in that domain, as R ``svyby`` (which estimates every domain on its
+    own subset) does.
+    """
+    out = vcov(totals, present=domains.codes >= 0)
+    design = getattr(vcov, "__self__", None)
+    if domains.n > 1 and design is not None and design.lonely_psu == "average":
+        for d in range(domains.n):
+            cut = slice(d * k, (d + 1) * k)
+            out[cut, cut] = vcov(totals[:, cut], present=domains.codes == d)
+    return out
 
 
 def _deff(

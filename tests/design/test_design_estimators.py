@@ -174,3 +174,18 @@ def test_deff_of_a_simple_random_sample_without_replacement_is_one(sample: pd.Da
     # With clustering the design effect of a clustered variable exceeds one.
     clustered = frame.assign(c=frame.groupby("psu")["x"].transform("mean"))
     assert gs.SurveyDesign(clustered, psu="psu").mean("c").deff[0] > 2
+
+
+def test_average_rule_by_domain_equals_each_subset(sample: pd.DataFrame) -> None:
+    frame = sample.copy()
+    frame.loc[frame["stratum"] == "d", "psu"] = 99  # stratum d has a lonely PSU
+    frame["region"] = np.where(frame["stratum"].isin(["a", "b"]), "east", "west")
+    design = gs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu", lonely_psu="average")
+    by = design.mean("x", by="region").to_frame().set_index("region")
+    for region in ["east", "west"]:
+        sub = design.subset(frame["region"] == region).mean("x")
+        np.testing.assert_allclose(by.loc[region, "se"], sub.se[0], rtol=RTOL)
+    # east holds no lonely stratum: its variance is not scaled up.
+    east = gs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu", lonely_psu="remove")
+    expected = east.subset(frame["region"] == "east").mean("x").se[0]
+    np.testing.assert_allclose(by.loc["east", "se"], expected, rtol=RTOL)
