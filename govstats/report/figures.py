@@ -203,19 +203,32 @@ def _internet_compare(fig: Any, spec: FigureSpec) -> None:
 
 
 def _cascade(fig: Any, spec: FigureSpec) -> None:
+    """Urban and rural means of every link; with a gap group, the gaps in a second panel."""
     _require(spec, ["link", "group", "estimate", "ci_low", "ci_high"])
     d = spec.data
-    links = list(dict.fromkeys(d["link"]))
+    gap_group = spec.options.get("gap_group")
+    gaps = d[d["group"] == gap_group] if gap_group is not None else d.iloc[0:0]
+    d = d[d["group"] != gap_group] if gap_group is not None else d
+    links = list(dict.fromkeys(spec.data["link"]))
     groups = list(dict.fromkeys(d["group"]))
-    ax = fig.subplots()
+    if len(gaps):
+        ax, gap_ax = fig.subplots(1, 2, width_ratios=[3, 2])
+    else:
+        ax, gap_ax = fig.subplots(), None
     palette = [COLORS["urban"], COLORS["rural"], COLORS["other"]]
     for k, group in enumerate(groups):
         part = d[d["group"] == group].set_index("link").reindex(links)
         x = np.arange(len(links)) + (k - (len(groups) - 1) / 2) * 0.2
         _intervals(ax, x, part, palette[k % 3], str(group), "os^"[k % 3])
-    ax.set_xticks(np.arange(len(links)), [str(link) for link in links])
+    ax.set_xticks(np.arange(len(links)), [str(link) for link in links], fontsize=7.5)
     ax.set_ylabel(label("estimate", spec.lang))
     ax.legend(frameon=False)
+    if gap_ax is not None:
+        part = gaps.set_index("link").reindex(links)
+        _intervals(gap_ax, np.arange(len(links)), part, COLORS["gap"], str(gap_group), "D")
+        gap_ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
+        gap_ax.set_xticks(np.arange(len(links)), [str(link) for link in links], fontsize=7.5)
+        gap_ax.set_ylabel(str(gap_group))
 
 
 def _path_diagram(fig: Any, spec: FigureSpec) -> None:

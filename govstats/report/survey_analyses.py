@@ -578,7 +578,7 @@ def _cascade_table(res: Any, data: pd.DataFrame, lang: str, min_cell: int) -> Ta
 def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> list[FigureSpec]:
     zh = lang == "zh"
     figures = []
-    shown = cascade[cascade["group"].isin(["urban", "rural"]) & ~cascade["suppressed"]]
+    shown = cascade[~cascade["suppressed"]]
     figures.append(
         FigureSpec(
             "chain_cascade",
@@ -592,10 +592,11 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
                     "ci_high": shown["ci_high"].to_numpy(),
                 }
             ),
-            "链条各环节的城乡均值（95% 区间）"
+            "链条各环节的城乡均值与差距（95% 区间）"
             if zh
-            else "Each link, urban vs rural (95% intervals)",
+            else "Each link, urban vs rural, and the gap (95% intervals)",
             lang,
+            {"gap_group": label("gap", lang)},
         )
     )
     nodes = [X, *MEDIATORS, OUTCOME]
