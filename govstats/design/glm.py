@@ -63,6 +63,15 @@ class GLMResult:
         ``"linearization"`` or the replicate method.
     replicate_estimates : ndarray or None, shape (R, p)
         Coefficients refitted under every replicate weight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> fit = SurveyDesign(df).glm("y ~ x")
+    >>> list(fit.params.index), fit.df
+    (['(Intercept)', 'x'], 2)
     """
 
     params: pd.Series

@@ -61,6 +61,19 @@ class SurveyEstimate:
         Estimates under every replicate weight (replicate designs only).
     conf_level : float
         Confidence level of the intervals.
+    quantile : tuple of float or None
+        Probability of every estimate (quantiles only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 6.0], "g": ["a", "a", "b", "b"]})
+    >>> result = SurveyDesign(df).mean("y", by="g")
+    >>> result.to_frame()[["g", "variable", "estimate"]]
+       g variable  estimate
+    0  a        y       1.5
+    1  b        y       4.5
     """
 
     statistic: str

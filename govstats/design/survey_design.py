@@ -298,15 +298,19 @@ class SurveyDesign:
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self.data.index):
                 mask = mask.reindex(self.data.index)
-            values = mask.to_numpy(dtype=object)
+            series = mask.reset_index(drop=True)
         else:
-            values = np.asarray(mask, dtype=object)
-        if values.shape != (len(self.data),):
+            array = np.asarray(mask)
+            series = pd.Series(array if array.ndim == 1 else array.ravel())
+        if series.shape != (len(self.data),):
             raise DataError(
-                f"subset mask has shape {values.shape}; it needs one value per row "
+                f"subset mask has shape {np.shape(mask)}; it needs one value per row "
                 f"({len(self.data)})."
             )
-        keep = np.array([bool(v) if not pd.isna(v) else False for v in values], dtype=bool)
+        if series.dtype == bool:
+            keep = series.to_numpy()
+        else:
+            keep = series.eq(True).to_numpy(dtype=bool, na_value=False)
         weights = np.where(keep, self.weights_array, 0.0)
         if not (weights != 0).any():
             raise DesignError(
