@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +23,33 @@ SEED = 11
 HEADINGS = ("sec_access", "sec_census", "sec_survey", "sec_chain", "sec_methods", "sec_limits")
 
 
+@contextlib.contextmanager
+def _font_log() -> Iterator[list[str]]:
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(level=logging.WARNING)
+    logger = logging.getLogger("fpdf")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     root = tmp_path_factory.mktemp("report")
-    outcome = build_report(
-        root / "out" / "govstats-report.pdf", replicates=REPLICATES, seed=SEED, progress=False
-    )
+    with _font_log() as messages:
+        outcome = build_report(
+            root / "out" / "govstats-report.pdf", replicates=REPLICATES, seed=SEED, progress=False
+        )
     assert outcome.unavailable == ()
+    # fpdf2 only logs glyphs its font lacks (they would print as empty boxes)
+    assert [m for m in messages if "missing" in m] == []
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(outcome.path).pages)
     for key in ("01", "02", "03", "04"):
         run_analysis(key, root / key, replicates=REPLICATES, seed=SEED)
@@ -166,7 +189,9 @@ def test_english_pdf_and_unavailable_section(tmp_path) -> None:
     assert [s.available for s in sections] == [True, False]
     assert sections[1].tables == () and sections[1].figures == ()
     meta = ReportMeta(lang="en", sources=["source A"], design="none", seed=3)
-    content, pages = render_pdf(sections, meta, figure_png)
+    with _font_log() as messages:
+        content, pages = render_pdf(sections, meta, figure_png)
+    assert [m for m in messages if "missing" in m] == []
     text = " ".join(
         pypdf.PdfReader(io.BytesIO(content)).pages[i].extract_text() for i in range(pages)
     )
