@@ -147,3 +147,28 @@ def jackknife_crossproducts(psu_cross: np.ndarray, psu_strata: np.ndarray) -> np
     ratio = (n_h[h] / (n_h[h] - 1))[:, None]
     total = psu_cross.sum(axis=0)
     return np.asarray(total - s_h[h] + ratio * (s_h[h] - psu_cross[keep]))
+
+
+def iid_counts(
+    n: int, n_rep: int, rng: np.random.Generator, max_entries: int
+) -> Iterator[np.ndarray]:
+    """(n, c) resampling counts per chunk: replicate r draws ``rng.integers(0, n, n)``.
+
+    Drawing a (c, n) block consumes the generator exactly as c successive draws of
+    n, so the resamples do not depend on the chunk size.
+    """
+    chunk = max(1, min(256, max_entries // max(n, 1)))
+    for start in range(0, n_rep, chunk):
+        c = min(chunk, n_rep - start)
+        idx = rng.integers(0, n, size=(c, n))
+        flat = (idx + n * np.arange(c)[:, None]).ravel()
+        yield np.bincount(flat, minlength=c * n).reshape(c, n).T.astype(float)
+
+
+def normal_draws(
+    rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray, size: int
+) -> np.ndarray:
+    """(size, p) normal draws through a symmetric square root (robust to a singular cov)."""
+    vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    return np.asarray(mean + rng.standard_normal((size, mean.size)) @ root.T)

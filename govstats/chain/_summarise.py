@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from govstats.chain import _inference
 
@@ -92,3 +93,49 @@ def summarise(
     se = np.sqrt(np.maximum(var, 0.0))
     low, high = _inference.t_interval(est, se, unc.df, unc.level)
     return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}
+
+
+def effect_table(
+    theta: np.ndarray,
+    unc: Uncertainty,
+    names: list[str],
+    groups: tuple[str, ...],
+    by: str | None,
+    failed: list[str],
+) -> pd.DataFrame:
+    """Effects of every group: indexed by effect, or by (group, effect) with ``by``."""
+    labels = [f"{g}{n}" for g in ([f"{by}={lab}: " for lab in groups] or [""]) for n in names]
+    table = summarise(theta, unc, np.eye(theta.size), labels, strict=False, failed=failed)
+    if not groups:
+        return pd.DataFrame(table, index=pd.Index(names, name="effect"))
+    index = pd.MultiIndex.from_product([groups, names], names=[by, "effect"])
+    return pd.DataFrame(table, index=index)
+
+
+def difference_table(
+    theta: np.ndarray,
+    unc: Uncertainty,
+    names: list[str],
+    groups: tuple[str, ...],
+    by: str | None,
+    failed: list[str],
+) -> pd.DataFrame:
+    """Every effect of each group minus the first group, indexed by (comparison, effect)."""
+    e = len(names)
+    combos, labels = [], []
+    for g in range(1, len(groups)):
+        combo = np.zeros((e, theta.size))
+        combo[:, g * e : (g + 1) * e] = np.eye(e)
+        combo[:, :e] -= np.eye(e)
+        combos.append(combo)
+        labels.append(f"{groups[g]} - {groups[0]}")
+    table = summarise(
+        theta,
+        unc,
+        np.vstack(combos),
+        [f"{lab}: {n}" for lab in labels for n in names],
+        strict=False,
+        failed=failed,
+    )
+    index = pd.MultiIndex.from_product([labels, names], names=["comparison", "effect"])
+    return pd.DataFrame(table, index=index)

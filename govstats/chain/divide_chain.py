@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from scipy.linalg import block_diag
 
-from govstats.chain import _effects, _paths, _sampling
+from govstats.chain import _effects, _paths, _replicate, _sampling
 from govstats.chain._inference import MIN_BCA_REPLICATES
-from govstats.chain._summarise import Uncertainty, summarise
+from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
-from govstats.chain.spec import ChainSpec
+from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.errors import DataError, DesignError, ModelError
 
 __all__ = ["DivideChain"]
 
 INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "none")
 CI_TYPES = ("percentile", "bca", "wald")
-#: Replicates (or Monte Carlo draws) used when none are asked for.
-DEFAULT_REPLICATES = 1000
-#: Cap on the entries of one chunk of i.i.d. bootstrap counts (rows x replicates).
-_MAX_CHUNK_ENTRIES = 20_000_000
 
 
 def _is_design(obj: object) -> bool:
@@ -260,12 +255,17 @@ class DivideChain:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
         if not 0 < level < 1:
             raise ModelError(f"level={level}; give a confidence level between 0 and 1")
+        if by is not None and by in self.spec.used_columns:
+            raise ModelError(
+                f"by={by!r} is also x, a mediator, the outcome or a covariate; within each "
+                "group it would be constant -- drop it from the chain or group by another column"
+            )
         z, sampling, n_dropped, frame = self._prepare(by)
         groups = self._groups(frame, sampling, by)
         spec = self.spec
         equations = spec.equations()
         sizes = [len(regs) for _, regs, _ in equations]
-        emap = _effects.EffectMap.from_sizes(sizes, _spec_paths(spec.k))
+        emap = _effects.EffectMap.from_sizes(sizes, specific_paths(spec.k))
         cross = []
         coefs = []
         for label, w in groups:
@@ -280,6 +280,7 @@ class DivideChain:
         rng = _rng(seed)
         seed_out = seed if isinstance(seed, int) else None
 
+        wheres = [f" in group {by}={label!r}" if by else "" for label, _ in groups]
         if inference == "none":
             ci_used = "wald"
             coef_unc = eff_unc = Uncertainty("none", "wald", level, float(sampling.df))
@@ -289,41 +290,57 @@ class DivideChain:
                 for (_, w), (_, full, beta) in zip(groups, cross, strict=True)
             ]
             vcov = sampling.vcov_totals(np.hstack(blocks))
-            grad = _block_diag([_effects.effect_gradients(c, emap) for c in coefs])
+            df = float(sampling.df)
             if inference == "linearization":
                 ci_used = _check_ci(ci, ("wald",), "wald", inference)
-                df = float(sampling.df)
+                grad = block_diag(*(_effects.effect_gradients(c, emap) for c in coefs))
                 coef_unc = Uncertainty("linearization", ci_used, level, df, vcov=vcov)
                 eff_unc = Uncertainty(
                     "linearization", ci_used, level, df, vcov=grad @ vcov @ grad.T
                 )
             else:
                 ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
-                n_draws = replicates or DEFAULT_REPLICATES
-                draws = _mvn(rng, theta, vcov, n_draws)
-                p_total = sum(sizes)
-                eff_draws = np.hstack(
-                    [
-                        _effects.effects(draws[:, g * p_total : (g + 1) * p_total], emap)
-                        for g in range(len(groups))
-                    ]
+                draws = _sampling.normal_draws(
+                    rng, theta, vcov, replicates or _replicate.DEFAULT_REPLICATES
                 )
-                df = float(sampling.df)
+                eff_draws = np.hstack(
+                    [_effects.effects(part, emap) for part in np.hsplit(draws, len(groups))]
+                )
                 coef_unc = Uncertainty("montecarlo", ci_used, level, df, draws=draws)
                 eff_unc = Uncertainty("montecarlo", ci_used, level, df, draws=eff_draws)
         else:
-            coef_unc, eff_unc, ci_used = self._replicate_inference(
-                inference, z, sampling, groups, cross, equations, emap, sizes, theta, eff,
-                replicates, ci, level, rng, progress, allow_iid_bootstrap, by,
-            )  # fmt: skip
+            if inference == "bootstrap":
+                plan = _replicate.iid_plan(
+                    z, sampling, groups, replicates or _replicate.DEFAULT_REPLICATES, rng,
+                    allow_iid_bootstrap,
+                )  # fmt: skip
+            else:
+                plan = _replicate.design_plan(
+                    z, sampling, groups, [c[0] for c in cross], replicates, rng
+                )
+            ci_used = self._replicate_ci(ci, plan)
+            q = z.shape[1]
+            coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
+            jack_coef = jack_eff = None
+            if ci_used == "bca":
+                jack_coef, jack_eff = _replicate.jackknife(plan, q, equations, emap, wheres)
+            common = (plan.scale, plan.rscales, plan.mse)
+            coef_unc = Uncertainty(
+                plan.label, ci_used, level, plan.df, coef_draws, jack_coef, None, *common
+            )
+            eff_unc = Uncertainty(
+                plan.label, ci_used, level, plan.df, eff_draws, jack_eff, None, *common
+            )
 
         group_labels = tuple(label for label, _ in groups) if by else ()
         no_bca: list[str] = []
         paths = self._paths_frame(theta, coef_unc, group_labels, by, no_bca)
-        effects = _table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+        effects = effect_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
         differences = None
         if by:
-            differences = _differences(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+            differences = difference_table(
+                eff, eff_unc, spec.effect_names(), group_labels, by, no_bca
+            )
         cascade = None
         if _is_binary(z[sampling.weights > 0, 1]):
             cascade = cascade_table(z, sampling, spec, level)
@@ -415,184 +432,20 @@ class DivideChain:
             f"mediators{where}; drop it or reorder the mediators"
         )
 
-    def _replicate_inference(
-        self,
-        inference: str,
-        z: np.ndarray,
-        sampling: _sampling.Sampling,
-        groups: list[tuple[str, np.ndarray]],
-        cross: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]],
-        equations: list[tuple[str, list[int], int]],
-        emap: _effects.EffectMap,
-        sizes: list[int],
-        theta: np.ndarray,
-        eff: np.ndarray,
-        replicates: int | None,
-        ci: str | None,
-        level: float,
-        rng: np.random.Generator,
-        progress: bool,
-        allow_iid_bootstrap: bool,
-        by: str | None,
-    ) -> tuple[Uncertainty, Uncertainty, str]:
-        rows = np.flatnonzero(sampling.weights > 0)
-        scale: float
-        if inference == "bootstrap":
-            if not allow_iid_bootstrap and (
-                sampling.has_strata or sampling.has_clusters or not sampling.equal_weights
-            ):
-                found = [
-                    t
-                    for t, flag in (
-                        ("strata", sampling.has_strata),
-                        ("clusters (PSUs)", sampling.has_clusters),
-                        ("unequal weights", not sampling.equal_weights),
-                    )
-                    if flag
-                ]
-                raise ModelError(
-                    f"inference='bootstrap' resamples rows independently, but the data has "
-                    f"{', '.join(found)}; its intervals would ignore the sampling design. Use "
-                    "inference='replicate' (design bootstrap) or 'linearization', or pass "
-                    "allow_iid_bootstrap=True to ignore the design knowingly"
-                )
-            n_rep = replicates or DEFAULT_REPLICATES
-            units = [_paths.row_crossproducts(z[rows]) * w[rows, None] for _, w in groups]
-            unit_strata = np.zeros(rows.size, dtype=np.int64)
-            chunks: Iterator[np.ndarray] = _iid_counts(rows.size, n_rep, rng)
-            scale, rscales, mse, method = 1.0 / (n_rep - 1), np.ones(n_rep), False, "bootstrap"
-            df = float(rows.size - 1)
-            bootstrap_like = True
-        else:
-            units = [c[0] for c in cross]
-            unit_strata = sampling.psu_strata
-            rep = sampling.replicates
-            if rep is None and sampling.design is not None:
-                to_rep = getattr(sampling.design, "to_replicates", None)
-                if to_rep is not None:
-                    try:
-                        rep = to_rep(
-                            "bootstrap", replicates=replicates or DEFAULT_REPLICATES, seed=rng
-                        ).replicates
-                    except NotImplementedError:
-                        rep = None
-            elif rep is not None and replicates is not None:
-                raise ModelError(
-                    f"the design already carries {rep.n_replicates} replicate weights; omit "
-                    "replicates= or build the design without them"
-                )
-            if rep is None:
-                n_rep = replicates or DEFAULT_REPLICATES
-                chunk = max(1, min(512, _MAX_CHUNK_ENTRIES // max(sampling.n_psu, 1)))
-                chunks = _sampling.rao_wu_factors(unit_strata, n_rep, rng, chunk)
-                scale, rscales, mse, method = 1.0 / (n_rep - 1), np.ones(n_rep), False, "bootstrap"
-                df = float(sampling.df)
-            else:
-                n_rep = int(rep.n_replicates)
-                scale, rscales, mse, method = (
-                    float(rep.scale),
-                    np.asarray(rep.rscales, dtype=float),
-                    bool(rep.mse),
-                    str(rep.method),
-                )
-                df = float(rep.df)
-                if rep.psu_factors is None:
-                    chunks = (wc for _, wc in rep.weight_chunks(sampling.weights))
-                    units = [_paths.row_crossproducts(z) * (w > 0)[:, None] for _, w in groups]
-                else:
-                    factors = np.asarray(rep.psu_factors, dtype=float)
-                    chunks = (factors[:, i : i + 512] for i in range(0, n_rep, 512))
-            bootstrap_like = method == "bootstrap"
-        default_ci = "percentile" if bootstrap_like else "wald"
+    @staticmethod
+    def _replicate_ci(ci: str | None, plan: _replicate.ReplicatePlan) -> str:
+        bootstrap_like = plan.method == "bootstrap"
         allowed = ("percentile", "bca", "wald") if bootstrap_like else ("wald",)
-        ci_used = _check_ci(ci, allowed, default_ci, f"{inference} ({method} replicates)")
-        if ci_used == "bca" and n_rep < MIN_BCA_REPLICATES:
+        ci_used = _check_ci(
+            ci, allowed, "percentile" if bootstrap_like else "wald", f"{plan.label} replicates"
+        )
+        if ci_used == "bca" and plan.n_replicates < MIN_BCA_REPLICATES:
             raise ModelError(
                 f"ci='bca' needs at least {MIN_BCA_REPLICATES} replicates (1000 or more is "
-                f"advisable) but replicates={n_rep}; ask for more or use ci='percentile'"
+                f"advisable) but replicates={plan.n_replicates}; ask for more or use "
+                "ci='percentile'"
             )
-        q = z.shape[1]
-        coef_draws = np.empty((n_rep, theta.size))
-        eff_draws = np.empty((n_rep, eff.size))
-        p_total = sum(sizes)
-        n_eff = eff.size // len(groups)
-        bar = tqdm(
-            total=n_rep,
-            desc="replicates",
-            disable=not (progress and sys.stderr.isatty()),
-            leave=False,
-        )
-        start = 0
-        for f in chunks:
-            c = f.shape[1]
-            for g, unit in enumerate(units):
-                packed = f.T @ unit
-                b = self._solve_batch(packed, q, equations, groups[g][0], by)
-                coef_draws[start : start + c, g * p_total : (g + 1) * p_total] = b
-                eff_draws[start : start + c, g * n_eff : (g + 1) * n_eff] = _effects.effects(
-                    b, emap
-                )
-            start += c
-            bar.update(c)
-        bar.close()
-        jack_coef = jack_eff = None
-        if ci_used == "bca":
-            jack_coef, jack_eff = self._jackknife(
-                units, unit_strata, q, equations, emap, groups, by
-            )
-        label = "bootstrap" if inference == "bootstrap" else f"replicate ({method})"
-        coef_unc = Uncertainty(
-            label, ci_used, level, df, coef_draws, jack_coef, None, scale, rscales, mse
-        )
-        eff_unc = Uncertainty(
-            label, ci_used, level, df, eff_draws, jack_eff, None, scale, rscales, mse
-        )
-        return coef_unc, eff_unc, ci_used
-
-    @staticmethod
-    def _solve_batch(
-        packed: np.ndarray,
-        q: int,
-        equations: list[tuple[str, list[int], int]],
-        label: str,
-        by: str | None,
-    ) -> np.ndarray:
-        full = _paths.unpack(packed, q)
-        try:
-            beta = np.hstack(_paths.solve_equations(full, equations))
-        except np.linalg.LinAlgError:
-            beta = np.full((packed.shape[0], 1), np.nan)
-        if not np.all(np.isfinite(beta)):
-            where = f" in group {by}={label!r}" if by else ""
-            raise ModelError(
-                f"some replicate samples leave the chain unidentified{where} (too few PSUs "
-                "with cases in a stratum); merge small groups or strata, or use "
-                "inference='linearization'"
-            )
-        return beta
-
-    def _jackknife(
-        self,
-        units: list[np.ndarray],
-        unit_strata: np.ndarray,
-        q: int,
-        equations: list[tuple[str, list[int], int]],
-        emap: _effects.EffectMap,
-        groups: list[tuple[str, np.ndarray]],
-        by: str | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        coef_parts, eff_parts = [], []
-        for (label, _), unit in zip(groups, units, strict=True):
-            jack = _sampling.jackknife_crossproducts(unit, unit_strata)
-            coef = np.vstack(
-                [
-                    self._solve_batch(jack[i : i + 4096], q, equations, label, by)
-                    for i in range(0, jack.shape[0], 4096)
-                ]
-            )
-            coef_parts.append(coef)
-            eff_parts.append(_effects.effects(coef, emap))
-        return np.hstack(coef_parts), np.hstack(eff_parts)
+        return ci_used
 
     def _paths_frame(
         self,
@@ -656,12 +509,6 @@ class DivideChain:
 
 
 # ---------------------------------------------------------------------- helpers
-def _spec_paths(k: int) -> list[tuple[int, ...]]:
-    from govstats.chain.spec import specific_paths
-
-    return specific_paths(k)
-
-
 def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
     if ci is None:
         return default
@@ -677,76 +524,3 @@ def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -
 def _is_binary(values: np.ndarray) -> bool:
     u = np.unique(values)
     return bool(u.size == 2 and u[0] == 0 and u[1] == 1)
-
-
-def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
-    rows = sum(b.shape[0] for b in blocks)
-    cols = sum(b.shape[1] for b in blocks)
-    out = np.zeros((rows, cols))
-    r = c = 0
-    for b in blocks:
-        out[r : r + b.shape[0], c : c + b.shape[1]] = b
-        r += b.shape[0]
-        c += b.shape[1]
-    return out
-
-
-def _mvn(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray, size: int) -> np.ndarray:
-    """Draw normals through a symmetric square root (robust to a singular cov)."""
-    vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    return mean + rng.standard_normal((size, mean.size)) @ root.T
-
-
-def _iid_counts(n: int, n_rep: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """(n, c) resampling counts: replicate r draws ``rng.integers(0, n, n)``."""
-    chunk = max(1, min(256, _MAX_CHUNK_ENTRIES // max(n, 1)))
-    for start in range(0, n_rep, chunk):
-        c = min(chunk, n_rep - start)
-        idx = rng.integers(0, n, size=(c, n))
-        flat = (idx + n * np.arange(c)[:, None]).ravel()
-        yield np.bincount(flat, minlength=c * n).reshape(c, n).T.astype(float)
-
-
-def _table(
-    theta: np.ndarray,
-    unc: Uncertainty,
-    names: list[str],
-    groups: tuple[str, ...],
-    by: str | None,
-    failed: list[str],
-) -> pd.DataFrame:
-    labels = [f"{g}{n}" for g in ([f"{by}={lab}: " for lab in groups] or [""]) for n in names]
-    table = summarise(theta, unc, np.eye(theta.size), labels, strict=False, failed=failed)
-    if not groups:
-        return pd.DataFrame(table, index=pd.Index(names, name="effect"))
-    index = pd.MultiIndex.from_product([groups, names], names=[by, "effect"])
-    return pd.DataFrame(table, index=index)
-
-
-def _differences(
-    theta: np.ndarray,
-    unc: Uncertainty,
-    names: list[str],
-    groups: tuple[str, ...],
-    by: str | None,
-    failed: list[str],
-) -> pd.DataFrame:
-    e = len(names)
-    combos, labels = [], []
-    for g in range(1, len(groups)):
-        combo = np.zeros((e, theta.size))
-        combo[:, g * e : (g + 1) * e] = np.eye(e)
-        combo[:, :e] -= np.eye(e)
-        combos.append(combo)
-        labels.append(f"{groups[g]} - {groups[0]}")
-    table = summarise(
-        theta,
-        unc,
-        np.vstack(combos),
-        [f"{lab}: {n}" for lab in labels for n in names],
-        strict=False,
-        failed=failed,
-    )
-    index = pd.MultiIndex.from_product([labels, names], names=["comparison", "effect"])
-    return pd.DataFrame(table, index=index)

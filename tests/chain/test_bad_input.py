@@ -93,3 +93,9 @@ def test_unknown_options(df) -> None:
 def test_weights_with_design_like_object_rejected(df) -> None:
     with pytest.raises(DataError, match="DataFrame or a SurveyDesign"):
         gs.DivideChain(df.to_dict(), "rural", ["m1"], "y")
+
+
+def test_by_variable_used_in_the_chain(df) -> None:
+    df["female"] = np.arange(len(df)) % 2
+    with pytest.raises(ModelError, match="by='female' is also x, a mediator"):
+        gs.DivideChain(df, "rural", ["m1"], "y", ["female"]).fit(by="female")

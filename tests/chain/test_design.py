@@ -140,3 +140,20 @@ def test_cascade_on_replicate_design_equals_replicate_loop(design) -> None:
     se = np.sqrt(rep.scale * np.sum(rep.rscales * (gaps - centre) ** 2))
     assert full["se"] == pytest.approx(se, rel=DESIGN_RTOL)
     assert full["df"] == rep.df
+
+
+def test_explicit_replicate_weights_equal_psu_factors(design) -> None:
+    """Row replicate weights (user / re-calibrated) give the same draws as PSU factors."""
+    import dataclasses
+
+    boot = design.to_replicates("bootstrap", replicates=200, seed=8)
+    rep = boot.replicates
+    rows = boot.weights_array[:, None] * rep.psu_factors[rep.psu_index]
+    explicit = dataclasses.replace(rep, psu_factors=None, row_weights=rows, method="bootstrap")
+    by_rows = boot.with_weights(boot.weights_array, replicates=explicit)
+    fits = [_chain(d).fit(ci="bca", by="age_group", progress=False) for d in (boot, by_rows)]
+    np.testing.assert_allclose(
+        fits[0].replicate_effects.to_numpy(), fits[1].replicate_effects.to_numpy(), rtol=1e-9
+    )
+    pd.testing.assert_frame_equal(fits[0].effects, fits[1].effects, rtol=1e-9)
+    pd.testing.assert_frame_equal(fits[0].differences, fits[1].differences, rtol=1e-9)
