@@ -9,8 +9,10 @@ the printed table and the CSV cannot drift apart.
 from __future__ import annotations
 
 import html
+import io
 import math
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,9 +297,26 @@ def to_docx(table: Table, path: str | Path) -> Path:
                 _set_cell_border(cell, bottom="12")
     if table.note:
         document.add_paragraph(table.note)
+    buffer = io.BytesIO()
+    document.save(buffer)
     target = Path(path)
-    document.save(str(target))
+    target.write_bytes(_fixed_zip_dates(buffer.getvalue()))
     return target
+
+
+def _fixed_zip_dates(content: bytes) -> bytes:
+    """Rewrite a zip (a .docx) with fixed entry dates so identical tables give identical bytes."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = item.external_attr
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
 
 
 def write_table(table: Table, folder: str | Path) -> list[Path]:

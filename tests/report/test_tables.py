@@ -106,7 +106,7 @@ def test_write_table_csv_is_byte_identical(tmp_path) -> None:
     first = write_table(_table(), tmp_path / "a")
     second = write_table(_table(), tmp_path / "b")
     assert [p.name for p in first] == ["demo.csv", "demo.txt", "demo.tex", "demo.html", "demo.docx"]
-    for a, b in zip(first[:4], second[:4], strict=True):
+    for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes()
     back = pd.read_csv(first[0])
     assert back["estimate"].tolist() == [0.123456, -2.5]
