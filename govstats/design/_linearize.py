@@ -165,12 +165,14 @@ def design_variance(
     lonely_psu: str,
     row_present: np.ndarray,
     strata_name: str | None,
+    domains: np.ndarray | None = None,
+    n_domains: int = 1,
 ) -> np.ndarray:
     """Covariance of the column sums of ``scores`` under a multistage design.
 
     Parameters
     ----------
-    scores : ndarray, shape (n, p)
+    scores : ndarray, shape (n, k)
         Weighted influence values of every row (zero outside the domain).
     stages : sequence of Stage
         The stages whose variance is added (R recurses into stage 2 and later only
@@ -178,27 +180,49 @@ def design_variance(
     lonely_psu : str
         The lonely-PSU rule.
     row_present : ndarray of bool, shape (n,)
-        Rows of the domain being estimated.
+        Rows of the domain(s) being estimated.
     strata_name : str or None
         Column of first-stage strata (used in messages).
+    domains : ndarray of int, shape (n,), optional
+        Domain code of every row (-1 outside all domains). The scores of a row
+        then count for its own domain only: the result is the covariance of the
+        ``n_domains * k`` domain totals, without forming an (n, n_domains * k) matrix.
+    n_domains : int
+        Number of domains.
 
     Returns
     -------
-    ndarray, shape (p, p)
+    ndarray, shape (n_domains * k, n_domains * k)
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 1:
         scores = scores[:, None]
-    p = scores.shape[1]
-    v = np.zeros((p, p))
+    k = scores.shape[1]
+    if domains is None:
+        domains = np.zeros(scores.shape[0], dtype=np.int64)
+        n_domains = 1
+    inside = domains >= 0
+    present_rows = row_present.astype(np.float64)
+    v = np.zeros((n_domains * k, n_domains * k))
     for number, stage in enumerate(stages, start=1):
-        totals = cluster_sums(scores, stage.cluster, stage.n_clusters)
+        n_bins = stage.n_clusters * n_domains
+        key = np.where(inside, stage.cluster * n_domains + domains, n_bins)
+        totals = np.empty((n_bins, k))
+        for j in range(k):
+            totals[:, j] = np.bincount(key, weights=scores[:, j], minlength=n_bins + 1)[:n_bins]
         present_clusters = np.bincount(
-            stage.cluster, weights=row_present.astype(np.float64), minlength=stage.n_clusters
+            stage.cluster, weights=present_rows, minlength=stage.n_clusters
         )
         present = (
             np.bincount(stage.cluster_stratum, weights=present_clusters, minlength=stage.n_strata)
             > 0
         )
-        v += stage_variance(totals, stage, lonely_psu, present, number, strata_name)
+        v += stage_variance(
+            totals.reshape(stage.n_clusters, n_domains * k),
+            stage,
+            lonely_psu,
+            present,
+            number,
+            strata_name,
+        )
     return v

@@ -123,40 +123,53 @@ def _linear_vcov(
     combined directly, never an (n, domains) matrix.
     """
     k = y.shape[1]
+    n_domains = domains.n
+
+    def cut(d: int) -> slice:
+        return slice(d * k, (d + 1) * k)
+
+    compute: Callable[[int | None, np.ndarray], np.ndarray]
     if design.can_aggregate:
         if x is None:
             z = psu_y
         else:
             assert ratio is not None and x_total is not None and psu_x is not None
             z = (psu_y - ratio[None, :] * psu_x) / x_total[None, :]
-        return _by_domain(design.vcov_psu_totals, z, domains, k)
-    scores = np.zeros((len(weights), domains.n * k))
-    for d in range(domains.n):
-        rows = domains.codes == d
-        block = y[rows]
+
+        def compute(d: int | None, present: np.ndarray) -> np.ndarray:
+            return design.vcov_psu_totals(z if d is None else z[:, cut(d)], present=present)
+
+    else:
+        inside = domains.codes >= 0
+        values = y.copy()
         if x is not None:
             assert ratio is not None and x_total is not None
-            cut = slice(d * k, (d + 1) * k)
-            block = (block - ratio[cut] * x[rows]) / x_total[cut]
-        scores[rows, d * k : (d + 1) * k] = block * weights[rows, None]
-    return _by_domain(design.vcov_rows, scores, domains, k)
+            r = ratio.reshape(n_domains, k)[domains.codes[inside]]
+            total = x_total.reshape(n_domains, k)[domains.codes[inside]]
+            values[inside] = (y[inside] - r * x[inside]) / total
+        values = np.where(inside[:, None], values * weights[:, None], 0.0)
+        if design.calibration is None:
 
+            def compute(d: int | None, present: np.ndarray) -> np.ndarray:
+                if d is None:
+                    return design.vcov_domain_rows(values, domains.codes, n_domains, present)
+                own = np.where(domains.codes == d, 0, -1)
+                return design.vcov_domain_rows(values, own, 1, present)
 
-def _by_domain(
-    vcov: Callable[..., np.ndarray], totals: np.ndarray, domains: _Domains, k: int
-) -> np.ndarray:
-    """Covariance of all domain estimates.
+        else:
+            scores = np.zeros((len(weights), n_domains * k))
+            for d in range(n_domains):
+                rows = domains.codes == d
+                scores[rows, cut(d)] = values[rows]
 
-    Under ``lonely_psu="average"`` each domain's own block counts only the strata
-    present in that domain, as R ``svyby`` (which estimates every domain on its
-    own subset) does.
-    """
-    out = vcov(totals, present=domains.codes >= 0)
-    design = getattr(vcov, "__self__", None)
-    if domains.n > 1 and design is not None and design.lonely_psu == "average":
-        for d in range(domains.n):
-            cut = slice(d * k, (d + 1) * k)
-            out[cut, cut] = vcov(totals[:, cut], present=domains.codes == d)
+            def compute(d: int | None, present: np.ndarray) -> np.ndarray:
+                return design.vcov_rows(scores if d is None else scores[:, cut(d)], present)
+
+    out = compute(None, domains.codes >= 0)
+    if n_domains > 1 and design.lonely_psu == "average":
+        # Each domain's block counts only its own strata, as R svyby (one subset per domain).
+        for d in range(n_domains):
+            out[cut(d), cut(d)] = compute(d, domains.codes == d)
     return out
 
 

@@ -223,6 +223,27 @@ class SurveyDesign:
             scores, self._structure.variance_stages, self.lonely_psu, present, self.strata
         )
 
+    def vcov_domain_rows(
+        self, weighted_values: np.ndarray, domains: np.ndarray, n_domains: int, present: np.ndarray
+    ) -> np.ndarray:
+        """Covariance of domain totals from per-row values (n, k) and domain codes (n,).
+
+        Row ``i`` counts for domain ``domains[i]`` only (-1: none). Equivalent to
+        :meth:`vcov_rows` on the (n, n_domains * k) matrix of scores spread over
+        domain blocks, without forming it. Not for calibrated designs.
+        """
+        if self.calibration is not None:
+            raise DesignError("calibrated designs need row-level scores; use vcov_rows.")
+        return design_variance(
+            weighted_values,
+            self._structure.variance_stages,
+            self.lonely_psu,
+            present,
+            self.strata,
+            domains=domains,
+            n_domains=n_domains,
+        )
+
     def vcov_psu_totals(self, psu_totals: np.ndarray, present: np.ndarray) -> np.ndarray:
         """Design covariance from first-stage PSU totals (n_psu, p), for :attr:`can_aggregate`."""
         stage = self._structure.stages[0]

@@ -189,3 +189,21 @@ def test_average_rule_by_domain_equals_each_subset(sample: pd.DataFrame) -> None
     east = gs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu", lonely_psu="remove")
     expected = east.subset(frame["region"] == "east").mean("x").se[0]
     np.testing.assert_allclose(by.loc["east", "se"], expected, rtol=RTOL)
+
+
+def test_multistage_domain_covariance_equals_explicit_scores(sample: pd.DataFrame) -> None:
+    frame = sample.assign(unit=np.arange(len(sample)), n_psu=30, size=25)
+    frame["g"] = np.where(frame["x"] > 0, "pos", "neg")
+    design = gs.SurveyDesign(
+        frame, weights="w", strata="stratum", psu=["psu", "unit"], fpc=["n_psu", "size"]
+    )
+    assert not design.can_aggregate  # the second stage contributes: row-level path
+    result = design.ratio("z", "api.stu", by="g")
+    w, z, a = frame["w"].to_numpy(), frame["z"].to_numpy(), frame["api.stu"].to_numpy()
+    scores = np.zeros((len(frame), 2))
+    for d, level in enumerate(["neg", "pos"]):
+        rows = (frame["g"] == level).to_numpy()
+        r = np.sum(w[rows] * z[rows]) / np.sum(w[rows] * a[rows])
+        scores[rows, d] = w[rows] * (z[rows] - r * a[rows]) / np.sum(w[rows] * a[rows])
+        np.testing.assert_allclose(result.estimate[d], r, rtol=RTOL)
+    np.testing.assert_allclose(result.vcov, design.vcov_totals(scores), rtol=1e-9)
