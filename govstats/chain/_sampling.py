@@ -45,21 +45,6 @@ class Sampling:
         out[self.psu_index] = self.strata_index
         return out
 
-    def with_weights(self, weights: np.ndarray) -> Sampling:
-        """Return the same structure with other analysis weights (rows outside get 0)."""
-        return Sampling(
-            weights=weights,
-            psu_index=self.psu_index,
-            strata_index=self.strata_index,
-            n_psu=self.n_psu,
-            df=self.df,
-            has_strata=self.has_strata,
-            has_clusters=self.has_clusters,
-            vcov_totals=self.vcov_totals,
-            replicates=self.replicates,
-            design=self.design,
-        )
-
 
 def srs_vcov_totals(scores: np.ndarray) -> np.ndarray:
     """(n, p) weighted scores -> (p, p): ``n/(n-1) sum (u_i - ubar)(u_i - ubar)'``.

@@ -149,10 +149,13 @@ class DivideChain:
 
     # ------------------------------------------------------------------ preparation
     def _incomplete(self) -> np.ndarray:
+        """Rows in the analysis with a missing value (not rows outside a design domain)."""
         mask = self.spec.incomplete_rows(self.data)
         if self.weights is not None:
             w = pd.to_numeric(self.data[self.weights], errors="coerce").to_numpy(dtype=float)
             mask = mask | ~np.isfinite(w) | (w <= 0)
+        if self.design is not None:
+            mask = mask & (np.asarray(self.design.weights_array) > 0)
         return mask
 
     def _prepare(self, by: str | None) -> tuple[np.ndarray, _sampling.Sampling, int, pd.DataFrame]:
@@ -179,12 +182,12 @@ class DivideChain:
             sampling = _sampling.from_frame(w)
             z = self.spec.matrix(frame)
         else:
-            sampling = _sampling.from_design(self.design)
+            # Incomplete rows leave the analysis as a domain (design.subset keeps every
+            # PSU); rows outside the domain carry zero weight, so their values are unused.
+            design = self.design.subset(~incomplete) if incomplete.any() else self.design
+            sampling = _sampling.from_design(design)
             z = self.spec.matrix(frame)
-            if incomplete.any():
-                weights = np.where(incomplete, 0.0, sampling.weights)
-                sampling = sampling.with_weights(weights)
-                z = np.where(np.isnan(z), 0.0, z)
+            z = np.where(np.isnan(z), 0.0, z)
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(

@@ -82,6 +82,7 @@ def test_listwise_on_design_is_a_domain(sim, design) -> None:
     complete = design.subset(data["participation"].notna().to_numpy())
     ref = _chain(complete).fit(inference="linearization")
     assert res.n_dropped == 25
+    assert res.df == complete.df
     np.testing.assert_allclose(res.effects["estimate"], ref.effects["estimate"], rtol=1e-10)
     np.testing.assert_allclose(res.effects["se"], ref.effects["se"], rtol=1e-10)
 
@@ -157,3 +158,16 @@ def test_explicit_replicate_weights_equal_psu_factors(design) -> None:
     )
     pd.testing.assert_frame_equal(fits[0].effects, fits[1].effects, rtol=1e-9)
     pd.testing.assert_frame_equal(fits[0].differences, fits[1].differences, rtol=1e-9)
+
+
+def test_missing_values_outside_a_domain_are_ignored(sim) -> None:
+    data = sim.data.copy()
+    urban_rows = data.index[data["urban"] == 1][:10]
+    data.loc[urban_rows, "expression"] = np.nan
+    design = gs.SurveyDesign(data, weights="weight", strata="stratum", psu="county")
+    rural_only = design.subset((data["urban"] == 0).to_numpy())
+    res = gs.DivideChain(
+        rural_only, x="female", mediators=["info_access"], outcome="expression"
+    ).fit(inference="linearization")
+    assert res.n_dropped == 0
+    assert res.n_obs == int((data["urban"] == 0).sum())
