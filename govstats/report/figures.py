@@ -20,6 +20,7 @@ Expected ``spec.data`` columns per kind:
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,11 @@ def save_figure(spec: FigureSpec, folder: str | Path) -> list[Path]:
         _savefig(fig, path, fmt, family)
         paths.append(path)
     return paths
+
+
+def _wrap(text: str, width: int = 13) -> str:
+    """Break long space-separated labels onto lines (Chinese labels have no spaces)."""
+    return textwrap.fill(str(text), width=width, break_long_words=False)
 
 
 def _require(spec: FigureSpec, columns: list[str]) -> None:
@@ -220,14 +226,14 @@ def _cascade(fig: Any, spec: FigureSpec) -> None:
         part = d[d["group"] == group].set_index("link").reindex(links)
         x = np.arange(len(links)) + (k - (len(groups) - 1) / 2) * 0.2
         _intervals(ax, x, part, palette[k % 3], str(group), "os^"[k % 3])
-    ax.set_xticks(np.arange(len(links)), [str(link) for link in links], fontsize=7.5)
+    ax.set_xticks(np.arange(len(links)), [_wrap(link) for link in links], fontsize=7.5)
     ax.set_ylabel(label("estimate", spec.lang))
     ax.legend(frameon=False)
     if gap_ax is not None:
         part = gaps.set_index("link").reindex(links)
         _intervals(gap_ax, np.arange(len(links)), part, COLORS["gap"], str(gap_group), "D")
         gap_ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
-        gap_ax.set_xticks(np.arange(len(links)), [str(link) for link in links], fontsize=7.5)
+        gap_ax.set_xticks(np.arange(len(links)), [_wrap(link) for link in links], fontsize=7.5)
         gap_ax.set_ylabel(str(gap_group))
 
 
@@ -259,7 +265,7 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
                 lw=0.8,
             )
         )
-        ax.text(x, y, names.get(node, node), ha="center", va="center", fontsize=8)
+        ax.text(x, y, _wrap(names.get(node, node)), ha="center", va="center", fontsize=7.5)
     order = {node: i for i, node in enumerate(nodes)}
     for row in spec.data.itertuples(index=False):
         src, dst = str(row.source), str(row.target)
@@ -282,6 +288,8 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
         ax.add_patch(arrow)
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         lx, ly = mx + rad * (y2 - y1) / 2, my - rad * (x2 - x1) / 2
+        if adjacent and y1 == y2 and src != nodes[0]:
+            ly += 0.2  # short arrows between mediators: label above, not on the arrow
         ax.text(
             lx,
             ly,
@@ -327,7 +335,7 @@ def _group_comparison(fig: Any, spec: FigureSpec) -> None:
         x = np.arange(len(effects)) + (k - (len(groups) - 1) / 2) * 0.18
         _intervals(ax, x, part, palette[k % 4], str(group), "os^D"[k % 4])
     ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
-    ax.set_xticks(np.arange(len(effects)), [str(e) for e in effects], fontsize=7)
+    ax.set_xticks(np.arange(len(effects)), [_wrap(e) for e in effects], fontsize=7)
     ax.set_ylabel(label("estimate", spec.lang))
     ax.legend(frameon=False, fontsize=7, title=label("age_group", spec.lang))
 
