@@ -251,7 +251,7 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
         pos[node] = (float(j), 1.35)
     ax = fig.subplots()
     ax.set_xlim(-0.6, k + 1.6)
-    ax.set_ylim(-0.7, 2.0)
+    ax.set_ylim(-0.7, 2.15)
     ax.axis("off")
     for node, (x, y) in pos.items():
         ax.add_patch(
@@ -273,7 +273,7 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
             continue
         (x1, y1), (x2, y2) = _edge(pos[src], pos[dst]), _edge(pos[dst], pos[src])
         adjacent = order[dst] - order[src] == 1 or (src == nodes[0] and dst == nodes[-1])
-        rad = 0.0 if adjacent else (-0.35 if y1 == y2 else 0.12)
+        rad = 0.0 if adjacent else (-0.55 if y1 == y2 else 0.12)
         arrow = FancyArrowPatch(
             (x1, y1),
             (x2, y2),
