@@ -260,6 +260,7 @@ def _finish(
         deff=deff,
         method=design.method,
         replicate_estimates=replicate_estimates,
+        seed=None if design.replicates is None else design.replicates.seed,
     )
 
 

@@ -63,6 +63,8 @@ class GLMResult:
         ``"linearization"`` or the replicate method.
     replicate_estimates : ndarray or None, shape (R, p)
         Coefficients refitted under every replicate weight.
+    seed : int or None
+        Seed of the replicate weights (bootstrap designs).
 
     Examples
     --------
@@ -86,6 +88,7 @@ class GLMResult:
     iterations: int = 0
     replicate_estimates: np.ndarray | None = field(default=None, repr=False)
     conf_level: float = 0.95
+    seed: int | None = None
 
     @property
     def se(self) -> pd.Series:
@@ -146,6 +149,9 @@ class GLMResult:
         return (
             head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
         )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
     def __repr__(self) -> str:
         terms = ", ".join(f"{k}={v:.4g}" for k, v in list(self.params.items())[:4])
@@ -342,6 +348,7 @@ def svyglm(
         method=design.method,
         iterations=fit.iterations,
         replicate_estimates=replicate_estimates,
+        seed=None if design.replicates is None else design.replicates.seed,
     )
 
 

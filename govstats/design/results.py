@@ -63,6 +63,8 @@ class SurveyEstimate:
         Confidence level of the intervals.
     quantile : tuple of float or None
         Probability of every estimate (quantiles only).
+    seed : int or None
+        Seed of the replicate weights (bootstrap designs), for reproducibility.
 
     Examples
     --------
@@ -91,6 +93,7 @@ class SurveyEstimate:
     replicate_estimates: np.ndarray | None = field(default=None, repr=False)
     conf_level: float = 0.95
     quantile: tuple[float, ...] | None = None
+    seed: int | None = None
 
     @property
     def se(self) -> np.ndarray:
@@ -171,6 +174,7 @@ def make_estimate(
     method: str = "linearization",
     replicate_estimates: np.ndarray | None = None,
     conf_level: float = 0.95,
+    seed: int | None = None,
 ) -> SurveyEstimate:
     """Build a :class:`SurveyEstimate` with t intervals on ``df`` degrees of freedom."""
     estimate = np.asarray(estimate, dtype=np.float64)
@@ -192,4 +196,5 @@ def make_estimate(
         method=method,
         replicate_estimates=replicate_estimates,
         conf_level=conf_level,
+        seed=seed,
     )
