@@ -214,9 +214,11 @@ class ChainResult:
     def to_process(self, group: str | None = None) -> pd.DataFrame:
         """Indirect effects laid out as PROCESS Model 6 prints them.
 
-        Rows ``TOTAL``, ``Ind1``, ``Ind2``, ... (PROCESS order: by first mediator, then
-        the later mediators in binary counting order); columns ``Effect``, ``SE``,
-        ``LLCI``, ``ULCI`` and ``key`` (the path of every numbered effect).
+        Rows ``TOTAL``, ``Ind1``, ``Ind2``, ... numbered as PROCESS numbers them,
+        grouped by the first mediator on the path (for k = 2: X->M1->Y,
+        X->M1->M2->Y, X->M2->Y); columns ``Effect``, ``SE``, ``LLCI``, ``ULCI`` and
+        ``key``, the path of every numbered effect -- match rows by the key when
+        setting them beside an SPSS output.
         """
         if self.groups and group is None:
             raise ModelError(f"pass group= one of {list(self.groups)}")
