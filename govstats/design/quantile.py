@@ -187,4 +187,5 @@ def quantile(
         method=design.method,
         conf_level=1 - alpha,
         quantile=tuple(float(v) for v in rows["quantile"]),  # type: ignore[arg-type]
+        seed=None if design.replicates is None else design.replicates.seed,
     )
