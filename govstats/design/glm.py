@@ -300,6 +300,9 @@ def svyglm(
     fam, kind = _family(family)
     x, y, names, used = _design_matrix(design, formula, kind)
     active = design.weights_array != 0
+    # R svyglm(rescale=TRUE) scales the weights by their mean over the design's rows
+    # before glm() drops incomplete ones; the scale only moves binomial starting values.
+    weight_scale = float(design.weights_array[active].mean())
     missing = np.isnan(y) & active
     if missing.any():
         if not na_rm:
@@ -321,7 +324,7 @@ def svyglm(
         raise DesignError("a GLM needs non-negative analysis weights; calibrate with bounds.")
     y0 = np.where(active, y, 0.0)
     x = np.where(active[:, None], x, 0.0)
-    prior = w / w[active].mean()
+    prior = w / weight_scale
     fit = irls(x, y0, prior, fam, names, maxiter=maxiter, tol=tol)
     p = len(names)
     replicate_estimates = None
