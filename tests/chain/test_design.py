@@ -171,3 +171,22 @@ def test_missing_values_outside_a_domain_are_ignored(sim) -> None:
     ).fit(inference="linearization")
     assert res.n_dropped == 0
     assert res.n_obs == int((data["urban"] == 0).sum())
+
+
+def test_calibrated_design_se_equals_design_glm(sim, design) -> None:
+    """Post-stratified weights: the chain's linearization uses the calibration residuals."""
+    data = sim.data
+    population = {
+        g: 1.1 * float(data.loc[data["age_group"] == g, "weight"].sum())
+        for g in data["age_group"].cat.categories
+    }
+    calibrated = design.poststratify("age_group", population)
+    res = _chain(calibrated).fit(inference="linearization")
+    glm = calibrated.glm(
+        "participation ~ rural + info_access + " + " + ".join(COVARIATES)
+    ).to_frame()
+    glm = glm.set_index("variable")
+    ours = res.paths[res.paths["equation"] == "participation"].set_index("term")
+    np.testing.assert_allclose(ours.loc[glm.index, "se"], glm["se"], rtol=DESIGN_RTOL)
+    plain = _chain(design).fit(inference="linearization")
+    assert not np.allclose(plain.paths["se"], res.paths["se"])  # calibration matters
