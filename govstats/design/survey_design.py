@@ -52,6 +52,9 @@ class SurveyDesign:
         PSU ids are only unique within strata (R ``nest=TRUE``).
     lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
         What to do with a stratum that has a single PSU (R ``survey.lonely.psu``).
+    analysis_weights, replicates, calibration, structure : keyword-only
+        Set by the methods that return new designs (:meth:`with_weights`,
+        :meth:`subset`, replicates, calibration); not meant to be passed by users.
 
     Attributes
     ----------
