@@ -1,0 +1,1 @@
+"""Embedded public tables (CNNIC, census); shipped in the wheel as govstats._data."""

@@ -42,7 +42,9 @@ def read_data(data_file: str) -> pd.DataFrame:
     """
     path = DATA / Path(data_file).name
     if not path.exists():
-        raise FileNotFoundError(f"reference data {path} is missing; copy it from shared/reference/data")
+        raise FileNotFoundError(
+            f"reference data {path} is missing; copy it from shared/reference/data"
+        )
     return pd.read_csv(path, dtype={"cds": str})
 
 
