@@ -229,14 +229,24 @@ def _first_stage_fraction(
     return fractions
 
 
+# Above this many PSUs and replicates the bootstrap rank is taken from its structure.
+_SVD_RANK_LIMIT = 400
+
+
 def _replicate_df(method: str, fs: _k.FactorSet, psu_strata: np.ndarray) -> int:
     """R ``degf``: rank of the replicate weights minus one.
 
     Large jackknives (thousands of PSUs) use the known rank instead of an SVD of an
     ``n_psu x n_psu`` matrix: JK1 has full rank; in JKn the replicates of each stratum
     add up to the same vector, so the rank is ``R - (strata with replicates) + 1``.
+    Large Rao–Wu bootstraps likewise: every replicate's factors in stratum ``h`` sum to
+    ``n_h``, so the replicates span at most ``n_psu - H + 1`` dimensions, and independent
+    draws span all of them (or all ``R``), which the SVD would take seconds to confirm.
     """
     n_rep = fs.factors.shape[1]
+    if method == "bootstrap" and min(fs.factors.shape) > _SVD_RANK_LIMIT:
+        n_strata = np.unique(psu_strata).shape[0]
+        return min(n_rep, fs.factors.shape[0] - n_strata + 1) - 1
     if fs.factors.size <= 4_000_000 or method not in ("jk1", "jkn"):
         return _k.rank_df(fs.factors)
     if method == "jk1":
