@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from govstats.errors import GovstatsError
+from govstats.report.inputs import DEFAULT_MIN_CELL, DEFAULT_REPLICATES, DEFAULT_SEED
 
 __all__ = ["main"]
 
@@ -69,15 +70,17 @@ def main() -> None:
 @click.option(
     "--replicates",
     type=click.IntRange(min=2),
-    default=200,
+    default=DEFAULT_REPLICATES,
     show_default=True,
     help="Design replicates (Rao-Wu bootstrap) for the divide chain's intervals.",
 )
-@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of random steps.")
+@click.option(
+    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of random steps."
+)
 @click.option(
     "--min-cell",
     type=click.IntRange(min=1),
-    default=10,
+    default=DEFAULT_MIN_CELL,
     show_default=True,
     help="Disclosure control: suppress cells with fewer unweighted respondents than this.",
 )
@@ -144,9 +147,13 @@ def list_analyses() -> None:
     help="Output folder (default reports/<NN_name>/).",
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of random steps.")
-@click.option("--replicates", type=click.IntRange(min=2), default=200, show_default=True)
-@click.option("--min-cell", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of random steps."
+)
+@click.option(
+    "--replicates", type=click.IntRange(min=2), default=DEFAULT_REPLICATES, show_default=True
+)
+@click.option("--min-cell", type=click.IntRange(min=1), default=DEFAULT_MIN_CELL, show_default=True)
 @click.option("--survey", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def run(number: str, out_dir: Path | None, **options: Any) -> None:

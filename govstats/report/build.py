@@ -13,7 +13,14 @@ from pathlib import Path
 from govstats.errors import GovstatsError, ReportError
 from govstats.report import analyses
 from govstats.report._labels import LANGS
-from govstats.report.inputs import DEFAULT_SEED, SurveyInput, file_sha256, load_survey
+from govstats.report.inputs import (
+    DEFAULT_MIN_CELL,
+    DEFAULT_REPLICATES,
+    DEFAULT_SEED,
+    SurveyInput,
+    file_sha256,
+    load_survey,
+)
 from govstats.report.pdf import ReportMeta, render_pdf, write_atomic
 from govstats.report.results import AnalysisResult
 from govstats.report.tables import write_table
@@ -29,8 +36,6 @@ __all__ = [
 ]
 
 DEFAULT_OUT = Path("reports") / "govstats-report.pdf"
-DEFAULT_REPLICATES = 200
-DEFAULT_MIN_CELL = 10
 EMBEDDED_FILES = ("cnnic_penetration.csv", "census2020_province.csv")
 VERSIONED = ("govstats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "fpdf2")
 _UPSTREAM_MISSING = (ImportError, NotImplementedError)

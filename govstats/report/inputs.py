@@ -12,9 +12,21 @@ import pandas as pd
 
 from govstats.errors import GovstatsError, ReportError
 
-__all__ = ["DEFAULT_SEED", "SurveyInput", "file_sha256", "harmonise", "load_survey"]
+__all__ = [
+    "DEFAULT_MIN_CELL",
+    "DEFAULT_REPLICATES",
+    "DEFAULT_SEED",
+    "SurveyInput",
+    "file_sha256",
+    "harmonise",
+    "load_survey",
+]
 
 DEFAULT_SEED = 2024
+# Rao–Wu replicates of the report's divide chain: enough for stable 95% percentile limits.
+DEFAULT_REPLICATES = 1000
+# Disclosure control: cells with fewer unweighted respondents are suppressed.
+DEFAULT_MIN_CELL = 10
 DEFAULT_PERIOD = "2021-12"
 DESIGN_KEYS = ("weights", "strata", "psu", "fpc")
 
