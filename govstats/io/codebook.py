@@ -34,7 +34,7 @@ _SURVEY_KEYS = {
 _DESIGN_KEYS = {"weights", "strata", "psu", "fpc", "note"}
 _VARIABLE_KEYS = {
     "source", "label", "type", "missing", "not_eligible", "not_eligible_as", "topcode",
-    "labels", "categorical", "ordered", "reverse", "binary",
+    "labels", "categorical", "ordered", "reverse", "binary", "recode", "answers", "range",
 }  # fmt: skip
 _SCALE_KEYS = {"items", "method", "min_valid", "label"}
 
@@ -64,6 +64,17 @@ class VariableSpec:
         Reverse-code as ``min + max - value``.
     binary : dict of float to int, optional
         Explicit mapping of every valid code to 0 or 1.
+    recode : dict of float to float, optional
+        Explicit mapping of every valid code to a number (e.g. an education
+        ladder to years of schooling).
+    answers : dict of float to str, optional
+        Codes that are substantive answers but not quantities (CGSS year items:
+        9997 "since birth"). They are never missing: the analysis column holds NaN
+        there (so they cannot enter a mean of years) and ``<name>_answer`` holds
+        their label.
+    range : tuple of (float, float), optional
+        Valid values must lie in ``[min, max]``; any other value that is not a
+        declared missing, not-eligible, top- or answer code is an error.
     """
 
     name: str
@@ -79,6 +90,9 @@ class VariableSpec:
     ordered: bool = False
     reverse: tuple[Code, Code] | None = None
     binary: Mapping[Code, int] | None = None
+    recode: Mapping[Code, float] | None = None
+    answers: Mapping[Code, str] | None = None
+    range: tuple[Code, Code] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,15 +210,20 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
     if "labels" in entry:
         raw_labels = _table(entry["labels"], origin, f"{where} labels", set(entry["labels"]))
         labels = {_code(k, origin, where): _text(v, origin, where) for k, v in raw_labels.items()}
-    reverse = None
-    if "reverse" in entry:
-        rev = _table(entry["reverse"], origin, f"{where} reverse", {"min", "max"})
-        if set(rev) != {"min", "max"}:
-            raise _fail(origin, where, "reverse needs both min and max, e.g. {min = 1, max = 5}")
-        low, high = _code(rev["min"], origin, where), _code(rev["max"], origin, where)
-        if not low < high:
-            raise _fail(origin, where, f"reverse min {low:g} must be below max {high:g}")
-        reverse = (low, high)
+    reverse = _bounds(entry, "reverse", origin, where)
+    valid_range = _bounds(entry, "range", origin, where)
+    answers = None
+    if "answers" in entry:
+        raw_answers = _table(entry["answers"], origin, f"{where} answers", set(entry["answers"]))
+        answers = {_code(k, origin, where): _text(v, origin, where) for k, v in raw_answers.items()}
+    recode = None
+    if "recode" in entry:
+        mapping = _table(entry["recode"], origin, f"{where} recode", set(entry["recode"]))
+        recode = {}
+        for k, v in mapping.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+                raise _fail(origin, where, f"recode maps {k} to {v!r}; map every code to a number")
+            recode[_code(k, origin, where)] = float(v)
     binary = None
     if "binary" in entry:
         mapping = _table(entry["binary"], origin, f"{where} binary", set(entry["binary"]))
@@ -217,15 +236,17 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
             raise _fail(origin, where, "binary must map at least one code to 1 and one to 0")
     # Wave defaults apply to coded items only: ids, weights, counts, years and money
     # use other conventions (a respondent id 98 is an id, not "don't know").
-    coded = any(k in entry for k in ("labels", "binary", "reverse", "categorical", "ordered"))
+    coded = any(
+        k in entry for k in ("labels", "binary", "recode", "reverse", "categorical", "ordered")
+    )
     if not coded:
         defaults = {"missing": [], "not_eligible": [], "not_eligible_as": "missing"}
     categorical = bool(entry.get("categorical", False))
     ordered = bool(entry.get("ordered", False))
     if ordered:
         categorical = True
-    if sum([categorical, reverse is not None, binary is not None]) > 1:
-        raise _fail(origin, where, "use at most one of categorical, reverse and binary")
+    if sum([categorical, reverse is not None, binary is not None, recode is not None]) > 1:
+        raise _fail(origin, where, "use at most one of categorical, reverse, binary and recode")
     spec = VariableSpec(
         name=name,
         source=_text(entry["source"], origin, where),
@@ -242,6 +263,9 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
         ordered=ordered,
         reverse=reverse,
         binary=binary,
+        recode=recode,
+        answers=answers,
+        range=valid_range,
     )
     if spec.not_eligible_as == "category" and spec.not_eligible and not spec.categorical:
         raise _fail(
@@ -252,7 +276,25 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
     overlap = set(spec.topcode) & (set(spec.missing) | set(spec.not_eligible))
     if overlap:
         raise _fail(origin, where, f"codes {sorted(overlap)} are both top-codes and missing codes")
+    declared = set(spec.missing) | set(spec.not_eligible) | set(spec.topcode)
+    overlap = set(spec.answers or {}) & declared
+    if overlap:
+        raise _fail(
+            origin, where, f"codes {sorted(overlap)} are both answers and missing or top-codes"
+        )
     return spec
+
+
+def _bounds(entry: dict[str, Any], key: str, origin: str, where: str) -> tuple[Code, Code] | None:
+    if key not in entry:
+        return None
+    bounds = _table(entry[key], origin, f"{where} {key}", {"min", "max"})
+    if set(bounds) != {"min", "max"}:
+        raise _fail(origin, where, f"{key} needs both min and max, e.g. {{min = 1, max = 5}}")
+    low, high = _code(bounds["min"], origin, where), _code(bounds["max"], origin, where)
+    if not low < high:
+        raise _fail(origin, where, f"{key} min {low:g} must be below max {high:g}")
+    return low, high
 
 
 def _scale(name: str, entry: Any, variables: Mapping[str, VariableSpec], origin: str) -> ScaleSpec:

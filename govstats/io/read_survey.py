@@ -209,6 +209,7 @@ def _check_file_labels(
     if spec.labels is None or not file_labels:
         return
     special = set(spec.missing) | set(spec.not_eligible) | set(spec.topcode)
+    special |= set(spec.answers or {})
     differ = [
         (code, file_labels[code], text)
         for code, text in spec.labels.items()
@@ -232,18 +233,33 @@ def _convert(
     spec: VariableSpec,
     raw: np.ndarray,
     file_labels: Mapping[float, str] | None,
-) -> tuple[Any, np.ndarray | None]:
-    """Return the analysis values and the top-code flag (or None)."""
+) -> tuple[Any, dict[str, Any]]:
+    """Return the analysis values and the companion columns (top-code flag, answers)."""
     missing = np.isin(raw, spec.missing) | np.isnan(raw)
     not_eligible = np.isin(raw, spec.not_eligible)
     if spec.not_eligible_as == "missing":
         missing |= not_eligible
         not_eligible = np.zeros_like(missing)
-    valid = ~missing & ~not_eligible
+    answered = np.isin(raw, list(spec.answers)) if spec.answers else np.zeros_like(missing)
+    valid = ~missing & ~not_eligible & ~answered
+    extra: dict[str, Any] = {}
     flag = np.isin(raw, spec.topcode) if spec.topcode else None
+    if flag is not None:
+        extra[f"{spec.name}_topcoded"] = flag
+    if spec.answers:
+        extra[f"{spec.name}_answer"] = _answer_column(raw, answered, spec.answers)
     where = (
         f"codebook {book.origin}: variable {spec.name!r} (source {spec.source!r}) in {file.name}"
     )
+    if spec.range is not None:
+        low, high = spec.range
+        outside = valid & ~np.isin(raw, spec.topcode) & ((raw < low) | (raw > high))
+        if outside.any():
+            raise CodebookError(
+                f"{where} has values {_fmt(set(raw[outside]))[:10]} in {int(outside.sum())} "
+                f"rows outside the valid range {low:g}-{high:g}; declare them (missing, "
+                "not_eligible, topcode or answers) or check the wave"
+            )
     if spec.labels is not None:
         allowed = set(spec.labels) | set(spec.topcode)
         outside = valid & ~np.isin(raw, list(allowed))
@@ -253,18 +269,20 @@ def _convert(
                 f"outside the declared labels {_fmt(spec.labels)}; declare them (as labels or "
                 "missing codes) or check the wave"
             )
-    if spec.binary is not None:
-        outside = valid & ~np.isin(raw, list(spec.binary))
+    mapping = spec.binary if spec.binary is not None else spec.recode
+    if mapping is not None:
+        kind = "binary" if spec.binary is not None else "recode"
+        outside = valid & ~np.isin(raw, list(mapping))
         if outside.any():
             raise CodebookError(
-                f"{where} has codes {_fmt(set(raw[outside]))[:10]} that the binary mapping "
-                f"{ {_fmt([k])[0]: v for k, v in spec.binary.items()} } does not cover; map "
+                f"{where} has codes {_fmt(set(raw[outside]))[:10]} that the {kind} mapping "
+                f"{ {_fmt([k])[0]: v for k, v in mapping.items()} } does not cover; map "
                 "them or declare them missing / not eligible"
             )
         mapped = np.full(raw.shape, np.nan)
-        for code, value in spec.binary.items():
+        for code, value in mapping.items():
             mapped[valid & (raw == code)] = value
-        return mapped, flag
+        return mapped, extra
     if spec.reverse is not None:
         low, high = spec.reverse
         outside = valid & ((raw < low) | (raw > high))
@@ -273,36 +291,54 @@ def _convert(
                 f"{where} has values {_fmt(set(raw[outside]))[:10]} outside the reverse range "
                 f"{low:g}-{high:g}; declare them missing or fix min/max"
             )
-        return np.where(valid, low + high - raw, np.nan), flag
+        return np.where(valid, low + high - raw, np.nan), extra
     if spec.categorical:
-        labels = dict(spec.labels or file_labels or {})
-        if not labels:
-            raise CodebookError(
-                f"{where} is declared categorical but neither the codebook nor the file has "
-                "value labels; add labels = {...} to the codebook"
-            )
-        keep = valid | not_eligible
-        unlabelled = keep & ~np.isin(raw, list(labels))
-        if unlabelled.any():
-            raise CodebookError(
-                f"{where} has codes {_fmt(set(raw[unlabelled]))[:10]} without a value label; "
-                "add labels for them or declare them missing"
-            )
-        order = sorted(c for c in labels if c not in spec.not_eligible and c not in spec.missing)
-        order += [c for c in sorted(labels) if c in spec.not_eligible and keep[raw == c].any()]
-        categories = [labels[c] for c in order]
-        if len(set(categories)) != len(categories):
-            raise CodebookError(f"{where}: two codes share one label; labels must be distinct")
-        position = {code: i for i, code in enumerate(order)}
-        located = pd.Series(raw).map(position).to_numpy(dtype=float)
-        category_index = np.where(keep & ~np.isnan(located), located, -1).astype(np.int64)
-        return (
-            pd.Categorical.from_codes(
-                category_index, categories=pd.Index(categories), ordered=spec.ordered
-            ),
-            flag,
+        return _categorical(where, spec, raw, valid, not_eligible, file_labels), extra
+    return np.where(valid, raw, np.nan), extra
+
+
+def _answer_column(
+    raw: np.ndarray, answered: np.ndarray, answers: Mapping[float, str]
+) -> pd.Categorical:
+    order = sorted(answers)
+    position = {code: i for i, code in enumerate(order)}
+    located = pd.Series(raw).map(position).to_numpy(dtype=float)
+    index = np.where(answered & ~np.isnan(located), located, -1).astype(np.int64)
+    return pd.Categorical.from_codes(index, categories=pd.Index([answers[c] for c in order]))
+
+
+def _categorical(
+    where: str,
+    spec: VariableSpec,
+    raw: np.ndarray,
+    valid: np.ndarray,
+    not_eligible: np.ndarray,
+    file_labels: Mapping[float, str] | None,
+) -> pd.Categorical:
+    labels = dict(spec.labels or file_labels or {})
+    if not labels:
+        raise CodebookError(
+            f"{where} is declared categorical but neither the codebook nor the file has "
+            "value labels; add labels = {...} to the codebook"
         )
-    return np.where(valid, raw, np.nan), flag
+    keep = valid | not_eligible
+    unlabelled = keep & ~np.isin(raw, list(labels))
+    if unlabelled.any():
+        raise CodebookError(
+            f"{where} has codes {_fmt(set(raw[unlabelled]))[:10]} without a value label; "
+            "add labels for them or declare them missing"
+        )
+    order = sorted(c for c in labels if c not in spec.not_eligible and c not in spec.missing)
+    order += [c for c in sorted(labels) if c in spec.not_eligible and keep[raw == c].any()]
+    categories = [labels[c] for c in order]
+    if len(set(categories)) != len(categories):
+        raise CodebookError(f"{where}: two codes share one label; labels must be distinct")
+    position = {code: i for i, code in enumerate(order)}
+    located = pd.Series(raw).map(position).to_numpy(dtype=float)
+    category_index = np.where(keep & ~np.isnan(located), located, -1).astype(np.int64)
+    return pd.Categorical.from_codes(
+        category_index, categories=pd.Index(categories), ordered=spec.ordered
+    )
 
 
 def _file_missing(
@@ -398,10 +434,9 @@ def _apply_codebook(file: Path, read: FileRead, book: Codebook) -> SurveyData:
         codes[name] = raw
         raw = _file_missing(file, spec, raw, read.missing_ranges.get(source), warnings)
         _check_file_labels(book, spec, file_labels)
-        values, flag = _convert(file, book, spec, raw, file_labels)
+        values, extra = _convert(file, book, spec, raw, file_labels)
         columns[name] = values
-        if flag is not None:
-            columns[f"{name}_topcoded"] = flag
+        columns.update(extra)
     data = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
     if book.id is not None:
         _check_id(file, book, data[book.id])
