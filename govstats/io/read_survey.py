@@ -297,9 +297,7 @@ def _convert(
     return np.where(valid, raw, np.nan), extra
 
 
-def _answer_column(
-    raw: np.ndarray, answered: np.ndarray, answers: Mapping[float, str]
-) -> pd.Categorical:
+def _answer_column(raw: np.ndarray, answered: np.ndarray, answers: Mapping[float, str]) -> Any:
     order = sorted(answers)
     position = {code: i for i, code in enumerate(order)}
     located = pd.Series(raw).map(position).to_numpy(dtype=float)
@@ -314,7 +312,7 @@ def _categorical(
     valid: np.ndarray,
     not_eligible: np.ndarray,
     file_labels: Mapping[float, str] | None,
-) -> pd.Categorical:
+) -> Any:
     labels = dict(spec.labels or file_labels or {})
     if not labels:
         raise CodebookError(
