@@ -1,183 +1,395 @@
-"""The divide chain against lavaan 0.6-14 (tests/reference/chain_cases.json).
+"""The divide chain against lavaan 0.6-14, on every case of the chain reference files.
 
-The reference model is the saturated recursive path model with three mediators,
-covariates ``age`` and ``edu`` (see the JSON's ``model.lavaan_syntax``); its ten
-labelled paths map to govstats' equations below.
+``chain_cases.json`` (k = 3, covariates, unweighted standard / weighted robust) and
+``chain_cases_extra.json`` (k = 1..4, no covariates, a categorical covariate,
+continuous x, weights, and the se/estimator options of lavaan; made by
+``generate_chain_extra.R`` beside it). Nothing here names a variable or a label:
+every case's roles come from its ``model.equations``, its labels and defined
+effects from ``model.lavaan_syntax`` (``label*var`` terms, ``name := expr``), its
+weights from ``fit.r_call`` (``sampling.weights = 'w'``) and its SE definition from
+``fit.lavaan_options_in_effect`` (see :func:`lavaan_vcov` for each relation).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 try:
-    from tests.reference.cases import chain_cases, load_cases, read_data
+    from tests.chain import _lavaan as lav
+    from tests.reference.cases import load_cases, read_data
 except ModuleNotFoundError:  # tests/ is not a package: its folder is on sys.path
-    from reference.cases import chain_cases, load_cases, read_data  # type: ignore[no-redef]
+    import _lavaan as lav  # type: ignore[no-redef]
+    from reference.cases import load_cases, read_data  # type: ignore[no-redef]
 
 import govstats as gs
 
+FILES = ("chain_cases.json", "chain_cases_extra.json")
+
 #: lavaan's estimates equal per-equation (W)LS up to its optimiser's stopping rule.
 EST_RTOL = 1e-8
+#: With meanstructure = TRUE lavaan iterates on the intercepts (nlminb, rel.tol 1e-10 on
+#: the objective), which leaves ~1e-6 standard errors of optimiser noise in the slopes.
+ITERATIVE_EST_SE = 1e-5
 #: The SE relations below are exact algebra; the JSON stores 15-17 digits.
 SE_RTOL = 1e-8
-
-#: Absolute tolerance of covariances, relative to the largest variance.
+#: An iterated fit's SEs are evaluated at its slightly-off estimates (see above).
+ITERATIVE_SE_RTOL = 1e-6
+#: Covariance matrices: relative tolerance (lavaan's optimiser noise reaches ~1e-10) ...
+VCOV_RTOL = 1e-7
+#: ... and absolute tolerance relative to the largest variance (cross-equation zeros).
 VCOV_ATOL = 1e-8
 
-MEDIATORS = ["m1_info", "m2_partic", "m3_express"]
-LABELS = {
-    "a1": ("m1_info", "rural"),
-    "a2": ("m2_partic", "rural"),
-    "d21": ("m2_partic", "m1_info"),
-    "a3": ("m3_express", "rural"),
-    "d31": ("m3_express", "m1_info"),
-    "d32": ("m3_express", "m2_partic"),
-    "cp": ("y_service", "rural"),
-    "b1": ("y_service", "m1_info"),
-    "b2": ("y_service", "m2_partic"),
-    "b3": ("y_service", "m3_express"),
-}
-EFFECTS = {
-    "ind_x_m1_y": "rural -> m1_info -> y_service",
-    "ind_x_m2_y": "rural -> m2_partic -> y_service",
-    "ind_x_m3_y": "rural -> m3_express -> y_service",
-    "ind_x_m1_m2_y": "rural -> m1_info -> m2_partic -> y_service",
-    "ind_x_m1_m3_y": "rural -> m1_info -> m3_express -> y_service",
-    "ind_x_m2_m3_y": "rural -> m2_partic -> m3_express -> y_service",
-    "ind_x_m1_m2_m3_y": "rural -> m1_info -> m2_partic -> m3_express -> y_service",
-    "total_indirect": "indirect_total",
-    "direct": "direct",
-    "total": "total",
-}
-CASES = {case["case_id"]: case for case in chain_cases()}
-WEIGHTS = {"C-chain-unweighted-standard": None, "C-chain-weighted-robust": "w"}
+
+@dataclass(frozen=True)
+class Case:
+    """One lavaan reference case with its roles, labels and govstats' fit."""
+
+    file: str
+    raw: dict[str, Any]
+    data: pd.DataFrame
+    model: lav.LavaanModel
+    equations: dict[str, list[str]]
+    roles: lav.ChainRoles
+    weights: str | None
+    terms: dict[str, str]  # lavaan predictor -> govstats term name (factor dummies)
+    result: gs.chain.ChainResult
+
+    @property
+    def id(self) -> str:
+        return str(self.raw["case_id"])
+
+    @property
+    def fit(self) -> dict[str, Any]:
+        return dict(self.raw["fit"])
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.fit["lavaan_options_in_effect"])
+
+    @property
+    def n(self) -> int:
+        nobs = self.fit["nobs"]
+        return int(nobs[0] if isinstance(nobs, list) else nobs)
+
+    @property
+    def labels(self) -> dict[str, tuple[str, str]]:
+        return self.model.labels
+
+    def name(self, label: str) -> str:
+        """govstats' ``"equation ~ term"`` row of a lavaan label."""
+        equation, term = self.labels[label]
+        return f"{equation} ~ {self.terms.get(term, term)}"
+
+    def lavaan_names(self, equation: str, predictors: list[str]) -> list[str]:
+        return [f"{equation} ~ {self.terms.get(p, p)}" for p in predictors]
+
+    def estimates(self) -> pd.Series:
+        """govstats' path estimates indexed ``"equation ~ term"``."""
+        paths = self.result.paths
+        return pd.Series(
+            paths["estimate"].to_numpy(), index=paths["equation"] + " ~ " + paths["term"]
+        )
+
+    def label_values(self) -> dict[str, float]:
+        est = self.estimates()
+        return {label: float(est[self.name(label)]) for label in self.labels}
+
+    def lavaan_vcov(self, name: str) -> pd.DataFrame:
+        block = self.fit[name]
+        return pd.DataFrame(block["data"], index=block["rownames"], columns=block["colnames"])
 
 
-def _fit(case_id: str, inference: str = "linearization") -> gs.chain.ChainResult:
-    data = read_data(load_cases("chain_cases.json")["data"]["file"])
-    chain = gs.DivideChain(
+def _all_cases() -> list[tuple[str, dict[str, Any]]]:
+    return [(f, c) for f in FILES for c in load_cases(f)["cases"]]
+
+
+@cache
+def get_case(case_id: str) -> Case:
+    file, raw = next((f, c) for f, c in _all_cases() if c["case_id"] == case_id)
+    doc = load_cases(file)
+    model_block = raw.get("model") or doc["model"]
+    data = read_data((raw.get("data") or doc["data"])["file"])
+    model = lav.LavaanModel.parse(model_block["lavaan_syntax"])
+    equations = {k: list(v) for k, v in (model_block.get("equations") or {}).items()} or {
+        lhs: [rhs for _, rhs in terms] for lhs, terms in model.regressions.items()
+    }
+    roles = lav.chain_roles(equations, model_block.get("path_labels", {}))
+    weights = lav.sampling_weights(raw["fit"]["r_call"])
+    # Hand-made dummies of a categorical covariate are passed to govstats as that
+    # column, so its own dummy coding is what gets compared.
+    covariates, terms = list(roles.covariates), {}
+    for column, coding in (raw.get("factor_covariates") or {}).items():
+        others = [
+            lev for lev in sorted(data[column].dropna().unique()) if lev != coding["reference"]
+        ]
+        data[column] = pd.Categorical(data[column], categories=[coding["reference"], *others])
+        for dummy, level in coding["dummies"].items():
+            terms[dummy] = f"{column}[T.{level}]"
+            covariates.remove(dummy)
+        covariates.append(column)
+    used = [roles.x, *roles.mediators, roles.outcome, *covariates, *([weights] if weights else [])]
+    result = gs.DivideChain(
         data,
-        x="rural",
-        mediators=MEDIATORS,
-        outcome="y_service",
-        covariates=["age", "edu"],
-        weights=WEIGHTS[case_id],
+        x=roles.x,
+        mediators=list(roles.mediators),
+        outcome=roles.outcome,
+        covariates=covariates,
+        weights=weights,
+        missing="listwise" if data[used].isna().any().any() else "error",
+    ).fit(inference="linearization")
+    complete = data.dropna(subset=used).reset_index(drop=True)
+    return Case(file, raw, complete, model, equations, roles, weights, terms, result)
+
+
+CASE_IDS = [c["case_id"] for _, c in _all_cases()]
+
+
+# ----------------------------------------------------------------- the SE relations
+@dataclass(frozen=True)
+class Relation:
+    """lavaan's covariance rebuilt from govstats or the data.
+
+    ``govstats_factor`` is set when lavaan's covariance is govstats' own
+    linearization covariance times that factor (then effect SEs scale by its root).
+    """
+
+    vcov: pd.DataFrame
+    description: str
+    govstats_factor: float | None = None
+
+
+def lavaan_vcov(case: Case) -> Relation:
+    """The covariance lavaan reports, rebuilt from govstats or the data.
+
+    With ``fixed.x`` (or a saturated model, where freeing x changes nothing) and
+    uncorrelated residuals, lavaan's path model is one regression per equation on
+    data centred at the (weighted) means; the point estimates are per-equation
+    (W)LS, which govstats reproduces. Weights are rescaled to sum to n. With
+    ``HC0 = A^-1 (sum_i s_i s_i') A^-1`` the Huber-White sandwich over all equations
+    jointly (casewise scores ``s_i``, so cross-equation covariances included):
+
+    * ``se = "robust.huber.white"`` (MLR, sampling weights) and ``"robust.sem"``
+      (MLM; the Satorra-Bentler sandwich on the ADF Gamma, which for a saturated
+      model is the same delta method on the sample moments): lavaan = HC0.
+      govstats' linearization of a DataFrame is R ``svydesign(id = ~1,
+      weights = ~w)``, i.e. HC0 times the with-replacement factor n/(n-1) on the
+      centred scores, so lavaan = govstats * (n-1)/n, for every path, covariate and
+      cross-equation covariance, and every effect's delta-method SE scales by
+      sqrt((n-1)/n). With ``likelihood = "wishart"`` and for ``estimator = "WLS"``
+      (ADF) lavaan's sandwich carries a further (n-1)/n.
+    * ``se = "standard"`` with expected (or observed: at the ML solution the
+      slope/variance cross-derivatives vanish) information: block diagonal by
+      equation, ``sigma2_ML (X_c' W X_c)^-1`` with ``sigma2_ML = sum w e^2 / n``;
+      unweighted, OLS ``RSS/(n-p) (X'X)^-1`` times ``(n-p)/n`` (p counts the
+      intercept), and exactly zero across equations. ``estimator = "GLS"`` and
+      ``likelihood = "wishart"`` divide the information by n-1 instead of n:
+      times n/(n-1).
+    * ``information = "first.order"`` (``se = "first.order"``, MLF): the inverse of
+      ``sum_i s_i s_i'`` over all free parameters (slopes and residual variances
+      of every equation), computed here from the data.
+    """
+    opts = case.options
+    estimator = str(opts["estimator"]).upper()
+    se = str(opts["se"])
+    likelihood = str(opts.get("likelihood", "normal"))
+    information = opts.get("information", ["expected"])
+    information = str(information[0] if isinstance(information, list) else information)
+    n = case.n
+    wishart = likelihood == "wishart"
+    if se in ("robust.huber.white", "robust.sem", "robust.mlr") or (
+        estimator == "WLS" and se == "standard"
+    ):
+        factor = (n - 1) / n * ((n - 1) / n if wishart or estimator == "WLS" else 1.0)
+        return Relation(case.result.vcov("paths") * factor, "govstats sandwich", factor)
+    w = lav.normalised_weights(
+        case.data, case.weights, str(opts.get("sampling.weights.normalization", "total"))
     )
-    return chain.fit(inference=inference)
+    equations = {eq: list(preds) for eq, preds in case.equations.items()}
+    if se == "standard" and information == "first.order":
+        vcov = lav.first_order_vcov(case.data, equations, w)
+        return Relation(_rename(case, vcov), "inverse outer product of the casewise scores")
+    if se == "standard" and estimator in ("ML", "GLS"):
+        factor = n / (n - 1) if wishart or estimator == "GLS" else 1.0
+        vcov = lav.ml_model_vcov(case.data, equations, w) * factor
+        return Relation(_rename(case, vcov), f"ML expected information x {factor:.10g}")
+    raise AssertionError(
+        f"case {case.id}: no SE relation known for estimator={estimator}, se={se}, "
+        f"information={information}, likelihood={likelihood}"
+    )
 
 
-def _path(res: gs.chain.ChainResult, label: str, column: str = "estimate") -> float:
-    equation, term = LABELS[label]
-    row = res.paths[(res.paths["equation"] == equation) & (res.paths["term"] == term)]
-    return float(row[column].iloc[0])
+def _rename(case: Case, vcov: pd.DataFrame) -> pd.DataFrame:
+    """Map lavaan's predictor names in ``"eq ~ pred"`` to govstats' term names."""
+    names = []
+    for name in vcov.index:
+        equation, term = name.split(" ~ ")
+        names.append(f"{equation} ~ {case.terms.get(term, term)}")
+    return pd.DataFrame(vcov.to_numpy(), index=names, columns=names)
 
 
-def _ols_vcov(data: pd.DataFrame, outcome: str, predictors: list[str]) -> pd.DataFrame:
-    """Textbook OLS covariance sigma^2 (X'X)^-1 with sigma^2 = RSS / (n - p)."""
-    x = np.column_stack([np.ones(len(data)), data[predictors].to_numpy(float)])
-    y = data[outcome].to_numpy(float)
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ beta
-    n, p = x.shape
-    vcov = (resid @ resid / (n - p)) * np.linalg.inv(x.T @ x)
-    names = ["(Intercept)", *predictors]
-    return pd.DataFrame(vcov, index=names, columns=names)
+def _iterative(case: Case) -> bool:
+    return bool(case.options.get("meanstructure", False))
 
 
-@pytest.mark.parametrize("case_id", list(CASES))
-@pytest.mark.parametrize("label", list(LABELS))
-def test_path_estimate_matches_lavaan(case_id: str, label: str) -> None:
-    res = _fit(case_id, inference="none")
-    expected = CASES[case_id]["fit"]["path_estimates"][label]
-    assert _path(res, label) == pytest.approx(expected, rel=EST_RTOL)
+def _approx_estimate(case: Case, expected: float, se: float) -> Any:
+    """``pytest.approx`` of a lavaan estimate whose standard error is ``se``."""
+    return pytest.approx(
+        expected, rel=EST_RTOL, abs=ITERATIVE_EST_SE * se if _iterative(case) else 0.0
+    )
 
 
-@pytest.mark.parametrize("case_id", list(CASES))
-@pytest.mark.parametrize("lavaan_name", list(EFFECTS))
-def test_effect_estimate_matches_lavaan(case_id: str, lavaan_name: str) -> None:
-    res = _fit(case_id, inference="none")
-    expected = CASES[case_id]["fit"]["defined"]["estimate"][lavaan_name]
-    got = res.effects.loc[EFFECTS[lavaan_name], "estimate"]
-    assert got == pytest.approx(expected, rel=EST_RTOL)
+def _se_rtol(case: Case) -> float:
+    return ITERATIVE_SE_RTOL if _iterative(case) else SE_RTOL
 
 
-@pytest.mark.parametrize("case_id", list(CASES))
-def test_covariate_coefficients_match_lavaan(case_id: str) -> None:
-    res = _fit(case_id, inference="none")
-    for equation, block in CASES[case_id]["fit"]["equations"].items():
+# ----------------------------------------------------------------- tests
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_roles_and_sample_size(case_id: str) -> None:
+    case = get_case(case_id)
+    assert case.result.n_obs == case.n
+    assert set(case.fit["path_estimates"]) <= set(case.labels)
+    k = len(case.roles.mediators)
+    assert len(case.fit["path_estimates"]) == (k + 1) * (k + 2) // 2
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_path_estimates_match_lavaan(case_id: str) -> None:
+    case = get_case(case_id)
+    ours = case.label_values()
+    for label, expected in case.fit["path_estimates"].items():
+        assert ours[label] == _approx_estimate(case, expected, case.fit["path_se"][label]), label
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_every_coefficient_matches_lavaan(case_id: str) -> None:
+    """Covariate coefficients too (the equations block lists every predictor)."""
+    case = get_case(case_id)
+    est = case.estimates()
+    for equation, block in case.fit["equations"].items():
         for term, expected in block["estimate"].items():
-            row = res.paths[(res.paths["equation"] == equation) & (res.paths["term"] == term)]
-            assert float(row["estimate"].iloc[0]) == pytest.approx(expected, rel=EST_RTOL)
+            name = case.lavaan_names(equation, [term])[0]
+            assert float(est[name]) == _approx_estimate(case, expected, block["se"][term]), name
 
 
-def test_unweighted_lavaan_se_is_ml_rescaled_ols() -> None:
-    """lavaan's 'standard' SEs (ML, expected information, fixed.x) relate to OLS.
-
-    With ``fixed.x = TRUE`` and uncorrelated residuals the information matrix is
-    block diagonal by equation, and each block is ``X'X / sigma_ML^2`` with
-    ``sigma_ML^2 = RSS / n``. So lavaan's covariance of equation e is the OLS
-    covariance ``RSS/(n - p_e) (X'X)^-1`` times ``(n - p_e) / n`` (p_e counts the
-    intercept), and covariances across equations are exactly zero. govstats'
-    point estimates are these same OLS coefficients; its design-based SEs are
-    sandwich (linearization) SEs, which differ from model-based ML SEs by design
-    (see the weighted test for the exact relation to lavaan's robust SEs).
-    """
-    case = CASES["C-chain-unweighted-standard"]
-    data = read_data(load_cases("chain_cases.json")["data"]["file"])
-    n = len(data)
-    ref = case["fit"]["path_vcov"]
-    lavaan = pd.DataFrame(ref["data"], index=ref["rownames"], columns=ref["colnames"])
-    expected = pd.DataFrame(0.0, index=lavaan.index, columns=lavaan.columns)
-    equations = load_cases("chain_cases.json")["model"]["equations"]
-    for outcome, predictors in equations.items():
-        ols = _ols_vcov(data, outcome, predictors)
-        p = len(predictors) + 1
-        labels = [lab for lab, (eq, _) in LABELS.items() if eq == outcome]
-        for a in labels:
-            for b in labels:
-                expected.loc[a, b] = ols.loc[LABELS[a][1], LABELS[b][1]] * (n - p) / n
-    np.testing.assert_allclose(lavaan.to_numpy(), expected.to_numpy(), rtol=SE_RTOL, atol=1e-15)
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_defined_effects_match_lavaan(case_id: str) -> None:
+    """Every ``:=`` expression evaluated on govstats' paths equals lavaan's value."""
+    case = get_case(case_id)
+    values = lav.defined_values(case.model.definitions, case.label_values())
+    expected = case.fit["defined"]["estimate"]
+    assert set(values) == set(expected)
+    for name, value in values.items():
+        assert value == _approx_estimate(case, expected[name], case.fit["defined"]["se"][name]), (
+            name
+        )
 
 
-def test_weighted_lavaan_robust_vcov_is_linearization_times_n_minus_1_over_n() -> None:
-    """lavaan's robust.huber.white covariance with sampling weights is govstats' times (n-1)/n.
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_named_effects_match_lavaan(case_id: str) -> None:
+    """govstats' own effects (specific, total indirect, direct, total) equal lavaan's."""
+    case = get_case(case_id)
+    known: dict[str, lav.Polynomial] = {}
+    matched = []
+    for name, expr in case.model.definitions:
+        poly = lav.polynomial(expr, known)
+        if poly is not None:
+            known[name] = poly
+        for ours in lav.govstats_effect_names(poly, case.labels, case.roles):
+            matched.append(ours)
+            got = case.result.effects.loc[ours, "estimate"]
+            assert got == _approx_estimate(
+                case, case.fit["defined"]["estimate"][name], case.fit["defined"]["se"][name]
+            ), name
+    # Every case defines at least the direct effect and one indirect effect; a case
+    # that defines all 2^k + 2 effects must have each one recognised.
+    assert "direct" in matched
+    assert any(" -> " in m for m in matched)
+    k = len(case.roles.mediators)
+    if len(case.model.definitions) == 2**k + 2:
+        names = {n for n in case.result.effect_names if n != "proportion_mediated"}
+        assert set(matched) == names
 
-    lavaan normalises the weights to sum to n (which leaves the WLS coefficients
-    unchanged) and forms the Huber-White sandwich ``B^-1 (sum_i s_i s_i') B^-1``
-    from the casewise scores of all equations jointly, so cross-equation
-    covariances are included. govstats' linearization for a weighted sample
-    without strata or clusters is R ``svydesign(id = ~1, weights = ~w)``: the same
-    stacked influence values with the with-replacement factor n/(n-1) on the
-    centred scores (their sum is zero at the solution). Hence, over all ten paths
-    and their cross-equation covariances, lavaan = govstats * (n - 1) / n, and
-    every defined effect's delta-method SE scales by sqrt((n - 1)/n).
-    """
-    case = CASES["C-chain-weighted-robust"]
-    res = _fit("C-chain-weighted-robust")
-    n = case["fit"]["nobs"]
-    ref = case["fit"]["path_vcov"]
-    lavaan = pd.DataFrame(ref["data"], index=ref["rownames"], columns=ref["colnames"])
-    ours = res.vcov("paths")
-    names = [f"{eq} ~ {term}" for eq, term in (LABELS[lab] for lab in lavaan.index)]
-    got = ours.loc[names, names].to_numpy() * (n - 1) / n
-    # Tiny off-diagonal entries carry lavaan's optimiser noise (~1e-13 absolute), so
-    # they are compared on the scale of the variances.
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_path_vcov_matches_lavaan(case_id: str) -> None:
+    case = get_case(case_id)
+    expected = lavaan_vcov(case).vcov
+    lavaan = case.lavaan_vcov("path_vcov")
+    names = [case.name(label) for label in lavaan.index]
+    got = expected.loc[names, names].to_numpy()
     scale = float(np.abs(np.diag(lavaan.to_numpy())).max())
-    np.testing.assert_allclose(got, lavaan.to_numpy(), rtol=1e-7, atol=VCOV_ATOL * scale)
-    for lavaan_name, name in EFFECTS.items():
-        expected = case["fit"]["defined"]["se"][lavaan_name]
-        got_se = res.effects.loc[name, "se"] * np.sqrt((n - 1) / n)
-        assert got_se == pytest.approx(expected, rel=1e-8)
+    rtol = max(VCOV_RTOL, 2 * _se_rtol(case))
+    np.testing.assert_allclose(got, lavaan.to_numpy(), rtol=rtol, atol=VCOV_ATOL * scale)
 
 
-def test_weighted_per_equation_se_matches_svyglm_reference() -> None:
-    """The JSON also stores R svyglm on svydesign(id=~1, weights=~w); we equal it."""
-    case = CASES["C-chain-weighted-robust"]
-    res = _fit("C-chain-weighted-robust")
-    svyglm = case["checks"]["supplementary_svyglm_independent_units"]
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_every_se_matches_lavaan(case_id: str) -> None:
+    """Standard errors of every coefficient, covariates included."""
+    case = get_case(case_id)
+    rel = lavaan_vcov(case)
+    expected, relation = rel.vcov, rel.description
+    for equation, block in case.fit["equations"].items():
+        for term, lavaan_se in block["se"].items():
+            name = case.lavaan_names(equation, [term])[0]
+            got = float(np.sqrt(expected.loc[[name], [name]].to_numpy()[0, 0]))
+            assert got == pytest.approx(lavaan_se, rel=_se_rtol(case)), f"{name} ({relation})"
+
+
+@pytest.mark.parametrize("case_id", CASE_IDS)
+def test_defined_effect_se_matches_lavaan(case_id: str) -> None:
+    """lavaan's delta method on the related covariance; for sandwich relations also
+    govstats' own effect SEs, rescaled."""
+    case = get_case(case_id)
+    rel = lavaan_vcov(case)
+    expected, relation = rel.vcov, rel.description
+    labels = list(case.labels)
+    params = case.label_values()
+    grad = lav.defined_gradients(case.model.definitions, params, labels)
+    names = [case.name(label) for label in labels]
+    vcov = expected.loc[names, names].to_numpy()
+    known: dict[str, lav.Polynomial] = {}
+    for name, expr in case.model.definitions:
+        g = grad.loc[name].to_numpy()
+        se = float(np.sqrt(g @ vcov @ g))
+        lavaan_se = case.fit["defined"]["se"][name]
+        assert se == pytest.approx(lavaan_se, rel=_se_rtol(case)), f"{name} ({relation})"
+        poly = lav.polynomial(expr, known)
+        if poly is not None:
+            known[name] = poly
+        for ours in lav.govstats_effect_names(poly, case.labels, case.roles):
+            if rel.govstats_factor is None:
+                break
+            got = case.result.effects.loc[ours, "se"] * np.sqrt(rel.govstats_factor)
+            assert got == pytest.approx(lavaan_se, rel=_se_rtol(case)), f"{name} = {ours}"
+
+
+SVYGLM_CASES = [
+    c["case_id"]
+    for _, c in _all_cases()
+    if "supplementary_svyglm_independent_units" in c.get("checks", {})
+]
+
+
+@pytest.mark.parametrize("case_id", SVYGLM_CASES)
+def test_per_equation_se_matches_svyglm_reference(case_id: str) -> None:
+    """Cases that also store R svyglm on svydesign(id=~1, weights=~w): we equal it."""
+    case = get_case(case_id)
+    svyglm = case.raw["checks"]["supplementary_svyglm_independent_units"]
+    paths = case.result.paths
     for equation, block in svyglm.items():
         for term, expected in block["se"].items():
-            row = res.paths[(res.paths["equation"] == equation) & (res.paths["term"] == term)]
+            row = paths[(paths["equation"] == equation) & (paths["term"] == term)]
             assert float(row["se"].iloc[0]) == pytest.approx(expected, rel=SE_RTOL)
+
+
+def test_every_reference_file_has_cases() -> None:
+    """A missing or empty reference file fails; it never skips."""
+    for file in FILES:
+        assert load_cases(file)["cases"], file
+    assert len(SVYGLM_CASES) >= 1
