@@ -85,6 +85,7 @@ def stage_variance(
     stratum_present: np.ndarray,
     stage_number: int,
     strata_name: str | None,
+    clusters_present: np.ndarray | None = None,
 ) -> np.ndarray:
     """Variance contribution of one stage from its cluster totals.
 
@@ -103,6 +104,12 @@ def stage_variance(
         1 for PSUs, 2 for second-stage units, ... (used in messages).
     strata_name : str or None
         Column that defines the strata (used in messages).
+    clusters_present : ndarray of int, shape (n_strata,), optional
+        Clusters of every stratum that hold a row of the domain. When given, a
+        stratum with several sampled clusters of which only one is in the domain is
+        treated by the lonely-PSU rule (R option ``survey.adjust.domain.lonely``):
+        ``"adjust"`` centres it at zero, ``"average"`` replaces it by the average
+        of the other strata; the other rules leave it as it is (R ``onestrat``).
 
     Returns
     -------
@@ -120,6 +127,10 @@ def stage_variance(
     scale = np.where(multi, f * n_h / np.where(multi, n_h - 1, 1.0), f)
     certain = f < _CERTAINTY_TOL
     lonely = ~multi & ~certain & stratum_present
+    if clusters_present is None:
+        domain_lonely = np.zeros_like(lonely)
+    else:
+        domain_lonely = multi & ~certain & stratum_present & (clusters_present == 1)
     if lonely.any() and lonely_psu == "fail":
         label = stage.stratum_labels[int(np.flatnonzero(lonely)[0])]
         where = f" of column {strata_name!r}" if strata_name and stage_number == 1 else ""
@@ -140,16 +151,18 @@ def stage_variance(
     centred = totals - means[strat]
     if lonely_psu == "adjust":
         # R centres a lonely PSU at zero, i.e. at the grand mean of the (zero-sum) scores.
-        keep = ~multi[strat]
+        keep = (~multi | domain_lonely)[strat]
         centred[keep] = totals[keep]
     weight = scale * stage.multiplier
     weight = np.where(certain, 0.0, weight)
     if lonely_psu in ("remove", "certainty", "average"):
         weight = np.where(~multi, 0.0, weight)
+    if lonely_psu == "average":
+        weight = np.where(domain_lonely, 0.0, weight)
     v = (centred * weight[strat][:, None]).T @ centred
-    if lonely_psu == "average" and lonely.any():
+    if lonely_psu == "average" and (lonely.any() or domain_lonely.any()):
         n_strat = int(stratum_present.sum())
-        n_ok = n_strat - int(lonely.sum())
+        n_ok = n_strat - int(lonely.sum()) - int(domain_lonely.sum())
         if n_ok == 0:
             raise DesignError(
                 "lonely_psu='average' needs at least one stratum with two or more PSUs; "
@@ -167,6 +180,7 @@ def design_variance(
     strata_name: str | None,
     domains: np.ndarray | None = None,
     n_domains: int = 1,
+    adjust_domain: bool = False,
 ) -> np.ndarray:
     """Covariance of the column sums of ``scores`` under a multistage design.
 
@@ -189,6 +203,9 @@ def design_variance(
         ``n_domains * k`` domain totals, without forming an (n, n_domains * k) matrix.
     n_domains : int
         Number of domains.
+    adjust_domain : bool
+        Apply the lonely-PSU rule to a stratum with a single cluster in the domain
+        (R option ``survey.adjust.domain.lonely``).
 
     Returns
     -------
@@ -224,5 +241,12 @@ def design_variance(
             present,
             number,
             strata_name,
+            np.bincount(
+                stage.cluster_stratum,
+                weights=(present_clusters > 0).astype(np.float64),
+                minlength=stage.n_strata,
+            )
+            if adjust_domain
+            else None,
         )
     return v

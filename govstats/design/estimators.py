@@ -166,7 +166,7 @@ def _linear_vcov(
                 return design.vcov_rows(scores if d is None else scores[:, cut(d)], present)
 
     out = compute(None, domains.codes >= 0)
-    if n_domains > 1 and design.lonely_psu == "average":
+    if n_domains > 1 and (design.lonely_psu == "average" or design.adjust_domain_lonely):
         # Each domain's block counts only its own strata, as R svyby (one subset per domain).
         for d in range(n_domains):
             out[cut(d), cut(d)] = compute(d, domains.codes == d)

@@ -54,9 +54,12 @@ class GLMResult:
     family : str
         ``"gaussian"``, ``"binomial"`` (quasi-binomial, as R) or ``"poisson"``.
     dispersion : float
-        Design-weighted variance (R ``svyvar``, with ``n/(n-1)``) of the Pearson
-        residuals ``(y - mu) / sqrt(V(mu))``, as R ``summary.svyglm`` reports it;
-        not used for the standard errors.
+        As R's ``summary`` reports it; not used for the standard errors.
+        Linearization designs: design-weighted variance (R ``svyvar``, with
+        ``n/(n-1)``) of the Pearson residuals ``(y - mu) / sqrt(V(mu))``
+        (``summary.svyglm``). Replicate designs: ``sum_i g_i r_i^2`` with
+        ``g_i = w_i / mean(w)`` the rescaled weights and ``r_i`` the Pearson
+        residuals (``summary.svrepglm``).
     n_obs : int
         Rows used in the fit.
     method : str
@@ -338,7 +341,13 @@ def svyglm(
         cov = design.vcov_totals(influence)
     variance = fam.variance(np.where(active, fit.mu, 0.5))
     pearson = np.where(active, (y0 - fit.mu) / np.sqrt(variance), 0.0)
-    dispersion = _svyvar(pearson, w, active)
+    if design.replicates is None:
+        dispersion = _svyvar(pearson, w, active)
+    else:
+        # R summary.svrepglm: sum(pweights * r^2) / sum(pweights) with residuals.svrepglm's
+        # r = (y - mu) sqrt(prior) / sqrt(V(mu) pweights / sum(pweights)); that is the
+        # prior-weighted sum of squared Pearson residuals (not divided by n)
+        dispersion = float(np.sum(prior * pearson**2))
     return GLMResult(
         params=pd.Series(fit.coef, index=names),
         cov=pd.DataFrame(cov, index=names, columns=names),

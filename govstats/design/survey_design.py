@@ -52,6 +52,11 @@ class SurveyDesign:
         PSU ids are only unique within strata (R ``nest=TRUE``).
     lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
         What to do with a stratum that has a single PSU (R ``survey.lonely.psu``).
+    adjust_domain_lonely : bool, default False, keyword-only
+        Also apply ``lonely_psu`` ("adjust" or "average") to a stratum that has
+        several PSUs of which only one holds rows of the estimated domain (R
+        ``options(survey.adjust.domain.lonely=TRUE)``). Linearization designs
+        without calibration only, as R.
     analysis_weights, replicates, calibration, structure : keyword-only
         Set by the methods that return new designs (:meth:`with_weights`,
         :meth:`subset`, replicates, calibration); not meant to be passed by users.
@@ -106,6 +111,7 @@ class SurveyDesign:
     nest: bool = False
     lonely_psu: str = "fail"
     _: KW_ONLY
+    adjust_domain_lonely: bool = False
     analysis_weights: np.ndarray | None = field(default=None, repr=False)
     replicates: Replicates | None = field(default=None, repr=False)
     calibration: object | None = field(default=None, repr=False)
@@ -223,7 +229,12 @@ class SurveyDesign:
 
             scores = np.asarray(residualize(self.calibration, scores))  # type: ignore[arg-type]
         return design_variance(
-            scores, self._structure.variance_stages, self.lonely_psu, present, self.strata
+            scores,
+            self._structure.variance_stages,
+            self.lonely_psu,
+            present,
+            self.strata,
+            adjust_domain=self._adjust_domain,
         )
 
     def vcov_domain_rows(
@@ -245,11 +256,13 @@ class SurveyDesign:
             self.strata,
             domains=domains,
             n_domains=n_domains,
+            adjust_domain=self._adjust_domain,
         )
 
     def vcov_psu_totals(self, psu_totals: np.ndarray, present: np.ndarray) -> np.ndarray:
         """Design covariance from first-stage PSU totals (n_psu, p), for :attr:`can_aggregate`."""
         stage = self._structure.stages[0]
+        clusters_present = None
         if present.all():
             stratum_present = np.ones(stage.n_strata, dtype=bool)
         else:
@@ -260,6 +273,12 @@ class SurveyDesign:
                 np.bincount(stage.cluster_stratum, weights=psu_present, minlength=stage.n_strata)
                 > 0
             )
+            if self._adjust_domain:
+                clusters_present = np.bincount(
+                    stage.cluster_stratum,
+                    weights=(psu_present > 0).astype(float),
+                    minlength=stage.n_strata,
+                )
         return stage_variance(
             np.asarray(psu_totals, dtype=np.float64),
             self._structure.variance_stages[0],
@@ -267,7 +286,13 @@ class SurveyDesign:
             stratum_present,
             1,
             self.strata,
+            clusters_present,
         )
+
+    @property
+    def _adjust_domain(self) -> bool:
+        # R's subset() of a calibrated design keeps every row, so no stratum looks lonely.
+        return self.adjust_domain_lonely and self.calibration is None
 
     def psu_totals(self, weighted_scores: np.ndarray) -> np.ndarray:
         """Sum per-row weighted scores (n, p) within first-stage PSUs -> (n_psu, p)."""
@@ -298,6 +323,7 @@ class SurveyDesign:
             self.fpc,
             self.nest,
             self.lonely_psu,
+            adjust_domain_lonely=self.adjust_domain_lonely,
             analysis_weights=np.asarray(weights, dtype=np.float64),
             replicates=self.replicates if replicates is _KEEP else replicates,
             calibration=self.calibration if calibration is _KEEP else calibration,
@@ -477,6 +503,27 @@ class SurveyDesign:
         1.0
         """
         return estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm)
+
+    def var(
+        self,
+        variables: str | Sequence[str],
+        *,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Estimate population variances and covariances (R ``svyvar``).
+
+        See :func:`govstats.design.variance.variance`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [2.0, 2.0, 2.0, 2.0]})
+        >>> round(float(SurveyDesign(df, weights="w").var("y").estimate[0]), 6)
+        1.666667
+        """
+        from govstats.design import variance as _variance
+
+        return _variance.variance(self, variables, na_rm=na_rm)
 
     def quantile(
         self,

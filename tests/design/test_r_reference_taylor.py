@@ -1,9 +1,9 @@
-"""Taylor-linearization estimators against R ``survey`` 4.1-1 (tests/reference/survey_cases.json).
+"""Taylor-linearization estimators against R ``survey`` 4.1-1 (tests/reference/survey_cases*.json).
 
-Every case whose design type is ``taylor_linearization`` becomes one test id. The
-design and the call are rebuilt generically from the case's structured fields
-(ids, strata, weights/probs, fpc, nest, lonely-PSU option, subset expression,
-estimator, variables, options); there is no per-case code.
+Every case of every reference file whose design type is ``taylor_linearization``
+becomes one test id. The design and the call are rebuilt generically from the case's
+structured fields and recorded R call (see ``reference_builder``); there is no
+per-case code, so a larger file with new cases runs through unchanged.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import re
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
-import govstats as gs
 from govstats.errors import DesignError
-from tests.reference.cases import case_frame, survey_cases
+from tests.design.reference_builder import all_survey_cases, build_design, r_names, run_estimator
 
 # R writes doubles at full precision; point estimates are closed-form sums, so they
 # agree to rounding error of a few hundred summations.
@@ -29,102 +27,15 @@ RTOL_VCOV = 2e-6
 # Exact zeros in R output (e.g. proportions of the stratum variable) are floating noise.
 ATOL_ZERO = 1e-12
 
-CASES = [c for c in survey_cases() if c["design"]["type"] == "taylor_linearization"]
-
-
-def _design(case: dict[str, Any]) -> gs.SurveyDesign:
-    spec = case["design"]
-    data = case_frame(case)
-    if "factor" in case["estimator"]:
-        # R reads these columns as factors (levels sorted); pandas categories sort the same way.
-        data = data.astype({v: "category" for v in case["variables"]})
-    weights = spec.get("weights")
-    probs = spec.get("probs")
-    if probs is not None:
-        prob_column = str(probs).split(" ")[0]
-        if prob_column in data.columns:
-            data = data.assign(_weight_from_probs=1.0 / data[prob_column])
-        else:
-            data = data.assign(_weight_from_probs=1.0 / float(prob_column))
-        weights = "_weight_from_probs"
-    lonely = case.get("options", {}).get("survey.lonely.psu", spec.get("lonely_psu_option", "fail"))
-    design = gs.SurveyDesign(
-        data,
-        weights=weights,
-        strata=spec.get("strata"),
-        psu=spec.get("ids") or None,
-        fpc=spec.get("fpc") or None,
-        nest=bool(spec.get("nest")),
-        lonely_psu=lonely,
-    )
-    subset = spec.get("subset")
-    if subset:
-        design = design.subset(_evaluate(data, subset["expression"]))
-    return design
-
-
-def _evaluate(data: pd.DataFrame, expression: str) -> pd.Series:
-    """Evaluate an R comparison such as ``stype == 'M'`` or ``sch.wide == 'Yes'``."""
-    names = sorted(data.columns, key=len, reverse=True)
-    pattern = "|".join(re.escape(n) for n in names)
-    python = re.sub(rf"(?<![\w`'\"])({pattern})(?![\w`'\"])", r"`\1`", expression)
-    return data.eval(python)
-
-
-def _family(case: dict[str, Any]) -> str:
-    return str(case["options"]["family"]).split("(")[0]
-
-
-def _run(design: gs.SurveyDesign, case: dict[str, Any]) -> Any:
-    estimator: str = case["estimator"]
-    variables: list[str] = case["variables"]
-    options = case.get("options", {})
-    na_rm = bool(options.get("na.rm", False))
-    if estimator.startswith("svyby("):
-        inner = estimator[len("svyby(") : -1]
-        method = getattr(design, inner.removeprefix("svy"))
-        return method(variables[0], by=variables[1], na_rm=na_rm)
-    if estimator.startswith("svymean"):
-        return design.mean(variables, na_rm=na_rm)
-    if estimator.startswith("svytotal"):
-        return design.total(variables, na_rm=na_rm)
-    if estimator.startswith("svyratio"):
-        parts = case["ratio_numerator_denominator"]
-        return design.ratio(parts["numerator"], parts["denominator"], na_rm=na_rm)
-    if estimator.startswith("svyquantile"):
-        return design.quantile(
-            variables, q=options["quantiles"], qrule=options.get("qrule", "math"), na_rm=na_rm
-        )
-    if estimator.startswith("svyglm"):
-        response, *predictors = (f"`{v}`" for v in variables)
-        formula = f"{response} ~ {' + '.join(predictors)}"
-        # R's glm() drops incomplete rows (na.omit) without being asked; govstats asks.
-        omitted = case.get("n_obs_used", 0) < case["design"]["n_rows_in_design_object"]
-        return design.glm(formula, family=_family(case), na_rm=na_rm or omitted)
-    raise AssertionError(f"estimator {estimator!r} has no mapping in this test")
-
-
-def _named(result: Any, case: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
-    """Our estimates and SEs keyed by R's names."""
-    if isinstance(result, gs.design.GLMResult):
-        return dict(result.params), dict(result.se)
-    frame = result.to_frame()
-    if case["estimator"].startswith("svyby("):
-        keys = [":".join(str(row[b]) for b in result.by) for _, row in frame.iterrows()]
-    elif result.statistic == "quantile":
-        keys = [f"{q:g}" for q in frame["quantile"]]
-    elif "level" in frame:
-        keys = [f"{v}{lv}" for v, lv in zip(frame["variable"], frame["level"], strict=True)]
-    else:
-        keys = list(frame["variable"])
-    return (
-        dict(zip(keys, frame["estimate"], strict=True)),
-        dict(zip(keys, frame["se"], strict=True)),
-    )
+CASES = [c for c in all_survey_cases() if c["design"]["type"] == "taylor_linearization"]
 
 
 def _close(actual: float, expected: float, rtol: float) -> bool:
     return bool(np.isclose(actual, expected, rtol=rtol, atol=ATOL_ZERO))
+
+
+def _by_name(case: dict[str, Any], result: Any, values: Any) -> dict[str, float]:
+    return dict(zip(r_names(case, result), np.asarray(values, dtype=float), strict=True))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case_id"] for c in CASES])
@@ -132,13 +43,14 @@ def test_case(case: dict[str, Any]) -> None:
     if case["status"] == "error":
         stratum = re.search(r"Stratum \(([^)]*)\)", case["error_message"])
         with pytest.raises(DesignError) as raised:
-            _run(_design(case), case)
+            run_estimator(case, build_design(case))
         assert stratum is not None and f"Stratum ({stratum.group(1)})" in str(raised.value)
         assert "only one PSU" in str(raised.value)
         return
 
-    result = _run(_design(case), case)
-    estimates, ses = _named(result, case)
+    result = run_estimator(case, build_design(case))
+    estimates = _by_name(case, result, result.estimate)
+    ses = _by_name(case, result, result.se)
     assert set(estimates) == set(case["estimate"])
     for name, expected in case["estimate"].items():
         assert _close(estimates[name], expected, RTOL_ESTIMATE), (name, estimates[name], expected)
@@ -146,26 +58,29 @@ def test_case(case: dict[str, Any]) -> None:
         assert _close(ses[name], expected, RTOL_SE), (name, ses[name], expected)
     assert result.df == case["df"]
     if "vcov" in case:
-        order = case["vcov"]["rownames"]
+        names = r_names(case, result)
+        position = {n: i for i, n in enumerate(names)}
+        order = [position[n] for n in case["vcov"]["rownames"]]
+        actual_v = np.asarray(result.vcov)[np.ix_(order, order)]
         expected_v = np.asarray(case["vcov"]["data"], dtype=float)
-        actual_v = np.asarray(
-            result.cov.loc[order, order] if hasattr(result, "cov") else result.vcov
-        )
         np.testing.assert_allclose(actual_v, expected_v, rtol=RTOL_VCOV, atol=1e-12)
     if "ci_lower" in case:
+        low = _by_name(case, result, result.ci_low)
+        high = _by_name(case, result, result.ci_high)
         for name, expected in case["ci_lower"].items():
-            assert _close(
-                dict(zip(estimates, result.ci_low, strict=True))[name], expected, RTOL_ESTIMATE
-            )
+            assert _close(low[name], expected, RTOL_ESTIMATE), (name, low[name], expected)
         for name, expected in case["ci_upper"].items():
-            assert _close(
-                dict(zip(estimates, result.ci_high, strict=True))[name], expected, RTOL_ESTIMATE
-            )
+            assert _close(high[name], expected, RTOL_ESTIMATE), (name, high[name], expected)
+    if "deff" in case:
+        deff = _by_name(case, result, result.deff)
+        for name, expected in case["deff"].items():
+            assert _close(deff[name], expected, RTOL_SE), (name, deff[name], expected)
     if "dispersion" in case:
         assert _close(result.dispersion, case["dispersion"], RTOL_SE)
     if "t_value" in case:
+        tvalues = _by_name(case, result, result.tvalues)
         for name, expected in case["t_value"].items():
-            assert _close(result.tvalues[name], expected, RTOL_SE)
+            assert _close(tvalues[name], expected, RTOL_SE), (name, tvalues[name], expected)
 
 
 def test_every_taylor_case_is_collected() -> None:
