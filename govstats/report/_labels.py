@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from govstats.errors import ReportError
 
 LANGS = ("zh", "en")
@@ -37,7 +39,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "total": ("合计", "Total"),
     "gap": ("差距", "Gap"),
     "ratio": ("城乡比", "Urban/rural ratio"),
-    "gap_points": ("差距（百分点）", "Gap (points)"),
+    "gap_points": ("差距（百分点）", "Gap (percentage points)"),
+    "gap_score": ("差距（农村 - 城镇）", "Gap (rural - urban)"),
+    "mean_score": ("构念得分均值", "Mean construct score"),
+    "fitted_curve": ("拟合的逻辑斯蒂曲线", "Fitted logistic curve"),
+    "series_break": ("序列口径断点", "Series break"),
+    "via": ("经", "via"),
     "period": ("时期", "Period"),
     "penetration_pct": ("互联网普及率（%）", "Internet penetration (%)"),
     "province": ("省份", "Province"),
@@ -87,3 +94,73 @@ def label(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
+
+
+# Notes written in English by the simulator and the survey reader, with their Chinese
+# rendering; numbers are carried over from the matched text.
+_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"Synthetic urban share (?P<share>[\d.]+)% used for the (?P<n>\d+) provinces without "
+            r"a published 2020 urban share \((?P<codes>[^)]*)\): the national urban population "
+            r"minus the published provincial urban populations, over their combined population "
+            r"\(military counted as urban\)\. Not written back into the census table\."
+        ),
+        "未公布 2020 年城镇化率的 {n} 个省份（代码 {codes}）使用合成城镇化率 {share}%："
+        "全国城镇人口减去已公布省份的城镇人口，除以这些省份的合计人口（现役军人计入城镇）；"
+        "该值不写回普查表。",
+    ),
+    (
+        re.compile(
+            r"Internet use follows CNNIC report (?P<no>\d+) \((?P<period>[\d-]+)\): urban "
+            r"(?P<urban>[\d.]+)%, rural (?P<rural>[\d.]+)% \(the latest period at or before "
+            r"(?P<wanted>[\d-]+) with both rates published\); CNNIC rates are for residents aged "
+            r"6\+ and are applied to adults\."
+        ),
+        "互联网使用率取自 CNNIC 第 {no} 次报告（{period}）：城镇 {urban}%，农村 {rural}%"
+        "（{wanted} 及以前城乡均有公布的最近一期）；CNNIC 普及率针对 6 岁及以上常住人口，"
+        "此处用于成年人。",
+    ),
+    (
+        re.compile(
+            r"fpc_county \(counties per stratum\) is synthetic: population / (?P<per>[\d,]+) "
+            r"rounded, at least the sampled counties plus one; adults are (?P<adults>[\d.]+)% of "
+            r"the census population\."
+        ),
+        "fpc_county（各层县数）为合成值：常住人口 / {per} 取整，且不少于抽中县数加一；"
+        "成年人按普查人口的 {adults}% 计。",
+    ),
+    (re.compile(r"rural derived as 1 - urban"), "rural 由 1 - urban 生成"),
+    (re.compile(r"age derived as (?P<year>\d+) - birth_year"), "age 由 {year} - birth_year 生成"),
+    (
+        re.compile(r"age_group derived from age \((?P<cuts>[^)]*)\)"),
+        "age_group 按年龄划分（{cuts}）",
+    ),
+    (
+        re.compile(r"log_income derived as log\(income\) for positive incomes"),
+        "log_income 为正收入的对数",
+    ),
+    (
+        re.compile(r"province_code taken from the two-digit stratum codes"),
+        "province_code 取自两位数的层代码",
+    ),
+)
+
+
+def translate_note(note: str, lang: str) -> str:
+    """Render a simulator or reader note in ``lang``; notes are written in English.
+
+    Examples
+    --------
+    >>> translate_note("rural derived as 1 - urban", "zh")
+    'rural 由 1 - urban 生成'
+    >>> translate_note("rural derived as 1 - urban", "en")
+    'rural derived as 1 - urban'
+    """
+    if lang != "zh":
+        return note
+    for pattern, template in _NOTE_PATTERNS:
+        match = pattern.fullmatch(note.strip())
+        if match:
+            return template.format(**match.groupdict())
+    return note

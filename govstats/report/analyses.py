@@ -158,7 +158,7 @@ def access_gap(
         )
     ]
     methods = [
-        "访问差距：城乡普及率之差（百分点）与之比，来自 CNNIC 公布值。"
+        "接入差距：城乡普及率之差（百分点）与之比，来自 CNNIC 公布值。"
         if zh
         else "Access gap: urban minus rural penetration (points) and their ratio, as published."
     ]
@@ -199,6 +199,7 @@ def access_gap(
         else "Internet penetration (%), fitted diffusion curves and the urban-rural gap",
         lang,
         options,
+        note=_access_figure_note(lang, curves is not None, bool(options["breaks"])),
     )
     limitations = [
         "CNNIC 农村普及率在第 48、49 次报告之间等处存在口径断点。"
@@ -214,6 +215,34 @@ def access_gap(
         paragraphs=tuple(paragraphs),
         methods=tuple(methods),
         limitations=tuple(limitations),
+    )
+
+
+def _access_figure_note(lang: str, curves: bool, breaks: bool) -> str:
+    zh = lang == "zh"
+    parts = [
+        "左：CNNIC 公布的城镇与农村互联网普及率，只连接同一口径的公布点"
+        if zh
+        else "Left: urban and rural internet penetration as published by CNNIC; lines join "
+        "published points of one series definition only"
+    ]
+    if curves:
+        parts.append(
+            "虚线为拟合的逻辑斯蒂扩散曲线（表 2）"
+            if zh
+            else "dashed: fitted logistic diffusion curves (Table 2)"
+        )
+    if breaks:
+        parts.append("点线为农村序列的口径断点" if zh else "dotted: breaks in the rural series")
+    parts.append(
+        "右：城乡差距（百分点），仅限两者均有公布的报告期。"
+        if zh
+        else "Right: the gap in percentage points, for periods publishing both rates."
+    )
+    return (
+        ("；".join(parts[:-1]) + "。" + parts[-1])
+        if zh
+        else "; ".join(parts[:-1]) + ". " + parts[-1]
     )
 
 
@@ -388,6 +417,13 @@ def census_context(census: pd.DataFrame | None = None, *, lang: str = "zh") -> A
         if zh
         else "Population by province (published urban shares marked)",
         lang,
+        note=(
+            f"2020 年第七次人口普查常住人口（万人）；红色数字为已公布的城镇化率，"
+            f"仅 {n_urban} 个省份有公布值，其余不标注、不插补。"
+            if zh
+            else f"Resident population, 2020 census (10,000 persons); red figures are the "
+            f"published urban shares, available for {n_urban} provinces only and never imputed."
+        ),
     )
     return AnalysisResult(
         "02",

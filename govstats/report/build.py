@@ -12,7 +12,7 @@ from pathlib import Path
 
 from govstats.errors import GovstatsError, ReportError
 from govstats.report import analyses
-from govstats.report._labels import LANGS
+from govstats.report._labels import LANGS, translate_note
 from govstats.report.inputs import (
     DEFAULT_MIN_CELL,
     DEFAULT_REPLICATES,
@@ -306,7 +306,7 @@ def _meta(
             "known settings. The results demonstrate the methods and describe no real population."
         )
     if survey is not None:
-        limitations += list(survey.notes)
+        limitations += [translate_note(note, lang) for note in survey.notes]
     for section in sections:
         limitations += list(section.limitations)
         if not section.available:

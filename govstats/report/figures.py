@@ -13,7 +13,8 @@ Expected ``spec.data`` columns per kind:
 - ``cascade``: ``link``, ``group`` (two levels), ``estimate``, ``ci_low``, ``ci_high``.
 - ``path_diagram``: ``source``, ``target``, ``estimate``, ``mark``; ``options["nodes"]`` is the
   node order (x, mediators..., outcome) and ``options["labels"]`` their display names.
-- ``forest``: ``label``, ``estimate``, ``ci_low``, ``ci_high``.
+- ``forest``: ``label``, ``estimate``, ``ci_low``, ``ci_high``; optional ``panel`` (int): rows
+  of different panels get their own axis (effects of very different size stay legible).
 - ``group_comparison``: ``group``, ``effect``, ``estimate``, ``ci_low``, ``ci_high``.
 """
 
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from govstats.errors import ReportError
-from govstats.report._fonts import register_matplotlib_font
+from govstats.report._fonts import figure_font_family
 from govstats.report._labels import label
 from govstats.report.results import FigureSpec
 
@@ -47,10 +48,10 @@ DPI = 200
 COLORS = {"urban": "#1f5a96", "rural": "#c0504d", "gap": "#7f7f7f", "other": "#4d8f4d"}
 
 
-def _rc(family: str) -> Any:
+def _rc(family: list[str]) -> Any:
     return {
-        "font.family": ["DejaVu Sans", family],
-        "axes.unicode_minus": False,
+        "font.family": family,
+        "axes.unicode_minus": True,
         "svg.hashsalt": "govstats",
         "svg.fonttype": "path",
         "axes.spines.top": False,
@@ -59,8 +60,11 @@ def _rc(family: str) -> Any:
     }
 
 
-def render(spec: FigureSpec) -> Any:
+def render(spec: FigureSpec, *, title: bool = False) -> Any:
     """Draw ``spec`` and return the ``matplotlib.figure.Figure``.
+
+    ``title=True`` draws ``spec.title`` above the plot (for stand-alone files); in the
+    PDF the caption below the figure carries it, as journals ask.
 
     Examples
     --------
@@ -76,15 +80,16 @@ def render(spec: FigureSpec) -> Any:
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    family = register_matplotlib_font()
+    family = figure_font_family()
     with matplotlib.rc_context(_rc(family)):
         fig = Figure(figsize=FIGURE_SIZES[spec.kind], layout="constrained")
         _DRAW[spec.kind](fig, spec)
-        fig.suptitle(spec.title, fontsize=10)
+        if title:
+            fig.suptitle(spec.title, fontsize=10)
     return fig
 
 
-def _savefig(fig: Any, target: Any, fmt: str, family: str) -> None:
+def _savefig(fig: Any, target: Any, fmt: str, family: list[str]) -> None:
     import matplotlib
 
     metadata: dict[str, Any] = {
@@ -97,19 +102,19 @@ def _savefig(fig: Any, target: Any, fmt: str, family: str) -> None:
 
 
 def figure_png(spec: FigureSpec) -> bytes:
-    """PNG bytes of the rendered figure (``DPI`` dots per inch), for embedding in the PDF."""
-    family = register_matplotlib_font()
+    """PNG bytes of the figure without its title (``DPI`` dots per inch), for the PDF."""
+    family = figure_font_family()
     buffer = io.BytesIO()
     _savefig(render(spec), buffer, "png", family)
     return buffer.getvalue()
 
 
 def save_figure(spec: FigureSpec, folder: str | Path) -> list[Path]:
-    """Write ``<name>.png`` and ``<name>.svg`` of the figure into ``folder``."""
+    """Write ``<name>.png`` and ``<name>.svg`` of the figure (with its title) into ``folder``."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    family = register_matplotlib_font()
-    fig = render(spec)
+    family = figure_font_family()
+    fig = render(spec, title=True)
     paths = []
     for fmt in ("png", "svg"):
         path = out / f"{spec.name}.{fmt}"
@@ -131,6 +136,9 @@ def _require(spec: FigureSpec, columns: list[str]) -> None:
 
 def _access_gap(fig: Any, spec: FigureSpec) -> None:
     _require(spec, ["year", "urban_pct", "rural_pct", "gap_points", "series_break"])
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
     d = spec.data
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     # each series joins its own published points, and never across a series break
@@ -149,40 +157,53 @@ def _access_gap(fig: Any, spec: FigureSpec) -> None:
                 ms=3,
                 label=label(group, spec.lang) if k == segment[0] else None,
             )
+    handles, _ = left.get_legend_handles_labels()
     curves = spec.options.get("curves")
     if curves is not None:
         for series, color in (("urban", COLORS["urban"]), ("rural", COLORS["rural"])):
             part = curves[curves["series"] == series]
             left.plot(part["t"], part["fitted"], color=color, lw=0.8, ls="--", alpha=0.8)
+        handles.append(
+            Line2D([], [], color="#555555", lw=0.8, ls="--", label=label("fitted_curve", spec.lang))
+        )
     starts = np.r_[False, np.diff(segment) != 0]
     breaks = spec.options.get("breaks", d.loc[starts, "year"].tolist())
     for year in breaks:
         left.axvline(year, color=COLORS["gap"], lw=0.6, ls=":")
+    if len(breaks):
+        handles.append(
+            Line2D(
+                [], [], color=COLORS["gap"], lw=0.6, ls=":", label=label("series_break", spec.lang)
+            )
+        )
     left.set_ylabel(label("penetration_pct", spec.lang))
     left.set_xlabel(label("year", spec.lang))
     left.set_ylim(0, 100)
-    left.legend(frameon=False)
+    # the series rise from lower left to upper right: the upper left corner stays empty
+    left.legend(handles=handles, frameon=False, loc="upper left", fontsize=7.5)
     both = d.dropna(subset=["gap_points"])
     right.bar(both["year"], both["gap_points"], width=0.35, color=COLORS["gap"])
     right.set_ylabel(label("gap_points", spec.lang))
     right.set_xlabel(label("year", spec.lang))
-    from matplotlib.ticker import MaxNLocator
-
     for ax in (left, right):
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
 
 
 def _census(fig: Any, spec: FigureSpec) -> None:
     _require(spec, ["province", "population_10k", "urban_share_pct"])
+    from matplotlib.ticker import StrMethodFormatter
+
     d = spec.data.sort_values("population_10k")
     ax = fig.subplots()
     y = np.arange(len(d))
     ax.barh(y, d["population_10k"], color=COLORS["urban"], height=0.7)
-    ax.set_yticks(y, d["province"].astype(str).tolist(), fontsize=7)
+    ax.set_yticks(y, d["province"].astype(str).tolist(), fontsize=7.5)
+    ax.set_ylim(-0.7, len(d) - 0.3)
     ax.set_xlabel(label("population_10k", spec.lang))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     for yi, pop, share in zip(y, d["population_10k"], d["urban_share_pct"], strict=True):
         if np.isfinite(share):
-            ax.text(pop, yi, f" {share:.1f}%", va="center", fontsize=6.5, color=COLORS["rural"])
+            ax.text(pop, yi, f" {share:.1f}%", va="center", fontsize=7, color=COLORS["rural"])
     ax.margins(x=0.12)
 
 
@@ -208,6 +229,22 @@ def _internet_compare(fig: Any, spec: FigureSpec) -> None:
     ax.legend(frameon=False, fontsize=7)
 
 
+def _legend_above(ax: Any, title: str | None = None) -> None:
+    """Legend in one row above the axes, where it cannot cover a point."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles,
+        labels,
+        frameon=False,
+        fontsize=7.5,
+        ncol=len(labels),
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        title=title,
+        alignment="left",
+    )
+
+
 def _cascade(fig: Any, spec: FigureSpec) -> None:
     """Urban and rural means of every link; with a gap group, the gaps in a second panel."""
     _require(spec, ["link", "group", "estimate", "ci_low", "ci_high"])
@@ -227,17 +264,27 @@ def _cascade(fig: Any, spec: FigureSpec) -> None:
         x = np.arange(len(links)) + (k - (len(groups) - 1) / 2) * 0.2
         _intervals(ax, x, part, palette[k % 3], str(group), "os^"[k % 3])
     ax.set_xticks(np.arange(len(links)), [_wrap(link) for link in links], fontsize=7.5)
-    ax.set_ylabel(label("estimate", spec.lang))
-    ax.legend(frameon=False)
+    ax.set_ylabel(spec.options.get("ylabel", label("mean_score", spec.lang)))
+    ax.axhline(0.0, color=COLORS["gap"], lw=0.5, ls=":")
+    _legend_above(ax)
     if gap_ax is not None:
         part = gaps.set_index("link").reindex(links)
         _intervals(gap_ax, np.arange(len(links)), part, COLORS["gap"], str(gap_group), "D")
         gap_ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
-        gap_ax.set_xticks(np.arange(len(links)), [_wrap(link) for link in links], fontsize=7.5)
-        gap_ax.set_ylabel(str(gap_group))
+        gap_ax.set_xticks(np.arange(len(links)), [_wrap(link, 9) for link in links], fontsize=7)
+        gap_ax.set_ylabel(spec.options.get("gap_label", str(gap_group)))
+
+
+NODE_W, NODE_H = 0.58, 0.34
 
 
 def _path_diagram(fig: Any, spec: FigureSpec) -> None:
+    """X at the lower left, Y at the lower right, mediators in a row above.
+
+    Links between neighbours in the chain are bold with their coefficient above the
+    arrow; skip links between mediators arc over the boxes from their top edges, and
+    links from X or to Y that skip a step are thin grey curves labelled at their middle.
+    """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     _require(spec, ["source", "target", "estimate", "mark"])
@@ -246,65 +293,84 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
     if len(nodes) < 3:
         raise ReportError(f"path diagram {spec.name!r} needs options['nodes'] (x, mediators, y)")
     k = len(nodes) - 2
+    top = 1.3
     pos = {nodes[0]: (0.0, 0.0), nodes[-1]: (k + 1.0, 0.0)}
     for j, node in enumerate(nodes[1:-1], start=1):
-        pos[node] = (float(j), 1.35)
+        pos[node] = (float(j), top)
     ax = fig.subplots()
-    ax.set_xlim(-0.6, k + 1.6)
-    ax.set_ylim(-0.7, 2.15)
+    ax.set_xlim(-0.45, k + 1.45)
+    ax.set_ylim(-0.25, top + 0.3 + 0.25 * max(k - 1, 0))
     ax.axis("off")
     for node, (x, y) in pos.items():
         ax.add_patch(
             FancyBboxPatch(
-                (x - 0.3, y - 0.15),
-                0.6,
-                0.3,
+                (x - NODE_W / 2, y - NODE_H / 2),
+                NODE_W,
+                NODE_H,
                 boxstyle="round,pad=0.02",
                 fc="#eef2f7",
                 ec="#333333",
                 lw=0.8,
+                zorder=3,
             )
         )
-        ax.text(x, y, _wrap(names.get(node, node)), ha="center", va="center", fontsize=7.5)
+        ax.text(
+            x, y, _wrap(names.get(node, node), 12), ha="center", va="center", fontsize=8.5, zorder=4
+        )
     order = {node: i for i, node in enumerate(nodes)}
     for row in spec.data.itertuples(index=False):
         src, dst = str(row.source), str(row.target)
         if src not in pos or dst not in pos:
             continue
-        (x1, y1), (x2, y2) = _edge(pos[src], pos[dst]), _edge(pos[dst], pos[src])
-        adjacent = order[dst] - order[src] == 1 or (src == nodes[0] and dst == nodes[-1])
-        rad = 0.0 if adjacent else (-0.55 if y1 == y2 else 0.12)
-        arrow = FancyArrowPatch(
-            (x1, y1),
-            (x2, y2),
-            arrowstyle="-|>",
-            mutation_scale=9,
-            connectionstyle=f"arc3,rad={rad}",
-            shrinkA=1,
-            shrinkB=1,
-            lw=1.3 if adjacent else 0.6,
-            color="#222222" if adjacent else "#8a8a8a",
+        step = order[dst] - order[src]
+        adjacent = step == 1 or (src == nodes[0] and dst == nodes[-1])
+        both_mediators = pos[src][1] == pos[dst][1] == top
+        text = f"{row.estimate:.3f}{row.mark}".replace("-", "\u2212")
+        if both_mediators and not adjacent:
+            # arc from top edge to top edge, higher for longer skips
+            (x1, y1), (x2, y2) = pos[src], pos[dst]
+            start, end = (x1 + 0.08, y1 + NODE_H / 2), (x2 - 0.08, y2 + NODE_H / 2)
+            rad = -0.32 * (step - 1) ** 0.5 - 0.1
+            # a quadratic arc peaks halfway between its chord and its control point
+            lx, ly = (start[0] + end[0]) / 2, start[1] - rad * (end[0] - start[0]) / 2
+        else:
+            start, end = _edge(pos[src], pos[dst]), _edge(pos[dst], pos[src])
+            rad = 0.0 if adjacent else 0.12
+            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            lx = mx + rad * (end[1] - start[1]) / 2
+            ly = my - rad * (end[0] - start[0]) / 2
+            if adjacent and both_mediators:
+                ly += 0.12  # between neighbouring boxes the label sits above the arrow
+        ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=9,
+                connectionstyle=f"arc3,rad={rad}",
+                shrinkA=1,
+                shrinkB=1,
+                lw=1.3 if adjacent else 0.7,
+                color="#222222" if adjacent else "#8a8a8a",
+                zorder=2,
+            )
         )
-        ax.add_patch(arrow)
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-        lx, ly = mx + rad * (y2 - y1) / 2, my - rad * (x2 - x1) / 2
-        if adjacent and y1 == y2 and src != nodes[0]:
-            ly += 0.2  # short arrows between mediators: label above, not on the arrow
         ax.text(
             lx,
             ly,
-            f"{row.estimate:.3f}{row.mark}",
+            text,
             ha="center",
             va="center",
-            fontsize=7 if adjacent else 6,
+            fontsize=7 if adjacent and both_mediators else 7.5 if adjacent else 6.5,
             color="#000000" if adjacent else "#555555",
-            bbox={"fc": "white", "ec": "none", "pad": 0.4},
+            bbox={"fc": "white", "ec": "none", "pad": 0.5},
+            zorder=5,
         )
 
 
 def _edge(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]:
     """Point where the segment from box centre ``p`` towards ``q`` leaves the node box."""
-    half_w, half_h = 0.32, 0.17
+    half_w, half_h = NODE_W / 2 + 0.02, NODE_H / 2 + 0.02
     dx, dy = q[0] - p[0], q[1] - p[1]
     t = min(half_w / abs(dx) if dx else np.inf, half_h / abs(dy) if dy else np.inf)
     return p[0] + t * dx, p[1] + t * dy
@@ -312,15 +378,21 @@ def _edge(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]
 
 def _forest(fig: Any, spec: FigureSpec) -> None:
     _require(spec, ["label", "estimate", "ci_low", "ci_high"])
-    d = spec.data.iloc[::-1]
-    ax = fig.subplots()
-    y = np.arange(len(d))
-    est = d["estimate"].to_numpy(float)
-    err = np.vstack([est - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - est])
-    ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["urban"], capsize=2, ms=3.5)
-    ax.axvline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
-    ax.set_yticks(y, d["label"].astype(str).tolist(), fontsize=7)
-    ax.set_xlabel(label("estimate", spec.lang))
+    data = spec.data
+    panels = data["panel"].to_numpy() if "panel" in data else np.zeros(len(data), dtype=int)
+    keys = list(dict.fromkeys(panels.tolist()))
+    sizes = [int((panels == key).sum()) for key in keys]
+    axes = fig.subplots(len(keys), 1, height_ratios=sizes, squeeze=False)[:, 0]
+    for ax, key in zip(axes, keys, strict=True):
+        d = data[panels == key].iloc[::-1]
+        y = np.arange(len(d))
+        est = d["estimate"].to_numpy(float)
+        err = np.vstack([est - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - est])
+        ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["urban"], capsize=2, ms=3.5)
+        ax.axvline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
+        ax.set_yticks(y, [_wrap(v, 40) for v in d["label"].astype(str)], fontsize=7.5)
+        ax.set_ylim(-0.6, len(d) - 0.4)
+        ax.set_xlabel(label("estimate", spec.lang))
 
 
 def _group_comparison(fig: Any, spec: FigureSpec) -> None:
@@ -335,9 +407,9 @@ def _group_comparison(fig: Any, spec: FigureSpec) -> None:
         x = np.arange(len(effects)) + (k - (len(groups) - 1) / 2) * 0.18
         _intervals(ax, x, part, palette[k % 4], str(group), "os^D"[k % 4])
     ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
-    ax.set_xticks(np.arange(len(effects)), [_wrap(e) for e in effects], fontsize=7)
+    ax.set_xticks(np.arange(len(effects)), [_wrap(e) for e in effects], fontsize=8)
     ax.set_ylabel(label("estimate", spec.lang))
-    ax.legend(frameon=False, fontsize=7, title=label("age_group", spec.lang))
+    _legend_above(ax, title=spec.options.get("legend_title", label("age_group", spec.lang)))
 
 
 _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {

@@ -1,10 +1,16 @@
-"""Assemble the report PDF with fpdf2 (CJK font embedded) and write it atomically."""
+"""Assemble the report PDF with fpdf2 (CJK fonts embedded) and write it atomically.
+
+Layout follows journal practice: body and tables in a serif, headings and captions
+in an emboldened sans; table captions above, figure captions (and notes) below;
+a caption never sits on a different page from its table or figure.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,17 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from govstats.errors import ReportError
-from govstats.report._fonts import add_pdf_font
+from govstats.report._fonts import add_pdf_fonts
 from govstats.report._labels import label
-from govstats.report.results import AnalysisResult
+from govstats.report.results import AnalysisResult, FigureSpec
 from govstats.report.tables import Table
 
 __all__ = ["ReportMeta", "render_pdf", "write_atomic"]
 
 FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 MARGIN = 18.0
+BOTTOM = 18.0
 BODY_SIZE = 9.5
 LINE = 5.0
+TABLE_SIZE = 8.5
+CAPTION_SIZE = 9.0
+NOTE_SIZE = 7.5
 
 
 @dataclass(frozen=True)
@@ -58,69 +68,124 @@ class ReportMeta:
     limitations: Sequence[str] = field(default_factory=tuple)
 
 
-def _new_pdf(lang: str) -> tuple[Any, str]:
+class _Fonts:
+    """Family names of the two PDF typefaces (serif body, sans headings and captions)."""
+
+    def __init__(self, families: dict[str, str]) -> None:
+        self.serif = families["serif"]
+        self.sans = families["sans"]
+
+
+def _new_pdf(lang: str) -> tuple[Any, _Fonts]:
     from fpdf import FPDF
 
     class _Report(FPDF):  # type: ignore[misc]
         def footer(self) -> None:
             self.set_y(-12)
-            self.set_font(family, size=8)
+            self.set_font(fonts.sans, size=8)
             self.set_text_color(90, 90, 90)
             self.cell(0, 6, str(self.page_no()), align="C")
             self.set_text_color(0, 0, 0)
 
     pdf = _Report(format="A4", unit="mm")
-    family = add_pdf_font(pdf)
+    fonts = _Fonts(add_pdf_fonts(pdf))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_auto_page_break(True, margin=BOTTOM)
     pdf.set_creation_date(FIXED_DATE)
     pdf.set_title(label("title", lang))
     pdf.set_author("govstats")
     pdf.set_lang("zh-CN" if lang == "zh" else "en")
-    return pdf, family
+    return pdf, fonts
 
 
-def _heading(pdf: Any, family: str, text: str, size: float = 14.0) -> None:
-    if pdf.get_y() > pdf.h - 50:
+def _bold_text(pdf: Any, fonts: _Fonts, text: str, size: float, align: str = "L") -> None:
+    """Sans text emboldened by stroking its outlines (the bundled fonts have no bold face)."""
+    pdf.set_font(fonts.sans, size=size)
+    with pdf.local_context(text_mode="FILL_STROKE", line_width=size * 0.012):
+        pdf.multi_cell(0, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+
+def _space_left(pdf: Any) -> float:
+    return float(pdf.h - BOTTOM - pdf.get_y())
+
+
+def _heading(pdf: Any, fonts: _Fonts, text: str, size: float = 14.0) -> None:
+    # a heading needs room for itself and a few lines of what it introduces
+    if _space_left(pdf) < 30:
         pdf.add_page()
     pdf.ln(2)
-    pdf.set_font(family, size=size)
-    pdf.multi_cell(0, size * 0.55, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    _bold_text(pdf, fonts, text, size)
     pdf.ln(1.5)
-    pdf.set_font(family, size=BODY_SIZE)
+    pdf.set_font(fonts.serif, size=BODY_SIZE)
 
 
-def _paragraph(pdf: Any, family: str, text: str, size: float = BODY_SIZE) -> None:
+def _text_height(pdf: Any, family: str, text: str, size: float) -> float:
+    pdf.set_font(family, size=size)
+    line = LINE * size / BODY_SIZE
+    height = pdf.multi_cell(0, line, text, align="L", dry_run=True, output="HEIGHT")
+    return float(height)
+
+
+def _paragraph(
+    pdf: Any, family: str, text: str, size: float = BODY_SIZE, after: float = 1.2
+) -> None:
     pdf.set_font(family, size=size)
     pdf.multi_cell(0, LINE * size / BODY_SIZE, text, align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1.2)
+    pdf.ln(after)
 
 
-def _table(pdf: Any, family: str, table: Table, number: str) -> None:
-    """Three-line table: thick top rule, thin rule under the header, thick bottom rule."""
-    header = [str(c) for c in table.display.columns]
-    rows = [[str(v) for v in r] for r in table.display.itertuples(index=False)]
+_NUMERIC = re.compile(r"^[\s\d.,%()\[\]*+\-−—x]*$")
+
+
+def _numeric_column(cells: Sequence[str]) -> bool:
+    """Tell whether a column holds numbers (estimates, SEs, intervals, counts, marks)."""
+    return all(_NUMERIC.match(c) for c in cells) and any(
+        any(ch.isdigit() for ch in c) for c in cells
+    )
+
+
+def _table_widths(
+    pdf: Any, family: str, header: list[str], rows: list[list[str]]
+) -> tuple[list[float], float]:
+    """Column widths that fill the text width, and the font size that makes the table fit."""
     width = pdf.w - 2 * MARGIN
-    size = 8.5
+    size = TABLE_SIZE
     while True:
         pdf.set_font(family, size=size)
-        widths = [
+        natural = [
             max(pdf.get_string_width(cell) for cell in [header[j], *(r[j] for r in rows)]) + 3.0
             for j in range(len(header))
         ]
-        if sum(widths) <= width or size <= 5.5:
+        if sum(natural) <= width or size <= 5.5:
             break
         size -= 0.5
-    scale = min(1.0, width / sum(widths))
-    extra = (width - sum(widths) * scale) / len(widths) if sum(widths) < width * 0.6 else 0.0
-    widths = [w * scale + extra for w in widths]
-    total = sum(widths)
+    scale = min(1.0, width / sum(natural))
+    extra = (width - sum(natural) * scale) / len(natural)
+    return [w * scale + extra for w in natural], size
+
+
+def _table(pdf: Any, fonts: _Fonts, table: Table, number: str) -> None:
+    """Three-line table: thick top rule, thin rule under the header, thick bottom rule.
+
+    The caption, the header and the first rows stay together; a table that fits on one
+    page is never split, and its note stays under it.
+    """
+    header = [str(c) for c in table.display.columns]
+    rows = [[str(v) for v in r] for r in table.display.itertuples(index=False)]
+    widths, size = _table_widths(pdf, fonts.serif, header, rows)
+    numeric = [_numeric_column([r[j] for r in rows]) if rows else False for j in range(len(header))]
+    align = ["L" if j == 0 or not numeric[j] else "R" for j in range(len(header))]
     row_h = size * 0.5 + 1.2
-    needed = (len(rows) + 1) * row_h + 14
-    if pdf.get_y() + min(needed, pdf.h - 60) > pdf.h - 20:
-        pdf.add_page()
     caption = f"{label('table', pdf_lang(pdf))} {number}  {table.title}"
-    _paragraph(pdf, family, caption, size=9.0)
+    caption_h = _text_height(pdf, fonts.sans, caption, CAPTION_SIZE) + 1.0
+    note_h = _text_height(pdf, fonts.serif, table.note, NOTE_SIZE) + 3.0 if table.note else 3.0
+    whole = caption_h + (len(rows) + 1) * row_h + 2.0 + note_h
+    first_rows = caption_h + (min(len(rows), 3) + 1) * row_h + 2.0
+    usable = pdf.h - BOTTOM - MARGIN
+    if whole > _space_left(pdf) and (whole <= usable or first_rows > _space_left(pdf)):
+        pdf.add_page()
+    _paragraph(pdf, fonts.sans, caption, size=CAPTION_SIZE, after=1.0)
+    total = sum(widths)
 
     def rule(thick: float) -> None:
         pdf.set_line_width(thick)
@@ -128,25 +193,27 @@ def _table(pdf: Any, family: str, table: Table, number: str) -> None:
 
     def header_row() -> None:
         rule(0.5)
-        pdf.set_font(family, size=size)
+        pdf.set_font(fonts.serif, size=size)
         for j, cell in enumerate(header):
-            pdf.cell(widths[j], row_h + 1, cell, align="L" if j == 0 else "C")
+            pdf.cell(widths[j], row_h + 1, cell, align=align[j])
         pdf.ln(row_h + 1)
         rule(0.25)
 
     header_row()
-    for row in rows:
-        if pdf.get_y() + row_h > pdf.h - 20:
+    for i, row in enumerate(rows):
+        # the last row keeps the bottom rule and the note company on its page
+        tail = note_h if i == len(rows) - 1 else 0.0
+        if row_h + tail > _space_left(pdf):
             rule(0.5)
             pdf.add_page()
             header_row()
         for j, cell in enumerate(row):
-            pdf.cell(widths[j], row_h, cell, align="L" if j == 0 else "R")
+            pdf.cell(widths[j], row_h, cell, align=align[j])
         pdf.ln(row_h)
     rule(0.5)
     pdf.ln(1.0)
     if table.note:
-        _paragraph(pdf, family, table.note, size=7.5)
+        _paragraph(pdf, fonts.serif, table.note, size=NOTE_SIZE)
     pdf.ln(2)
 
 
@@ -155,19 +222,26 @@ def pdf_lang(pdf: Any) -> str:
     return "zh" if str(getattr(pdf, "lang", "zh")).startswith("zh") else "en"
 
 
-def _figure(pdf: Any, family: str, png: bytes, caption: str, number: str) -> None:
+def _figure(pdf: Any, fonts: _Fonts, png: bytes, spec: FigureSpec, number: str) -> None:
+    """Place the figure with its caption (and note) below; the three never part across pages."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as image:
         px_w, px_h = image.size
     width = pdf.w - 2 * MARGIN
     height = width * px_h / px_w
-    if pdf.get_y() + height + 10 > pdf.h - 20:
+    caption = f"{label('figure', pdf_lang(pdf))} {number}  {spec.title}"
+    below = 1.0 + _text_height(pdf, fonts.sans, caption, CAPTION_SIZE)
+    if spec.note:
+        below += _text_height(pdf, fonts.serif, spec.note, NOTE_SIZE)
+    if height + below + 2.0 > _space_left(pdf):
         pdf.add_page()
     pdf.image(io.BytesIO(png), x=MARGIN, w=width, h=height)
     pdf.set_y(pdf.get_y() + 1)
-    _paragraph(pdf, family, f"{label('figure', pdf_lang(pdf))} {number}  {caption}", size=8.5)
-    pdf.ln(2)
+    _paragraph(pdf, fonts.sans, caption, size=CAPTION_SIZE, after=0.5)
+    if spec.note:
+        _paragraph(pdf, fonts.serif, spec.note, size=NOTE_SIZE)
+    pdf.ln(3)
 
 
 def render_pdf(
@@ -196,47 +270,48 @@ def render_pdf(
         Number of pages.
     """
     lang = meta.lang
-    pdf, family = _new_pdf(lang)
+    pdf, fonts = _new_pdf(lang)
     pdf.add_page()
     pdf.ln(30)
-    pdf.set_font(family, size=20)
-    pdf.multi_cell(0, 11, label("title", lang), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=11)
+    _bold_text(pdf, fonts, label("title", lang), 20, align="C")
+    pdf.ln(3)
+    pdf.set_font(fonts.sans, size=11)
     pdf.multi_cell(0, 7, label("subtitle", lang), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(12)
-    _heading(pdf, family, label("sec_sources", lang), 11)
+    _heading(pdf, fonts, label("sec_sources", lang), 11)
     for source in meta.sources:
-        _paragraph(pdf, family, "· " + source, size=8.5)
-    _heading(pdf, family, label("sec_design", lang), 11)
-    _paragraph(pdf, family, meta.design, size=8.5)
-    _paragraph(pdf, family, f"{label('seed', lang)}: {meta.seed}", size=8.5)
-    _heading(pdf, family, label("sec_versions", lang), 11)
-    _paragraph(pdf, family, "; ".join(f"{k} {v}" for k, v in meta.versions), size=8.0)
-    _heading(pdf, family, label("sec_inputs", lang), 11)
+        _paragraph(pdf, fonts.serif, "· " + source, size=8.5)
+    _heading(pdf, fonts, label("sec_design", lang), 11)
+    _paragraph(pdf, fonts.serif, meta.design, size=8.5)
+    _paragraph(pdf, fonts.serif, f"{label('seed', lang)}: {meta.seed}", size=8.5)
+    _heading(pdf, fonts, label("sec_versions", lang), 11)
+    _paragraph(pdf, fonts.serif, "; ".join(f"{k} {v}" for k, v in meta.versions), size=8.0)
+    _heading(pdf, fonts, label("sec_inputs", lang), 11)
     for name, digest in meta.inputs:
-        _paragraph(pdf, family, f"{name}: {digest}", size=7.0)
+        _paragraph(pdf, fonts.serif, f"{name}: {digest}", size=7.0)
 
     table_no = figure_no = 0
     for section in sections:
         pdf.add_page()
-        _heading(pdf, family, section.title)
+        _heading(pdf, fonts, section.title)
         for text in section.paragraphs:
-            _paragraph(pdf, family, text)
+            _paragraph(pdf, fonts.serif, text)
+        pdf.ln(1.5)
         for table in section.tables:
             table_no += 1
-            _table(pdf, family, table, str(table_no))
+            _table(pdf, fonts, table, str(table_no))
         for spec in section.figures:
             figure_no += 1
-            _figure(pdf, family, figure_png(spec), spec.title, str(figure_no))
+            _figure(pdf, fonts, figure_png(spec), spec, str(figure_no))
             if progress is not None:
                 progress(spec.name)
     pdf.add_page()
-    _heading(pdf, family, label("sec_methods", lang))
+    _heading(pdf, fonts, label("sec_methods", lang))
     for text in meta.methods:
-        _paragraph(pdf, family, text)
-    _heading(pdf, family, label("sec_limits", lang))
+        _paragraph(pdf, fonts.serif, text)
+    _heading(pdf, fonts, label("sec_limits", lang))
     for text in meta.limitations:
-        _paragraph(pdf, family, "· " + text)
+        _paragraph(pdf, fonts.serif, "· " + text)
     return bytes(pdf.output()), int(pdf.pages_count)
 
 

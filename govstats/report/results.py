@@ -41,6 +41,8 @@ class FigureSpec:
         Language of axis labels ("zh" or "en").
     options : mapping
         Kind-specific options (for example the mediator order of a path diagram).
+    note : str
+        Note printed under the caption: what marks, lines and intervals mean.
 
     Examples
     --------
@@ -55,6 +57,7 @@ class FigureSpec:
     title: str
     lang: str = "zh"
     options: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in FIGURE_KINDS:

@@ -334,7 +334,15 @@ def _internet_figure(compare: pd.DataFrame, lang: str, period: str | None) -> Fi
         if lang == "zh"
         else f"Internet use: survey estimates (95% intervals) and CNNIC {period or ''}"
     )
-    return FigureSpec("internet_vs_cnnic", "internet_compare", data, title, lang)
+    note = (
+        "调查估计：设计加权比例及 95% 置信区间（设计自由度 t 分布）；校准后：按普查边际 raking 的"
+        "估计 ± 1.96 倍标准误；CNNIC：公布值（6 岁及以上网民占常住人口之比，无区间）。"
+        if lang == "zh"
+        else "Survey: design-weighted share with its 95% interval (t on the design df); raked: "
+        "the estimate after raking to census margins ± 1.96 SE; CNNIC: the published rate "
+        "(netizens aged 6+ over residents; no interval)."
+    )
+    return FigureSpec("internet_vs_cnnic", "internet_compare", data, title, lang, note=note)
 
 
 def _survey_paragraph(compare: pd.DataFrame, lang: str, n: int) -> str:
@@ -379,6 +387,15 @@ def _effect_label(name: str, lang: str) -> str:
     if name in special:
         return label(special[name], lang)
     return " → ".join(label(part, lang) for part in name.split(SEPARATOR))
+
+
+def _forest_label(name: str, lang: str) -> str:
+    """Short forest-plot name: 'rural -> m1 -> m2 -> service' -> 'via m1 → m2'."""
+    parts = name.split(SEPARATOR)
+    if len(parts) < 3:
+        return _effect_label(name, lang)
+    via = " → ".join(label(part, lang) for part in parts[1:-1])
+    return f"经 {via}" if lang == "zh" else f"via {via}"
 
 
 def _interval(low: float, high: float, digits: int = 3) -> str:
@@ -453,7 +470,7 @@ def _chain_tables(res: Any, lang: str) -> tuple[Table, Table]:
         + (
             " 经由链条的比例 = 间接效应合计 / 总效应。"
             if zh
-            else " Share = indirect_total / total."
+            else " Share through the chain = total indirect effect / total effect."
         ),
     )
     return paths_table, effects_table
@@ -596,7 +613,16 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             if zh
             else "Each link, urban vs rural, and the gap (95% intervals)",
             lang,
-            {"gap_group": label("gap", lang)},
+            {"gap_group": label("gap", lang), "gap_label": label("gap_score", lang)},
+            note=(
+                "左：各环节构念得分的设计加权均值；右：农村减城镇的差距。"
+                "竖线为 95% 置信区间（设计重复权重）；数值见表 "
+                if zh
+                else "Left: design-weighted mean construct score of every link; right: the "
+                "rural minus urban gap. Bars: 95% intervals from the design replicates; "
+                "values in the table "
+            )
+            + ("“链条各环节的城乡均值与差距”。" if zh else "“Every link of the chain”."),
         )
     )
     nodes = [X, *MEDIATORS, OUTCOME]
@@ -616,11 +642,20 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
                     ],
                 }
             ),
-            "链条路径图（系数，星号见表注）"
+            "数字鸿沟链条路径图（非标准化路径系数）"
             if zh
-            else "Path diagram (coefficients; stars as in the tables)",
+            else "Path diagram of the divide chain (unstandardized coefficients)",
             lang,
             {"nodes": nodes, "labels": {n: label(n, lang) for n in nodes}},
+            note=(
+                "粗箭头：链条相邻环节之间的路径；细灰箭头：跨环节路径。各方程另控制年龄、性别、"
+                "受教育年限与收入对数。"
+                if zh
+                else "Bold arrows: paths between neighbouring links of the chain; thin grey "
+                "arrows: paths that skip a link. Every equation also controls for age, sex, "
+                "years of education and log income. "
+            )
+            + SIGNIFICANCE_NOTE[lang],
         )
     )
     effects = res.effects.reset_index()
@@ -631,16 +666,28 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             "forest",
             pd.DataFrame(
                 {
-                    "label": [_effect_label(e, lang) for e in effects["effect"]],
+                    "label": [_forest_label(e, lang) for e in effects["effect"]],
                     "estimate": effects["estimate"].to_numpy(),
                     "ci_low": effects["ci_low"].to_numpy(),
                     "ci_high": effects["ci_high"].to_numpy(),
+                    # direct and total effects are an order larger: their own panel
+                    "panel": [int(e in ("direct", "total")) for e in effects["effect"]],
                 }
             ),
             "特定间接效应、直接与总效应（95% 区间）"
             if zh
             else "Specific indirect, direct and total effects (95% intervals)",
             lang,
+            note=(
+                f"“经 …”为从{label(X, lang)}经所列中介到{label(OUTCOME, lang)}的特定间接效应"
+                "（路径系数之积）；横线为设计重复权重的 95% 百分位区间；"
+                "下栏的直接效应与总效应量级较大，单独标尺。"
+                if zh
+                else f"“via …”: the specific indirect effect from {label(X, lang).lower()} "
+                f"through the mediators listed to {label(OUTCOME, lang).lower()} (a product of "
+                "path coefficients); bars are 95% percentile intervals of the design replicates; "
+                "direct and total effects, an order larger, have their own scale below."
+            ),
         )
     )
     by_effects = res_by.effects.reset_index()
@@ -663,6 +710,13 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             if zh
             else "Chain effects by age group (95% intervals)",
             lang,
+            {"legend_title": label(res_by.by, lang)},
+            note=(
+                "各年龄组为同一套设计重复权重下的域估计；竖线为 95% 百分位区间。"
+                if zh
+                else "Each age group is a domain of the same replicate design; bars are 95% "
+                "percentile intervals."
+            ),
         )
     )
     return figures
@@ -776,39 +830,45 @@ def _chain_paragraphs(res: Any, survey: SurveyInput, lang: str) -> list[str]:
             f"模拟数据的真实值：间接效应合计 {fmt_number(truth['indirect_total'], 3)}，"
             f"总效应 {fmt_number(truth['total'], 3)}（用于检验估计的恢复）。"
             if zh
-            else f"Simulation truth: indirect_total {fmt_number(truth['indirect_total'], 3)}, "
-            f"total {fmt_number(truth['total'], 3)} (a check of recovery)."
+            else "Simulation truth: total indirect effect "
+            f"{fmt_number(truth['indirect_total'], 3)}, total effect "
+            f"{fmt_number(truth['total'], 3)} (a check of recovery)."
         )
     return out
 
 
+_CI_NAMES = {"percentile": ("百分位", "percentile"), "bca": ("BCa", "BCa")}
+
+
 def _chain_methods(res: Any, replicates: int, seed: int, by: str, lang: str) -> list[str]:
     zh = lang == "zh"
-    eqs = (
-        "info_access ~ rural + C; participation ~ rural + info_access + C; expression ~ rural + "
-        "info_access + participation + C; service ~ rural + info_access + participation + "
-        "expression + C; C = age, female, edu_years, log_income"
-    )
+    equations = []
+    for j, target in enumerate([*MEDIATORS, OUTCOME]):
+        equations.append(f"{target} ~ " + " + ".join([X, *MEDIATORS[:j], "C"]))
+    eqs = "; ".join(equations) + "; C = " + ", ".join(COVARIATES)
+    n_specific = sum(1 for e in res.effects.index if str(e).count(SEPARATOR) >= 2)
+    ci = _CI_NAMES.get(str(res.ci).lower(), (str(res.ci), str(res.ci)))[0 if zh else 1]
+    group = label(by, lang)
     if zh:
         return [
             f"数字鸿沟链条（串行中介，PROCESS Model 6）：{eqs}。"
             "各方程用设计权重的加权最小二乘估计；"
-            "特定间接效应为路径系数之积（共 7 条），"
-            "间接效应合计、直接效应与总效应满足 总 = 直接 + 间接。",
-            f"推断：{res.method}（Rao-Wu 重标度自助法设计重复权重，与 R survey 的 "
+            f"特定间接效应为路径系数之积（共 {n_specific} 条），"
+            "间接效应合计、直接效应与总效应满足 总效应 = 直接效应 + 间接效应合计。",
+            f"推断：设计重复权重（Rao-Wu 重标度自助法，与 R survey 的 "
             f"as.svrepdesign(type='bootstrap') 相同，{replicates} 次重复，种子 {seed}），"
-            f"区间类型 {res.ci}，置信水平 {res.level:.0%}，"
+            f"{ci}区间，置信水平 {res.level:.0%}，"
             f"设计自由度 {res.df:g}，样本量 {res.n_obs}（因缺失值剔除 {res.n_dropped}）。"
-            f"按 {by} 的分组比较使用同一套重复权重（域估计），组间差异的区间来自同一重复分布。",
+            f"按{group}的分组比较使用同一套重复权重（域估计），组间差异的区间来自同一重复分布。",
         ]
     return [
         f"Divide chain (serial mediation, PROCESS Model 6): {eqs}. Each equation is fitted by "
-        "design-weighted least squares; the 7 specific indirect effects are products of path "
-        "coefficients, and total = direct + indirect_total.",
-        f"Inference: {res.method} (Rao-Wu rescaled bootstrap replicate weights as R survey's "
-        f"as.svrepdesign(type='bootstrap'), {replicates} replicates, seed {seed}), {res.ci} "
-        f"intervals at {res.level:.0%}, design df {res.df:g}, n = {res.n_obs} "
+        f"design-weighted least squares; the {n_specific} specific indirect effects are products "
+        "of path coefficients, and total effect = direct effect + total indirect effect.",
+        f"Inference: design replicates (Rao-Wu rescaled bootstrap replicate weights as R "
+        f"survey's as.svrepdesign(type='bootstrap'), {replicates} replicates, seed {seed}), "
+        f"{ci} intervals at {res.level:.0%}, design df {res.df:g}, n = {res.n_obs} "
         f"({res.n_dropped} rows with missing values left out). The comparison "
-        f"by {by} uses the same replicates for every group (domains), so group differences "
-        "have design-correct intervals.",
+        f"by {group.lower()} uses the same replicates for every group (domains), so group "
+        "differences have design-correct intervals.",
     ]
