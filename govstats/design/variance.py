@@ -85,13 +85,11 @@ def variance(
     products = (dev[:, :, None] * dev[:, None, :]).reshape(len(w), p * p)
     if design.replicates is None:
         n = float(np.count_nonzero(active))
-        scaled = products * n / (n - 1)
+        # incomplete rows (na_rm) stay missing, so they leave as a domain with the design df
+        scaled = np.where(used[:, None], products * n / (n - 1), np.nan)
         temp = [f"__svyvar_{k}" for k in range(p * p)]
         data = design.data.assign(**{t: scaled[:, k] for k, t in enumerate(temp)})
-        extended = replace(design, data=data)
-        if (active & ~used).any():  # na_rm: incomplete rows leave as a domain
-            extended = extended.subset(used)
-        mean = extended.mean(temp, na_rm=False)
+        mean = replace(design, data=data).mean(temp, na_rm=na_rm)
         return make_estimate(
             "variance", _pair_names(names), mean.estimate, mean.vcov, mean.df,
             method=design.method,

@@ -215,7 +215,8 @@ def build_design(case: dict[str, Any]) -> SurveyDesign:
         weights = "_weight_from_probs"
     rule, adjust_domain = _lonely(case)
     rep = spec.get("replicate")
-    if rep and rep.get("replicate_weights") and rep["type"] not in CONSTRUCTED:
+    stored = bool(rep and rep.get("replicate_weights"))
+    if rep and stored and (rep["type"] not in CONSTRUCTED or not rep.get("converted_from")):
         matrix = np.asarray(rep["replicate_weights"]["data"], dtype=float)
         design = from_replicate_weights(
             data,
@@ -306,7 +307,11 @@ def _number(q: float) -> str:
 
 
 def r_names(case: dict[str, Any], result: Any) -> list[str]:
-    """R's names of the estimates of ``result``, in govstats' order."""
+    """R's names of the estimates of ``result``, in govstats' order.
+
+    Quantiles have several spellings in R output (``"0.25"``, ``"api00.0.25"``, or the
+    variable alone for one probability); the one the case uses is chosen.
+    """
     from govstats.design import GLMResult
 
     if isinstance(result, GLMResult):
@@ -314,23 +319,34 @@ def r_names(case: dict[str, Any], result: Any) -> list[str]:
     call = parse_call(case)
     frame = result.to_frame()
     n_vars = len(call.variables) * max(len(call.denominator), 1)
+    labels = (
+        [".".join(str(row[b]) for b in result.by) for _, row in frame.iterrows()] if call.by else []
+    )
     if result.statistic == "quantile":
-        probs = _quantiles(call.options)
-        stat = [
-            (_number(q) if len(call.variables) == 1 and not call.by else f"{v}.{_number(q)}")
-            for v, q in zip(frame["variable"], frame["quantile"], strict=True)
+        pairs = list(zip(frame["variable"], frame["quantile"], strict=True))
+        schemes = [
+            [f"{v}.{_number(q)}" for v, q in pairs],
+            [_number(q) for _, q in pairs],
+            [str(v) for v, _ in pairs],
         ]
-        several = len(probs) > 1 or len(call.variables) > 1
-    else:
-        levels = frame["level"] if "level" in frame else [None] * len(frame)
-        stat = [
-            f"{v}{lv}" if lv is not None and not pd.isna(lv) else str(v)
-            for v, lv in zip(frame["variable"], levels, strict=True)
-        ]
-        several = n_vars > 1 or ("level" in frame and frame["level"].notna().any())
+        if call.by:
+            schemes = [labels] + [
+                [f"{label}:{s}" for label, s in zip(labels, scheme, strict=True)]
+                for scheme in schemes
+            ]
+        wanted = set(case.get("estimate", {}))
+        for scheme in schemes:
+            if set(scheme) == wanted and len(set(scheme)) == len(scheme):
+                return scheme
+        return schemes[0]
+    levels = frame["level"] if "level" in frame else [None] * len(frame)
+    stat = [
+        f"{v}{lv}" if lv is not None and not pd.isna(lv) else str(v)
+        for v, lv in zip(frame["variable"], levels, strict=True)
+    ]
+    several = n_vars > 1 or ("level" in frame and frame["level"].notna().any())
     if not call.by:
         return stat
-    labels = [".".join(str(row[b]) for b in result.by) for _, row in frame.iterrows()]
     if several:
         return [f"{label}:{s}" for label, s in zip(labels, stat, strict=True)]
     return labels

@@ -131,7 +131,7 @@ add_case <- function(case_id, dataset, design, estimator, variables, options, r_
       est <- coef(res)
       se <- as.numeric(as.matrix(SE(res)))
       nm <- names(est)
-      if (inherits(res, "svyvar")) {
+      if (inherits(res, c("svyvar", "svrepvar"))) {
         nm <- paste(rep(rownames(as.matrix(coef(res))), ncol(as.matrix(coef(res)))),
                     rep(colnames(as.matrix(coef(res))), each = nrow(as.matrix(coef(res)))),
                     sep = ":")
@@ -595,6 +595,230 @@ add_case("X-cal-bounded-linear-mean-api00", "apiclus1", S_BLIN, "svymean", "api0
 add_case("X-cal-bounded-linear-svyby-mean", "apiclus1", S_BLIN, "svyby(svymean)",
          c("api00", "stype"), list(), "svyby(~api00, ~stype, dclus1_blin, svymean)",
          svyby(~api00, ~stype, dclus1_blin, svymean))
+
+# ---------------------------------------------------------------- more estimators
+design_obj_for_df <- dclus1
+add_case("X-clus1-svyby-mean-factor", "apiclus1", S_CLUS1, "svyby(svymean)",
+         c("sch.wide", "stype"), list(), "svyby(~sch.wide, ~stype, dclus1, svymean)",
+         svyby(~sch.wide, ~stype, dclus1, svymean), extra = list(by = I("stype")))
+add_case("X-clus1-svyby-ratio-schwide", "apiclus1", S_CLUS1, "svyby(svyratio)",
+         c("api.stu", "enroll", "sch.wide"), list(),
+         "svyby(~api.stu, ~sch.wide, dclus1, svyratio, denominator=~enroll)",
+         svyby(~api.stu, ~sch.wide, dclus1, svyratio, denominator = ~enroll),
+         extra = list(by = I("sch.wide"), ratio_numerator_denominator = list(
+           numerator = I("api.stu"), denominator = I("enroll"))))
+add_case("X-clus1-ratio-two-by-two", "apiclus1", S_CLUS1, "svyratio",
+         c("api00", "api99", "enroll", "api.stu"), list(),
+         "svyratio(~api00+api99, ~enroll+api.stu, dclus1)",
+         svyratio(~api00 + api99, ~enroll + api.stu, dclus1),
+         extra = list(ratio_numerator_denominator = list(numerator = I(c("api00", "api99")),
+                                                         denominator = I(c("enroll", "api.stu")))))
+add_case("X-clus1-quantile-hf7", "apiclus1", S_CLUS1, "svyquantile", "api00",
+         list(quantiles = c(0.25, 0.5, 0.75), interval.type = "mean", qrule = "hf7",
+              alpha = 0.05, ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dclus1, quantiles=c(0.25, 0.5, 0.75), qrule='hf7')",
+         svyquantile(~api00, dclus1, quantiles = c(0.25, 0.5, 0.75), qrule = "hf7"))
+add_case("X-clus1-quantile-alpha10", "apiclus1", S_CLUS1, "svyquantile", "enroll",
+         list(quantiles = c(0.5, 0.9), interval.type = "mean", qrule = "math",
+              alpha = 0.1, ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~enroll, dclus1, quantiles=c(0.5, 0.9), alpha=0.1)",
+         svyquantile(~enroll, dclus1, quantiles = c(0.5, 0.9), alpha = 0.1))
+add_case("X-clus1-glm-quasipoisson", "apiclus1", S_CLUS1, "svyglm(quasipoisson)",
+         c("api.stu", "meals", "ell"), list(family = "quasipoisson(log)", rescale = TRUE),
+         "svyglm(api.stu ~ meals + ell, design=dclus1, family=quasipoisson())",
+         svyglm(api.stu ~ meals + ell, design = dclus1, family = quasipoisson()))
+add_case("X-clus1-total-stype-factor-deff", "apiclus1", S_CLUS1, "svytotal (factor -> counts)",
+         "stype", list(deff = TRUE), "svytotal(~stype, dclus1, deff=TRUE)",
+         svytotal(~stype, dclus1, deff = TRUE))
+add_case("X-clus1-var-multi", "apiclus1", S_CLUS1, "svyvar", c("api00", "api99"), list(),
+         "svyvar(~api00+api99, dclus1)", svyvar(~api00 + api99, dclus1),
+         notes = "2 x 2 covariance matrix, entries named row:column in column-major order")
+design_obj_for_df <- dclus2
+add_case("X-clus2-svyby-mean-deff", "apiclus2", S_CLUS2, "svyby(svymean)", c("api00", "sch.wide"),
+         list(deff = TRUE), "svyby(~api00, ~sch.wide, dclus2, svymean, deff=TRUE)",
+         svyby(~api00, ~sch.wide, dclus2, svymean, deff = TRUE))
+add_case("X-clus2-svyby-quantile-multi", "apiclus2", S_CLUS2, "svyby(svyquantile)",
+         c("api00", "sch.wide"),
+         list(quantiles = c(0.25, 0.75), interval.type = "mean", qrule = "math", alpha = 0.05),
+         "svyby(~api00, ~sch.wide, dclus2, svyquantile, quantiles=c(0.25, 0.75))",
+         svyby(~api00, ~sch.wide, dclus2, svyquantile, quantiles = c(0.25, 0.75)))
+add_case("X-clus2-mean-factor-narm", "apiclus2", S_CLUS2, "svymean (factor -> proportions)",
+         "comp.imp", list(), "svymean(~comp.imp, dclus2)", svymean(~comp.imp, dclus2))
+add_case("X-clus2-var-enroll-narm", "apiclus2", S_CLUS2, "svyvar", "enroll", list(na.rm = TRUE),
+         "svyvar(~enroll, dclus2, na.rm=TRUE)", svyvar(~enroll, dclus2, na.rm = TRUE))
+dclus2_H <- subset(dclus2, stype != "H")
+design_obj_for_df <- dclus2_H
+S_CLUS2_H <- with_subset(S_CLUS2, dclus2_H, "dclus2_EM", "stype != 'H'",
+                         "dclus2_EM <- subset(dclus2, stype != 'H')")
+add_case("X-domain-clus2-EM-glm-gaussian", "apiclus2", S_CLUS2_H, "svyglm(gaussian)",
+         c("api00", "ell", "meals"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=dclus2_EM)",
+         svyglm(api00 ~ ell + meals, design = dclus2_H))
+add_case("X-domain-clus2-EM-quantile", "apiclus2", S_CLUS2_H, "svyquantile", "api00",
+         list(quantiles = 0.5, interval.type = "mean", qrule = "math", alpha = 0.05, ci = TRUE,
+              df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dclus2_EM, quantiles=0.5)",
+         svyquantile(~api00, dclus2_H, quantiles = 0.5))
+add_case("X-domain-clus2-EM-ratio", "apiclus2", S_CLUS2_H, "svyratio", c("api.stu", "enroll"),
+         list(na.rm = TRUE), "svyratio(~api.stu, ~enroll, dclus2_EM, na.rm=TRUE)",
+         svyratio(~api.stu, ~enroll, dclus2_H, na.rm = TRUE),
+         extra = list(ratio_numerator_denominator = list(numerator = I("api.stu"),
+                                                         denominator = I("enroll"))))
+design_obj_for_df <- dstrat
+add_case("X-strat-svyby-mean-two-by-multi", "apistrat", S_STRAT, "svyby(svymean)",
+         c("api00", "api99", "stype", "awards"), list(),
+         "svyby(~api00+api99, ~stype+awards, dstrat, svymean)",
+         svyby(~api00 + api99, ~stype + awards, dstrat, svymean),
+         extra = list(by = I(c("stype", "awards"))))
+add_case("X-strat-svyby-total-factor", "apistrat", S_STRAT, "svyby(svytotal)",
+         c("awards", "stype"), list(), "svyby(~awards, ~stype, dstrat, svytotal)",
+         svyby(~awards, ~stype, dstrat, svytotal))
+add_case("X-strat-mean-numeric-and-factor", "apistrat", S_STRAT, "svymean",
+         c("api00", "sch.wide"), list(), "svymean(~api00+sch.wide, dstrat)",
+         svymean(~api00 + sch.wide, dstrat))
+# lonely PSUs: svyby over the lonely-stratum data (apistrat_lonely.csv)
+apistrat_lonely <- read.csv(file.path(out_dir, "data", "apistrat_lonely.csv"),
+                            colClasses = c(cds = "character"), stringsAsFactors = TRUE)
+for (rule in c("adjust", "average")) {
+  options(survey.lonely.psu = rule)
+  dlonely <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat_lonely, fpc = ~fpc)
+  design_obj_for_df <- dlonely
+  spec <- design_spec(dlonely, "dlonely",
+    "Subset of apistrat: all 150 E and H schools plus ONE M school; stratum M has a single PSU. Data: apistrat_lonely.csv.",
+    "taylor_linearization", "apistrat_lonely.csv", strata = "stype", weights = "pw", fpc = "fpc",
+    call = "dlonely <- svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat_lonely, fpc=~fpc)",
+    lonely = rule)
+  add_case(paste0("X-lonely-", rule, "-svyby-schwide"), "apistrat (subset)", spec,
+           "svyby(svymean)", c("api00", "sch.wide"), list(survey.lonely.psu = rule),
+           "svyby(~api00, ~sch.wide, dlonely, svymean)",
+           svyby(~api00, ~sch.wide, dlonely, svymean))
+  add_case(paste0("X-lonely-", rule, "-total-enroll"), "apistrat (subset)", spec,
+           "svytotal", "enroll", list(survey.lonely.psu = rule),
+           "svytotal(~enroll, dlonely)", svytotal(~enroll, dlonely))
+}
+options(survey.lonely.psu = "fail")
+
+# replicate designs: more estimators
+design_obj_for_df <- jk1_clus2
+add_case("X-rep-JK1-clus2-quantile", "apiclus2", S_JK1_CLUS2, "svyquantile", "api00",
+         list(quantiles = c(0.5, 0.9), interval.type = "mean", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, jk1_clus2, quantiles=c(0.5, 0.9))",
+         svyquantile(~api00, jk1_clus2, quantiles = c(0.5, 0.9)))
+add_case("X-rep-JK1-clus2-glm-quasipoisson", "apiclus2", S_JK1_CLUS2, "svyglm(quasipoisson)",
+         c("api.stu", "meals", "stype"), list(family = "quasipoisson(log)", rescale = TRUE),
+         "svyglm(api.stu ~ meals + stype, design=jk1_clus2, family=quasipoisson())",
+         svyglm(api.stu ~ meals + stype, design = jk1_clus2, family = quasipoisson()))
+add_case("X-rep-JK1-clus2-var-api00", "apiclus2", S_JK1_CLUS2, "svyvar", "api00", list(),
+         "svyvar(~api00, jk1_clus2)", svyvar(~api00, jk1_clus2))
+add_case("X-rep-JK1-clus2-total-factor", "apiclus2", S_JK1_CLUS2, "svytotal (factor -> counts)",
+         "stype", list(), "svytotal(~stype, jk1_clus2)", svytotal(~stype, jk1_clus2))
+design_obj_for_df <- jkn_strat
+add_case("X-rep-JKn-strat-mean-deff", "apistrat", S_JKN, "svymean", c("api00", "api99"),
+         list(deff = TRUE), "svymean(~api00+api99, jkn_strat, deff=TRUE)",
+         svymean(~api00 + api99, jkn_strat, deff = TRUE))
+add_case("X-rep-JKn-strat-svyby-total-two-by", "apistrat", S_JKN, "svyby(svytotal)",
+         c("enroll", "stype", "sch.wide"), list(),
+         "svyby(~enroll, ~stype+sch.wide, jkn_strat, svytotal)",
+         svyby(~enroll, ~stype + sch.wide, jkn_strat, svytotal),
+         extra = list(by = I(c("stype", "sch.wide"))))
+add_case("X-rep-JKn-strat-ratio-narm", "apistrat", S_JKN, "svyratio", c("acs.k3", "api00"),
+         list(na.rm = TRUE), "svyratio(~acs.k3, ~api00, jkn_strat, na.rm=TRUE)",
+         svyratio(~acs.k3, ~api00, jkn_strat, na.rm = TRUE),
+         extra = list(ratio_numerator_denominator = list(numerator = I("acs.k3"),
+                                                         denominator = I("api00"))))
+add_case("X-rep-JKn-strat-svyby-quantile", "apistrat", S_JKN, "svyby(svyquantile)",
+         c("api00", "stype"),
+         list(quantiles = 0.5, interval.type = "mean", qrule = "math", alpha = 0.05),
+         "svyby(~api00, ~stype, jkn_strat, svyquantile, quantiles=0.5)",
+         svyby(~api00, ~stype, jkn_strat, svyquantile, quantiles = 0.5))
+jkn_strat_E <- subset(jkn_strat, stype == "E")
+design_obj_for_df <- jkn_strat_E
+S_JKN_E <- with_subset(S_JKN, jkn_strat_E, "jkn_strat_E", "stype == 'E'",
+                       "jkn_strat_E <- subset(jkn_strat, stype == 'E')")
+add_case("X-rep-JKn-domain-E-mean", "apistrat", S_JKN_E, "svymean (domain)", "api00", list(),
+         "svymean(~api00, jkn_strat_E)", svymean(~api00, jkn_strat_E))
+add_case("X-rep-JKn-domain-E-glm", "apistrat", S_JKN_E, "svyglm(gaussian)",
+         c("api00", "ell", "meals"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=jkn_strat_E)",
+         svyglm(api00 ~ ell + meals, design = jkn_strat_E))
+design_obj_for_df <- boot_strat
+add_case("X-rep-boot-strat-quantile", "apistrat", S_BOOT, "svyquantile", "api00",
+         list(quantiles = c(0.25, 0.5), interval.type = "mean", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, boot_strat, quantiles=c(0.25, 0.5))",
+         svyquantile(~api00, boot_strat, quantiles = c(0.25, 0.5)))
+add_case("X-rep-boot-strat-glm-quasibinomial", "apistrat", S_BOOT, "svyglm(quasibinomial)",
+         c("sch.wide", "ell", "meals"), list(family = "quasibinomial(logit)", rescale = TRUE,
+           response_coding = "sch.wide factor: 'No' = 0 (first level), 'Yes' = 1"),
+         "svyglm(sch.wide ~ ell + meals, design=boot_strat, family=quasibinomial())",
+         svyglm(sch.wide ~ ell + meals, design = boot_strat, family = quasibinomial()))
+
+scdnofpc <- svydesign(data = scd, prob = ~1, id = ~ambulance, strata = ~ESA, nest = TRUE)
+scdfay <- as.svrepdesign(scdnofpc, type = "Fay", fay.rho = 0.3)
+S_FAY <- design_spec(scdfay, "scdfay",
+  "Fay's modified BRR (rho = 0.3, Hadamard-based half-samples) built from scdnofpc.",
+  "replicate", "scd.csv", ids = "ambulance", strata = "ESA", probs = "1 (prob=~1)", nest = TRUE,
+  call = "scdnofpc <- svydesign(data=scd, prob=~1, id=~ambulance, strata=~ESA, nest=TRUE); scdfay <- as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3)",
+  replicate = replicate_spec(scdfay, "Fay", "scdnofpc", store_weights = TRUE, fay_rho = 0.3))
+design_obj_for_df <- scdfay
+add_case("X-rep-Fay-scd-total", "scd", S_FAY, "svytotal", c("arrests", "alive"), list(),
+         "svytotal(~arrests+alive, scdfay)", svytotal(~arrests + alive, scdfay))
+add_case("X-rep-Fay-scd-ratio", "scd", S_FAY, "svyratio", c("alive", "arrests"), list(),
+         "svyratio(~alive, ~arrests, scdfay)", svyratio(~alive, ~arrests, scdfay),
+         extra = list(ratio_numerator_denominator = list(numerator = I("alive"),
+                                                         denominator = I("arrests"))))
+
+# calibration: more
+design_obj_for_df <- dclus1_ps
+add_case("X-cal-poststrat-quantile", "apiclus1", S_PS, "svyquantile", "api00",
+         list(quantiles = 0.5, interval.type = "mean", qrule = "math", alpha = 0.05, ci = TRUE,
+              df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dclus1_ps, quantiles=0.5)", svyquantile(~api00, dclus1_ps, quantiles = 0.5))
+add_case("X-cal-poststrat-glm", "apiclus1", S_PS, "svyglm(gaussian)", c("api00", "ell", "meals"),
+         list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=dclus1_ps)",
+         svyglm(api00 ~ ell + meals, design = dclus1_ps))
+add_case("X-cal-poststrat-svyby-total", "apiclus1", S_PS, "svyby(svytotal)", c("enroll", "stype"),
+         list(), "svyby(~enroll, ~stype, dclus1_ps, svytotal)",
+         svyby(~enroll, ~stype, dclus1_ps, svytotal))
+design_obj_for_df <- dclus1_raking
+add_case("X-cal-raking-svyby-mean", "apiclus1", S_RAKING, "svyby(svymean)", c("api00", "sch.wide"),
+         list(), "svyby(~api00, ~sch.wide, dclus1_raking, svymean)",
+         svyby(~api00, ~sch.wide, dclus1_raking, svymean))
+add_case("X-cal-raking-ratio", "apiclus1", S_RAKING, "svyratio", c("api.stu", "enroll"), list(),
+         "svyratio(~api.stu, ~enroll, dclus1_raking)", svyratio(~api.stu, ~enroll, dclus1_raking),
+         extra = list(ratio_numerator_denominator = list(numerator = I("api.stu"),
+                                                         denominator = I("enroll"))))
+dclus1_rake <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types,
+  data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))))
+S_RAKE <- cal_spec(dclus1_rake, "dclus1_rake", "dclus1 raked to apipop margins of stype and sch.wide (default control: maxit=10, epsilon=1).",
+  list(method = "rake", margins = I(c("stype", "sch.wide")),
+       population_counts = list(stype = pop_counts_stype, sch.wide = list(No = 1072, Yes = 5122)),
+       control = list(maxit = 10, epsilon = 1)),
+  "pop.schwide <- data.frame(sch.wide=c('No','Yes'), Freq=c(1072,5122)); dclus1_rake <- rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide))")
+design_obj_for_df <- dclus1_rake
+add_case("X-cal-rake-svyby-mean", "apiclus1", S_RAKE, "svyby(svymean)", c("api00", "stype"),
+         list(), "svyby(~api00, ~stype, dclus1_rake, svymean)",
+         svyby(~api00, ~stype, dclus1_rake, svymean))
+add_case("X-cal-rake-mean-factor", "apiclus1", S_RAKE, "svymean (factor -> proportions)",
+         "awards", list(), "svymean(~awards, dclus1_rake)", svymean(~awards, dclus1_rake))
+# replicate design calibrated: post-stratified JK1
+jk1_ps <- postStratify(as.svrepdesign(dclus1, type = "JK1"), ~stype, pop.types)
+S_JK1_PS <- design_spec(jk1_ps, "jk1_ps",
+  "JK1 jackknife of dclus1, then post-stratified on stype (every replicate post-stratified).",
+  "replicate", "apiclus1.csv", ids = "dnum", weights = "pw", fpc = "fpc",
+  call = "jk1_ps <- postStratify(as.svrepdesign(dclus1, type='JK1'), ~stype, pop.types)",
+  replicate = replicate_spec(jk1_ps, "JK1", "dclus1"),
+  calibration = list(method = "postStratify", variables = I("stype"),
+                     population_counts = pop_counts_stype,
+                     calibrated_weights = I(as.numeric(weights(jk1_ps, "sampling")))))
+design_obj_for_df <- jk1_ps
+add_case("X-rep-JK1-poststrat-mean", "apiclus1", S_JK1_PS, "svymean", c("api00", "api99"),
+         list(), "svymean(~api00+api99, jk1_ps)", svymean(~api00 + api99, jk1_ps))
+add_case("X-rep-JK1-poststrat-svyby", "apiclus1", S_JK1_PS, "svyby(svymean)",
+         c("api00", "sch.wide"), list(), "svyby(~api00, ~sch.wide, jk1_ps, svymean)",
+         svyby(~api00, ~sch.wide, jk1_ps, svymean))
 
 # ---------------------------------------------------------------- write
 doc <- list(
