@@ -39,15 +39,20 @@ m4 <- round(0.2 - 0.15*rural - 0.06*dist + 0.10*m1 + 0.15*m2 + 0.30*m3 + 0.05*ed
 y  <- round(0.5 - 0.15*rural - 0.05*dist + 0.20*m1 + 0.15*m2 + 0.25*m3 + 0.20*m4 + 0.08*agec +
             0.10*educ - 0.15*occ_farmer + noise(), 6)
 w <- round(runif(n, 0.4, 2.5) * ifelse(rural == 1, 1.3, 1), 6)
+# m2 with 6% of its values missing completely at random (written as empty fields)
+m2_obs <- ifelse(runif(n) < 0.06, NA, m2)
 chain_extra <- data.frame(id = 1:n, rural, dist, age, edu, occ, occ_farmer, occ_worker,
-                          m1, m2, m3, m4, y, w)
+                          m1, m2, m3, m4, y, w, m2_obs)
 '
 eval(parse(text = SIM_CODE))
-write.csv(chain_extra, "data/chain_extra.csv", row.names = FALSE)
+write.csv(chain_extra, "data/chain_extra.csv", row.names = FALSE, na = "")
 # Fit on the file as read back, so the tests read exactly the data lavaan saw; the
 # simulated values are rounded, so the file holds them exactly.
 d <- read.csv("data/chain_extra.csv")
-for (v in names(d)[sapply(d, is.numeric)]) stopifnot(max(abs(d[[v]] - chain_extra[[v]])) < 1e-12)
+for (v in names(d)[sapply(d, is.numeric)]) {
+  stopifnot(identical(is.na(d[[v]]), is.na(chain_extra[[v]])))
+  stopifnot(max(abs(d[[v]] - chain_extra[[v]]), na.rm = TRUE) < 1e-12)
+}
 
 # ---------------------------------------------------------------- numbers
 fmt_num <- function(v) {
@@ -131,10 +136,11 @@ build_model <- function(x, mediators, outcome, covariates) {
 
 # ---------------------------------------------------------------- one case
 run_case <- function(case_id, description, x, mediators, outcome, covariates, options,
-                     factor_covariates = NULL) {
+                     factor_covariates = NULL, seed = NULL) {
   model <- build_model(x, mediators, outcome, covariates)
   CHAIN_MODEL <- model$lavaan_syntax
-  r_call <- paste0("sem(CHAIN_MODEL, data = d",
+  r_call <- paste0(if (!is.null(seed)) sprintf("set.seed(%d); ", seed) else "",
+                   "sem(CHAIN_MODEL, data = d",
                    if (nchar(options)) paste0(", ", options) else "", ")")
   fit <- eval(parse(text = r_call))
   stopifnot(lavInspect(fit, "converged"))
@@ -165,11 +171,14 @@ run_case <- function(case_id, description, x, mediators, outcome, covariates, op
     lhs = other$lhs[i], op = other$op[i], rhs = other$rhs[i],
     est = num(other$est[i]), se = num(other$se[i])))
   # per-equation (weighted) least squares, the closed form of lavaan's estimates
-  wcol <- if (grepl("sampling.weights", r_call)) d$w else NULL
+  # on lavaan's listwise-complete rows
+  dd <- d[complete.cases(d[unique(c(x, mediators, outcome, covariates))]), ]
+  stopifnot(nrow(dd) == lavInspect(fit, "nobs"))
+  wcol <- if (grepl("sampling.weights", r_call)) dd$w else NULL
   ls_diff <- 0
   for (lhs in names(model$equations)) {
     preds <- unlist(model$equations[[lhs]])
-    f <- lm(reformulate(preds, lhs), data = d, weights = wcol)
+    f <- lm(reformulate(preds, lhs), data = dd, weights = wcol)
     labs <- model$equation_labels[[lhs]]
     ls_diff <- max(ls_diff, abs(coef(f)[preds] - pe$est[match(labs, pe$label)]))
   }
@@ -188,7 +197,8 @@ run_case <- function(case_id, description, x, mediators, outcome, covariates, op
         h1.information = as.list(opts$h1.information),
         meanstructure = opts$meanstructure, fixed.x = opts$fixed.x,
         likelihood = opts$likelihood,
-        sampling.weights.normalization = opts$sampling.weights.normalization
+        sampling.weights.normalization = opts$sampling.weights.normalization,
+        missing = opts$missing, bootstrap = opts$bootstrap
       ),
       nobs = lavInspect(fit, "nobs"),
       converged = lavInspect(fit, "converged"),
@@ -267,6 +277,15 @@ cases <- list(
   run_case("E-k2-WLS",
            "k = 2, covariate edu, estimator = 'WLS' (ADF)",
            "rural", M[1:2], "y", "edu", "estimator = 'WLS'"),
+  run_case("E-k2-bootstrap",
+           paste("k = 2, covariate age, se = 'bootstrap' with 1000 ordinary (row) bootstrap",
+                 "draws; R's RNG seeded in the call"),
+           "rural", M[1:2], "y", "age", "se = 'bootstrap', bootstrap = 1000",
+           seed = 20261130),
+  run_case("E-k2-missing-listwise",
+           paste("k = 2 with mediator m2_obs missing for 6% of rows (MCAR), covariate edu,",
+                 "lavaan's default missing = 'listwise', se = 'robust.huber.white'"),
+           "rural", c("m1", "m2_obs"), "y", "edu", "se = 'robust.huber.white'"),
   run_case("E-k2-meanstructure-robust",
            "k = 2, covariate edu, meanstructure = TRUE (intercepts estimated iteratively), robust SEs",
            "rural", M[1:2], "y", "edu", "meanstructure = TRUE, se = 'robust.huber.white'")
@@ -299,6 +318,7 @@ doc <- list(
       occ_worker = "dummy occ == 'worker' (reference level 'clerk')",
       m1 = "M1: information access", m2 = "M2: participation", m3 = "M3: expression",
       m4 = "M4: responsiveness", y = "Y: service (outcome)",
+      m2_obs = "m2 with 6% of values missing completely at random (empty fields)",
       w = "sampling weight, Uniform(0.4, 2.5), 1.3 times larger for rural rows"
     ),
     simulation_r_code = SIM_CODE
