@@ -14,6 +14,7 @@ from govstats.io.codebook import (
     VariableSpec,
     load_codebook,
     shipped_codebook,
+    shipped_codebooks,
 )
 from govstats.io.read_survey import SurveyData, read_survey
 
@@ -26,4 +27,5 @@ __all__ = [
     "load_codebook",
     "read_survey",
     "shipped_codebook",
+    "shipped_codebooks",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "VariableSpec",
     "load_codebook",
     "shipped_codebook",
+    "shipped_codebooks",
 ]
 
 Code = float
@@ -423,20 +424,48 @@ def load_codebook(path: str | Path) -> Codebook:
     return parse_codebook(document, origin=file.name)
 
 
-def shipped_codebook(name: str) -> Path:
-    """Return the path of a codebook shipped with govstats (e.g. ``"simulated"``).
+def shipped_codebooks() -> list[str]:
+    """Return the names of the codebooks shipped with govstats, sorted.
+
+    One per survey wave: CGSS 2015, 2017, 2018 (public release) and 2021, the CFPS
+    2018 and 2020 person files, and the simulated survey. Each states in its
+    ``[design]`` note how far the public file's design is an approximation.
 
     Examples
     --------
-    >>> from govstats.io import shipped_codebook
+    >>> from govstats.io import shipped_codebooks
+    >>> shipped_codebooks()
+    ['cfps2018', 'cfps2020', 'cgss2015', 'cgss2017', 'cgss2018', 'cgss2021', 'simulated']
+    """
+    folder = Path(str(files("govstats.io").joinpath("codebooks")))
+    return sorted(p.name.removesuffix(".toml") for p in folder.glob("*.toml"))
+
+
+def shipped_codebook(name: str) -> Path:
+    """Return the path of a codebook shipped with govstats (e.g. ``"cgss2017"``).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`shipped_codebooks`.
+
+    Raises
+    ------
+    CodebookError
+        For an unknown name, listing the shipped ones.
+
+    Examples
+    --------
+    >>> from govstats.io import load_codebook, shipped_codebook
     >>> shipped_codebook("simulated").name
     'simulated.toml'
+    >>> book = load_codebook(shipped_codebook("cgss2017"))
+    >>> book.wave, book.design.weights, book.design.psu
+    ('2017', 'weight', None)
+    >>> book.variables["voted"].not_eligible
+    (3.0,)
     """
     path = Path(str(files("govstats.io").joinpath("codebooks", f"{name}.toml")))
     if not path.is_file():
-        available = sorted(
-            p.name.removesuffix(".toml")
-            for p in Path(str(files("govstats.io").joinpath("codebooks"))).glob("*.toml")
-        )
-        raise CodebookError(f"no shipped codebook {name!r}; available: {available}")
+        raise CodebookError(f"no shipped codebook {name!r}; available: {shipped_codebooks()}")
     return path
