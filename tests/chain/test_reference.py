@@ -23,14 +23,16 @@ import pytest
 
 try:
     from tests.chain import _lavaan as lav
-    from tests.reference.cases import load_cases, read_data
+    from tests.reference.cases import REFERENCE, load_cases, read_data
 except ModuleNotFoundError:  # tests/ is not a package: its folder is on sys.path
     import _lavaan as lav  # type: ignore[no-redef]
-    from reference.cases import load_cases, read_data  # type: ignore[no-redef]
+    from reference.cases import REFERENCE, load_cases, read_data  # type: ignore[no-redef]
 
 import govstats as gs
 
-FILES = ("chain_cases.json", "chain_cases_extra.json")
+#: Every ``chain_cases*.json`` beside the reference loader runs; these two must exist.
+REQUIRED_FILES = ("chain_cases.json", "chain_cases_extra.json")
+FILES = tuple(sorted({*REQUIRED_FILES, *(p.name for p in REFERENCE.glob("chain_cases*.json"))}))
 
 #: lavaan's estimates equal per-equation (W)LS up to its optimiser's stopping rule.
 EST_RTOL = 1e-8
@@ -202,7 +204,7 @@ def lavaan_vcov(case: Case) -> Relation:
       unweighted, OLS ``RSS/(n-p) (X'X)^-1`` times ``(n-p)/n`` (p counts the
       intercept), and exactly zero across equations. ``estimator = "GLS"`` and
       ``likelihood = "wishart"`` divide the information by n-1 instead of n:
-      times n/(n-1).
+      times n/(n-1); GLS with observed information carries that factor twice.
     * ``information = "first.order"`` (``se = "first.order"``, MLF): the inverse of
       ``sum_i s_i s_i'`` over all free parameters (slopes and residual variances
       of every equation), computed here from the data.
@@ -239,6 +241,8 @@ def lavaan_vcov(case: Case) -> Relation:
         return Relation(_rename(case, vcov), "inverse outer product of the casewise scores")
     if se == "standard" and estimator in ("ML", "GLS"):
         factor = n / (n - 1) if wishart or estimator == "GLS" else 1.0
+        if estimator == "GLS" and information == "observed":
+            factor *= n / (n - 1)
         vcov = lav.ml_model_vcov(case.data, equations, w) * factor
         return Relation(_rename(case, vcov), f"ML expected information x {factor:.10g}")
     raise AssertionError(
@@ -425,6 +429,6 @@ def test_per_equation_se_matches_svyglm_reference(case_id: str) -> None:
 
 def test_every_reference_file_has_cases() -> None:
     """A missing or empty reference file fails; it never skips."""
-    for file in FILES:
+    for file in REQUIRED_FILES:
         assert load_cases(file)["cases"], file
     assert len(SVYGLM_CASES) >= 1

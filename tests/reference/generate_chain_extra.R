@@ -41,8 +41,12 @@ y  <- round(0.5 - 0.15*rural - 0.05*dist + 0.20*m1 + 0.15*m2 + 0.25*m3 + 0.20*m4
 w <- round(runif(n, 0.4, 2.5) * ifelse(rural == 1, 1.3, 1), 6)
 # m2 with 6% of its values missing completely at random (written as empty fields)
 m2_obs <- ifelse(runif(n) < 0.06, NA, m2)
+# two further mediators for the k = 5 and k = 6 chains (drawn last, so the columns
+# above do not depend on them)
+m5 <- round(0.1 - 0.10*rural - 0.03*dist + 0.10*m2 + 0.25*m4 + 0.05*educ + noise(), 6)
+m6 <- round(0.0 - 0.05*rural + 0.10*m1 + 0.20*m5 + 0.05*agec + noise(), 6)
 chain_extra <- data.frame(id = 1:n, rural, dist, age, edu, occ, occ_farmer, occ_worker,
-                          m1, m2, m3, m4, y, w, m2_obs)
+                          m1, m2, m3, m4, y, w, m2_obs, m5, m6)
 '
 eval(parse(text = SIM_CODE))
 write.csv(chain_extra, "data/chain_extra.csv", row.names = FALSE, na = "")
@@ -286,6 +290,29 @@ cases <- list(
            paste("k = 2 with mediator m2_obs missing for 6% of rows (MCAR), covariate edu,",
                  "lavaan's default missing = 'listwise', se = 'robust.huber.white'"),
            "rural", c("m1", "m2_obs"), "y", "edu", "se = 'robust.huber.white'"),
+  run_case("E-k5-weighted-MLR",
+           "k = 5 (31 specific effects), covariates edu and occ dummies, weighted, estimator = 'MLR'",
+           "rural", c(M, "m5"), "y", c("edu", "occ_farmer", "occ_worker"),
+           "sampling.weights = 'w', estimator = 'MLR'", occ_factor),
+  run_case("E-k6-standard",
+           "k = 6 (63 specific effects, the most govstats fits), covariate age, se = 'standard'",
+           "dist", c(M, "m5", "m6"), "y", "age", "se = 'standard'"),
+  run_case("E-k2-fixedx-false-robust",
+           "k = 2, covariate age, fixed.x = FALSE (x variances free), se = 'robust.huber.white'",
+           "rural", M[1:2], "y", "age", "fixed.x = FALSE, se = 'robust.huber.white'"),
+  run_case("E-k3-MLMV",
+           "k = 3, covariate edu, estimator = 'MLMV' (robust.sem SEs)",
+           "rural", M[1:3], "y", "edu", "estimator = 'MLMV'"),
+  run_case("E-k2-conditional-x",
+           "k = 2, covariates age and edu, conditional.x = TRUE",
+           "rural", M[1:2], "y", c("age", "edu"), "conditional.x = TRUE"),
+  run_case("E-k2-weighted-expected-information",
+           "k = 2, covariate age, weighted MLR with information = 'expected'",
+           "dist", M[1:2], "y", "age",
+           "estimator = 'MLR', sampling.weights = 'w', information = 'expected'"),
+  run_case("E-k2-GLS-observed",
+           "k = 2, covariate age, estimator = 'GLS' with information = 'observed'",
+           "rural", M[1:2], "y", "age", "estimator = 'GLS', information = 'observed'"),
   run_case("E-k2-meanstructure-robust",
            "k = 2, covariate edu, meanstructure = TRUE (intercepts estimated iteratively), robust SEs",
            "rural", M[1:2], "y", "edu", "meanstructure = TRUE, se = 'robust.huber.white'")
@@ -319,6 +346,7 @@ doc <- list(
       m1 = "M1: information access", m2 = "M2: participation", m3 = "M3: expression",
       m4 = "M4: responsiveness", y = "Y: service (outcome)",
       m2_obs = "m2 with 6% of values missing completely at random (empty fields)",
+      m5 = "M5 (k = 5, 6 chains; drawn after y)", m6 = "M6 (k = 6 chain; drawn after y)",
       w = "sampling weight, Uniform(0.4, 2.5), 1.3 times larger for rural rows"
     ),
     simulation_r_code = SIM_CODE
