@@ -19,7 +19,7 @@ import numpy as np
 
 from govstats.design._columns import Columns, check_missing, domain_codes, expand
 from govstats.design.results import SurveyEstimate, make_estimate
-from govstats.errors import DesignError
+from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
@@ -181,10 +181,12 @@ def _deff(
     means: np.ndarray,
     totals_of_weights: np.ndarray,
     statistic: str,
+    replace: bool = False,
 ) -> np.ndarray:
     """Design effects as R ``deff=TRUE``: design variance over the SRS-without-replacement one.
 
-    ``vsrs = s^2 (N - n) / (N n)`` for a mean, times ``N^2`` for a total, with
+    ``vsrs = s^2 (N - n) / (N n)`` for a mean (``replace=True``, R
+    ``deff="replace"``: ``s^2 / n``), times ``N^2`` for a total, with
     ``s^2`` the weighted variance with Kish's ``n / (n - 1)`` (R ``svyvar``),
     ``n`` the rows and ``N`` the sum of weights in the domain. NaN when the
     weights sum to less than the rows (weights not scaled to the population), as R.
@@ -214,10 +216,13 @@ def _deff(
         nobs = np.bincount(key, minlength=domains.n + 1)[: domains.n].astype(np.float64)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = ss / big_n * nobs / (nobs - 1)
-        vsrs = s2 * (big_n - nobs) / (big_n * nobs)
+        if replace:
+            vsrs = s2 / nobs
+        else:
+            vsrs = s2 * (big_n - nobs) / (big_n * nobs)
+            vsrs = np.where(big_n < nobs, np.nan, vsrs)
         if statistic == "total":
             vsrs = vsrs * big_n**2
-        vsrs = np.where(big_n < nobs, np.nan, vsrs)
         out = np.diag(design_var).reshape(domains.n, p) / vsrs
     return np.asarray(out.reshape(-1))
 
@@ -272,8 +277,15 @@ def mean_or_total(
     by: str | Sequence[str] | None,
     na_rm: bool,
     text_as_factor: bool,
+    deff: bool | str = True,
 ) -> SurveyEstimate:
-    """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``."""
+    """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``.
+
+    ``deff``: True (SRS without replacement, R ``deff=TRUE``), ``"replace"`` (with
+    replacement) or False (no design effects).
+    """
+    if deff not in (True, False, "replace"):
+        raise DataError(f"deff={deff!r} is not supported; use True, False or 'replace'.")
     columns = expand(design.data, variables, text_as_factor=text_as_factor)
     (values,), domains = _prepare(design, [columns], by, na_rm)
     w = design.weights_array
@@ -310,9 +322,13 @@ def mean_or_total(
     else:
         vcov = _linear_vcov(design, domains, w, values, None, None, None, psu_y, None)
     means = (num / den).reshape(domains.n, p) if (den > 0).all() else estimate
-    deff = _deff(vcov, values, w, domains, means, den[::p], statistic)
+    effects = (
+        _deff(vcov, values, w, domains, means, den[::p], statistic, replace=deff == "replace")
+        if deff
+        else None
+    )
     return _finish(
-        design, statistic, estimate, vcov, domains, columns.variable, columns.level, deff,
+        design, statistic, estimate, vcov, domains, columns.variable, columns.level, effects,
         replicate_estimates,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from govstats.design._columns import check_missing, domain_codes, expand
 from govstats.design.results import SurveyEstimate
@@ -67,20 +67,74 @@ def qrule_hf7(x: np.ndarray, w: np.ndarray, p: float) -> float:
 _RULES = {"math": qrule_math, "hf1": qrule_math, "hf7": qrule_hf7}
 
 
+_INTERVALS = ("mean", "xlogit", "asin", "beta", "quantile")
+
+
+def _probability_limits(
+    m: float, se: float, crit: float, interval_type: str, alpha: float, n_rows: int, df: int
+) -> tuple[float, float]:
+    """Interval for the CDF at the quantile on R's scales (``woodruffCI(method=)``)."""
+    if interval_type == "mean":
+        return m - crit * se, m + crit * se
+    if interval_type == "xlogit":
+        centre, half = np.log(m / (1 - m)), crit * se / (m * (1 - m))
+        return float(special.expit(centre - half)), float(special.expit(centre + half))
+    if interval_type == "asin":
+        centre, half = np.arcsin(np.sqrt(m)), crit * se / (2 * np.sqrt(m * (1 - m)))
+        return float(np.sin(centre - half) ** 2), float(np.sin(centre + half) ** 2)
+    # beta: Korn-Graubard with the effective sample size
+    ratio = stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)
+    n_eff = m * (1 - m) / se**2 * ratio**2
+    low = stats.beta.ppf(alpha / 2, n_eff * m, n_eff * (1 - m) + 1)
+    high = stats.beta.ppf(1 - alpha / 2, n_eff * m + 1, n_eff * (1 - m))
+    return float(low), float(high)
+
+
 def _woodruff(
-    design: SurveyDesign, x: np.ndarray, qhat: float, p: float, rule_name: str, alpha: float
+    design: SurveyDesign,
+    x: np.ndarray,
+    qhat: float,
+    p: float,
+    rule_name: str,
+    alpha: float,
+    interval_type: str = "mean",
 ) -> tuple[float, float]:
     rule = _RULES[rule_name]
     below = pd.DataFrame({"below": (x <= qhat).astype(np.float64)}, index=design.data.index)
     probe = dataclasses.replace(design, data=below, analysis_weights=design.weights_array)
     m = probe.mean("below")
     crit = float(stats.t.ppf(1 - alpha / 2, design.df))
-    low_p = float(m.estimate[0] - crit * m.se[0])
-    high_p = float(m.estimate[0] + crit * m.se[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low_p, high_p = _probability_limits(
+            float(m.estimate[0]),
+            float(m.se[0]),
+            crit,
+            interval_type,
+            alpha,
+            int(np.count_nonzero(design.weights_array)),
+            design.df,
+        )
     w = design.weights_array
-    low = np.nan if low_p < 0 else rule(x, w, low_p)
-    high = np.nan if high_p > 1 else rule(x, w, high_p)
+    low = np.nan if np.isnan(low_p) or low_p < 0 else rule(x, w, low_p)
+    high = np.nan if np.isnan(high_p) or high_p > 1 else rule(x, w, high_p)
     return low, high
+
+
+def _replicate_interval(
+    design: SurveyDesign, x: np.ndarray, qhat: float, p: float, rule_name: str, alpha: float
+) -> tuple[float, float]:
+    """R ``repCI``: the quantile under every replicate weight, variance by ``svrVar``."""
+    reps = design.replicates
+    assert reps is not None
+    rule = _RULES[rule_name]
+    values = [
+        rule(x, chunk[:, r], p)
+        for _, chunk in reps.weight_chunks(design.weights_array)
+        for r in range(chunk.shape[1])
+    ]
+    v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
+    half = float(stats.t.ppf(1 - alpha / 2, design.df)) * np.sqrt(v)
+    return qhat - half, qhat + half
 
 
 def quantile(
@@ -92,6 +146,7 @@ def quantile(
     qrule: str = "math",
     alpha: float = 0.05,
     na_rm: bool = False,
+    interval_type: str = "mean",
 ) -> SurveyEstimate:
     """Quantiles of numeric columns with Woodruff intervals, as R ``svyquantile``.
 
@@ -112,6 +167,13 @@ def quantile(
         1 - confidence level.
     na_rm : bool
         Leave rows with missing values out (as a domain).
+    interval_type : {"mean", "xlogit", "asin", "beta", "quantile"}
+        R ``interval.type``. Woodruff intervals build the interval for the CDF
+        on the probability scale (``"mean"``), the logit (``"xlogit"``) or
+        arcsine-square-root scale (``"asin"``), or as a Korn-Graubard beta
+        interval (``"beta"``). ``"quantile"`` (replicate designs only): the
+        quantile is recomputed under every replicate weight and the interval is
+        ``qhat -/+ t * se`` with the replicate variance (R ``repCI``).
 
     Returns
     -------
@@ -144,6 +206,15 @@ def quantile(
     """
     if qrule not in _RULES:
         raise DataError(f"qrule={qrule!r} is not supported; use 'math' (R default) or 'hf7'.")
+    if interval_type not in _INTERVALS:
+        raise DataError(
+            f"interval_type={interval_type!r} is not supported; use one of {', '.join(_INTERVALS)}."
+        )
+    if interval_type == "quantile" and design.replicates is None:
+        raise DataError(
+            "interval_type='quantile' needs replicate weights (R: svrepdesign only); "
+            "use a Woodruff interval ('mean', 'xlogit', 'asin', 'beta') on this design."
+        )
     probs = [float(q)] if isinstance(q, int | float) else [float(v) for v in q]
     if any(not 0.0 <= p <= 1.0 for p in probs):
         raise DataError(f"quantile probabilities must lie in [0, 1]; got {probs}.")
@@ -163,7 +234,10 @@ def quantile(
             x = matrix[:, j]
             for p in probs:
                 qhat = _RULES[qrule](x, sub.weights_array, p)
-                lo, hi = _woodruff(sub, x, qhat, p, qrule, alpha)
+                if interval_type == "quantile":
+                    lo, hi = _replicate_interval(sub, x, qhat, p, qrule, alpha)
+                else:
+                    lo, hi = _woodruff(sub, x, qhat, p, qrule, alpha, interval_type)
                 est.append(qhat)
                 low.append(lo)
                 high.append(hi)

@@ -411,6 +411,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        deff: bool | str = True,
     ) -> SurveyEstimate:
         """Estimate population means (R ``svymean``); a Categorical gives level proportions.
 
@@ -422,11 +423,14 @@ class SurveyDesign:
             Domain columns: one estimate per observed combination (R ``svyby``).
         na_rm : bool, default False
             Leave rows with missing values out of the estimate (as a domain).
+        deff : bool or "replace", default True
+            Design effects against simple random sampling without replacement (R
+            ``deff=TRUE``) or with replacement (``"replace"``); False: none.
 
         Returns
         -------
         SurveyEstimate
-            With ``deff`` as R's ``deff=TRUE``.
+            With ``deff`` as R's ``deff=TRUE`` (or ``deff="replace"``).
 
         Examples
         --------
@@ -437,7 +441,7 @@ class SurveyDesign:
         (5.0, 1.290994)
         """
         return estimators.mean_or_total(
-            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False
+            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
         )
 
     def total(
@@ -446,8 +450,11 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        deff: bool | str = True,
     ) -> SurveyEstimate:
         """Estimate population totals (R ``svytotal``); a Categorical gives level counts.
+
+        ``deff`` as in :meth:`mean`.
 
         Examples
         --------
@@ -457,7 +464,7 @@ class SurveyDesign:
         70.0
         """
         return estimators.mean_or_total(
-            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False
+            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
         )
 
     def proportion(
@@ -534,12 +541,22 @@ class SurveyDesign:
         qrule: str = "math",
         alpha: float = 0.05,
         na_rm: bool = False,
+        interval_type: str = "mean",
     ) -> SurveyEstimate:
         """Quantiles with Woodruff intervals (R ``svyquantile``, survey 4.x defaults).
 
         See :func:`govstats.design.quantile.quantile`.
         """
-        return quantile.quantile(self, variables, q, by=by, qrule=qrule, alpha=alpha, na_rm=na_rm)
+        return quantile.quantile(
+            self,
+            variables,
+            q,
+            by=by,
+            qrule=qrule,
+            alpha=alpha,
+            na_rm=na_rm,
+            interval_type=interval_type,
+        )
 
     def glm(
         self,

@@ -271,10 +271,12 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
     options = call.options
     na_rm = bool(options.get("na.rm", False))
     by = call.by or None
+    deff = options.get("deff", True)
+    deff = "replace" if deff == "replace" else True
     if call.function == "svymean":
-        return design.mean(call.variables, by=by, na_rm=na_rm)
+        return design.mean(call.variables, by=by, na_rm=na_rm, deff=deff)
     if call.function == "svytotal":
-        return design.total(call.variables, by=by, na_rm=na_rm)
+        return design.total(call.variables, by=by, na_rm=na_rm, deff=deff)
     if call.function == "svyratio":
         return design.ratio(call.variables, call.denominator, by=by, na_rm=na_rm)
     if call.function == "svyvar":
@@ -287,6 +289,7 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
             qrule=str(options.get("qrule", "math")),
             alpha=float(options.get("alpha", 0.05)),
             na_rm=na_rm,
+            interval_type=str(options.get("interval.type", "mean")),
         )
     if call.function == "svyglm":
         assert call.formula is not None

@@ -158,7 +158,7 @@ add_case <- function(case_id, dataset, design, estimator, variables, options, r_
         case$ci_upper <- named(ci[, 2], nm)
         case$ci_level <- 0.95
       }
-      if (isTRUE(options$deff)) {
+      if (!is.null(options$deff) && !isFALSE(options$deff)) {
         d <- deff(res)
         case$deff <- named(if (inherits(res, "svyby")) as.vector(as.matrix(d)) else d, nm)
       }
@@ -819,6 +819,52 @@ add_case("X-rep-JK1-poststrat-mean", "apiclus1", S_JK1_PS, "svymean", c("api00",
 add_case("X-rep-JK1-poststrat-svyby", "apiclus1", S_JK1_PS, "svyby(svymean)",
          c("api00", "sch.wide"), list(), "svyby(~api00, ~sch.wide, jk1_ps, svymean)",
          svyby(~api00, ~sch.wide, jk1_ps, svymean))
+
+# ---------------------------------------------------------------- options
+design_obj_for_df <- dstrat
+add_case("X-strat-mean-deff-replace", "apistrat", S_STRAT, "svymean", "api00",
+         list(deff = "replace"), "svymean(~api00, dstrat, deff='replace')",
+         svymean(~api00, dstrat, deff = "replace"),
+         notes = "deff='replace': the SRS variance is that of sampling with replacement")
+add_case("X-strat-quantile-score", "apistrat", S_STRAT, "svyquantile", "api00",
+         list(quantiles = c(0.25, 0.5), interval.type = "score", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dstrat, quantiles=c(0.25, 0.5), interval.type='score')",
+         svyquantile(~api00, dstrat, quantiles = c(0.25, 0.5), interval.type = "score"))
+add_case("X-strat-glm-binomial", "apistrat", S_STRAT, "svyglm(binomial)",
+         c("sch.wide", "ell", "meals"), list(family = "binomial(logit)", rescale = TRUE,
+           response_coding = "sch.wide factor: 'No' = 0 (first level), 'Yes' = 1"),
+         "svyglm(sch.wide ~ ell + meals, design=dstrat, family=binomial())",
+         suppressWarnings(svyglm(sch.wide ~ ell + meals, design = dstrat, family = binomial())),
+         notes = "binomial() with survey weights: R warns about non-integer successes; estimates equal quasibinomial")
+add_case("X-strat-glm-interaction", "apistrat", S_STRAT, "svyglm(gaussian)",
+         c("api00", "ell", "meals", "stype"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell * stype + meals, design=dstrat)",
+         svyglm(api00 ~ ell * stype + meals, design = dstrat))
+design_obj_for_df <- jkn_strat
+add_case("X-rep-JKn-quantile-interval-quantile", "apistrat", S_JKN, "svyquantile", "api00",
+         list(quantiles = c(0.25, 0.5), interval.type = "quantile", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, jkn_strat, quantiles=c(0.25, 0.5), interval.type='quantile')",
+         svyquantile(~api00, jkn_strat, quantiles = c(0.25, 0.5), interval.type = "quantile"))
+design_obj_for_df <- boot_strat
+add_case("X-rep-boot-quantile-interval-quantile", "apistrat", S_BOOT, "svyquantile", "api00",
+         list(quantiles = 0.5, interval.type = "quantile", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, boot_strat, quantiles=0.5, interval.type='quantile')",
+         svyquantile(~api00, boot_strat, quantiles = 0.5, interval.type = "quantile"))
+
+design_obj_for_df <- dclus1
+add_case("X-clus1-total-deff-replace", "apiclus1", S_CLUS1, "svytotal", "enroll",
+         list(deff = "replace"), "svytotal(~enroll, dclus1, deff='replace')",
+         svytotal(~enroll, dclus1, deff = "replace"))
+for (it in c("xlogit", "asin", "beta")) {
+  add_case(paste0("X-clus1-quantile-", it), "apiclus1", S_CLUS1, "svyquantile", "api00",
+           list(quantiles = c(0.25, 0.5), interval.type = it, qrule = "math", alpha = 0.05,
+                ci = TRUE, df = "NULL -> degf(design)"),
+           paste0("svyquantile(~api00, dclus1, quantiles=c(0.25, 0.5), interval.type='", it, "')"),
+           svyquantile(~api00, dclus1, quantiles = c(0.25, 0.5), interval.type = it))
+}
 
 # ---------------------------------------------------------------- write
 doc <- list(
