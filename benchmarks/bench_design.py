@@ -2,11 +2,16 @@
 
 1,000,000 rows, 100 strata x 50 PSUs (200 rows per PSU), unequal weights.
 Prints govstats times next to (a) the point estimates alone with pandas/numpy
-(the floor: no standard errors) and (b) the same estimators in ``svy`` when it
-is installed. Also 200 Rao-Wu bootstrap replicates of a domain mean, with the
+(the floor: no standard errors), (b) the same estimators in ``svy`` when it
+is installed and (c) R ``survey`` (``svydesign``, ``svymean``, ``svyby``,
+``svyglm``) when ``Rscript`` is on the PATH: the data are written once to a
+temporary CSV, read by R outside the timings, and every call is timed inside R
+with ``system.time`` (elapsed, best of ``--repeat``). R's point estimates and
+standard errors are compared with govstats' as a check that both computed the
+same thing. Also 200 Rao-Wu bootstrap replicates of a domain mean, with the
 peak memory traced by ``tracemalloc``.
 
-Run: ``python benchmarks/bench_design.py [--rows 1000000] [--repeat 3]``.
+Run: ``python benchmarks/bench_design.py [--rows 1000000] [--repeat 3] [--no-r]``.
 """
 
 from __future__ import annotations
@@ -20,9 +25,13 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import resource
+import shutil
+import subprocess
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -121,11 +130,64 @@ def svy_tasks(frame: pd.DataFrame) -> dict[str, Callable[[], Any]] | None:
     }
 
 
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(survey))
+args <- commandArgs(trailingOnly = TRUE)
+repeats <- as.integer(args[2])
+df <- read.csv(args[1])
+best <- function(expr) {
+  e <- substitute(expr)
+  min(sapply(seq_len(repeats), function(i) system.time(eval(e, globalenv()))[["elapsed"]]))
+}
+formula <- y ~ x1 + x2 + x3 + x4 + x5
+t_design <- best(d <- svydesign(id = ~psu, strata = ~stratum, weights = ~weight, data = df))
+t_mean <- best(m <- svymean(~y, d))
+t_by <- best(b <- svyby(~y, ~domain, d, svymean))
+t_glm <- best(g <- svyglm(formula, design = d))
+cat("time design", t_design, "\n")
+cat("time mean", t_mean, "\n")
+cat("time domain_means", t_by, "\n")
+cat("time glm", t_glm, "\n")
+cat("value mean", format(coef(m), digits = 17), format(SE(m), digits = 17), "\n")
+cat("value domain_se_max", format(max(SE(b)), digits = 17), "\n")
+cat("value glm_se_x5", format(SE(g)[["x5"]], digits = 17), "\n")
+"""
+
+
+def r_timings(frame: pd.DataFrame, repeat: int) -> dict[str, float] | None:
+    """Time the same four tasks in R ``survey`` (None, with a note, when R is not installed)."""
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        print("(Rscript not found: the R survey column is skipped)")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "bench.csv"
+        script = Path(tmp) / "bench.R"
+        frame.to_csv(csv, index=False)
+        script.write_text(R_SCRIPT, encoding="utf-8")
+        done = subprocess.run(
+            [rscript, str(script), str(csv), str(repeat)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        print(f"(R survey failed, column skipped: {done.stderr.strip()[-300:]})")
+        return None
+    out: dict[str, float] = {}
+    for line in done.stdout.splitlines():
+        kind, name, *values = line.split()
+        for k, value in enumerate(values):
+            out[f"{kind} {name}" + (f" {k}" if k else "")] = float(value)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--replicates", type=int, default=200)
+    parser.add_argument("--no-r", action="store_true", help="skip the R survey column")
     args = parser.parse_args()
 
     frame = simulate(args.rows)
@@ -136,8 +198,12 @@ def main() -> None:
     floor = floor_tasks(frame)
     ours, holder = govstats_tasks(frame)
     theirs = svy_tasks(frame)
+    r_times = None if args.no_r else r_timings(frame, args.repeat)
 
-    header = f"{'task':<14}{'floor s':>10}{'govstats s':>12}{'ratio':>8}{'svy s':>10}{'svy/gs':>8}"
+    header = (
+        f"{'task':<14}{'floor s':>10}{'govstats s':>12}{'ratio':>8}{'svy s':>10}{'svy/gs':>8}"
+        f"{'R survey s':>12}{'R/gs':>8}"
+    )
     print(header)
     print("-" * len(header))
     for task in ("design", "mean", "domain means", "glm"):
@@ -153,9 +219,27 @@ def main() -> None:
             except Exception as error:  # an estimator svy does not support
                 svy_text = f"{'failed':>10}"
                 print(f"  (svy {task}: {type(error).__name__}: {error})")
-        print(f"{task:<14}{floor_text}{t_ours:12.3f}{ratio}{svy_text}{svy_ratio}")
+        r_text, r_ratio = f"{'n/a':>12}", f"{'':>8}"
+        if r_times is not None:
+            t_r = r_times[f"time {task.replace(' ', '_')}"]
+            r_text, r_ratio = f"{t_r:12.3f}", f"{t_r / t_ours:8.1f}"
+        print(f"{task:<14}{floor_text}{t_ours:12.3f}{ratio}{svy_text}{svy_ratio}{r_text}{r_ratio}")
 
     design = holder["d"]
+    if r_times is not None:
+        mean = design.mean("y")
+        by = design.mean("y", by="domain")
+        glm = design.glm("y ~ " + " + ".join(PREDICTORS))
+        checks = [
+            ("mean", float(mean.estimate[0]), r_times["value mean"]),
+            ("se(mean)", float(mean.se[0]), r_times["value mean 1"]),
+            ("max se(domain means)", float(np.max(by.se)), r_times["value domain_se_max"]),
+            ("se(glm x5)", float(glm.se["x5"]), r_times["value glm_se_x5"]),
+        ]
+        worst = max(abs(ours_v / r_v - 1) for _, ours_v, r_v in checks)
+        print(f"govstats vs R survey on this sample: worst relative difference {worst:.1e} over")
+        print("  " + ", ".join(name for name, _, _ in checks))
+
     tracemalloc.start()
     start = time.perf_counter()
     replicated = design.to_replicates("bootstrap", args.replicates, seed=2024)
