@@ -444,17 +444,18 @@ def test_an_undeclared_special_code_stops_the_read(tmp_path):
 # ---- the report on a CGSS 2017 file -------------------------------------------------------
 
 
-def test_report_runs_on_a_cgss2017_file(tmp_path):
+@pytest.mark.parametrize("name", ["cgss2017", "cgss2021"])
+def test_report_runs_on_cgss_files(tmp_path, name):
     """`govstats report --survey --codebook` end to end: constructs, derived columns, note."""
     import pypdfium2 as pdfium
     from click.testing import CliRunner
 
     from govstats.cli import main
 
-    frame, labels = synthetic("cgss2017", seed=8)
-    survey = write_dta(tmp_path / "cgss2017.dta", frame, labels)
-    out = tmp_path / "cgss2017.pdf"
-    codebook = str(shipped_codebook("cgss2017"))
+    frame, labels = synthetic(name, seed=8)
+    survey = write_dta(tmp_path / f"{name}.dta", frame, labels)
+    out = tmp_path / f"{name}.pdf"
+    codebook = str(shipped_codebook(name))
     args = ["report", "--out", str(out), "--survey", str(survey), "--codebook", codebook,
             "--replicates", "10", "--lang", "en", "--quiet"]  # fmt: skip
     result = CliRunner().invoke(main, args)
@@ -462,9 +463,27 @@ def test_report_runs_on_a_cgss2017_file(tmp_path):
     document = pdfium.PdfDocument(str(out))
     text = " ".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
     text = " ".join(text.split())
-    assert "Survey file: cgss2017.dta" in text
+    year = name[4:]
+    assert f"Survey file: {name}.dta" in text
     assert "4. The divide chain" in text
-    assert "SurveyDesign(weights=weight)" in text
-    assert "Approximation: the public CGSS 2017 file releases the weight" in text
-    assert "age derived as 2017 - birth_year" in text
+    assert ("SurveyDesign(weights=weight)" if year == "2017" else "psu=community") in text
+    assert f"Approximation: the public CGSS {year} file" in text
+    assert f"age derived as {year} - birth_year" in text
     assert "rural derived as 1 - urban" in text
+
+
+def test_report_names_the_construct_a_wave_lacks(tmp_path):
+    from click.testing import CliRunner
+
+    from govstats.cli import main
+
+    frame, labels = synthetic("cgss2018")
+    survey = write_dta(tmp_path / "cgss2018.dta", frame, labels)
+    out = tmp_path / "cgss2018.pdf"
+    codebook = str(shipped_codebook("cgss2018"))
+    args = ["report", "--out", str(out), "--survey", str(survey), "--codebook", codebook,
+            "--replicates", "10", "--quiet"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "lacks columns ['expression'] needed for the chain" in result.output
+    assert not out.exists()
