@@ -1,9 +1,10 @@
 """The divide chain against lavaan 0.6-14, on every case of the chain reference files.
 
-``chain_cases.json`` (k = 3, covariates, unweighted standard / weighted robust) and
-``chain_cases_extra.json`` (k = 1..4, no covariates, a categorical covariate,
-continuous x, weights, and the se/estimator options of lavaan; made by
-``generate_chain_extra.R`` beside it). Nothing here names a variable or a label:
+``chain_cases.json`` (k = 3, covariates, unweighted standard / weighted robust),
+``chain_cases_extra.json`` (k = 1..6, no covariates, a categorical covariate,
+continuous x, weights, missing values, and the se/estimator options of lavaan;
+made by ``generate_chain_extra.R`` beside it) and any other ``chain_cases*.json``
+in that folder. Nothing here names a variable or a label:
 every case's roles come from its ``model.equations``, its labels and defined
 effects from ``model.lavaan_syntax`` (``label*var`` terms, ``name := expr``), its
 weights from ``fit.r_call`` (``sampling.weights = 'w'``) and its SE definition from
