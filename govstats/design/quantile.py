@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +17,7 @@ from govstats.errors import DataError
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
 
-__all__ = ["qrule_hf7", "qrule_math", "quantile"]
+__all__ = ["qrule_hf7", "qrule_math", "quantile", "zeroin"]
 
 
 def _cumulative(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -67,7 +67,69 @@ def qrule_hf7(x: np.ndarray, w: np.ndarray, p: float) -> float:
 _RULES = {"math": qrule_math, "hf1": qrule_math, "hf7": qrule_hf7}
 
 
-_INTERVALS = ("mean", "xlogit", "asin", "beta", "quantile")
+_INTERVALS = ("mean", "xlogit", "asin", "beta", "score", "quantile")
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def zeroin(
+    f: Callable[[float], float], lower: float, upper: float, tol: float, maxiter: int = 1000
+) -> float:
+    """Brent's root finder step for step as R ``uniroot`` (``R_zeroin2``).
+
+    A step function such as a score test has no exact zero; which side of a jump
+    the search stops on then decides the interval, so R's iteration is followed
+    exactly rather than delegated to another implementation.
+
+    Examples
+    --------
+    >>> round(zeroin(lambda t: t * t - 2.0, 0.0, 2.0, 1e-10), 8)
+    1.41421356
+    """
+    a, b = lower, upper
+    fa, fb = f(a), f(b)
+    if fa * fb > 0:
+        raise DataError(
+            "the score interval search found no sign change between the data limits; "
+            "use interval_type='mean'."
+        )
+    c, fc = a, fa
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    for _ in range(maxiter + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * _EPS * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q, t1, t2 = fa / fc, fb / fc, fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b
 
 
 def _probability_limits(
@@ -120,6 +182,37 @@ def _woodruff(
     return low, high
 
 
+def _score_interval(
+    design: SurveyDesign, x: np.ndarray, p: float, rule_name: str, alpha: float
+) -> tuple[float, float]:
+    """Francisco-Fuller score interval (R ``ffullerCI``, ``interval.type="score"``).
+
+    The limits are the roots of ``mean(U(theta)) / se(U(theta)) = -/+ t`` with
+    ``U = 1(x > theta) - (1 - p)``; each root is turned into the unweighted share
+    of the sample at or below it, and that share into a quantile of ``x``.
+    """
+    rule = _RULES[rule_name]
+    active = design.weights_array != 0
+    xs = x[active]
+    crit = float(stats.t.ppf(1 - alpha / 2, design.df))
+    q25, q75 = np.quantile(xs, [0.25, 0.75])
+    iqr = float(q75 - q25)
+    lower_t, upper_t = float(xs.min()) + iqr / 100, float(xs.max()) - iqr / 100
+    tol = 1 / (100 * np.sqrt(xs.size))
+
+    def score(theta: float, limit: float) -> float:
+        u = pd.DataFrame({"u": (x > theta) - (1 - p)}, index=design.data.index)
+        probe = dataclasses.replace(design, data=u, analysis_weights=design.weights_array)
+        m = probe.mean("u", deff=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(m.estimate[0] / m.se[0] - limit)
+
+    low = zeroin(lambda t: score(t, crit), lower_t, upper_t, tol)
+    high = zeroin(lambda t: score(t, -crit), lower_t, upper_t, tol)
+    w = design.weights_array
+    return rule(x, w, float(np.mean(xs <= low))), rule(x, w, float(np.mean(xs <= high)))
+
+
 def _replicate_interval(
     design: SurveyDesign, x: np.ndarray, qhat: float, p: float, rule_name: str, alpha: float
 ) -> tuple[float, float]:
@@ -167,13 +260,15 @@ def quantile(
         1 - confidence level.
     na_rm : bool
         Leave rows with missing values out (as a domain).
-    interval_type : {"mean", "xlogit", "asin", "beta", "quantile"}
+    interval_type : {"mean", "xlogit", "asin", "beta", "score", "quantile"}
         R ``interval.type``. Woodruff intervals build the interval for the CDF
         on the probability scale (``"mean"``), the logit (``"xlogit"``) or
         arcsine-square-root scale (``"asin"``), or as a Korn-Graubard beta
-        interval (``"beta"``). ``"quantile"`` (replicate designs only): the
-        quantile is recomputed under every replicate weight and the interval is
-        ``qhat -/+ t * se`` with the replicate variance (R ``repCI``).
+        interval (``"beta"``); ``"score"`` inverts a score test (Francisco and
+        Fuller 1991; R ``ffullerCI``, linearization designs). ``"quantile"``
+        (replicate designs only): the quantile is recomputed under every
+        replicate weight and the interval is ``qhat -/+ t * se`` with the
+        replicate variance (R ``repCI``).
 
     Returns
     -------
@@ -210,6 +305,11 @@ def quantile(
         raise DataError(
             f"interval_type={interval_type!r} is not supported; use one of {', '.join(_INTERVALS)}."
         )
+    if interval_type == "score" and design.replicates is not None:
+        raise DataError(
+            "interval_type='score' is for linearization designs (as R); use 'mean' or "
+            "'quantile' with replicate weights."
+        )
     if interval_type == "quantile" and design.replicates is None:
         raise DataError(
             "interval_type='quantile' needs replicate weights (R: svrepdesign only); "
@@ -236,6 +336,8 @@ def quantile(
                 qhat = _RULES[qrule](x, sub.weights_array, p)
                 if interval_type == "quantile":
                     lo, hi = _replicate_interval(sub, x, qhat, p, qrule, alpha)
+                elif interval_type == "score":
+                    lo, hi = _score_interval(sub, x, p, qrule, alpha)
                 else:
                     lo, hi = _woodruff(sub, x, qhat, p, qrule, alpha, interval_type)
                 est.append(qhat)
