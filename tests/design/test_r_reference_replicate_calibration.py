@@ -18,6 +18,7 @@ import pytest
 
 from govstats.design.results import SurveyEstimate
 from govstats.design.survey_design import SurveyDesign
+from govstats.errors import GovstatsError
 from tests.design.reference_builder import (
     CONSTRUCTED,
     all_survey_cases,
@@ -43,14 +44,27 @@ CASES = [c for c in all_survey_cases() if c["design"]["type"] in KINDS]
 def results() -> dict[str, tuple[SurveyDesign, Any]]:
     out: dict[str, tuple[SurveyDesign, Any]] = {}
     for case in CASES:
+        if case["status"] == "error":
+            continue  # see test_error
         design = build_design(case)
         out[case["case_id"]] = (design, run_estimator(case, design))
     return out
 
 
-@pytest.fixture(params=CASES, ids=[c["case_id"] for c in CASES])
+OK_CASES = [c for c in CASES if c["status"] != "error"]
+ERROR_CASES = [c for c in CASES if c["status"] == "error"]
+
+
+@pytest.fixture(params=OK_CASES, ids=[c["case_id"] for c in OK_CASES])
 def case(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(request.param)
+
+
+@pytest.mark.parametrize("error_case", ERROR_CASES, ids=[c["case_id"] for c in ERROR_CASES])
+def test_error(error_case: dict[str, Any]) -> None:
+    """A call R refuses is refused here too, with a GovstatsError."""
+    with pytest.raises(GovstatsError):
+        run_estimator(error_case, build_design(error_case))
 
 
 def _by_name(case: dict[str, Any], result: Any, values: Any) -> dict[str, float]:

@@ -866,6 +866,84 @@ for (it in c("xlogit", "asin", "beta")) {
            svyquantile(~api00, dclus1, quantiles = c(0.25, 0.5), interval.type = it))
 }
 
+# calibration of stratified and two-stage designs
+cal_spec_on <- function(obj, name, base_spec, description, calibration, call) {
+  calibration$calibrated_weights <- I(as.numeric(weights(obj)))
+  calibration$calibrated_weights_note <- "final weights in data-file row order (for debugging)"
+  s <- base_spec
+  s$description <- description
+  s$type <- "calibrated_taylor_linearization"
+  s$calibration <- calibration
+  s$r_design_call <- paste(s$r_design_call, call, sep = "; ")
+  s$r_object_name <- name
+  s$design_df <- degf(obj)
+  s
+}
+dclus2_ps <- postStratify(dclus2, ~stype, pop.types)
+S_CLUS2_PS <- cal_spec_on(dclus2_ps, "dclus2_ps", S_CLUS2, "dclus2 (two-stage) post-stratified on stype.",
+  list(method = "postStratify", variables = I("stype"), population_counts = pop_counts_stype,
+       population_source = "table(apipop$stype)"),
+  "dclus2_ps <- postStratify(dclus2, ~stype, pop.types)")
+design_obj_for_df <- dclus2_ps
+add_case("X-cal-clus2-poststrat-mean", "apiclus2", S_CLUS2_PS, "svymean", "api00", list(),
+         "svymean(~api00, dclus2_ps)", svymean(~api00, dclus2_ps))
+add_case("X-cal-clus2-poststrat-total-narm", "apiclus2", S_CLUS2_PS, "svytotal", "enroll",
+         list(na.rm = TRUE), "svytotal(~enroll, dclus2_ps, na.rm=TRUE)",
+         svytotal(~enroll, dclus2_ps, na.rm = TRUE))
+pop_api99 <- c(`(Intercept)` = 6194, api99 = sum(apipop$api99))
+dstrat_cal <- calibrate(dstrat, ~api99, pop_api99)
+S_STRAT_CAL <- cal_spec_on(dstrat_cal, "dstrat_cal", S_STRAT, "dstrat GREG-calibrated on ~api99.",
+  list(method = "calibrate", formula = "~api99", calfun = "linear",
+       population_totals = as.list(pop_api99), population_source = "nrow(apipop), sum(apipop$api99)",
+       bounds = I(c("-Inf", "Inf"))),
+  "dstrat_cal <- calibrate(dstrat, ~api99, c(`(Intercept)`=6194, api99=sum(apipop$api99)))")
+design_obj_for_df <- dstrat_cal
+add_case("X-cal-strat-greg-mean", "apistrat", S_STRAT_CAL, "svymean", c("api00", "enroll"), list(),
+         "svymean(~api00+enroll, dstrat_cal)", svymean(~api00 + enroll, dstrat_cal))
+add_case("X-cal-strat-greg-svyby", "apistrat", S_STRAT_CAL, "svyby(svymean)", c("api00", "stype"),
+         list(), "svyby(~api00, ~stype, dstrat_cal, svymean)", svyby(~api00, ~stype, dstrat_cal, svymean))
+dstrat_rake <- rake(dstrat, list(~sch.wide, ~awards), list(
+  data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122)),
+  data.frame(awards = c("No", "Yes"), Freq = as.vector(table(apipop$awards)))))
+S_STRAT_RAKE <- cal_spec_on(dstrat_rake, "dstrat_rake", S_STRAT, "dstrat raked to sch.wide and awards margins.",
+  list(method = "rake", margins = I(c("sch.wide", "awards")),
+       population_counts = list(sch.wide = list(No = 1072, Yes = 5122),
+                                awards = as.list(setNames(as.numeric(table(apipop$awards)), c("No", "Yes")))),
+       control = list(maxit = 10, epsilon = 1)),
+  "dstrat_rake <- rake(dstrat, list(~sch.wide, ~awards), list(pop.schwide, pop.awards))")
+design_obj_for_df <- dstrat_rake
+add_case("X-cal-strat-rake-mean", "apistrat", S_STRAT_RAKE, "svymean", "api00", list(),
+         "svymean(~api00, dstrat_rake)", svymean(~api00, dstrat_rake))
+add_case("X-cal-strat-rake-glm", "apistrat", S_STRAT_RAKE, "svyglm(gaussian)", c("api00", "ell", "meals"),
+         list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=dstrat_rake)", svyglm(api00 ~ ell + meals, design = dstrat_rake))
+
+# errors R reports when converting to replicate weights
+err_spec <- function(spec, type, from, call) {
+  spec$type <- "replicate"
+  spec$replicate <- list(type = type, converted_from = from)
+  spec$r_design_call <- paste(spec$r_design_call, call, sep = "; ")
+  spec
+}
+design_obj_for_df <- dclus1
+add_case("X-error-brr-unstratified", "apiclus1",
+         err_spec(S_CLUS1, "BRR", "dclus1", "as.svrepdesign(dclus1, type='BRR')"), "svymean",
+         "api00", list(), "svymean(~api00, as.svrepdesign(dclus1, type='BRR'))",
+         run(as.svrepdesign(dclus1, type = "BRR")),
+         notes = "BRR needs strata with two PSUs each")
+dlonely_fail <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat_lonely, fpc = ~fpc)
+design_obj_for_df <- dlonely_fail
+S_LONELY_FAIL <- design_spec(dlonely_fail, "dlonely",
+  "Subset of apistrat: all 150 E and H schools plus ONE M school; stratum M has a single PSU. Data: apistrat_lonely.csv.",
+  "taylor_linearization", "apistrat_lonely.csv", strata = "stype", weights = "pw", fpc = "fpc",
+  call = "dlonely <- svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat_lonely, fpc=~fpc)")
+add_case("X-error-jkn-lonely-fail", "apistrat (subset)",
+         err_spec(S_LONELY_FAIL, "JKn", "dlonely", "as.svrepdesign(dlonely, type='JKn')"), "svymean",
+         "api00", list(survey.lonely.psu = "fail"),
+         "svymean(~api00, as.svrepdesign(dlonely, type='JKn'))",
+         run(as.svrepdesign(dlonely_fail, type = "JKn")),
+         notes = "a stratum with one PSU cannot be jackknifed under survey.lonely.psu='fail'")
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
