@@ -252,11 +252,13 @@ def govstats_effect_names(
 
 # ----------------------------------------------------------------- SE relations
 def normalised_weights(data: pd.DataFrame, weights: str | None, normalization: str) -> np.ndarray:
-    """lavaan's sampling weights: rescaled to sum to n ("total"/"group", one group)."""
+    """lavaan's sampling weights: rescaled to sum to n ("total"/"group", one group) or raw."""
     n = len(data)
     if weights is None:
         return np.ones(n)
     w = data[weights].to_numpy(float)
+    if normalization == "none":
+        return w
     if normalization not in ("total", "group"):
         raise AssertionError(
             f"sampling.weights.normalization = {normalization!r}: no SE relation is known"

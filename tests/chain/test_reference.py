@@ -192,7 +192,8 @@ def lavaan_vcov(case: Case) -> Relation:
 
     * ``se = "robust.huber.white"`` (MLR, sampling weights) and ``"robust.sem"``
       (MLM; the Satorra-Bentler sandwich on the ADF Gamma, which for a saturated
-      model is the same delta method on the sample moments): lavaan = HC0.
+      model is the same delta method on the sample moments): lavaan = HC0 (not
+      for robust.sem with sampling weights, which lavaan computes otherwise).
       govstats' linearization of a DataFrame is R ``svydesign(id = ~1,
       weights = ~w)``, i.e. HC0 times the with-replacement factor n/(n-1) on the
       centred scores, so lavaan = govstats * (n-1)/n, for every path, covariate and
@@ -206,6 +207,8 @@ def lavaan_vcov(case: Case) -> Relation:
       intercept), and exactly zero across equations. ``estimator = "GLS"`` and
       ``likelihood = "wishart"`` divide the information by n-1 instead of n:
       times n/(n-1); GLS with observed information carries that factor twice.
+      With ``sampling.weights.normalization = "none"`` lavaan's sample size is
+      the sum of the raw weights: times n / sum(w).
     * ``information = "first.order"`` (``se = "first.order"``, MLF): the inverse of
       ``sum_i s_i s_i'`` over all free parameters (slopes and residual variances
       of every equation), computed here from the data.
@@ -222,6 +225,11 @@ def lavaan_vcov(case: Case) -> Relation:
     information = str(information[0] if isinstance(information, list) else information)
     n = case.n
     wishart = likelihood == "wishart"
+    if se == "robust.sem" and case.weights is not None:
+        raise AssertionError(
+            f"case {case.id}: lavaan's robust.sem (MLM) SEs with sampling weights match neither "
+            "the weighted nor the unweighted sandwich; no SE relation known"
+        )
     if se in ("robust.huber.white", "robust.sem", "robust.mlr") or (
         estimator == "WLS" and se == "standard"
     ):
@@ -244,6 +252,8 @@ def lavaan_vcov(case: Case) -> Relation:
         factor = n / (n - 1) if wishart or estimator == "GLS" else 1.0
         if estimator == "GLS" and information == "observed":
             factor *= n / (n - 1)
+        # lavaan's sample size is the sum of the weights (n unless normalization = "none")
+        factor *= n / w.sum()
         vcov = lav.ml_model_vcov(case.data, equations, w) * factor
         return Relation(_rename(case, vcov), f"ML expected information x {factor:.10g}")
     raise AssertionError(

@@ -313,6 +313,11 @@ cases <- list(
   run_case("E-k2-GLS-observed",
            "k = 2, covariate age, estimator = 'GLS' with information = 'observed'",
            "rural", M[1:2], "y", "age", "estimator = 'GLS', information = 'observed'"),
+  run_case("E-k2-weights-unnormalised-standard",
+           paste("k = 2, covariate age, sampling.weights = 'w' with",
+                 "sampling.weights.normalization = 'none' and se = 'standard'"),
+           "rural", M[1:2], "y", "age",
+           "sampling.weights = 'w', sampling.weights.normalization = 'none', se = 'standard'"),
   run_case("E-k2-meanstructure-robust",
            "k = 2, covariate edu, meanstructure = TRUE (intercepts estimated iteratively), robust SEs",
            "rural", M[1:2], "y", "edu", "meanstructure = TRUE, se = 'robust.huber.white'")
