@@ -69,6 +69,16 @@ class DivideChain:
     If predicted probabilities near 0 or 1 matter, fit the binary equations with a
     design-based GLM and use counterfactual (natural effect) mediation instead.
 
+    The point estimates equal lavaan's ``sem()`` of the same saturated path model
+    (labelled paths, ``:=`` effects; ``fixed.x = TRUE``, uncorrelated residuals),
+    with or without ``sampling.weights``. On a DataFrame, ``inference=
+    "linearization"`` is R ``svydesign(id = ~1, weights = ~w)``; lavaan's robust
+    covariance (``se = "robust.huber.white"``, ``estimator = "MLR"``; ``"MLM"``
+    without weights) is this covariance times (n - 1)/n, so every effect's SE
+    times sqrt((n - 1)/n).
+    lavaan's default ``se = "standard"`` is model-based (homoskedastic, no
+    cross-equation covariance) and not a design-based SE.
+
     References
     ----------
     Hayes, A. F. (2018). *Introduction to Mediation, Moderation, and Conditional
