@@ -119,10 +119,57 @@ def _heading(pdf: Any, fonts: _Fonts, text: str, size: float = 14.0) -> None:
     pdf.set_font(fonts.serif, size=BODY_SIZE)
 
 
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+# kinsoku: closing marks never start a line, opening marks never end one
+_NO_START = set("，。、；：？！）》」』】”’%),.;:!?]}")
+_NO_END = set("（《「『【“‘([{")
+
+
+def _units(text: str) -> list[str]:
+    """Unbreakable pieces: a Latin word or number, one CJK character, or a space run."""
+    units: list[str] = []
+    for token in _TOKENS.findall(text):
+        glue = units and not token.isspace() and not units[-1].isspace()
+        if glue and (token[0] in _NO_START or units[-1][-1] in _NO_END):
+            units[-1] += token
+        else:
+            units.append(token)
+    return units
+
+
+def _break_lines(pdf: Any, text: str) -> str:
+    """Break ``text`` into lines that fit the text width with the current font.
+
+    fpdf2 breaks lines only at spaces, so a Chinese sentence (no spaces) moved to
+    the next line whole and left ragged gaps. Here a line may break between any two
+    CJK characters or at a space, but never inside a Latin word or number and never
+    before a closing (or after an opening) punctuation mark.
+    """
+    width = pdf.epw - 2 * pdf.c_margin - 0.2
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, space = "", ""
+        for unit in _units(paragraph):
+            if unit.isspace():
+                space = unit if line else ""
+                continue
+            candidate = line + space + unit
+            if not line or pdf.get_string_width(candidate) <= width:
+                line = candidate
+            else:
+                lines.append(line)
+                line = unit
+            space = ""
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _text_height(pdf: Any, family: str, text: str, size: float) -> float:
     pdf.set_font(family, size=size)
     line = LINE * size / BODY_SIZE
-    height = pdf.multi_cell(0, line, text, align="L", dry_run=True, output="HEIGHT")
+    broken = _break_lines(pdf, text)
+    height = pdf.multi_cell(0, line, broken, align="L", dry_run=True, output="HEIGHT")
     return float(height)
 
 
@@ -130,7 +177,14 @@ def _paragraph(
     pdf: Any, family: str, text: str, size: float = BODY_SIZE, after: float = 1.2
 ) -> None:
     pdf.set_font(family, size=size)
-    pdf.multi_cell(0, LINE * size / BODY_SIZE, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        LINE * size / BODY_SIZE,
+        _break_lines(pdf, text),
+        align="L",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(after)
 
 
@@ -312,7 +366,18 @@ def render_pdf(
     _heading(pdf, fonts, label("sec_limits", lang))
     for text in meta.limitations:
         _paragraph(pdf, fonts.serif, "· " + text)
-    return bytes(pdf.output()), int(pdf.pages_count)
+    try:
+        return bytes(pdf.output()), int(pdf.pages_count)
+    finally:
+        close_fonts(pdf)
+
+
+def close_fonts(pdf: Any) -> None:
+    """Close the font files of ``pdf`` (fpdf2 closes only the fonts a document used)."""
+    for font in pdf.fonts.values():
+        close = getattr(font, "close", None)
+        if close is not None:
+            close()
 
 
 def _umask() -> int:
