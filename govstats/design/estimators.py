@@ -340,8 +340,12 @@ def ratio(
     *,
     by: str | Sequence[str] | None,
     na_rm: bool,
+    deff: bool = False,
 ) -> SurveyEstimate:
-    """Ratios of totals ``sum(w y) / sum(w x)`` for every numerator over every denominator."""
+    """Ratios of totals ``sum(w y) / sum(w x)`` for every numerator over every denominator.
+
+    ``deff=True`` adds design effects as R ``svyratio(deff=TRUE)``.
+    """
     num_cols = expand(design.data, numerator, text_as_factor=False, role="numerator")
     den_cols = expand(design.data, denominator, text_as_factor=False, role="denominator")
     (num_v, den_v), domains = _prepare(design, [num_cols, den_cols], by, na_rm)
@@ -373,6 +377,41 @@ def ratio(
     else:
         vcov = _linear_vcov(design, domains, w, y, x, estimate, tx, psu_y, psu_x)
     names = [f"{num_cols.variable[i]}/{den_cols.variable[j]}" for i, j in zip(ii, jj, strict=True)]
+    effects = _ratio_deff(design, domains, w, y, x, estimate, tx, vcov) if deff else None
     return _finish(
-        design, "ratio", estimate, vcov, domains, names, [None] * k, None, replicate_estimates
+        design, "ratio", estimate, vcov, domains, names, [None] * k, effects, replicate_estimates
     )
+
+
+def _ratio_deff(
+    design: SurveyDesign,
+    domains: _Domains,
+    weights: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    ratio: np.ndarray,
+    x_total: np.ndarray,
+    vcov: np.ndarray,
+) -> np.ndarray:
+    """Design effects of ratios as R ``svyratio(deff=TRUE)``.
+
+    Those of the total of ``r = (y - R x) / X`` (``deff(svytotal(r, design))``).
+    For linearization designs the design variance of that total is the ratio's
+    variance; replicate designs recompute the total of ``r`` (fixed ``R``) under
+    every replicate (R 4.1-1 itself fails there).
+    """
+    k = y.shape[1]
+    inside = domains.codes >= 0
+    own = np.where(inside, domains.codes, 0)
+    r_rows = ratio.reshape(domains.n, k)[own]
+    totals = x_total.reshape(domains.n, k)[own]
+    r = np.where(inside[:, None], (y - r_rows * x) / totals, 0.0)
+    if design.replicates is not None:
+        replicate_totals = _replicate_totals(design, r, domains, weights)
+        full = _psu_domain_totals(design, r, domains, weights).sum(axis=0)
+        design_var = design.replicates.vcov(replicate_totals, full)
+    else:
+        design_var = vcov
+    psu_r = _psu_domain_totals(design, r, domains, weights).sum(axis=0).reshape(domains.n, k)
+    big_n = _psu_domain_totals(design, None, domains, weights).sum(axis=0)
+    return _deff(design_var, r, weights, domains, psu_r / big_n[:, None], big_n, "total")

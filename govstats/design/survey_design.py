@@ -497,10 +497,13 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        deff: bool = False,
     ) -> SurveyEstimate:
         """Estimate ratios of population totals ``Y/X`` (R ``svyratio``).
 
-        Every numerator is divided by every denominator.
+        Every numerator is divided by every denominator. ``deff=True`` adds design
+        effects as R ``svyratio(deff=TRUE)`` (those of the total of
+        ``(y - R x) / X``).
 
         Examples
         --------
@@ -509,7 +512,7 @@ class SurveyDesign:
         >>> float(SurveyDesign(df).ratio("y", "x").estimate[0])
         1.0
         """
-        return estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm)
+        return estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm, deff=deff)
 
     def var(
         self,

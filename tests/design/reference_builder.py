@@ -278,7 +278,9 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
     if call.function == "svytotal":
         return design.total(call.variables, by=by, na_rm=na_rm, deff=deff)
     if call.function == "svyratio":
-        return design.ratio(call.variables, call.denominator, by=by, na_rm=na_rm)
+        return design.ratio(
+            call.variables, call.denominator, by=by, na_rm=na_rm, deff="deff" in options
+        )
     if call.function == "svyvar":
         return design.var(call.variables, na_rm=na_rm)
     if call.function == "svyquantile":

@@ -281,7 +281,8 @@ add_case("X-strat-quantile-hf7-multi", "apistrat", S_STRAT, "svyquantile", c("ap
 add_case("X-strat-var-api00", "apistrat", S_STRAT, "svyvar", "api00", list(),
          "svyvar(~api00, dstrat)", svyvar(~api00, dstrat))
 add_case("X-strat-ratio-deff", "apistrat", S_STRAT, "svyratio", c("api.stu", "enroll"),
-         list(), "svyratio(~api.stu, ~enroll, dstrat)", svyratio(~api.stu, ~enroll, dstrat),
+         list(deff = TRUE), "svyratio(~api.stu, ~enroll, dstrat, deff=TRUE)",
+         svyratio(~api.stu, ~enroll, dstrat, deff = TRUE),
          extra = list(ratio_numerator_denominator = list(numerator = I("api.stu"),
                                                          denominator = I("enroll"))))
 add_case("X-strat-glm-gaussian-factor", "apistrat", S_STRAT, "svyglm(gaussian)",
@@ -943,6 +944,21 @@ add_case("X-error-jkn-lonely-fail", "apistrat (subset)",
          "svymean(~api00, as.svrepdesign(dlonely, type='JKn'))",
          run(as.svrepdesign(dlonely_fail, type = "JKn")),
          notes = "a stratum with one PSU cannot be jackknifed under survey.lonely.psu='fail'")
+
+# ratio design effects on other designs
+design_obj_for_df <- dclus2
+add_case("X-clus2-svyby-ratio-deff", "apiclus2", S_CLUS2, "svyby(svyratio)",
+         c("api.stu", "api00", "stype"), list(deff = TRUE),
+         "svyby(~api.stu, ~stype, dclus2, svyratio, denominator=~api00, deff=TRUE)",
+         svyby(~api.stu, ~stype, dclus2, svyratio, denominator = ~api00, deff = TRUE),
+         extra = list(by = I("stype"), ratio_numerator_denominator = list(
+           numerator = I("api.stu"), denominator = I("api00"))))
+design_obj_for_df <- dclus1_ps
+add_case("X-cal-poststrat-ratio-deff", "apiclus1", S_PS, "svyratio", c("api.stu", "enroll"),
+         list(deff = TRUE), "svyratio(~api.stu, ~enroll, dclus1_ps, deff=TRUE)",
+         svyratio(~api.stu, ~enroll, dclus1_ps, deff = TRUE),
+         extra = list(ratio_numerator_denominator = list(numerator = I("api.stu"),
+                                                         denominator = I("enroll"))))
 
 # ---------------------------------------------------------------- write
 doc <- list(
