@@ -583,9 +583,12 @@ def _cascade_table(res: Any, data: pd.DataFrame, lang: str, min_cell: int) -> Ta
                 f"{fmt_number(row['estimate'], 3)}{mark} ({fmt_number(row['se'], 3)})"
             )
     note = (
-        "链条各环节的设计加权均值（括号内为标准误）；差距 = 农村 - 城镇。"
+        "链条各环节的设计加权均值（括号内为设计重复权重的标准误，故与泰勒线性化的描述表"
+        "可能在第三位小数上不同）；差距 = 农村 - 城镇。"
         if zh
-        else "Design-weighted mean of every link (SE in parentheses); gap = rural - urban."
+        else "Design-weighted mean of every link (SE from the design replicates in parentheses, "
+        "so it may differ in the third decimal from the linearization SE of the description "
+        "table); gap = rural - urban."
     )
     note += " " + SIGNIFICANCE_NOTE[lang] + " " + SUPPRESSION_NOTE[lang].format(k=min_cell)
     title = "链条各环节的城乡均值与差距" if zh else "Every link of the chain, urban vs rural"
