@@ -342,7 +342,9 @@ def svyglm(
     variance = fam.variance(np.where(active, fit.mu, 0.5))
     pearson = np.where(active, (y0 - fit.mu) / np.sqrt(variance), 0.0)
     if design.replicates is None:
-        dispersion = _svyvar(pearson, w, active)
+        # residuals.svyglm rescales by the mean weight of the rows kept (R drops incomplete
+        # rows from the design) against the glm prior weights' mean over all design rows
+        dispersion = _svyvar(pearson, w, active) * float(w[active].mean()) / weight_scale
     else:
         # R summary.svrepglm: sum(pweights * r^2) / sum(pweights) with residuals.svrepglm's
         # r = (y - mu) sqrt(prior) / sqrt(V(mu) pweights / sum(pweights)); that is the

@@ -296,6 +296,7 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
     if call.function == "svyglm":
         assert call.formula is not None
         formula = re.sub(r"(?<![\w`])([A-Za-z_][\w]*\.[\w.]*)(?![\w`])", r"`\1`", call.formula)
+        formula = formula.replace("^", " ** ")  # R's power inside I() is Python's **
         # R's glm() drops incomplete rows (na.omit) without being asked; govstats asks.
         return design.glm(formula, family=_family(options), na_rm=True)
     raise AssertionError(f"estimator {case['estimator']!r} has no mapping in the builder")
@@ -303,7 +304,8 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
 
 # ---------------------------------------------------------------- R names
 def r_term_name(name: str) -> str:
-    """A formulaic column name in R's spelling: ``stype[T.H]`` -> ``stypeH``."""
+    """A formulaic column name in R's spelling: ``stype[T.H]`` -> ``stypeH``, ``**`` -> ``^``."""
+    name = re.sub(r"\s*\*\*\s*", "^", name)
     return re.sub(r"`?([^`\[:]+)`?\[(?:T\.)?([^\]]+)\]", r"\1\2", name)
 
 

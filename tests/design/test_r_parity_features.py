@@ -1,7 +1,7 @@
 """Closed forms and identities for the R-parity features.
 
 svyvar, deff options, quantile interval types,
-lonely PSUs inside domains and the replicate-GLM dispersion (R parity features).
+lonely PSUs inside domains (the replicate-GLM dispersion is checked by the R cases).
 """
 
 from __future__ import annotations

@@ -960,6 +960,24 @@ add_case("X-cal-poststrat-ratio-deff", "apiclus1", S_PS, "svyratio", c("api.stu"
          extra = list(ratio_numerator_denominator = list(numerator = I("api.stu"),
                                                          denominator = I("enroll"))))
 
+# model terms beyond main effects
+design_obj_for_df <- dclus2
+add_case("X-clus2-glm-transformed-terms", "apiclus2", S_CLUS2, "svyglm(gaussian)",
+         c("api00", "ell", "enroll"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + I(ell^2) + log(enroll), design=dclus2)",
+         svyglm(api00 ~ ell + I(ell^2) + log(enroll), design = dclus2),
+         notes = "enroll is missing for 6 schools: glm() drops them (na.omit)")
+design_obj_for_df <- dstrat
+add_case("X-strat-glm-factor-interaction", "apistrat", S_STRAT, "svyglm(gaussian)",
+         c("api00", "stype", "awards", "meals"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ stype*awards + meals, design=dstrat)",
+         svyglm(api00 ~ stype * awards + meals, design = dstrat))
+add_case("X-strat-glm-quasibinomial-factor-by-numeric", "apistrat", S_STRAT, "svyglm(quasibinomial)",
+         c("sch.wide", "stype", "meals"), list(family = "quasibinomial(logit)", rescale = TRUE,
+           response_coding = "sch.wide factor: 'No' = 0 (first level), 'Yes' = 1"),
+         "svyglm(sch.wide ~ stype*meals, design=dstrat, family=quasibinomial())",
+         svyglm(sch.wide ~ stype * meals, design = dstrat, family = quasibinomial()))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
