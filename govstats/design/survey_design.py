@@ -518,6 +518,7 @@ class SurveyDesign:
         self,
         variables: str | Sequence[str],
         *,
+        by: str | Sequence[str] | None = None,
         na_rm: bool = False,
     ) -> SurveyEstimate:
         """Estimate population variances and covariances (R ``svyvar``).
@@ -533,7 +534,7 @@ class SurveyDesign:
         """
         from govstats.design import variance as _variance
 
-        return _variance.variance(self, variables, na_rm=na_rm)
+        return _variance.variance(self, variables, by=by, na_rm=na_rm)
 
     def quantile(
         self,

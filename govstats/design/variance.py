@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.linalg
 
-from govstats.design._columns import check_missing, expand
+from govstats.design._columns import check_missing, domain_codes, expand
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError
 
@@ -26,7 +27,11 @@ def _pair_names(names: Sequence[str]) -> list[str]:
 
 
 def variance(
-    design: SurveyDesign, variables: str | Sequence[str], *, na_rm: bool = False
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    na_rm: bool = False,
 ) -> SurveyEstimate:
     """Estimate the population variance (covariance matrix) of numeric columns (R ``svyvar``).
 
@@ -36,6 +41,10 @@ def variance(
         Linearization or replicate design (a subset design gives domain variances).
     variables : str or sequence of str
         Numeric columns.
+    by : str or sequence of str, optional
+        Domain columns: the variance within every observed combination, each
+        estimated on ``design.subset(domain)`` (R ``svyby(..., svyvar)``;
+        covariances between domains are not estimated and left at zero).
     na_rm : bool, default False
         Leave rows with a missing value out (as a domain).
 
@@ -66,6 +75,8 @@ def variance(
     >>> round(float(SurveyDesign(df).var("y").estimate[0]), 6)
     1.666667
     """
+    if by is not None:
+        return _by_domain(design, variables, by, na_rm)
     columns = expand(design.data, variables, text_as_factor=False)
     if columns.level is not None and any(v is not None for v in columns.level):
         raise DataError(
@@ -118,3 +129,26 @@ def variance(
         method=design.method, replicate_estimates=replicate_estimates,
         seed=reps.seed,
     )  # fmt: skip
+
+
+def _by_domain(
+    design: SurveyDesign, variables: str | Sequence[str], by: str | Sequence[str], na_rm: bool
+) -> SurveyEstimate:
+    codes, labels, names = domain_codes(design.data, by, design.weights_array != 0)
+    parts = [
+        variance(design.with_weights(np.where(codes == d, design.weights_array, 0.0)), variables,
+                 na_rm=na_rm)
+        for d in range(len(labels))
+    ]  # fmt: skip
+    k = len(parts[0].variable)
+    return make_estimate(
+        "variance",
+        [v for part in parts for v in part.variable],
+        np.concatenate([part.estimate for part in parts]),
+        scipy.linalg.block_diag(*[part.vcov for part in parts]),
+        design.df,
+        by=names,
+        domain=[label for label in labels for _ in range(k)],
+        method=design.method,
+        seed=None if design.replicates is None else design.replicates.seed,
+    )

@@ -149,6 +149,7 @@ def _evaluate(data: pd.DataFrame, expression: str) -> pd.Series:
     names = sorted(data.columns, key=len, reverse=True)
     pattern = "|".join(re.escape(n) for n in names)
     python = re.sub(rf"(?<![\w`'\".])({pattern})(?![\w`'\".])", r"`\1`", expression)
+    python = re.sub(r"is\.na\((`[^`]+`)\)", r"(\1 != \1)", python)  # NaN != NaN
     python = re.sub(r"!(?!=)", "~", python).replace("&&", "&").replace("||", "|")
     python = python.replace("TRUE", "True").replace("FALSE", "False")
     python = re.sub(r"`(\w[\w.]*)`\s*%in%\s*c\(([^)]*)\)", r"`\1`.isin([\2])", python)
@@ -282,7 +283,7 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
             call.variables, call.denominator, by=by, na_rm=na_rm, deff="deff" in options
         )
     if call.function == "svyvar":
-        return design.var(call.variables, na_rm=na_rm)
+        return design.var(call.variables, by=by, na_rm=na_rm)
     if call.function == "svyquantile":
         return design.quantile(
             call.variables,

@@ -978,6 +978,24 @@ add_case("X-strat-glm-quasibinomial-factor-by-numeric", "apistrat", S_STRAT, "sv
          "svyglm(sch.wide ~ stype*meals, design=dstrat, family=quasibinomial())",
          svyglm(sch.wide ~ stype * meals, design = dstrat, family = quasibinomial()))
 
+# variances by domain
+design_obj_for_df <- dclus1
+add_case("X-clus1-svyby-var", "apiclus1", S_CLUS1, "svyby(svyvar)", c("api00", "stype"), list(),
+         "svyby(~api00, ~stype, dclus1, svyvar)", svyby(~api00, ~stype, dclus1, svyvar))
+design_obj_for_df <- jkn_strat
+add_case("X-rep-JKn-svyby-var", "apistrat", S_JKN, "svyby(svyvar)", c("api00", "sch.wide"),
+         list(), "svyby(~api00, ~sch.wide, jkn_strat, svyvar)",
+         svyby(~api00, ~sch.wide, jkn_strat, svyvar))
+design_obj_for_df <- dstrat
+add_case("X-domain-strat-subset-in", "apistrat",
+         with_subset(S_STRAT, subset(dstrat, stype %in% c("E", "M") & !is.na(acs.k3)), "dstrat_EMk3",
+                     "stype %in% c('E', 'M') & !is.na(acs.k3)",
+                     "dstrat_EMk3 <- subset(dstrat, stype %in% c('E', 'M') & !is.na(acs.k3))"),
+         "svymean (domain)", c("acs.k3", "api00"), list(),
+         "svymean(~acs.k3+api00, dstrat_EMk3)",
+         svymean(~acs.k3 + api00, subset(dstrat, stype %in% c("E", "M") & !is.na(acs.k3))))
+cases[[length(cases)]]$df <- degf(subset(dstrat, stype %in% c("E", "M") & !is.na(acs.k3)))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
