@@ -126,6 +126,23 @@ _NO_START = set("，。、；：？！）》」』】”’%),.;:!?]}")
 _NO_END = set("（《「『【“‘([{")
 
 
+_MINUS = re.compile(r"(?<![\w.)\]])-(?=\d|\.\d)")
+
+
+def _minus(text: str) -> str:
+    """Typeset a negative number's sign as a minus (U+2212), as the figures do.
+
+    Only a hyphen that starts a number is replaced: periods (2020-12), ranges
+    (18-39), differences of groups (40-59 - 18-39) and formulas keep their hyphens.
+
+    Examples
+    --------
+    >>> _minus("-0.254 [-0.287, -0.220]; 2020-12; 40-59 - 18-39; exp(-r (t - t0))")
+    '−0.254 [−0.287, −0.220]; 2020-12; 40-59 - 18-39; exp(-r (t - t0))'
+    """
+    return _MINUS.sub("\u2212", text)
+
+
 def _units(text: str) -> list[str]:
     """Unbreakable pieces: a Latin word or number, one CJK character, or a space run."""
     units: list[str] = []
@@ -148,7 +165,7 @@ def _break_lines(pdf: Any, text: str) -> str:
     """
     width = pdf.epw - 2 * pdf.c_margin - 0.2
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in _minus(text).split("\n"):
         line, space = "", ""
         for unit in _units(paragraph):
             if unit.isspace():
@@ -225,7 +242,7 @@ def _table(pdf: Any, fonts: _Fonts, table: Table, number: str) -> None:
     page is never split, and its note stays under it.
     """
     header = [str(c) for c in table.display.columns]
-    rows = [[str(v) for v in r] for r in table.display.itertuples(index=False)]
+    rows = [[_minus(str(v)) for v in r] for r in table.display.itertuples(index=False)]
     widths, size = _table_widths(pdf, fonts.serif, header, rows)
     numeric = [_numeric_column([r[j] for r in rows]) if rows else False for j in range(len(header))]
     align = ["L" if j == 0 or not numeric[j] else "R" for j in range(len(header))]

@@ -623,9 +623,9 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
                 if zh
                 else "Left: design-weighted mean construct score of every link; right: the "
                 "rural minus urban gap. Bars: 95% intervals from the design replicates; "
-                "values in the table "
+                "the values are tabulated in the table of every link of the chain."
             )
-            + ("“链条各环节的城乡均值与差距”。" if zh else "“Every link of the chain”."),
+            + ("“链条各环节的城乡均值与差距”。" if zh else ""),
         )
     )
     nodes = [X, *MEDIATORS, OUTCOME]
@@ -686,7 +686,7 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
                 "（路径系数之积）；横线为设计重复权重的 95% 百分位区间；"
                 "下栏的直接效应与总效应量级较大，单独标尺。"
                 if zh
-                else f"“via …”: the specific indirect effect from {label(X, lang).lower()} "
+                else f"'via ...': the specific indirect effect from {label(X, lang).lower()} "
                 f"through the mediators listed to {label(OUTCOME, lang).lower()} (a product of "
                 "path coefficients); bars are 95% percentile intervals of the design replicates; "
                 "direct and total effects, an order larger, have their own scale below."

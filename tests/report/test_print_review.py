@@ -44,8 +44,11 @@ class Printed:
 
 
 def _flat(text: str) -> str:
-    """Collapse white space; a line break between two CJK characters is no space."""
-    text = " ".join(text.split())
+    """Collapse white space; a line break between two CJK characters is no space.
+
+    The PDF sets a negative number's sign as U+2212, the display frames as "-".
+    """
+    text = " ".join(text.replace("\u2212", "-").split())
     return re.sub(rf"(?<=[{CJK.pattern[1:-2]}]) (?=[{CJK.pattern[1:-2]}])", "", text)
 
 
@@ -89,7 +92,7 @@ def test_pdf_fonts_have_proportional_latin_and_tabular_digits(role) -> None:
 
     assert width("i") < 0.5 * width("m")  # not a monospace look
     assert len({width(d) for d in "0123456789"}) == 1  # numbers align in table columns
-    assert all(ord(ch) in cmap for ch in "城乡数字鸿沟—·→")
+    assert all(ord(ch) in cmap for ch in "城乡数字鸿沟—·→\u2212")
 
 
 def _strings(section: AnalysisResult) -> list[str]:
@@ -219,12 +222,13 @@ def test_line_breaks_respect_words_and_punctuation(lang) -> None:
         "本报告的调查部分基于模拟数据（simulate_survey），其抽样框来自人口普查、互联网使用率来自 "
         "CNNIC，链条参数为已知的设定值；间接效应合计 -0.254 [-0.287, -0.220]，占总效应的 44.1%。"
     ) * 3 + " Rural residents report 0.911 lower service supply than urban residents."
-    lines = _break_lines(pdf, text).split("\n")
+    lines = _break_lines(pdf, text).replace("\u2212", "-").split("\n")
     assert len(lines) > 3
     width = pdf.epw - 2 * pdf.c_margin
     words = set(re.findall(r"[A-Za-z0-9_.%\-\[\],]+", text))
-    for line in lines:
+    for line in _break_lines(pdf, text).split("\n"):
         assert pdf.get_string_width(line) <= width
+    for line in lines:
         assert line[0] not in "，。、；：）%" and line[-1] not in "（["
         for token in re.findall(r"[A-Za-z0-9_.%\-\[\],]+", line):
             assert token in words  # no Latin word or number split across lines
