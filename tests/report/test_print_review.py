@@ -242,3 +242,17 @@ def test_break_lines_keeps_explicit_newlines() -> None:
     pdf.set_font(fonts.serif, size=9.5)
     assert _break_lines(pdf, "a\nb") == "a\nb"
     close_fonts(pdf)
+
+
+@pytest.mark.parametrize("role", sorted(PDF_FONTS))
+def test_every_label_note_and_translation_has_glyphs_in_the_pdf_fonts(role) -> None:
+    from govstats.report import _labels
+    from govstats.report.tables import MISSING_MARK, SIGNIFICANCE_NOTE, SUPPRESSION_NOTE
+
+    texts = [t for pair in _labels._LABELS.values() for t in pair]
+    texts += [MISSING_MARK, *SIGNIFICANCE_NOTE.values(), *SUPPRESSION_NOTE.values()]
+    texts += [template for _, template in _labels._NOTE_PATTERNS]
+    with TTFont(str(font_path(role)), lazy=True) as font:
+        cmap = font.getBestCmap()
+        missing = sorted({ch for text in texts for ch in text if ord(ch) not in cmap} - {"\n"})
+    assert missing == []
