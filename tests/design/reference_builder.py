@@ -239,6 +239,23 @@ def build_design(case: dict[str, Any]) -> SurveyDesign:
             lonely_psu=rule,
             adjust_domain_lonely=adjust_domain,
         )
+        ultimate = (case.get("options") or {}).get(
+            "survey.ultimate.cluster", spec.get("ultimate_cluster_option", False)
+        )
+        if ultimate and len(spec.get("ids") or []) > 1:
+            # R's survey.ultimate.cluster=TRUE: only the first stage enters the variance,
+            # with its fpc; the weights stay those of the whole design
+            data = data.assign(_full_design_weight=design.weights_array)
+            design = SurveyDesign(
+                data,
+                weights="_full_design_weight",
+                strata=spec.get("strata"),
+                psu=spec["ids"][0],
+                fpc=(spec.get("fpc") or [None])[0],
+                nest=bool(spec.get("nest", False)),
+                lonely_psu=rule,
+                adjust_domain_lonely=adjust_domain,
+            )
         cal = spec.get("calibration")
         if cal:
             design = _calibrated(design, cal)

@@ -996,6 +996,18 @@ add_case("X-domain-strat-subset-in", "apistrat",
          svymean(~acs.k3 + api00, subset(dstrat, stype %in% c("E", "M") & !is.na(acs.k3))))
 cases[[length(cases)]]$df <- degf(subset(dstrat, stype %in% c("E", "M") & !is.na(acs.k3)))
 
+# ultimate-cluster variance for a two-stage design
+options(survey.ultimate.cluster = TRUE)
+design_obj_for_df <- dclus2
+add_case("X-clus2-ultimate-cluster-mean", "apiclus2", S_CLUS2, "svymean", c("api00", "enroll"),
+         list(na.rm = TRUE, survey.ultimate.cluster = TRUE),
+         "svymean(~api00+enroll, dclus2, na.rm=TRUE)", svymean(~api00 + enroll, dclus2, na.rm = TRUE),
+         notes = "options(survey.ultimate.cluster=TRUE): only first-stage PSU totals enter the variance")
+add_case("X-clus2-ultimate-cluster-svyby", "apiclus2", S_CLUS2, "svyby(svytotal)",
+         c("api.stu", "stype"), list(survey.ultimate.cluster = TRUE),
+         "svyby(~api.stu, ~stype, dclus2, svytotal)", svyby(~api.stu, ~stype, dclus2, svytotal))
+options(survey.ultimate.cluster = FALSE)
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
