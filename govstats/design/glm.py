@@ -303,6 +303,9 @@ def svyglm(
     fam, kind = _family(family)
     x, y, names, used = _design_matrix(design, formula, kind)
     active = design.weights_array != 0
+    # R svyglm.svyrep.design takes degf() before dropping incomplete rows (the
+    # linearization method after): the replicate df ignores missing values
+    full_df = design.df
     # R svyglm(rescale=TRUE) scales the weights by their mean over the design's rows
     # before glm() drops incomplete ones; the scale only moves binomial starting values.
     weight_scale = float(design.weights_array[active].mean())
@@ -353,7 +356,7 @@ def svyglm(
     return GLMResult(
         params=pd.Series(fit.coef, index=names),
         cov=pd.DataFrame(cov, index=names, columns=names),
-        df=int(design.df + 1 - p),
+        df=int((design.df if design.replicates is None else full_df) + 1 - p),
         family=kind,
         link=type(fam.link).__name__.lower(),
         dispersion=dispersion,

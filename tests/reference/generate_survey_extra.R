@@ -1008,6 +1008,25 @@ add_case("X-clus2-ultimate-cluster-svyby", "apiclus2", S_CLUS2, "svyby(svytotal)
          "svyby(~api.stu, ~stype, dclus2, svytotal)", svyby(~api.stu, ~stype, dclus2, svytotal))
 options(survey.ultimate.cluster = FALSE)
 
+# replicate GLMs with incomplete rows
+design_obj_for_df <- jk1_clus2
+add_case("X-rep-JK1-clus2-glm-missing", "apiclus2", S_JK1_CLUS2, "svyglm(gaussian)",
+         c("api00", "enroll", "ell"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ enroll + ell, design=jk1_clus2)",
+         svyglm(api00 ~ enroll + ell, design = jk1_clus2),
+         notes = "enroll is missing for 6 schools: glm() drops them (na.omit)")
+add_case("X-rep-JK1-clus2-glm-quasibinomial-missing", "apiclus2", S_JK1_CLUS2,
+         "svyglm(quasibinomial)", c("sch.wide", "enroll", "meals"),
+         list(family = "quasibinomial(logit)", rescale = TRUE,
+              response_coding = "sch.wide factor: 'No' = 0 (first level), 'Yes' = 1"),
+         "svyglm(sch.wide ~ enroll + meals, design=jk1_clus2, family=quasibinomial())",
+         svyglm(sch.wide ~ enroll + meals, design = jk1_clus2, family = quasibinomial()))
+design_obj_for_df <- dclus1
+add_case("X-clus1-glm-missing", "apiclus1", S_CLUS1, "svyglm(gaussian)",
+         c("api00", "acs.k3", "meals"), list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ acs.k3 + meals, design=dclus1)",
+         svyglm(api00 ~ acs.k3 + meals, design = dclus1))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
