@@ -276,6 +276,11 @@ def _cascade(fig: Any, spec: FigureSpec) -> None:
 
 
 NODE_W, NODE_H = 0.58, 0.34
+#: From this many mediators on, names and labels shrink to keep the row on the page.
+DENSE_K = 4
+#: Longest chain whose skip links are drawn; beyond it only the chain itself and X -> Y
+#: (k(k+3)/2 + 1 arrows would cross into an unreadable web; the tables list every path).
+MAX_SKIP_K = 4
 
 
 def _path_diagram(fig: Any, spec: FigureSpec) -> None:
@@ -284,6 +289,7 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
     Links between neighbours in the chain are bold with their coefficient above the
     arrow; skip links between mediators arc over the boxes from their top edges, and
     links from X or to Y that skip a step are thin grey curves labelled at their middle.
+    With more than ``MAX_SKIP_K`` mediators only the chain and the direct path are drawn.
     """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -293,19 +299,25 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
     if len(nodes) < 3:
         raise ReportError(f"path diagram {spec.name!r} needs options['nodes'] (x, mediators, y)")
     k = len(nodes) - 2
+    dense = k >= DENSE_K
+    node_w = NODE_W
+    sizes = {"node": 8.5, "between": 7.0, "adjacent": 7.5, "skip": 7.0}
+    if dense:
+        sizes = {"node": 6.5, "between": 5.5, "adjacent": 6.5, "skip": 6.0}
     top = 1.3
     pos = {nodes[0]: (0.0, 0.0), nodes[-1]: (k + 1.0, 0.0)}
     for j, node in enumerate(nodes[1:-1], start=1):
         pos[node] = (float(j), top)
     ax = fig.subplots()
     ax.set_xlim(-0.45, k + 1.45)
-    ax.set_ylim(-0.25, top + 0.3 + 0.25 * max(k - 1, 0))
+    arcs = _arc_rise(k - 1) if 3 <= k <= MAX_SKIP_K else 0.1
+    ax.set_ylim(-0.25, top + NODE_H / 2 + arcs + 0.18)
     ax.axis("off")
     for node, (x, y) in pos.items():
         ax.add_patch(
             FancyBboxPatch(
-                (x - NODE_W / 2, y - NODE_H / 2),
-                NODE_W,
+                (x - node_w / 2, y - NODE_H / 2),
+                node_w,
                 NODE_H,
                 boxstyle="round,pad=0.02",
                 fc="#eef2f7",
@@ -315,7 +327,13 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
             )
         )
         ax.text(
-            x, y, _wrap(names.get(node, node), 12), ha="center", va="center", fontsize=8.5, zorder=4
+            x,
+            y,
+            _wrap(names.get(node, node), 12 if not dense else 10),
+            ha="center",
+            va="center",
+            fontsize=sizes["node"],
+            zorder=4,
         )
     order = {node: i for i, node in enumerate(nodes)}
     for row in spec.data.itertuples(index=False):
@@ -324,23 +342,28 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
             continue
         step = order[dst] - order[src]
         adjacent = step == 1 or (src == nodes[0] and dst == nodes[-1])
+        if not adjacent and k > MAX_SKIP_K:
+            continue
         both_mediators = pos[src][1] == pos[dst][1] == top
         text = f"{row.estimate:.3f}{row.mark}".replace("-", "\u2212")
         if both_mediators and not adjacent:
             # arc from top edge to top edge, higher for longer skips
             (x1, y1), (x2, y2) = pos[src], pos[dst]
             start, end = (x1 + 0.08, y1 + NODE_H / 2), (x2 - 0.08, y2 + NODE_H / 2)
-            rad = -0.32 * (step - 1) ** 0.5 - 0.1
             # a quadratic arc peaks halfway between its chord and its control point
-            lx, ly = (start[0] + end[0]) / 2, start[1] - rad * (end[0] - start[0]) / 2
+            rise = _arc_rise(step)
+            rad = -2.0 * rise / (end[0] - start[0])
+            lx, ly = (start[0] + end[0]) / 2, start[1] + rise
         else:
-            start, end = _edge(pos[src], pos[dst]), _edge(pos[dst], pos[src])
+            start, end = _edge(pos[src], pos[dst], node_w), _edge(pos[dst], pos[src], node_w)
             rad = 0.0 if adjacent else 0.12
             mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
             lx = mx + rad * (end[1] - start[1]) / 2
             ly = my - rad * (end[0] - start[0]) / 2
             if adjacent and both_mediators:
-                ly += 0.12  # between neighbouring boxes the label sits above the arrow
+                # between neighbouring boxes the label sits above the arrow; in a long
+                # chain (no arcs over the row) above the boxes, where it has room
+                ly += 0.12 if k <= MAX_SKIP_K else NODE_H / 2 + 0.1
         ax.add_patch(
             FancyArrowPatch(
                 start,
@@ -361,16 +384,25 @@ def _path_diagram(fig: Any, spec: FigureSpec) -> None:
             text,
             ha="center",
             va="center",
-            fontsize=7 if adjacent and both_mediators else 7.5 if adjacent else 6.5,
+            fontsize=sizes[
+                "between" if adjacent and both_mediators else "adjacent" if adjacent else "skip"
+            ],
             color="#000000" if adjacent else "#555555",
             bbox={"fc": "white", "ec": "none", "pad": 0.5},
             zorder=5,
         )
 
 
-def _edge(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]:
+def _arc_rise(step: int) -> float:
+    """Height of the arc over the boxes for a link that skips ``step - 1`` mediators."""
+    return 0.25 + 0.2 * (step - 2)
+
+
+def _edge(
+    p: tuple[float, float], q: tuple[float, float], node_w: float = NODE_W
+) -> tuple[float, float]:
     """Point where the segment from box centre ``p`` towards ``q`` leaves the node box."""
-    half_w, half_h = NODE_W / 2 + 0.02, NODE_H / 2 + 0.02
+    half_w, half_h = node_w / 2 + 0.02, NODE_H / 2 + 0.02
     dx, dy = q[0] - p[0], q[1] - p[1]
     t = min(half_w / abs(dx) if dx else np.inf, half_h / abs(dy) if dy else np.inf)
     return p[0] + t * dx, p[1] + t * dy

@@ -23,7 +23,7 @@ from govstats.report import render_pdf, run_analyses
 from govstats.report._fonts import PDF_FONTS, font_path
 from govstats.report._labels import label
 from govstats.report.build import _meta
-from govstats.report.figures import figure_png, render, save_figure
+from govstats.report.figures import MAX_SKIP_K, figure_png, render, save_figure
 from govstats.report.inputs import load_survey
 from govstats.report.pdf import _break_lines, _new_pdf, close_fonts
 from govstats.report.results import AnalysisResult
@@ -256,3 +256,37 @@ def test_every_label_note_and_translation_has_glyphs_in_the_pdf_fonts(role) -> N
         cmap = font.getBestCmap()
         missing = sorted({ch for text in texts for ch in text if ord(ch) not in cmap} - {"\n"})
     assert missing == []
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 6])
+def test_path_diagram_of_any_chain_length_has_no_overlapping_labels(k) -> None:
+    from govstats.report.results import FigureSpec
+
+    nodes = ["x", *[f"m{j}" for j in range(1, k + 1)], "y"]
+    rows = [
+        (source, target, -0.123 * (i + 1), "**")
+        for i, target in enumerate(nodes[1:])
+        for source in nodes[: nodes.index(target)]
+    ]
+    data = pd.DataFrame(rows, columns=["source", "target", "estimate", "mark"])
+    names = {n: f"Construct {n}" for n in nodes}
+    spec = FigureSpec("p", "path_diagram", data, "t", "en", {"nodes": nodes, "labels": names})
+    renderer, (ax,) = _extents(render(spec))
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    drawn = len(rows) if k <= MAX_SKIP_K else k + 2  # long chains: the chain and x -> y only
+    assert len(boxes) == drawn + len(nodes)
+    frame = ax.get_window_extent(renderer)
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    # names fit inside their boxes; coefficients sit on no box
+    node_boxes = [
+        p.get_window_extent(renderer) for p in ax.patches if type(p).__name__ == ("FancyBboxPatch")
+    ]
+    assert len(node_boxes) == len(nodes)
+    names_at = boxes[: len(nodes)]
+    for name, node in zip(names_at, node_boxes, strict=True):
+        assert node.x0 < name.x0 and name.x1 < node.x1
+    for label_box in boxes[len(nodes) :]:
+        assert not any(label_box.overlaps(node) for node in node_boxes), label_box
