@@ -355,7 +355,7 @@ def quantile(
         variable=tuple(str(v) for v in rows["variable"]),
         estimate=np.asarray(est, dtype=np.float64),
         vcov=np.diag(se**2),
-        df=int(min(dfs)) if not names else int(design.df),
+        df=int(design.df),  # R: degf(design); intervals use the df after na.rm
         ci_low=low_a,
         ci_high=high_a,
         by=tuple(names),

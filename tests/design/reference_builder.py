@@ -215,48 +215,52 @@ def build_design(case: dict[str, Any]) -> SurveyDesign:
         data = data.assign(_weight_from_probs=column)
         weights = "_weight_from_probs"
     rule, adjust_domain = _lonely(case)
+    design = SurveyDesign(
+        data,
+        weights=weights,
+        strata=spec.get("strata"),
+        psu=_one_or_list(spec.get("ids")),
+        fpc=_one_or_list(spec.get("fpc")),
+        nest=bool(spec.get("nest", False)),
+        lonely_psu=rule,
+        adjust_domain_lonely=adjust_domain,
+    )
+    ultimate = (case.get("options") or {}).get(
+        "survey.ultimate.cluster", spec.get("ultimate_cluster_option", False)
+    )
+    if ultimate and len(spec.get("ids") or []) > 1:
+        # R's survey.ultimate.cluster=TRUE: only the first stage enters the variance,
+        # with its fpc; the weights stay those of the whole design
+        data = data.assign(_full_design_weight=design.weights_array)
+        design = SurveyDesign(
+            data,
+            weights="_full_design_weight",
+            strata=spec.get("strata"),
+            psu=spec["ids"][0],
+            fpc=(spec.get("fpc") or [None])[0],
+            nest=bool(spec.get("nest", False)),
+            lonely_psu=rule,
+            adjust_domain_lonely=adjust_domain,
+        )
     rep = spec.get("replicate")
+    cal = spec.get("calibration")
     stored = bool(rep and rep.get("replicate_weights"))
     if rep and stored and (rep["type"] not in CONSTRUCTED or not rep.get("converted_from")):
-        matrix = np.asarray(rep["replicate_weights"]["data"], dtype=float)
+        # R's own (random or user-supplied) replicate weights, as stored; the full-sample
+        # weights are the design's. A calibration recorded on top is applied afterwards:
+        # the stored replicates already meet its totals, so only the full sample moves.
         design = from_replicate_weights(
-            data,
-            weights,
-            matrix,
+            data.assign(_full_sample_weight=design.weights_array),
+            "_full_sample_weight",
+            np.asarray(rep["replicate_weights"]["data"], dtype=float),
             method=REPLICATE_METHOD.get(rep["type"], "user"),
             scale=float(rep["scale"]),
             rscales=rep.get("rscales"),
             mse=bool(rep.get("mse", spec.get("replicates_mse_option", False))),
         )
+        if cal:
+            design = _calibrated(design, cal)
     else:
-        design = SurveyDesign(
-            data,
-            weights=weights,
-            strata=spec.get("strata"),
-            psu=_one_or_list(spec.get("ids")),
-            fpc=_one_or_list(spec.get("fpc")),
-            nest=bool(spec.get("nest", False)),
-            lonely_psu=rule,
-            adjust_domain_lonely=adjust_domain,
-        )
-        ultimate = (case.get("options") or {}).get(
-            "survey.ultimate.cluster", spec.get("ultimate_cluster_option", False)
-        )
-        if ultimate and len(spec.get("ids") or []) > 1:
-            # R's survey.ultimate.cluster=TRUE: only the first stage enters the variance,
-            # with its fpc; the weights stay those of the whole design
-            data = data.assign(_full_design_weight=design.weights_array)
-            design = SurveyDesign(
-                data,
-                weights="_full_design_weight",
-                strata=spec.get("strata"),
-                psu=spec["ids"][0],
-                fpc=(spec.get("fpc") or [None])[0],
-                nest=bool(spec.get("nest", False)),
-                lonely_psu=rule,
-                adjust_domain_lonely=adjust_domain,
-            )
-        cal = spec.get("calibration")
         if cal:
             design = _calibrated(design, cal)
         if rep:

@@ -1027,6 +1027,45 @@ add_case("X-clus1-glm-missing", "apiclus1", S_CLUS1, "svyglm(gaussian)",
          "svyglm(api00 ~ acs.k3 + meals, design=dclus1)",
          svyglm(api00 ~ acs.k3 + meals, design = dclus1))
 
+# a bootstrap replicate design of the two-stage sample (weights implied by fpc), and one
+# post-stratified after conversion
+set.seed(4242)
+boot_clus2 <- as.svrepdesign(dclus2, type = "bootstrap", replicates = 40)
+S_BOOT_CLUS2 <- design_spec(boot_clus2, "boot_clus2",
+  "Rao-Wu rescaled bootstrap (40 replicates) of dclus2; weights implied by the two-stage fpc; replicate weights stored.",
+  "replicate", "apiclus2.csv", ids = c("dnum", "snum"), fpc = c("fpc1", "fpc2"),
+  call = "set.seed(4242); boot_clus2 <- as.svrepdesign(dclus2, type='bootstrap', replicates=40)",
+  replicate = replicate_spec(boot_clus2, "bootstrap", "dclus2", store_weights = TRUE))
+design_obj_for_df <- boot_clus2
+add_case("X-rep-boot-clus2-svyby-mean-narm", "apiclus2", S_BOOT_CLUS2, "svyby(svymean)",
+         c("enroll", "stype"), list(na.rm = TRUE),
+         "svyby(~enroll, ~stype, boot_clus2, svymean, na.rm=TRUE)",
+         svyby(~enroll, ~stype, boot_clus2, svymean, na.rm = TRUE))
+add_case("X-rep-boot-clus2-quantile-narm", "apiclus2", S_BOOT_CLUS2, "svyquantile", "enroll",
+         list(quantiles = c(0.5, 0.75), interval.type = "mean", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)", na.rm = TRUE),
+         "svyquantile(~enroll, boot_clus2, quantiles=c(0.5, 0.75), na.rm=TRUE)",
+         svyquantile(~enroll, boot_clus2, quantiles = c(0.5, 0.75), na.rm = TRUE))
+boot_ps <- postStratify(boot_strat, ~sch.wide,
+                        data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122)))
+S_BOOT_PS <- design_spec(boot_ps, "boot_ps",
+  "The stored bootstrap of dstrat (boot_strat), post-stratified on sch.wide; stored replicate weights are the post-stratified ones.",
+  "replicate", "apistrat.csv", strata = "stype", weights = "pw", fpc = "fpc",
+  call = "boot_ps <- postStratify(boot_strat, ~sch.wide, data.frame(sch.wide=c('No','Yes'), Freq=c(1072,5122)))",
+  replicate = replicate_spec(boot_ps, "bootstrap", "dstrat", store_weights = TRUE),
+  calibration = list(method = "postStratify", variables = I("sch.wide"),
+                     population_counts = list(No = 1072, Yes = 5122),
+                     calibrated_weights = I(as.numeric(weights(boot_ps, "sampling")))))
+design_obj_for_df <- boot_ps
+add_case("X-rep-boot-poststrat-mean", "apistrat", S_BOOT_PS, "svymean", c("api00", "meals"), list(),
+         "svymean(~api00+meals, boot_ps)", svymean(~api00 + meals, boot_ps))
+add_case("X-rep-boot-poststrat-svyby-ratio", "apistrat", S_BOOT_PS, "svyby(svyratio)",
+         c("api.stu", "enroll", "stype"), list(),
+         "svyby(~api.stu, ~stype, boot_ps, svyratio, denominator=~enroll)",
+         svyby(~api.stu, ~stype, boot_ps, svyratio, denominator = ~enroll),
+         extra = list(by = I("stype"), ratio_numerator_denominator = list(
+           numerator = I("api.stu"), denominator = I("enroll"))))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
