@@ -1066,6 +1066,53 @@ add_case("X-rep-boot-poststrat-svyby-ratio", "apistrat", S_BOOT_PS, "svyby(svyra
          extra = list(by = I("stype"), ratio_numerator_denominator = list(
            numerator = I("api.stu"), denominator = I("enroll"))))
 
+# missing values in several places
+design_obj_for_df <- dstrat
+add_case("X-strat-mean-two-narm", "apistrat", S_STRAT, "svymean", c("acs.k3", "acs.46"),
+         list(na.rm = TRUE), "svymean(~acs.k3+acs.46, dstrat, na.rm=TRUE)",
+         svymean(~acs.k3 + acs.46, dstrat, na.rm = TRUE),
+         notes = "rows missing either variable leave both estimates (complete cases)")
+add_case("X-strat-svyby-quantile-narm", "apistrat", S_STRAT, "svyby(svyquantile)",
+         c("acs.46", "stype"),
+         list(quantiles = 0.5, interval.type = "mean", qrule = "math", alpha = 0.05, na.rm = TRUE),
+         "svyby(~acs.46, ~stype, dstrat, svyquantile, quantiles=0.5, na.rm=TRUE)",
+         svyby(~acs.46, ~stype, dstrat, svyquantile, quantiles = 0.5, na.rm = TRUE))
+add_case("X-strat-svyby-ratio-narm", "apistrat", S_STRAT, "svyby(svyratio)",
+         c("acs.k3", "api00", "sch.wide"), list(na.rm = TRUE),
+         "svyby(~acs.k3, ~sch.wide, dstrat, svyratio, denominator=~api00, na.rm=TRUE)",
+         svyby(~acs.k3, ~sch.wide, dstrat, svyratio, denominator = ~api00, na.rm = TRUE),
+         extra = list(by = I("sch.wide"), ratio_numerator_denominator = list(
+           numerator = I("acs.k3"), denominator = I("api00"))))
+add_case("X-strat-quantile-narm-hf7", "apistrat", S_STRAT, "svyquantile", "acs.k3",
+         list(quantiles = c(0.1, 0.5), interval.type = "mean", qrule = "hf7", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)", na.rm = TRUE),
+         "svyquantile(~acs.k3, dstrat, quantiles=c(0.1, 0.5), qrule='hf7', na.rm=TRUE)",
+         svyquantile(~acs.k3, dstrat, quantiles = c(0.1, 0.5), qrule = "hf7", na.rm = TRUE))
+add_case("X-strat-svyby-quantile-two-by", "apistrat", S_STRAT, "svyby(svyquantile)",
+         c("api00", "stype", "sch.wide"),
+         list(quantiles = 0.5, interval.type = "mean", qrule = "math", alpha = 0.05),
+         "svyby(~api00, ~stype+sch.wide, dstrat, svyquantile, quantiles=0.5)",
+         svyby(~api00, ~stype + sch.wide, dstrat, svyquantile, quantiles = 0.5),
+         extra = list(by = I(c("stype", "sch.wide"))))
+add_case("X-strat-var-narm-multi", "apistrat", S_STRAT, "svyvar", c("acs.k3", "api00"),
+         list(na.rm = TRUE), "svyvar(~acs.k3+api00, dstrat, na.rm=TRUE)",
+         svyvar(~acs.k3 + api00, dstrat, na.rm = TRUE))
+jk1_srs <- as.svrepdesign(dsrs, type = "JK1")
+S_JK1_SRS <- design_spec(jk1_srs, "jk1_srs", "JK1 jackknife of the simple random sample dsrs (fpc kept in the scale).",
+  "replicate", "apisrs.csv", fpc = "fpc", call = "jk1_srs <- as.svrepdesign(dsrs, type='JK1')",
+  replicate = replicate_spec(jk1_srs, "JK1", "dsrs"))
+design_obj_for_df <- jk1_srs
+add_case("X-rep-JK1-srs-mean-narm", "apisrs", S_JK1_SRS, "svymean", c("acs.k3", "api00"),
+         list(na.rm = TRUE), "svymean(~acs.k3+api00, jk1_srs, na.rm=TRUE)",
+         svymean(~acs.k3 + api00, jk1_srs, na.rm = TRUE))
+add_case("X-rep-JK1-srs-svyby-total-factor", "apisrs", S_JK1_SRS, "svyby(svytotal)",
+         c("sch.wide", "stype"), list(), "svyby(~sch.wide, ~stype, jk1_srs, svytotal)",
+         svyby(~sch.wide, ~stype, jk1_srs, svytotal))
+add_case("X-rep-JK1-srs-glm-factor", "apisrs", S_JK1_SRS, "svyglm(quasipoisson)",
+         c("enroll", "stype", "meals"), list(family = "quasipoisson(log)", rescale = TRUE),
+         "svyglm(enroll ~ stype + meals, design=jk1_srs, family=quasipoisson())",
+         svyglm(enroll ~ stype + meals, design = jk1_srs, family = quasipoisson()))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
