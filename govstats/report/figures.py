@@ -14,7 +14,8 @@ Expected ``spec.data`` columns per kind:
 - ``path_diagram``: ``source``, ``target``, ``estimate``, ``mark``; ``options["nodes"]`` is the
   node order (x, mediators..., outcome) and ``options["labels"]`` their display names.
 - ``forest``: ``label``, ``estimate``, ``ci_low``, ``ci_high``; optional ``panel`` (int): rows
-  of different panels get their own axis (effects of very different size stay legible).
+  of different panels get their own axis (effects of very different size stay legible);
+  ``options["axis_label"]`` titles the effect axis (also for ``group_comparison``).
 - ``group_comparison``: ``group``, ``effect``, ``estimate``, ``ci_low``, ``ci_high``.
 """
 
@@ -424,7 +425,7 @@ def _forest(fig: Any, spec: FigureSpec) -> None:
         ax.axvline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
         ax.set_yticks(y, [_wrap(v, 40) for v in d["label"].astype(str)], fontsize=7.5)
         ax.set_ylim(-0.6, len(d) - 0.4)
-        ax.set_xlabel(label("estimate", spec.lang))
+        ax.set_xlabel(spec.options.get("axis_label", label("estimate", spec.lang)))
 
 
 def _group_comparison(fig: Any, spec: FigureSpec) -> None:
@@ -440,7 +441,7 @@ def _group_comparison(fig: Any, spec: FigureSpec) -> None:
         _intervals(ax, x, part, palette[k % 4], str(group), "os^D"[k % 4])
     ax.axhline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
     ax.set_xticks(np.arange(len(effects)), [_wrap(e) for e in effects], fontsize=8)
-    ax.set_ylabel(label("estimate", spec.lang))
+    ax.set_ylabel(spec.options.get("axis_label", label("estimate", spec.lang)))
     _legend_above(ax, title=spec.options.get("legend_title", label("age_group", spec.lang)))
 
 

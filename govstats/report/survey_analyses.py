@@ -389,6 +389,13 @@ def _effect_label(name: str, lang: str) -> str:
     return " → ".join(label(part, lang) for part in name.split(SEPARATOR))
 
 
+def _effect_axis(lang: str) -> str:
+    """Axis title of effect plots: what the effect is on, and its unit."""
+    if lang == "zh":
+        return f"对{label(OUTCOME, lang)}的效应（构念得分）"
+    return f"Effect on {label(OUTCOME, lang).lower()} (construct score)"
+
+
 def _forest_label(name: str, lang: str) -> str:
     """Short forest-plot name: 'rural -> m1 -> m2 -> service' -> 'via m1 → m2'."""
     parts = name.split(SEPARATOR)
@@ -681,6 +688,7 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             if zh
             else "Specific indirect, direct and total effects (95% intervals)",
             lang,
+            {"axis_label": _effect_axis(lang)},
             note=(
                 f"“经 …”为从{label(X, lang)}经所列中介到{label(OUTCOME, lang)}的特定间接效应"
                 "（路径系数之积）；横线为设计重复权重的 95% 百分位区间；"
@@ -713,7 +721,7 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
             if zh
             else "Chain effects by age group (95% intervals)",
             lang,
-            {"legend_title": label(res_by.by, lang)},
+            {"legend_title": label(res_by.by, lang), "axis_label": _effect_axis(lang)},
             note=(
                 "各年龄组为同一套设计重复权重下的域估计；竖线为 95% 百分位区间。"
                 if zh

@@ -186,7 +186,9 @@ def test_path_diagram_labels_do_not_overlap(printed) -> None:
                 assert not a.overlaps(b), (lang, a, b)
 
 
-@pytest.mark.parametrize("name", ["access_gap", "chain_cascade", "chain_groups"])
+@pytest.mark.parametrize(
+    "name", ["access_gap", "internet_vs_cnnic", "chain_cascade", "chain_groups"]
+)
 def test_legends_cover_no_data_point(printed, name) -> None:
     specs = {s.name: s for section in printed["en"].sections for s in section.figures}
     fig = render(specs[name])
