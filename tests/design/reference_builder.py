@@ -70,6 +70,12 @@ def _call_arguments(call: str) -> list[str]:
     return out
 
 
+def _split_named(arg: str) -> tuple[str, str]:
+    """``"by=~stype"`` -> ``("by", "~stype")``; ``"~api00"`` -> ``("", "~api00")``."""
+    match = re.match(r"^([A-Za-z.][\w.]*)\s*=(?!=)\s*(.*)$", arg, flags=re.S)
+    return (match.group(1), match.group(2).strip()) if match else ("", arg)
+
+
 def _named_argument(call: str, name: str) -> str | None:
     for arg in _call_arguments(call):
         key, sep, value = arg.partition("=")
@@ -102,7 +108,13 @@ def parse_call(case: dict[str, Any]) -> Call:
     if match:
         function = match.group(1)
         args = _call_arguments(r_call) if r_call.startswith("svyby") else []
-        formulas = [a for a in args if a.startswith("~")]
+        named = dict(_split_named(a) for a in args)
+        formulas = [value for key, value in (_split_named(a) for a in args) if not key]
+        formulas = [f for f in formulas if f.startswith("~")]
+        if "formula" in named:
+            formulas.insert(0, named["formula"])
+        if "by" in named:
+            formulas.insert(1, named["by"])
         if len(formulas) >= 2:
             variables, by = _formula_terms(formulas[0]), _formula_terms(formulas[1])
         elif not by:
