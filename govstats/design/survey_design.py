@@ -536,6 +536,22 @@ class SurveyDesign:
 
         return _variance.variance(self, variables, by=by, na_rm=na_rm)
 
+    def ciprop(
+        self,
+        variable: str,
+        *,
+        method: str = "logit",
+        level: float = 0.95,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
+        """Estimate a proportion with an interval inside [0, 1] (R ``svyciprop``).
+
+        See :func:`govstats.design.ciprop.ciprop`.
+        """
+        from govstats.design import ciprop as _ciprop
+
+        return _ciprop.ciprop(self, variable, method=method, level=level, na_rm=na_rm)
+
     def quantile(
         self,
         variables: str | Sequence[str],

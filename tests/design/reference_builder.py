@@ -11,7 +11,7 @@ returned keyed by R's names, so a new JSON file with new cases runs unchanged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -327,6 +327,14 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
             na_rm=na_rm,
             interval_type=str(options.get("interval.type", "mean")),
         )
+    if call.function == "svyciprop":
+        column, data = _indicator(case, design)
+        return replace(design, data=data).ciprop(
+            column,
+            method=str(options.get("method", "logit")),
+            level=float(options.get("level", 0.95)),
+            na_rm=na_rm,
+        )
     if call.function == "svyglm":
         assert call.formula is not None
         formula = re.sub(r"(?<![\w`])([A-Za-z_][\w]*\.[\w.]*)(?![\w`])", r"`\1`", call.formula)
@@ -334,6 +342,20 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
         # R's glm() drops incomplete rows (na.omit) without being asked; govstats asks.
         return design.glm(formula, family=_family(options), na_rm=True)
     raise AssertionError(f"estimator {case['estimator']!r} has no mapping in the builder")
+
+
+def _indicator(case: dict[str, Any], design: SurveyDesign) -> tuple[str, pd.DataFrame]:
+    """The 0/1 column of ``svyciprop(~I(condition), ...)`` or ``svyciprop(~y, ...)``."""
+    r_call = str(case.get("r_call", ""))
+    formula = _call_arguments(r_call)[0] if r_call.startswith("svyciprop") else ""
+    formula = _split_named(formula)[1].lstrip("~").strip()
+    inner = re.fullmatch(r"I\((.*)\)", formula, flags=re.S)
+    if inner is None and formula in design.data.columns:
+        return formula, design.data
+    if inner is None:
+        return str(case["variables"][0]), design.data
+    condition = _evaluate(design.data, inner.group(1)).astype(float)
+    return "_indicator", design.data.assign(_indicator=condition)
 
 
 # ---------------------------------------------------------------- R names
@@ -357,6 +379,8 @@ def r_names(case: dict[str, Any], result: Any) -> list[str]:
 
     if isinstance(result, GLMResult):
         return [r_term_name(str(n)) for n in result.params.index]
+    if result.statistic == "proportion" and len(case.get("estimate", {})) == 1:
+        return list(case["estimate"])  # R names a svyciprop by its formula's text
     call = parse_call(case)
     frame = result.to_frame()
     n_vars = len(call.variables) * max(len(call.denominator), 1)

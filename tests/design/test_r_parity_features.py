@@ -174,3 +174,26 @@ def test_adjust_domain_lonely_centres_the_lonely_stratum_at_zero(sample: pd.Data
     assert adjusted.subset(np.ones(len(frame), bool)).total("y").se[0] == pytest.approx(
         gs.SurveyDesign(frame, lonely_psu="adjust", **common).total("y").se[0], rel=1e-12
     )
+
+
+def test_ciprop_logit_interval_is_the_back_transformed_glm_interval(sample: pd.DataFrame) -> None:
+    frame = sample.assign(high=(sample["y"] > 11).astype(float))
+    design = gs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu", nest=True)
+    result = design.ciprop("high")
+    fit = design.glm("high ~ 1", family="quasibinomial")
+    crit = stats.t.ppf(0.975, design.df)
+    b, se = float(fit.params.iloc[0]), float(fit.se.iloc[0])
+    expit = 1 / (1 + np.exp(-np.array([b - crit * se, b + crit * se])))
+    np.testing.assert_allclose([result.ci_low[0], result.ci_high[0]], expit, rtol=1e-12)
+    np.testing.assert_allclose(result.se, design.mean("high").se, rtol=RTOL)
+    for method in ("mean", "asin", "xlogit", "beta"):
+        other = design.ciprop("high", method=method)
+        assert 0 <= other.ci_low[0] < other.estimate[0] < other.ci_high[0] <= 1, method
+
+
+def test_ciprop_refuses_a_non_binary_column_and_unknown_methods(sample: pd.DataFrame) -> None:
+    design = gs.SurveyDesign(sample)
+    with pytest.raises(DataError, match="0/1"):
+        design.ciprop("y")
+    with pytest.raises(DataError, match="method"):
+        design.ciprop("y", method="likelihood")

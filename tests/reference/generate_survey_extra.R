@@ -1113,6 +1113,22 @@ add_case("X-rep-JK1-srs-glm-factor", "apisrs", S_JK1_SRS, "svyglm(quasipoisson)"
          "svyglm(enroll ~ stype + meals, design=jk1_srs, family=quasipoisson())",
          svyglm(enroll ~ stype + meals, design = jk1_srs, family = quasipoisson()))
 
+# proportions with intervals inside [0, 1]
+design_obj_for_df <- dclus1
+for (m in c("logit", "mean", "asin", "xlogit", "beta")) {
+  res <- svyciprop(~I(sch.wide == "Yes"), dclus1, method = m)
+  add_case(paste0("X-clus1-ciprop-", m), "apiclus1", S_CLUS1, "svyciprop", "sch.wide",
+           list(method = m, level = 0.95), paste0("svyciprop(~I(sch.wide == 'Yes'), dclus1, method='", m, "')"),
+           res, extra = list(ci_lower = named(attr(res, "ci")[1], names(res)),
+                             ci_upper = named(attr(res, "ci")[2], names(res)), ci_level = 0.95))
+}
+design_obj_for_df <- jkn_strat
+res <- svyciprop(~I(stype == "H"), jkn_strat, method = "logit")
+add_case("X-rep-JKn-ciprop-logit", "apistrat", S_JKN, "svyciprop", "stype",
+         list(method = "logit", level = 0.95), "svyciprop(~I(stype == 'H'), jkn_strat, method='logit')",
+         res, extra = list(ci_lower = named(attr(res, "ci")[1], names(res)),
+                           ci_upper = named(attr(res, "ci")[2], names(res)), ci_level = 0.95))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
