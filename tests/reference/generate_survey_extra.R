@@ -1129,6 +1129,25 @@ add_case("X-rep-JKn-ciprop-logit", "apistrat", S_JKN, "svyciprop", "stype",
          res, extra = list(ci_lower = named(attr(res, "ci")[1], names(res)),
                            ci_upper = named(attr(res, "ci")[2], names(res)), ci_level = 0.95))
 
+# design effects on calibrated and replicate designs
+design_obj_for_df <- dclus1_ps
+add_case("X-cal-poststrat-mean-deff", "apiclus1", S_PS, "svymean", c("api00", "enroll"),
+         list(deff = TRUE), "svymean(~api00+enroll, dclus1_ps, deff=TRUE)",
+         svymean(~api00 + enroll, dclus1_ps, deff = TRUE))
+design_obj_for_df <- dclus1_raking
+add_case("X-cal-raking-svyby-total-deff", "apiclus1", S_RAKING, "svyby(svytotal)",
+         c("enroll", "sch.wide"), list(deff = TRUE),
+         "svyby(~enroll, ~sch.wide, dclus1_raking, svytotal, deff=TRUE)",
+         svyby(~enroll, ~sch.wide, dclus1_raking, svytotal, deff = TRUE))
+design_obj_for_df <- jk1_clus2
+add_case("X-rep-JK1-clus2-total-deff", "apiclus2", S_JK1_CLUS2, "svytotal", c("api00", "api.stu"),
+         list(deff = TRUE), "svytotal(~api00+api.stu, jk1_clus2, deff=TRUE)",
+         svytotal(~api00 + api.stu, jk1_clus2, deff = TRUE))
+design_obj_for_df <- boot_strat
+add_case("X-rep-boot-svyby-mean-deff", "apistrat", S_BOOT, "svyby(svymean)", c("api00", "sch.wide"),
+         list(deff = TRUE), "svyby(~api00, ~sch.wide, boot_strat, svymean, deff=TRUE)",
+         svyby(~api00, ~sch.wide, boot_strat, svymean, deff = TRUE))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
