@@ -2,8 +2,9 @@
 
 :class:`SurveyDesign` binds a DataFrame to its sampling structure (strata,
 multistage clusters, weights, fpc); its estimators (``mean``, ``total``,
-``ratio``, ``proportion``, ``quantile``, ``glm``, all with ``by=`` domains)
-return :class:`SurveyEstimate` / :class:`GLMResult` objects. Replicate-weight
+``ratio``, ``proportion``, ``quantile``, ``var``, ``glm``, all with ``by=``
+domains, and ``ciprop``) return :class:`SurveyEstimate` / :class:`GLMResult`
+objects. Replicate-weight
 designs (:class:`Replicates`) and calibrated designs are the same type.
 """
 
