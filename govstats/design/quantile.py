@@ -265,7 +265,9 @@ def quantile(
         on the probability scale (``"mean"``), the logit (``"xlogit"``) or
         arcsine-square-root scale (``"asin"``), or as a Korn-Graubard beta
         interval (``"beta"``); ``"score"`` inverts a score test (Francisco and
-        Fuller 1991; R ``ffullerCI``, linearization designs). ``"quantile"``
+        Fuller 1991; R ``ffullerCI``, linearization designs). On replicate designs
+        ``"xlogit"``, ``"asin"`` and ``"beta"`` give the ``"mean"`` interval, as
+        R ``svyquantile.svyrep.design`` does. ``"quantile"``
         (replicate designs only): the quantile is recomputed under every
         replicate weight and the interval is ``qhat -/+ t * se`` with the
         replicate variance (R ``repCI``).
@@ -310,6 +312,10 @@ def quantile(
             "interval_type='score' is for linearization designs (as R); use 'mean' or "
             "'quantile' with replicate weights."
         )
+    if design.replicates is not None and interval_type in ("xlogit", "asin", "beta"):
+        # R svyquantile.svyrep.design accepts these but calls woodruffCI with its default
+        # method, so the interval is the "mean" one; so is it here
+        interval_type = "mean"
     if interval_type == "quantile" and design.replicates is None:
         raise DataError(
             "interval_type='quantile' needs replicate weights (R: svrepdesign only); "

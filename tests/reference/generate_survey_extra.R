@@ -1148,6 +1148,33 @@ add_case("X-rep-boot-svyby-mean-deff", "apistrat", S_BOOT, "svyby(svymean)", c("
          list(deff = TRUE), "svyby(~api00, ~sch.wide, boot_strat, svymean, deff=TRUE)",
          svyby(~api00, ~sch.wide, boot_strat, svymean, deff = TRUE))
 
+# more quantile intervals
+design_obj_for_df <- dclus1
+add_case("X-clus1-quantile-score", "apiclus1", S_CLUS1, "svyquantile", "api00",
+         list(quantiles = c(0.1, 0.5, 0.9), interval.type = "score", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dclus1, quantiles=c(0.1, 0.5, 0.9), interval.type='score')",
+         svyquantile(~api00, dclus1, quantiles = c(0.1, 0.5, 0.9), interval.type = "score"))
+design_obj_for_df <- dclus2_E
+add_case("X-domain-clus2-E-quantile-score", "apiclus2", S_CLUS2_E, "svyquantile", "api00",
+         list(quantiles = 0.5, interval.type = "score", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, dclus2_E, quantiles=0.5, interval.type='score')",
+         svyquantile(~api00, dclus2_E, quantiles = 0.5, interval.type = "score"))
+design_obj_for_df <- jk1_clus2
+add_case("X-rep-JK1-clus2-quantile-xlogit", "apiclus2", S_JK1_CLUS2, "svyquantile", "api00",
+         list(quantiles = c(0.25, 0.75), interval.type = "xlogit", qrule = "hf7", alpha = 0.1,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~api00, jk1_clus2, quantiles=c(0.25, 0.75), interval.type='xlogit', qrule='hf7', alpha=0.1)",
+         svyquantile(~api00, jk1_clus2, quantiles = c(0.25, 0.75), interval.type = "xlogit",
+                     qrule = "hf7", alpha = 0.1))
+design_obj_for_df <- dclus1_ps
+add_case("X-cal-poststrat-quantile-beta", "apiclus1", S_PS, "svyquantile", "enroll",
+         list(quantiles = c(0.5, 0.9), interval.type = "beta", qrule = "math", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~enroll, dclus1_ps, quantiles=c(0.5, 0.9), interval.type='beta')",
+         svyquantile(~enroll, dclus1_ps, quantiles = c(0.5, 0.9), interval.type = "beta"))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
