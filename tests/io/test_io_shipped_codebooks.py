@@ -84,7 +84,7 @@ TRAPS = {
     "cgss2017": {
         "a31": {9996, 9997, 9998, 9999}, "c37": {9997, 9998}, "a44": {3, 98, 99},
         "a8a": {9_999_996, 9_999_997, 9_999_998, 9_999_999}, "a62": {9_999_996, 9_999_999},
-        "a29": {8, 9}, "c52": {8, 98}, "a611": {7, 98, 99}, "a612": {7}, "a7a": {14, 98},
+        "a29": {8, 9, 98}, "c52": {8, 98}, "a611": {7, 98, 99}, "a612": {7}, "a7a": {14, 98},
         "a285": {98, 99}, "c433": {98},
     },
     "cgss2018": {
@@ -461,8 +461,11 @@ def test_report_runs_on_cgss_files(tmp_path, name):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     document = pdfium.PdfDocument(str(out))
-    text = " ".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
-    text = " ".join(text.split())
+    try:
+        pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    text = " ".join(" ".join(pages).split())
     year = name[4:]
     assert f"Survey file: {name}.dta" in text
     assert "4. The divide chain" in text
