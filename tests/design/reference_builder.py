@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from govstats.design.replicates import from_replicate_weights
 from govstats.design.survey_design import SurveyDesign
@@ -415,3 +416,23 @@ def r_names(case: dict[str, Any], result: Any) -> list[str]:
     if several:
         return [f"{label}:{s}" for label, s in zip(labels, stat, strict=True)]
     return labels
+
+
+def interval_candidates(case: dict[str, Any], result: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The confidence limits R may have recorded for ``result``, in govstats' order.
+
+    Quantile and ``svyciprop`` limits are the estimator's own. For means, totals,
+    ratios and coefficients R's ``confint`` uses the normal quantile unless given
+    ``df``, while govstats reports t limits on the design df: both are offered, and
+    a case must match one of them exactly.
+    """
+    frame = result.to_frame()
+    low, high = frame["ci_low"].to_numpy(float), frame["ci_high"].to_numpy(float)
+    statistic = getattr(result, "statistic", "glm")
+    if statistic in ("quantile", "proportion"):
+        return [(low, high)]
+    estimate, se = frame["estimate"].to_numpy(float), frame["se"].to_numpy(float)
+    level = float(case.get("ci_level", getattr(result, "conf_level", 0.95)))
+    z = stats.norm.ppf(0.5 + level / 2)
+    t = stats.t.ppf(0.5 + level / 2, result.df)
+    return [(estimate - z * se, estimate + z * se), (estimate - t * se, estimate + t * se)]

@@ -1175,6 +1175,27 @@ add_case("X-cal-poststrat-quantile-beta", "apiclus1", S_PS, "svyquantile", "enro
          "svyquantile(~enroll, dclus1_ps, quantiles=c(0.5, 0.9), interval.type='beta')",
          svyquantile(~enroll, dclus1_ps, quantiles = c(0.5, 0.9), interval.type = "beta"))
 
+# confidence limits as confint() reports them (normal quantiles unless df is given)
+ci_extra <- function(res, df = Inf) {
+  ci <- confint(res, df = df)
+  nm <- if (inherits(res, "svyglm")) names(coef(res)) else names(coef(res))
+  list(ci_lower = named(ci[, 1], nm), ci_upper = named(ci[, 2], nm), ci_level = 0.95,
+       ci_df = if (is.finite(df)) df else "Inf (normal quantiles)")
+}
+design_obj_for_df <- dclus1
+res <- svymean(~api00 + api99, dclus1)
+add_case("X-clus1-mean-confint-normal", "apiclus1", S_CLUS1, "svymean", c("api00", "api99"), list(),
+         "svymean(~api00+api99, dclus1); confint(.)", res, extra = ci_extra(res))
+res <- svytotal(~enroll, dclus1)
+add_case("X-clus1-total-confint-t", "apiclus1", S_CLUS1, "svytotal", "enroll", list(),
+         "svytotal(~enroll, dclus1); confint(., df=degf(dclus1))", res,
+         extra = ci_extra(res, degf(dclus1)))
+design_obj_for_df <- jkn_strat
+res <- svyglm(api00 ~ ell + meals, design = jkn_strat)
+add_case("X-rep-JKn-glm-confint", "apistrat", S_JKN, "svyglm(gaussian)", c("api00", "ell", "meals"),
+         list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=jkn_strat); confint(.)", res, extra = ci_extra(res))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
