@@ -34,6 +34,8 @@ RTOL_ESTIMATE = 1e-9
 RTOL_SE = 1e-6
 # replicate and calibrated weights are products of a few doubles
 RTOL_WEIGHTS = 1e-9
+# p-values are t tail areas of the t values: the same accuracy, a bit more in steep tails
+RTOL_P = 1e-5
 # R's exact zeros are floating noise here
 ATOL_ZERO = 1e-12
 
@@ -148,6 +150,8 @@ def test_extra_statistics(
         assert np.isclose(res.dispersion, case["dispersion"], rtol=RTOL_SE)
     if "t_value" in case:
         _check(case, _by_name(case, res, res.tvalues), "t_value", RTOL_SE)
+    if "p_value" in case:
+        _check(case, _by_name(case, res, res.pvalues), "p_value", RTOL_P)
 
 
 def test_weights(case: dict[str, Any], results: dict[str, tuple[SurveyDesign, Any]]) -> None:

@@ -30,6 +30,9 @@ RTOL_ESTIMATE = 1e-9
 RTOL_SE = 1e-6
 # Covariances are the squares of the SEs.
 RTOL_VCOV = 2e-6
+# p-values are t tail areas of the t values above: the same relative accuracy, a bit more
+# where the tail is steep.
+RTOL_P = 1e-5
 # Exact zeros in R output (e.g. proportions of the stratum variable) are floating noise.
 ATOL_ZERO = 1e-12
 
@@ -100,6 +103,10 @@ def test_case(case: dict[str, Any]) -> None:
         tvalues = _by_name(case, result, result.tvalues)
         for name, expected in case["t_value"].items():
             assert _close(tvalues[name], expected, RTOL_SE), (name, tvalues[name], expected)
+    if "p_value" in case:
+        pvalues = _by_name(case, result, result.pvalues)
+        for name, expected in case["p_value"].items():
+            assert _close(pvalues[name], expected, RTOL_P), (name, pvalues[name], expected)
 
 
 def test_every_taylor_case_is_collected() -> None:
