@@ -1196,6 +1196,25 @@ add_case("X-rep-JKn-glm-confint", "apistrat", S_JKN, "svyglm(gaussian)", c("api0
          list(family = "gaussian(identity)", rescale = TRUE),
          "svyglm(api00 ~ ell + meals, design=jkn_strat); confint(.)", res, extra = ci_extra(res))
 
+# BRR on the small scd design
+scdbrr <- as.svrepdesign(scdnofpc, type = "BRR")
+S_BRR <- design_spec(scdbrr, "scdbrr", "Balanced repeated replication (Hadamard half-samples) built from scdnofpc.",
+  "replicate", "scd.csv", ids = "ambulance", strata = "ESA", probs = "1 (prob=~1)", nest = TRUE,
+  call = "scdnofpc <- svydesign(data=scd, prob=~1, id=~ambulance, strata=~ESA, nest=TRUE); scdbrr <- as.svrepdesign(scdnofpc, type='BRR')",
+  replicate = replicate_spec(scdbrr, "BRR", "scdnofpc", store_weights = TRUE, fay_rho = 0))
+design_obj_for_df <- scdbrr
+add_case("X-rep-BRR-scd-glm", "scd", S_BRR, "svyglm(gaussian)", c("alive", "arrests"),
+         list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(alive ~ arrests, design=scdbrr)", svyglm(alive ~ arrests, design = scdbrr))
+add_case("X-rep-BRR-scd-total-var", "scd", S_BRR, "svyvar", c("arrests"), list(),
+         "svyvar(~arrests, scdbrr)", svyvar(~arrests, scdbrr))
+design_obj_for_df <- scdfay
+add_case("X-rep-Fay-scd-quantile", "scd", S_FAY, "svyquantile", "arrests",
+         list(quantiles = 0.5, interval.type = "quantile", qrule = "hf7", alpha = 0.05,
+              ci = TRUE, df = "NULL -> degf(design)"),
+         "svyquantile(~arrests, scdfay, quantiles=0.5, interval.type='quantile', qrule='hf7')",
+         svyquantile(~arrests, scdfay, quantiles = 0.5, interval.type = "quantile", qrule = "hf7"))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
