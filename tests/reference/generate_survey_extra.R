@@ -1215,6 +1215,29 @@ add_case("X-rep-Fay-scd-quantile", "scd", S_FAY, "svyquantile", "arrests",
          "svyquantile(~arrests, scdfay, quantiles=0.5, interval.type='quantile', qrule='hf7')",
          svyquantile(~arrests, scdfay, quantiles = 0.5, interval.type = "quantile", qrule = "hf7"))
 
+# jackknife of a design with a lonely stratum under each rule
+for (rule in c("adjust", "average", "remove", "certainty")) {
+  options(survey.lonely.psu = rule)
+  r <- run(as.svrepdesign(dlonely_fail, type = "JKn"))
+  spec <- S_LONELY_FAIL
+  spec$lonely_psu_option <- rule
+  if (inherits(r, "error")) {
+    spec <- err_spec(spec, "JKn", "dlonely", "as.svrepdesign(dlonely, type='JKn')")
+    design_obj_for_df <- dlonely_fail
+    add_case(paste0("X-rep-JKn-lonely-", rule), "apistrat (subset)", spec, "svymean", "api00",
+             list(survey.lonely.psu = rule), "svymean(~api00, as.svrepdesign(dlonely, type='JKn'))", r)
+  } else {
+    spec <- design_spec(r, "jkn_lonely", spec$description, "replicate", "apistrat_lonely.csv",
+      strata = "stype", weights = "pw", fpc = "fpc",
+      call = paste0("options(survey.lonely.psu='", rule, "'); jkn_lonely <- as.svrepdesign(dlonely, type='JKn')"),
+      replicate = replicate_spec(r, "JKn", "dlonely"), lonely = rule)
+    design_obj_for_df <- r
+    add_case(paste0("X-rep-JKn-lonely-", rule), "apistrat (subset)", spec, "svymean", "api00",
+             list(survey.lonely.psu = rule), "svymean(~api00, jkn_lonely)", svymean(~api00, r))
+  }
+}
+options(survey.lonely.psu = "fail")
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
