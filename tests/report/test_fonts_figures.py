@@ -24,7 +24,8 @@ def test_font_is_found_in_the_installed_package() -> None:
 
 
 def test_every_label_and_note_has_glyphs_in_the_font() -> None:
-    cmap = TTFont(str(cjk_font_path()), fontNumber=0).getBestCmap()
+    with TTFont(str(cjk_font_path()), fontNumber=0) as font:
+        cmap = font.getBestCmap()
     texts = [t for pair in _labels._LABELS.values() for t in pair]
     texts += [MISSING_MARK, *SIGNIFICANCE_NOTE.values(), *SUPPRESSION_NOTE.values()]
     missing = sorted({ch for text in texts for ch in text if ord(ch) not in cmap and ch != "\n"})
