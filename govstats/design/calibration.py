@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _calibrate as _k
+from govstats.design import _replicates as _replicates_kernels
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -753,6 +754,15 @@ def _recalibrate_block(
     from govstats.design.replicates import Replicates
 
     blocks = [_apply_steps(w, steps) for _, w in reps.weight_chunks(start_weights, chunk)]
+    row_weights = np.hstack(blocks)
+    df = reps.df
+    if any(not isinstance(step, GregStep) for step in steps):
+        # R's postStratify()/rake() on a replicate design recompute degf() as the rank of
+        # the new replicate weights (calibrate() keeps the old one). The rank is that of
+        # the distinct rows of replicate factors (a row's weight only scales its row).
+        used = start_weights > 0
+        factors = row_weights[used] / start_weights[used, None]
+        df = _replicates_kernels.rank_df(np.unique(factors, axis=0))
     return Replicates(
         method=reps.method,
         scale=reps.scale,
@@ -760,9 +770,9 @@ def _recalibrate_block(
         mse=reps.mse,
         psu_index=reps.psu_index,
         psu_factors=None,
-        row_weights=np.hstack(blocks),
+        row_weights=row_weights,
         seed=reps.seed,
-        df=reps.df,
+        df=df,
     )
 
 

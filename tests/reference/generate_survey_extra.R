@@ -1238,6 +1238,36 @@ for (rule in c("adjust", "average", "remove", "certainty")) {
 }
 options(survey.lonely.psu = "fail")
 
+# calibration of replicate designs (every replicate calibrated)
+jk1_cal <- calibrate(as.svrepdesign(dclus1, type = "JK1"), ~stype + api99, pop_tot)
+S_JK1_CAL <- design_spec(jk1_cal, "jk1_cal",
+  "JK1 jackknife of dclus1, then GREG-calibrated on ~stype+api99 (every replicate calibrated).",
+  "replicate", "apiclus1.csv", ids = "dnum", weights = "pw", fpc = "fpc",
+  call = "jk1_cal <- calibrate(as.svrepdesign(dclus1, type='JK1'), ~stype+api99, pop.totals.cal)",
+  replicate = replicate_spec(jk1_cal, "JK1", "dclus1"),
+  calibration = list(method = "calibrate", formula = "~stype+api99", calfun = "linear",
+                     population_totals = pop_tot_list, bounds = I(c("-Inf", "Inf")),
+                     calibrated_weights = I(as.numeric(weights(jk1_cal, "sampling")))))
+design_obj_for_df <- jk1_cal
+add_case("X-rep-JK1-greg-mean", "apiclus1", S_JK1_CAL, "svymean", c("api00", "enroll"), list(),
+         "svymean(~api00+enroll, jk1_cal)", svymean(~api00 + enroll, jk1_cal))
+add_case("X-rep-JK1-greg-glm", "apiclus1", S_JK1_CAL, "svyglm(gaussian)", c("api00", "ell", "meals"),
+         list(family = "gaussian(identity)", rescale = TRUE),
+         "svyglm(api00 ~ ell + meals, design=jk1_cal)", svyglm(api00 ~ ell + meals, design = jk1_cal))
+jkn_rake <- rake(jkn_strat, list(~sch.wide), list(data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))))
+S_JKN_RAKE <- design_spec(jkn_rake, "jkn_rake",
+  "JKn jackknife of dstrat raked (one margin: sch.wide) in every replicate.",
+  "replicate", "apistrat.csv", strata = "stype", weights = "pw", fpc = "fpc",
+  call = "jkn_rake <- rake(jkn_strat, list(~sch.wide), list(pop.schwide))",
+  replicate = replicate_spec(jkn_rake, "JKn", "dstrat"),
+  calibration = list(method = "rake", margins = I("sch.wide"),
+                     population_counts = list(sch.wide = list(No = 1072, Yes = 5122)),
+                     control = list(maxit = 10, epsilon = 1),
+                     calibrated_weights = I(as.numeric(weights(jkn_rake, "sampling")))))
+design_obj_for_df <- jkn_rake
+add_case("X-rep-JKn-rake-svyby", "apistrat", S_JKN_RAKE, "svyby(svymean)", c("api00", "stype"), list(),
+         "svyby(~api00, ~stype, jkn_rake, svymean)", svyby(~api00, ~stype, jkn_rake, svymean))
+
 # ---------------------------------------------------------------- write
 doc <- list(
   title = "govstats reference cases: design-based survey estimators (extra set)",
