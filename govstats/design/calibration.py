@@ -762,7 +762,7 @@ def _recalibrate_block(
         # the distinct rows of replicate factors (a row's weight only scales its row).
         used = start_weights > 0
         factors = row_weights[used] / start_weights[used, None]
-        df = _replicates_kernels.rank_df(np.unique(factors, axis=0))
+        df = _replicates_kernels.rank_df(_distinct_rows(factors))
     return Replicates(
         method=reps.method,
         scale=reps.scale,
@@ -774,6 +774,20 @@ def _recalibrate_block(
         seed=reps.seed,
         df=df,
     )
+
+
+def _distinct_rows(factors: np.ndarray) -> np.ndarray:
+    """One row per distinct row of replicate factors (equal up to rounding), for ranks.
+
+    Rows of a PSU and calibration cell share their factors, so a large sample has few
+    distinct rows; they are found from a fixed projection rounded to 10 significant
+    digits (no sort of the whole matrix).
+    """
+    direction = 1.0 + np.arange(factors.shape[1]) / factors.shape[1]
+    key = factors @ direction
+    scale = np.max(np.abs(key)) if key.size else 1.0
+    _, first = np.unique(np.round(key / (scale or 1.0), 10), return_index=True)
+    return factors[np.sort(first)]
 
 
 def recalibrate_replicates(design: SurveyDesign, reps: Replicates) -> Replicates:
