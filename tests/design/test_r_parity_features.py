@@ -197,3 +197,12 @@ def test_ciprop_refuses_a_non_binary_column_and_unknown_methods(sample: pd.DataF
         design.ciprop("y")
     with pytest.raises(DataError, match="method"):
         design.ciprop("y", method="likelihood")
+
+
+def test_poststratified_replicate_df_is_the_rank_of_the_new_weights(sample: pd.DataFrame) -> None:
+    design = gs.SurveyDesign(sample, weights="w", strata="stratum", psu="psu", nest=True)
+    totals = sample.groupby("g")["w"].sum().mul(1.2).to_dict()
+    rep = design.poststratify("g", totals).to_replicates("jkn")
+    assert rep.replicates is not None
+    weights = rep.replicates.full_row_weights(rep.weights_array)
+    assert rep.df == np.linalg.matrix_rank(weights) - 1
