@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from govstats.errors import DataError
 from govstats.gaps._common import Inference, interval
 
-__all__ = ["estimate_frame", "summary_text"]
+__all__ = ["DecompositionTable", "estimate_frame", "summary_text"]
+
+
+class DecompositionTable:
+    """Row look-up and notebook display shared by results that hold a tidy ``table``.
+
+    The table has ``component``, ``variable`` and ``estimate`` columns; aggregate rows
+    have ``variable == "(total)"``.
+    """
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the tidy table (a copy)."""
+        return self.table.copy()
+
+    def get(self, component: str, variable: str = "(total)") -> float:
+        """Point estimate of one row (e.g. ``get("explained")``)."""
+        tab = self.table
+        hit = tab[(tab["component"] == component) & (tab["variable"] == variable)]
+        if len(hit) != 1:
+            raise DataError(f"no single row for component={component!r}, variable={variable!r}.")
+        return float(hit["estimate"].iloc[0])
+
+    def _repr_html_(self) -> str:
+        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
 
 def estimate_frame(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from govstats.gaps._fairlie import (
     subset_values,
 )
 from govstats.gaps._formula import ModelFrame, build, check_rank
-from govstats.gaps._tables import estimate_frame, summary_text
+from govstats.gaps._tables import DecompositionTable, estimate_frame, summary_text
 
 __all__ = ["FairlieResult", "fairlie"]
 
@@ -28,7 +27,7 @@ _MAX_TERMS = 10
 
 
 @dataclass(frozen=True)
-class FairlieResult:
+class FairlieResult(DecompositionTable):
     """Fairlie decomposition: explained part of a binary-outcome gap and its split by term.
 
     Attributes
@@ -79,14 +78,6 @@ class FairlieResult:
         """
         return self.table.copy()
 
-    def get(self, component: str, variable: str = "(total)") -> float:
-        """Point estimate of one row (e.g. ``get("contribution", "edu")``)."""
-        tab = self.table
-        hit = tab[(tab["component"] == component) & (tab["variable"] == variable)]
-        if len(hit) != 1:
-            raise DataError(f"no single row for component={component!r}, variable={variable!r}.")
-        return float(hit["estimate"].iloc[0])
-
     def summary(self) -> str:
         """Plain-text summary."""
         refs = ", ".join(f"{k}: {v}" for k, v in self.reference_levels.items()) or "none"
@@ -98,9 +89,6 @@ class FairlieResult:
             f"standard errors: {self.variance_method}",
         ]
         return summary_text("Fairlie decomposition", head, self.table)
-
-    def _repr_html_(self) -> str:
-        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         return (

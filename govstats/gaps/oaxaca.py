@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +12,7 @@ from govstats.errors import DataError
 from govstats.gaps._common import resolve, run_replicates, two_groups
 from govstats.gaps._formula import ModelFrame, build, check_rank
 from govstats.gaps._oaxaca import decompose
-from govstats.gaps._tables import estimate_frame, summary_text
+from govstats.gaps._tables import DecompositionTable, estimate_frame, summary_text
 
 __all__ = ["OaxacaResult", "oaxaca"]
 
@@ -21,7 +20,7 @@ _REFERENCES = ("pooled", "neumark", "group0", "group1", "reimers", "cotton")
 
 
 @dataclass(frozen=True)
-class OaxacaResult:
+class OaxacaResult(DecompositionTable):
     """Twofold and threefold Oaxaca–Blinder decomposition.
 
     Attributes
@@ -69,14 +68,6 @@ class OaxacaResult:
         """
         return self.table.copy()
 
-    def get(self, component: str, variable: str = "(total)") -> float:
-        """Point estimate of one component (e.g. ``get("explained")``)."""
-        tab = self.table
-        hit = tab[(tab["component"] == component) & (tab["variable"] == variable)]
-        if len(hit) != 1:
-            raise DataError(f"no single row for component={component!r}, variable={variable!r}.")
-        return float(hit["estimate"].iloc[0])
-
     def summary(self) -> str:
         """Plain-text summary."""
         refs = ", ".join(f"{k}: {v}" for k, v in self.reference_levels.items()) or "none"
@@ -95,9 +86,6 @@ class OaxacaResult:
             + "\n\nDetailed contributions\n"
             + det.to_string(index=False)
         )
-
-    def _repr_html_(self) -> str:
-        return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
         return (
