@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-try:
-    from tests.chain import _lavaan as lav
-except ModuleNotFoundError:  # tests/ is not a package: its folder is on sys.path
-    import _lavaan as lav  # type: ignore[no-redef]
+from tests.chain import _lavaan as lav
 
 SYNTAX = """
   # a comment

@@ -22,14 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-try:
-    from tests.chain import _lavaan as lav
-    from tests.reference.cases import REFERENCE, load_cases, read_data
-except ModuleNotFoundError:  # tests/ is not a package: its folder is on sys.path
-    import _lavaan as lav  # type: ignore[no-redef]
-    from reference.cases import REFERENCE, load_cases, read_data  # type: ignore[no-redef]
-
 import govstats as gs
+from tests.chain import _lavaan as lav
+from tests.reference.cases import REFERENCE, load_cases, read_data
 
 #: Every ``chain_cases*.json`` beside the reference loader runs; these two must exist.
 REQUIRED_FILES = ("chain_cases.json", "chain_cases_extra.json")

@@ -111,3 +111,12 @@ def test_case(case: dict[str, Any]) -> None:
 
 def test_every_taylor_case_is_collected() -> None:
     assert len(CASES) >= 30
+
+
+def test_no_reference_case_is_left_out() -> None:
+    """Every case of every reference file is run by this module or the replicate one."""
+    covered = {"taylor_linearization", "replicate", "calibrated_taylor_linearization"}
+    unknown = sorted(
+        {c["case_id"] for c in all_survey_cases() if c["design"]["type"] not in covered}
+    )
+    assert unknown == [], f"reference cases of a design type no test runs: {unknown}"

@@ -8,16 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-try:  # tests/ may or may not be a package, which decides how pytest imports it
-    from tests.reference.cases import read_data, survey_cases
-except ModuleNotFoundError:
-    from reference.cases import read_data, survey_cases  # type: ignore[no-redef]
-
 from govstats.design import replicates as rep_module
 from govstats.design.calibration import CalibrationInfo
 from govstats.design.replicates import Replicates, from_replicate_weights
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import ConvergenceError, DataError, DesignError, GovstatsError
+from tests.reference.cases import read_data, survey_cases
 
 # identities that hold in exact arithmetic, checked in float64
 EXACT = 1e-10
