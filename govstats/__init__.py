@@ -20,6 +20,7 @@ from govstats.errors import (
     DataError,
     DesignError,
     GovstatsError,
+    GovstatsWarning,
     ModelError,
     ReportError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "DesignError",
     "DivideChain",
     "GovstatsError",
+    "GovstatsWarning",
     "ModelError",
     "ReportError",
     "SurveyDesign",

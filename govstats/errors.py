@@ -12,6 +12,7 @@ __all__ = [
     "DataError",
     "DesignError",
     "GovstatsError",
+    "GovstatsWarning",
     "ModelError",
     "ReportError",
 ]
@@ -43,3 +44,7 @@ class ConvergenceError(GovstatsError, RuntimeError):
 
 class ReportError(GovstatsError, RuntimeError):
     """A report or analysis could not be built from its inputs."""
+
+
+class GovstatsWarning(UserWarning):
+    """A warning where R warns and the number is still meaningful (separation, weak instruments)."""
