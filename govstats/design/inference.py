@@ -91,9 +91,7 @@ def resolve_seed(seed: SeedLike, *, argument: str = "seed") -> tuple[int, np.ran
     else:
         used = operator.index(seed)
         if used < 0:
-            raise GovstatsError(
-                f"{argument}={seed} is negative: pass a non-negative integer seed."
-            )
+            raise GovstatsError(f"{argument}={seed} is negative: pass a non-negative integer seed.")
     return used, np.random.default_rng(used)
 
 
@@ -119,15 +117,12 @@ def check_level(level: float, *, argument: str = "level") -> float:
     if not 0.0 < value < 1.0:
         hint = f" (did you mean {value / 100:g}?)" if 1.0 < value < 100.0 else ""
         raise GovstatsError(
-            f"{argument}={level!r} is outside (0, 1): pass a confidence level such as 0.95"
-            f"{hint}."
+            f"{argument}={level!r} is outside (0, 1): pass a confidence level such as 0.95{hint}."
         )
     return value
 
 
-def check_replicates(
-    replicates: int, *, minimum: int = 2, argument: str = "replicates"
-) -> int:
+def check_replicates(replicates: int, *, minimum: int = 2, argument: str = "replicates") -> int:
     """Validate a number of replicates (an integer of at least ``minimum``).
 
     Examples
@@ -238,7 +233,7 @@ def replicate_variance(
     rscales: np.ndarray,
     mse: bool,
 ) -> np.ndarray:
-    """The diagonal of :func:`replicate_vcov`, shape (k,), without forming the k x k matrix."""
+    """Return the diagonal of :func:`replicate_vcov`, shape (k,), without the k x k matrix."""
     theta = np.asarray(replicate_estimates, dtype=np.float64)
     if theta.ndim == 1:
         theta = theta[:, None]
