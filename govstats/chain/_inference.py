@@ -1,4 +1,4 @@
-"""Array kernels for intervals: t, percentile, BCa, and replicate variances.
+"""BCa intervals of bootstrap draws (t, percentile and replicate variances: design.inference).
 
 BCa follows Efron (1987) and Efron & Tibshirani (1993, ch. 14): with the bootstrap
 distribution theta_r, the bias correction is ``z0 = Phi^-1(#{theta_r < theta_hat} / R)``
@@ -17,30 +17,6 @@ from govstats.errors import ModelError
 #: BCa needs enough replicates for its adjusted tail quantiles (Efron & Tibshirani
 #: recommend 1000 or more; below this many we refuse).
 MIN_BCA_REPLICATES = 200
-
-
-def t_interval(
-    estimate: np.ndarray, se: np.ndarray, df: float, level: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric interval ``estimate +- t_{df, (1+level)/2} * se``."""
-    crit = stats.t.ppf(0.5 + level / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + level / 2)
-    return estimate - crit * se, estimate + crit * se
-
-
-def replicate_variance(
-    draws: np.ndarray, full: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
-) -> np.ndarray:
-    """(R, E), (E,) -> (E,) replicate variance as R survey ``svrVar``."""
-    centre = full if mse else np.nanmean(draws, axis=0)
-    dev = draws - centre
-    return np.asarray(scale * np.einsum("r,re->e", rscales, dev**2))
-
-
-def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles ``(1 -+ level)/2`` of every column of (R, E) draws."""
-    alpha = (1 - level) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha], axis=0)
-    return low, high
 
 
 def acceleration(jack: np.ndarray) -> np.ndarray:
@@ -88,9 +64,9 @@ def bca_interval(
     one_sided = (share <= 0) | (share >= 1) | ~np.isfinite(full)
     z0 = stats.norm.ppf(np.clip(share, 0.5 / n_rep, 1 - 0.5 / n_rep))
     acc = acceleration(jack)
-    alpha = (1 - level) / 2
+    tail = (1 - level) / 2
     probs = []
-    for z_alpha in (stats.norm.ppf(alpha), stats.norm.ppf(1 - alpha)):
+    for z_alpha in (stats.norm.ppf(tail), stats.norm.ppf(1 - tail)):
         probs.append(stats.norm.cdf(z0 + (z0 + z_alpha) / (1 - acc * (z0 + z_alpha))))
     low_p, high_p = probs
     beyond = np.minimum(low_p, 1 - high_p) * n_rep < 1

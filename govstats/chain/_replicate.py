@@ -16,12 +16,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from govstats.chain import _effects, _paths, _sampling
-from govstats.errors import ModelError
+from govstats.design import inference
+from govstats.design.inference import DEFAULT_REPLICATES
+from govstats.errors import DesignError, ModelError
 
 Equation = tuple[str, list[int], int]
 
-#: Replicates (or Monte Carlo draws) used when none are asked for.
-DEFAULT_REPLICATES = 1000
 #: Cap on the entries of one chunk of unit-by-replicate factors.
 MAX_CHUNK_ENTRIES = 20_000_000
 #: Jackknife deletions solved per batch.
@@ -69,7 +69,7 @@ def iid_plan(
     sampling: _sampling.Sampling,
     groups: Sequence[tuple[str, np.ndarray]],
     n_rep: int,
-    rng: np.random.Generator,
+    seed: int,
     allow_iid_bootstrap: bool,
 ) -> ReplicatePlan:
     """Plan the i.i.d. row bootstrap (refused on designed data unless allowed)."""
@@ -92,7 +92,9 @@ def iid_plan(
     rows = np.flatnonzero(sampling.weights > 0)
     units = [_paths.row_crossproducts(z[rows]) * w[rows, None] for _, w in groups]
     return ReplicatePlan(
-        chunks=_sampling.iid_counts(rows.size, n_rep, rng, MAX_CHUNK_ENTRIES),
+        chunks=inference.iid_counts(
+            rows.size, n_rep, seed, chunk=max(1, min(256, MAX_CHUNK_ENTRIES // max(rows.size, 1)))
+        ),
         units=units,
         jack_units=units,
         jack_strata=np.zeros(rows.size, dtype=np.int64),
@@ -112,7 +114,7 @@ def design_plan(
     groups: Sequence[tuple[str, np.ndarray]],
     psu_cross: list[np.ndarray],
     replicates: int | None,
-    rng: np.random.Generator,
+    seed: int,
 ) -> ReplicatePlan:
     """Plan a design-replicate run: the design's replicates, or a new Rao-Wu bootstrap."""
     rep = sampling.replicates
@@ -121,14 +123,15 @@ def design_plan(
             f"the design already carries {rep.n_replicates} replicate weights; omit "
             "replicates= or build the design without them"
         )
-    n_rep = replicates or DEFAULT_REPLICATES
+    n_rep = DEFAULT_REPLICATES if replicates is None else replicates
     if rep is None and sampling.design is not None:
-        rep = sampling.design.to_replicates("bootstrap", replicates=n_rep, seed=rng).replicates
+        rep = sampling.design.to_replicates("bootstrap", replicates=n_rep, seed=seed).replicates
     strata = sampling.psu_strata
     if rep is None:  # a DataFrame: every row its own PSU, one stratum
         chunk = max(1, min(512, MAX_CHUNK_ENTRIES // max(sampling.n_psu, 1)))
+        _refuse_lonely(strata)
         return ReplicatePlan(
-            chunks=_sampling.rao_wu_factors(strata, n_rep, rng, chunk),
+            chunks=inference.rao_wu_factors(strata, n_rep, seed, chunk=chunk),
             units=psu_cross,
             jack_units=psu_cross,
             jack_strata=strata,
@@ -161,6 +164,17 @@ def design_plan(
         df=float(rep.df),
         label=f"replicate ({rep.method})",
     )
+
+
+def _refuse_lonely(psu_strata: np.ndarray) -> None:
+    strata, counts = np.unique(psu_strata, return_counts=True)
+    lonely = strata[counts < 2]
+    if lonely.size:
+        raise DesignError(
+            f"strata {lonely.tolist()[:10]} have a single PSU; the Rao-Wu bootstrap needs at "
+            "least 2 PSUs per stratum: merge those strata or use inference='linearization' "
+            "with a lonely-PSU rule"
+        )
 
 
 def solve_batch(

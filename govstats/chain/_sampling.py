@@ -6,13 +6,13 @@ its own PSU in one stratum, with-replacement variance ``n/(n-1) * sum (u - ubar)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from govstats.errors import DesignError
+from govstats.design import SurveyDesign
+from govstats.design.replicates import Replicates
 
 VcovTotals = Callable[[np.ndarray], np.ndarray]
 
@@ -29,8 +29,8 @@ class Sampling:
     has_strata: bool
     has_clusters: bool
     vcov_totals: VcovTotals
-    replicates: Any | None
-    design: Any | None
+    replicates: Replicates | None
+    design: SurveyDesign | None
 
     @property
     def equal_weights(self) -> bool:
@@ -73,7 +73,7 @@ def from_frame(weights: np.ndarray) -> Sampling:
     )
 
 
-def from_design(design: Any) -> Sampling:
+def from_design(design: SurveyDesign) -> Sampling:
     """Describe the sampling structure of a ``SurveyDesign`` (linearization or replicate)."""
     return Sampling(
         weights=np.asarray(design.weights_array, dtype=float),
@@ -81,40 +81,12 @@ def from_design(design: Any) -> Sampling:
         strata_index=np.asarray(design.strata_index, dtype=np.int64),
         n_psu=int(design.n_psu),
         df=int(design.df),
-        has_strata=getattr(design, "strata", None) is not None,
-        has_clusters=getattr(design, "psu", None) is not None,
+        has_strata=design.strata is not None,
+        has_clusters=design.psu is not None,
         vcov_totals=design.vcov_totals,
-        replicates=getattr(design, "replicates", None),
+        replicates=design.replicates,
         design=design,
     )
-
-
-def rao_wu_factors(
-    psu_strata: np.ndarray, n_replicates: int, rng: np.random.Generator, chunk: int = 256
-) -> Iterator[np.ndarray]:
-    """Rao-Wu rescaled bootstrap factors, (n_psu, c) per chunk of replicates.
-
-    In every stratum h with n_h PSUs, n_h - 1 PSUs are drawn with replacement; a PSU
-    drawn t times gets factor ``t * n_h / (n_h - 1)`` (R ``subbootweights``).
-    """
-    strata, counts = np.unique(psu_strata, return_counts=True)
-    lonely = strata[counts < 2]
-    if lonely.size:
-        raise DesignError(
-            f"strata {lonely.tolist()[:10]} have a single PSU; the Rao-Wu bootstrap needs at "
-            "least 2 PSUs per stratum: merge those strata or use inference='linearization' "
-            "with a lonely-PSU rule"
-        )
-    members = [np.flatnonzero(psu_strata == h) for h in strata]
-    for start in range(0, n_replicates, chunk):
-        c = min(chunk, n_replicates - start)
-        out = np.empty((psu_strata.size, c))
-        for idx in members:
-            n_h = idx.size
-            picks = rng.integers(0, n_h, size=(c, n_h - 1)) + n_h * np.arange(c)[:, None]
-            counts = np.bincount(picks.ravel(), minlength=c * n_h).reshape(c, n_h)
-            out[idx] = counts.T * (n_h / (n_h - 1))
-        yield out
 
 
 def jackknife_crossproducts(psu_cross: np.ndarray, psu_strata: np.ndarray) -> np.ndarray:
@@ -132,22 +104,6 @@ def jackknife_crossproducts(psu_cross: np.ndarray, psu_strata: np.ndarray) -> np
     ratio = (n_h[h] / (n_h[h] - 1))[:, None]
     total = psu_cross.sum(axis=0)
     return np.asarray(total - s_h[h] + ratio * (s_h[h] - psu_cross[keep]))
-
-
-def iid_counts(
-    n: int, n_rep: int, rng: np.random.Generator, max_entries: int
-) -> Iterator[np.ndarray]:
-    """(n, c) resampling counts per chunk: replicate r draws ``rng.integers(0, n, n)``.
-
-    Drawing a (c, n) block consumes the generator exactly as c successive draws of
-    n, so the resamples do not depend on the chunk size.
-    """
-    chunk = max(1, min(256, max_entries // max(n, 1)))
-    for start in range(0, n_rep, chunk):
-        c = min(chunk, n_rep - start)
-        idx = rng.integers(0, n, size=(c, n))
-        flat = (idx + n * np.arange(c)[:, None]).ravel()
-        yield np.bincount(flat, minlength=c * n).reshape(c, n).T.astype(float)
 
 
 def normal_draws(

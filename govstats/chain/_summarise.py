@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.chain import _inference
+from govstats.design.inference import percentile_interval, replicate_variance, t_interval
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ def summarise(
             se = draws.std(axis=0, ddof=1)
         else:
             rscales = unc.rscales if unc.rscales is not None else np.ones(draws.shape[0])
-            se = np.sqrt(_inference.replicate_variance(draws, est, unc.scale, rscales, unc.mse))
+            se = np.sqrt(replicate_variance(draws, est, unc.scale, rscales, unc.mse))
         if unc.ci == "percentile":
-            low, high = _inference.percentile_interval(draws, unc.level)
+            low, high = percentile_interval(draws, unc.level)
         elif unc.ci == "bca":
             assert unc.jack is not None
             low, high, bad = _inference.bca_interval(
@@ -86,12 +87,12 @@ def summarise(
             if failed is not None:
                 failed.extend(bad)
         else:
-            low, high = _inference.t_interval(est, se, unc.df, unc.level)
+            low, high = t_interval(est, se, unc.df, unc.level)
         return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}
     assert unc.vcov is not None
     var = np.einsum("cm,mn,cn->c", combo, unc.vcov, combo)
     se = np.sqrt(np.maximum(var, 0.0))
-    low, high = _inference.t_interval(est, se, unc.df, unc.level)
+    low, high = t_interval(est, se, unc.df, unc.level)
     return {"estimate": est, "se": se, "ci_low": low, "ci_high": high}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govstats.chain import _inference
 from govstats.chain._sampling import Sampling
 from govstats.chain.spec import ChainSpec
+from govstats.design.inference import t_interval
 
 __all__ = ["cascade_table"]
 
@@ -74,8 +74,6 @@ def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: flo
         ):
             rows.append((link, label, est, float(np.sqrt(max(var, 0.0)))))
     frame = pd.DataFrame(rows, columns=["link", "group", "estimate", "se"])
-    low, high = _inference.t_interval(
-        frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level
-    )
+    low, high = t_interval(frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level)
     frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df
     return frame

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,16 @@ from govstats.chain._summarise import Uncertainty, difference_table, effect_tabl
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
+from govstats.design import SurveyDesign
+from govstats.design.categorical import group_codes
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+    check_replicates,
+    resolve_seed,
+)
 from govstats.errors import DataError, DesignError, ModelError
 
 __all__ = ["DivideChain"]
@@ -23,12 +32,13 @@ INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "none")
 CI_TYPES = ("percentile", "bca", "wald")
 
 
-def _is_design(obj: object) -> bool:
-    return hasattr(obj, "weights_array") and hasattr(obj, "vcov_totals") and hasattr(obj, "data")
-
-
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+def _by_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    if by is None:
+        return ()
+    columns = (by,) if isinstance(by, str) else tuple(by)
+    if not all(isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
+        raise DataError(f"by={by!r}: pass a column name or a list of distinct column names")
+    return columns
 
 
 class DivideChain:
@@ -96,8 +106,9 @@ class DivideChain:
     ...                        outcome="service",
     ...                        covariates=["age", "female", "edu_years", "log_income"])
     >>> res = chain.fit(inference="replicate", replicates=500, seed=1, progress=False)
-    >>> res.effects.loc["indirect_total", ["estimate", "se"]].round(2).tolist()
-    [-0.26, 0.02]
+    >>> row = res.effects.loc["indirect_total"]
+    >>> round(float(row["estimate"]), 2), bool(0.01 < row["se"] < 0.04), res.seed
+    (-0.26, True, 1)
     >>> round(float(sim.truth.effects["indirect_total"]), 2)
     -0.26
     >>> lin = chain.fit(inference="linearization")
@@ -107,7 +118,7 @@ class DivideChain:
 
     def __init__(
         self,
-        data: Any,
+        data: pd.DataFrame | SurveyDesign,
         x: str,
         mediators: Sequence[str],
         outcome: str,
@@ -116,14 +127,15 @@ class DivideChain:
         *,
         missing: str = "error",
     ) -> None:
-        if _is_design(data):
+        self.design: SurveyDesign | None
+        if isinstance(data, SurveyDesign):
             if weights is not None:
                 raise DesignError(
                     f"weights={weights!r} was given with a SurveyDesign; the design's weights "
                     "are used -- drop the weights argument or pass a DataFrame"
                 )
             frame = data.data
-            self.design: Any | None = data
+            self.design = data
         elif isinstance(data, pd.DataFrame):
             frame = data
             self.design = None
@@ -168,18 +180,20 @@ class DivideChain:
             mask = mask & (np.asarray(self.design.weights_array) > 0)
         return mask
 
-    def _prepare(self, by: str | None) -> tuple[np.ndarray, _sampling.Sampling, int, pd.DataFrame]:
+    def _prepare(
+        self, by: tuple[str, ...]
+    ) -> tuple[np.ndarray, _sampling.Sampling, int, pd.DataFrame]:
         """Z (no NaN), the sampling structure and the number of incomplete rows."""
         incomplete = self._incomplete()
         frame = self.data
-        if by is not None:
-            if by not in frame.columns:
-                raise DataError(f"by={by!r} is not a column of the data")
-            by_missing = frame[by].isna().to_numpy()
+        for column in by:
+            if column not in frame.columns:
+                raise DataError(f"by={column!r} is not a column of the data")
+            by_missing = frame[column].isna().to_numpy()
             if by_missing.any() and self.missing == "error":
                 raise DataError(
-                    f"by column {by!r} has {int(by_missing.sum())} missing values; fix them or "
-                    "pass missing='listwise'"
+                    f"by column {column!r} has {int(by_missing.sum())} missing values; fix them "
+                    "or pass missing='listwise'"
                 )
             incomplete = incomplete | by_missing
         if self.design is None:
@@ -201,30 +215,27 @@ class DivideChain:
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(
-        self, frame: pd.DataFrame, sampling: _sampling.Sampling, by: str | None
+        self, frame: pd.DataFrame, sampling: _sampling.Sampling, by: tuple[str, ...]
     ) -> list[tuple[str, np.ndarray]]:
-        if by is None:
+        """Label and domain weights of every group (observed combinations of ``by``)."""
+        if not by:
             return [("", sampling.weights)]
-        col = frame[by]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            levels = [c for c in col.cat.categories if (col == c).any()]
-        else:
-            levels = sorted(col.dropna().unique().tolist())
-        if len(levels) < 2:
-            raise ModelError(f"by={by!r} has a single level {levels}; nothing to compare")
-        values = col.to_numpy(dtype=object)
-        return [(str(lev), np.where(values == lev, sampling.weights, 0.0)) for lev in levels]
+        codes, labels, _ = group_codes(frame, list(by), sampling.weights > 0)
+        names = [":".join(str(v) for v in label) for label in labels]
+        if len(names) < 2:
+            raise ModelError(f"by={_by_name(by)!r} has a single level {names}; nothing to compare")
+        return [(name, np.where(codes == g, sampling.weights, 0.0)) for g, name in enumerate(names)]
 
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
         inference: str | None = None,
+        *,
         replicates: int | None = None,
         ci: str | None = None,
-        level: float = 0.95,
-        seed: int | np.random.Generator | None = None,
-        *,
-        by: str | None = None,
+        level: float = DEFAULT_LEVEL,
+        seed: SeedLike = None,
+        by: str | Sequence[str] | None = None,
         progress: bool = True,
         allow_iid_bootstrap: bool = False,
     ) -> ChainResult:
@@ -240,19 +251,22 @@ class DivideChain:
             "montecarlo" draws from the joint normal of the paths; "bootstrap" is
             the i.i.d. row bootstrap of PROCESS, for simple random samples only.
         replicates : int, optional
-            Number of bootstrap replicates / Monte Carlo draws (default 1000);
-            must be omitted when the design already carries replicate weights.
+            Number of bootstrap replicates / Monte Carlo draws (``None``: 1000, or
+            the design's own replicate weights, with which it must be omitted).
         ci : {"percentile", "bca", "wald"}, optional
             Interval type. Default: percentile for bootstrap and Monte Carlo draws,
             t (wald) for linearization and jackknife/BRR replicates.
-        level : float
+        level : float, default 0.95
             Confidence level.
-        seed : int or numpy.random.Generator, optional
-            Randomness of bootstrap and Monte Carlo draws.
-        by : str, optional
-            Fit the chain in every group of this column (a domain: zero weight
-            outside the group, the same replicates for every group) and report the
-            difference of every effect from the first group.
+        seed : int, numpy.random.Generator or None, keyword-only
+            Randomness of bootstrap and Monte Carlo draws. ``None`` draws fresh
+            entropy; the seed used is recorded in ``result.seed`` and a rerun with
+            it reproduces every number.
+        by : str or sequence of str, optional
+            Fit the chain in every group of this column (or every observed
+            combination of these columns, labelled ``"a:b"``) -- a domain: zero
+            weight outside the group, the same replicates for every group -- and
+            report the difference of every effect from the first group.
         progress : bool
             Show a progress bar for replicate runs when stderr is a terminal.
         allow_iid_bootstrap : bool
@@ -266,15 +280,21 @@ class DivideChain:
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
-        if not 0 < level < 1:
-            raise ModelError(f"level={level}; give a confidence level between 0 and 1")
-        if by is not None and by in self.spec.used_columns:
-            raise ModelError(
-                f"by={by!r} is also x, a mediator, the outcome or a covariate; within each "
-                "group it would be constant -- drop it from the chain or group by another column"
-            )
-        z, sampling, n_dropped, frame = self._prepare(by)
-        groups = self._groups(frame, sampling, by)
+        level = check_level(level)
+        if replicates is not None:
+            replicates = check_replicates(replicates)
+        seed_used, rng = resolve_seed(seed)
+        by_cols = _by_columns(by)
+        for column in by_cols:
+            if column in self.spec.used_columns:
+                raise ModelError(
+                    f"by={column!r} is also x, a mediator, the outcome or a covariate; within "
+                    "each group it would be constant -- drop it from the chain or group by "
+                    "another column"
+                )
+        z, sampling, n_dropped, frame = self._prepare(by_cols)
+        groups = self._groups(frame, sampling, by_cols)
+        by_label = _by_name(by_cols)
         spec = self.spec
         equations = spec.equations()
         sizes = [len(regs) for _, regs, _ in equations]
@@ -284,16 +304,15 @@ class DivideChain:
         for label, w in groups:
             s_psu = _paths.psu_crossproducts(z, w, sampling.psu_index, sampling.n_psu)
             full = _paths.unpack(s_psu.sum(axis=0), z.shape[1])
-            self._check(full, w, sampling, max(sizes), label, by, inference)
+            self._check(full, w, sampling, max(sizes), label, by_label, inference)
             beta = _paths.solve_equations(full[None], equations)
             coefs.append(np.concatenate([b[0] for b in beta]))
             cross.append((s_psu, full, beta))
         theta = np.concatenate(coefs)
         eff = np.concatenate([_effects.effects(c[None], emap)[0] for c in coefs])
-        rng = _rng(seed)
-        seed_out = seed if isinstance(seed, int) else None
+        seed_out: int | None = None
 
-        wheres = [f" in group {by}={label!r}" if by else "" for label, _ in groups]
+        wheres = [f" in group {by_label}={label!r}" if by_label else "" for label, _ in groups]
         if inference == "none":
             ci_used = "wald"
             coef_unc = eff_unc = Uncertainty("none", "wald", level, float(sampling.df))
@@ -313,9 +332,8 @@ class DivideChain:
                 )
             else:
                 ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
-                draws = _sampling.normal_draws(
-                    rng, theta, vcov, replicates or _replicate.DEFAULT_REPLICATES
-                )
+                draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
+                seed_out = seed_used
                 eff_draws = np.hstack(
                     [_effects.effects(part, emap) for part in np.hsplit(draws, len(groups))]
                 )
@@ -324,13 +342,16 @@ class DivideChain:
         else:
             if inference == "bootstrap":
                 plan = _replicate.iid_plan(
-                    z, sampling, groups, replicates or _replicate.DEFAULT_REPLICATES, rng,
+                    z, sampling, groups, replicates or DEFAULT_REPLICATES, seed_used,
                     allow_iid_bootstrap,
                 )  # fmt: skip
+                seed_out = seed_used
             else:
                 plan = _replicate.design_plan(
-                    z, sampling, groups, [c[0] for c in cross], replicates, rng
+                    z, sampling, groups, [c[0] for c in cross], replicates, seed_used
                 )
+                own = sampling.replicates
+                seed_out = seed_used if own is None else own.seed
             ci_used = self._replicate_ci(ci, plan)
             q = z.shape[1]
             coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
@@ -345,14 +366,14 @@ class DivideChain:
                 plan.label, ci_used, level, plan.df, eff_draws, jack_eff, None, *common
             )
 
-        group_labels = tuple(label for label, _ in groups) if by else ()
+        group_labels = tuple(label for label, _ in groups) if by_label else ()
         no_bca: list[str] = []
-        paths = self._paths_frame(theta, coef_unc, group_labels, by, no_bca)
-        effects = effect_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+        paths = self._paths_frame(theta, coef_unc, group_labels, by_label, no_bca)
+        effects = effect_table(eff, eff_unc, spec.effect_names(), group_labels, by_label, no_bca)
         differences = None
-        if by:
+        if by_label:
             differences = difference_table(
-                eff, eff_unc, spec.effect_names(), group_labels, by, no_bca
+                eff, eff_unc, spec.effect_names(), group_labels, by_label, no_bca
             )
         cascade = None
         if _is_binary(z[sampling.weights > 0, 1]):
@@ -365,21 +386,21 @@ class DivideChain:
             cascade=cascade,
             method=eff_unc.method,
             ci=ci_used,
-            level=level,
+            conf_level=level,
             df=eff_unc.df,
             n_obs=int((sampling.weights > 0).sum()),
             n_dropped=n_dropped,
             seed=seed_out,
-            notes=self._notes(n_dropped, by, no_bca),
+            notes=self._notes(n_dropped, by_label, no_bca),
             groups=group_labels,
-            by=by,
+            by=by_label,
             effect_theta=eff,
             effect_uncertainty=eff_unc,
             path_theta=theta,
             path_uncertainty=coef_unc,
         )
 
-    def cascade(self, level: float = 0.95) -> pd.DataFrame:
+    def cascade(self, *, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Weighted mean of every link for x = 0 and x = 1, and the gap at each link.
 
         Returns
@@ -389,7 +410,8 @@ class DivideChain:
             ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``; the gap is x = 1
             minus x = 0, with a design-based SE (linearization or replicates).
         """
-        z, sampling, _, _ = self._prepare(None)
+        level = check_level(level)
+        z, sampling, _, _ = self._prepare(())
         if not _is_binary(z[sampling.weights > 0, 1]):
             raise ModelError(
                 f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
@@ -522,6 +544,11 @@ class DivideChain:
 
 
 # ---------------------------------------------------------------------- helpers
+def _by_name(by: tuple[str, ...]) -> str | None:
+    """Name of the grouping: the column, or the columns joined by ":" (their combinations)."""
+    return ":".join(by) if by else None
+
+
 def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
     if ci is None:
         return default

@@ -9,6 +9,7 @@ import pandas as pd
 
 from govstats.chain._summarise import Uncertainty, summarise
 from govstats.chain.spec import SEPARATOR, ChainSpec, specific_paths
+from govstats.design.inference import replicate_vcov
 from govstats.errors import ModelError
 
 __all__ = ["ChainResult"]
@@ -35,7 +36,8 @@ class ChainResult:
         Weighted mean of every link for x = 0 and x = 1 and the gap (binary x only).
     method, ci : str
         Inference method and interval type.
-    level : float
+    conf_level : float
+        Confidence level of the intervals.
     df : float
         Degrees of freedom of t intervals.
     n_obs : int
@@ -43,6 +45,8 @@ class ChainResult:
     n_dropped : int
         Rows dropped (or given zero weight) because of missing values.
     seed : int or None
+        Seed actually used by the bootstrap or Monte Carlo draws (``None`` when
+        nothing was random); ``fit(seed=result.seed)`` reproduces every number.
     notes : tuple of str
         Modelling statements (reference levels, linear probability models, ...).
     """
@@ -54,7 +58,7 @@ class ChainResult:
     cascade: pd.DataFrame | None
     method: str
     ci: str
-    level: float
+    conf_level: float
     df: float
     n_obs: int
     n_dropped: int
@@ -80,8 +84,23 @@ class ChainResult:
         return 0 if draws is None else int(draws.shape[0])
 
     @property
-    def replicate_effects(self) -> pd.DataFrame | None:
-        """The (R, effects) replicate or Monte Carlo values of every effect."""
+    def level(self) -> float:
+        """The confidence level (an older name of :attr:`conf_level`)."""
+        return self.conf_level
+
+    @property
+    def estimate(self) -> np.ndarray:
+        """Point estimates, one per row of :meth:`to_frame`."""
+        return self.to_frame()["estimate"].to_numpy()
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors, one per row of :meth:`to_frame`."""
+        return self.to_frame()["se"].to_numpy()
+
+    @property
+    def replicate_estimates(self) -> pd.DataFrame | None:
+        """The (replicates, effects) replicate or Monte Carlo values of every effect."""
         draws = self.effect_uncertainty.draws
         if draws is None:
             return None
@@ -140,10 +159,8 @@ class ChainResult:
             if unc.method == "montecarlo":
                 mat = np.cov(unc.draws, rowvar=False)
             else:
-                centre = theta if unc.mse else unc.draws.mean(axis=0)
-                dev = unc.draws - centre
-                rscales = unc.rscales if unc.rscales is not None else np.ones(dev.shape[0])
-                mat = unc.scale * (dev * rscales[:, None]).T @ dev
+                rscales = unc.rscales if unc.rscales is not None else np.ones(unc.draws.shape[0])
+                mat = replicate_vcov(unc.draws, theta, unc.scale, rscales, unc.mse)
         else:
             mat = np.full((theta.size, theta.size), np.nan)
         return pd.DataFrame(mat, index=labels, columns=labels)
@@ -192,23 +209,29 @@ class ChainResult:
     def to_frame(self) -> pd.DataFrame:
         """Tidy table of paths, effects and group differences.
 
-        Columns ``kind`` (path / effect / difference), ``variable``, ``estimate``,
-        ``se``, ``ci_low``, ``ci_high``, ``df`` (and the ``by`` variable).
+        Columns: the ``by`` group (with ``by=``), ``kind`` (path / effect /
+        difference), ``term`` (``"equation ~ regressor"`` for paths, the effect
+        name otherwise), ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``
+        (float). Differences carry the comparison (``"b - a"``) in the ``by`` column.
         """
         parts = []
         paths = self.paths.copy()
-        paths.insert(0, "variable", paths.pop("equation") + " ~ " + paths.pop("term"))
+        paths.insert(0, "term", paths.pop("equation") + " ~ " + paths.pop("term"))
         paths.insert(0, "kind", "path")
         parts.append(paths)
-        effects = self.effects.reset_index().rename(columns={"effect": "variable"})
-        effects.insert(0, "kind", "effect")
+        effects = self.effects.reset_index().rename(columns={"effect": "term"})
+        effects.insert(0 if not self.by else 1, "kind", "effect")
         parts.append(effects)
         if self.differences is not None:
-            diff = self.differences.reset_index().rename(columns={"effect": "variable"})
-            diff.insert(0, "kind", "difference")
+            diff = self.differences.reset_index().rename(
+                columns={"effect": "term", "comparison": self.by}
+            )
+            diff.insert(1, "kind", "difference")
             parts.append(diff)
         out = pd.concat(parts, ignore_index=True)
-        out["df"] = self.df
+        if self.by:
+            out.insert(0, self.by, out.pop(self.by))
+        out["df"] = float(self.df)
         return out
 
     def to_process(self, group: str | None = None) -> pd.DataFrame:
@@ -247,7 +270,8 @@ class ChainResult:
             f"Divide chain: {self.spec.x} -> {' -> '.join(self.spec.mediators)} -> "
             f"{self.spec.outcome}",
             f"covariates: {', '.join(self.spec.covariate_columns) or '(none)'}",
-            f"inference: {self.method}, ci: {self.ci}, level {self.level:.0%}, df {self.df:g}, "
+            f"inference: {self.method}, ci: {self.ci}, level {self.conf_level:.0%}, "
+            f"df {self.df:g}, "
             f"n = {self.n_obs}"
             + (f", {self.n_dropped} rows with missing values dropped" if self.n_dropped else "")
             + (f", replicates {self.n_replicates}" if self.n_replicates else "")

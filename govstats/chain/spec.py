@@ -16,6 +16,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from govstats.design.categorical import factor_levels, is_categorical
 from govstats.errors import DataError, ModelError
 
 __all__ = ["MAX_MEDIATORS", "ChainSpec", "effect_names", "specific_paths"]
@@ -75,20 +76,8 @@ def effect_names(x: str, mediators: Sequence[str], outcome: str) -> list[str]:
     return [*names, "indirect_total", "direct", "total", "proportion_mediated"]
 
 
-def _is_categorical(series: pd.Series) -> bool:
-    return bool(
-        isinstance(series.dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(series.dtype)
-        or pd.api.types.is_string_dtype(series.dtype)
-        or pd.api.types.is_bool_dtype(series.dtype)
-    )
-
-
 def _levels(series: pd.Series) -> list[object]:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.dropna().unique())
-        return [c for c in series.cat.categories if c in present]
-    return sorted(series.dropna().unique().tolist())
+    return factor_levels(series, observed=True)
 
 
 @dataclass(frozen=True)
@@ -180,17 +169,15 @@ class ChainSpec:
                 f"{' ...' if data.shape[1] > 20 else ''}); check the spelling"
             )
         for c in (x, *mediators, outcome):
-            if not pd.api.types.is_numeric_dtype(data[c].dtype) or pd.api.types.is_bool_dtype(
-                data[c].dtype
-            ):
+            if is_categorical(data[c]):
                 raise DataError(
                     f"column {c!r} has dtype {data[c].dtype}; x, mediators and outcome must be "
-                    "numeric (code a binary variable as 0/1)"
+                    "numeric or bool (code a binary variable as 0/1)"
                 )
         columns: list[str] = []
         reference: dict[str, object] = {}
         for c in covariates:
-            if _is_categorical(data[c]):
+            if is_categorical(data[c]):
                 levels = _levels(data[c])
                 if len(levels) < 2:
                     raise ModelError(
@@ -237,7 +224,7 @@ class ChainSpec:
     def matrix(self, data: pd.DataFrame) -> np.ndarray:
         """Build the (n, q) float64 matrix ``Z``; missing values stay NaN."""
         n = len(data)
-        parts = [np.ones(n), data[self.x].to_numpy(dtype=float)]
+        parts = [np.ones(n), data[self.x].to_numpy(dtype=float, na_value=np.nan)]
         for c in self.covariates:
             col = data[c]
             if c in self.reference_levels:
@@ -249,9 +236,9 @@ class ChainSpec:
                     dummy[na] = np.nan
                     parts.append(dummy)
             else:
-                parts.append(col.to_numpy(dtype=float))
-        parts.extend(data[m].to_numpy(dtype=float) for m in self.mediators)
-        parts.append(data[self.outcome].to_numpy(dtype=float))
+                parts.append(col.to_numpy(dtype=float, na_value=np.nan))
+        parts.extend(data[m].to_numpy(dtype=float, na_value=np.nan) for m in self.mediators)
+        parts.append(data[self.outcome].to_numpy(dtype=float, na_value=np.nan))
         return np.column_stack(parts)
 
     # --- positions in Z -------------------------------------------------------------

@@ -91,14 +91,14 @@ def rake_weights(
     joint_codes: np.ndarray,
     n_joint: int,
     max_iter: int,
-    epsilon: float,
+    tol: float,
 ) -> RakeResult:
     """Raking by iterative proportional fitting with R ``rake()``'s stopping rule.
 
     A sweep post-stratifies on every margin in turn; after each sweep the weighted
     joint table of all margin variables (cells ``joint_codes``) is compared with the
     one before, and the loop stops when the largest absolute change is below
-    ``epsilon`` (already on the absolute scale) or after ``max_iter`` sweeps.
+    ``tol`` (already on the absolute scale) or after ``max_iter`` sweeps.
     """
     w = weights.astype(float, copy=True)
     old = np.bincount(joint_codes, weights=w, minlength=n_joint)
@@ -113,7 +113,7 @@ def rake_weights(
             margin_w.append(w)
         new = np.bincount(joint_codes, weights=w, minlength=n_joint)
         delta = float(np.max(np.abs(old - new)))
-        if delta < epsilon:
+        if delta < tol:
             converged = True
             break
         old = new
@@ -173,7 +173,7 @@ def grake(
     calfun: str,
     bounds: tuple[float, float],
     population: np.ndarray,
-    epsilon: float,
+    tol: float,
     max_iter: int,
 ) -> tuple[np.ndarray, int, float]:
     """Generalised raking (R ``grake``): Newton steps on ``eta`` with a pseudo-inverse.
@@ -202,7 +202,7 @@ def grake(
             misfit = population - sample_total - mm.T @ (weights * fm1(xeta))
             rel = np.abs(misfit) / (1.0 + np.abs(population))
             worst = float(np.max(rel)) if np.all(np.isfinite(rel)) else np.inf
-            if worst < epsilon:
+            if worst < tol:
                 return 1.0 + fm1(xeta), iteration, worst
             iteration += 1
             if iteration > max_iter:

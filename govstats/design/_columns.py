@@ -1,4 +1,7 @@
-"""Turn analysis columns of a DataFrame into float matrices, factor indicators and domain codes."""
+"""Turn analysis columns of a DataFrame into float matrices and factor indicators.
+
+Which columns are factors, and in what level order, is :mod:`govstats.design.categorical`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.design._structure import as_list, check_columns
+from govstats.design.categorical import factor_levels, group_codes, is_categorical
 from govstats.errors import DataError, DesignError
 
 
@@ -29,20 +33,6 @@ class Columns:
     matrix: np.ndarray
     variable: tuple[str, ...]
     level: tuple[str | None, ...]
-
-
-def is_factor(series: pd.Series) -> bool:
-    """Whether a column is categorical (pandas Categorical, text or object)."""
-    return isinstance(series.dtype, pd.CategoricalDtype) or not (
-        pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
-    )
-
-
-def factor_levels(series: pd.Series) -> list[object]:
-    """Levels of a factor column in R order: categories as declared, else sorted values."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return list(series.cat.categories)
-    return sorted(pd.unique(series.dropna()).tolist(), key=str)
 
 
 def expand(
@@ -66,10 +56,7 @@ def expand(
     lev: list[str | None] = []
     for name in names:
         series = data[name]
-        if pd.api.types.is_bool_dtype(series) or (
-            pd.api.types.is_numeric_dtype(series)
-            and not isinstance(series.dtype, pd.CategoricalDtype)
-        ):
+        if not is_categorical(series):
             blocks.append(series.to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
             var.append(name)
             lev.append(None)
@@ -124,48 +111,5 @@ def check_missing(
     return active, matrix
 
 
-def domain_codes(
-    data: pd.DataFrame, by: str | Sequence[str] | None, active: np.ndarray
-) -> tuple[np.ndarray, list[tuple[object, ...]], list[str]]:
-    """Domain code of every row (-1 outside all domains), the domain labels and by names.
-
-    Domains are the observed combinations of the ``by`` columns among active rows,
-    sorted as R ``svyby`` does; rows with a missing ``by`` value are in no domain.
-    """
-    names = as_list(by)
-    n = len(data)
-    if not names:
-        return np.where(active, 0, -1).astype(np.int64), [()], []
-    check_columns(data, names, "by")
-    combined = np.zeros(n, dtype=np.int64)
-    valid = active.copy()
-    uniques_all = []
-    for name in names:
-        codes, uniques = pd.factorize(data[name], sort=True)
-        valid &= codes >= 0
-        combined = combined * (len(uniques) + 1) + codes
-        uniques_all.append(uniques)
-    if not valid.any():
-        raise DesignError(f"no rows with non-missing {names} in the design's domain.")
-    out = np.full(n, -1, dtype=np.int64)
-    if int(combined.max()) <= 4 * n + 1024:
-        observed = np.bincount(combined[valid])
-        keys = np.flatnonzero(observed)
-        lookup = np.full(observed.size, -1, dtype=np.int64)
-        lookup[keys] = np.arange(keys.size)
-        out[valid] = lookup[combined[valid]]
-    else:  # many sparse combinations: hash instead of a dense table
-        codes, keys = pd.factorize(combined[valid], sort=True)
-        out[valid] = codes
-    labels: list[tuple[object, ...]] = []
-    for key in keys:
-        parts = []
-        for uniques in reversed(uniques_all):
-            parts.append(uniques[int(key % (len(uniques) + 1))])
-            key //= len(uniques) + 1
-        labels.append(tuple(_plain(v) for v in reversed(parts)))
-    return out, labels, names
-
-
-def _plain(value: object) -> object:
-    return value.item() if isinstance(value, np.generic) else value
+#: Domain codes of ``by`` columns (see :func:`govstats.design.categorical.group_codes`).
+domain_codes = group_codes

@@ -124,7 +124,7 @@ def irls(
     names: list[str],
     *,
     start: np.ndarray | None = None,
-    maxiter: int = 25,
+    max_iter: int = 25,
     tol: float = 1e-8,
 ) -> IRLSFit:
     """Fit a GLM by IRLS on the rows with positive prior weight, as R ``glm.fit``.
@@ -140,7 +140,7 @@ def irls(
         Column names of ``x`` (for messages).
     start : ndarray, optional
         Starting coefficients (R ``start=``); otherwise R's ``mustart``.
-    maxiter, tol : int, float
+    max_iter, tol : int, float
         R ``glm.control(maxit, epsilon)``: stop when
         ``|dev - dev_old| / (|dev| + 0.1) < tol``.
     """
@@ -156,7 +156,7 @@ def irls(
         mu = link.inverse(eta)
     dev_old = deviance(kind, y, mu, w)
     coef_old = start
-    for iteration in range(1, maxiter + 1):
+    for iteration in range(1, max_iter + 1):
         mu_eta = link.inverse_deriv(eta)
         var = family.variance(mu)
         z = eta + (y - mu) / mu_eta
@@ -197,6 +197,6 @@ def irls(
         dev_old = dev
         coef_old = coef
     raise ConvergenceError(
-        f"the GLM fit did not converge in {maxiter} iterations (relative deviance change "
-        f"still >= {tol}); raise maxiter or check for separation / extreme weights."
+        f"the GLM fit did not converge in {max_iter} iterations (relative deviance change "
+        f"still >= {tol}); raise max_iter or check for separation / extreme weights."
     )

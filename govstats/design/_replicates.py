@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govstats.design import inference
 from govstats.errors import DesignError
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "psu_totals",
     "rank_df",
     "rao_wu_factors",
-    "replicate_vcov",
 ]
 
 
@@ -286,35 +286,28 @@ def rao_wu_factors(
     psu_strata: np.ndarray,
     stratum_labels: list[str],
     replicates: int,
-    rng: np.random.Generator,
+    seed: int,
     lonely_psu: str = "fail",
 ) -> FactorSet:
     """Rao–Wu rescaled bootstrap with ``m_h = n_h - 1``, as R ``subbootweights``.
 
-    In every stratum ``n_h - 1`` PSUs are drawn with replacement; PSU ``k`` gets the
-    factor ``n_h/(n_h-1) * (times drawn)``. ``scale = 1/(R-1)``, ``rscales = 1``.
-    Strata are drawn one after another from ``rng`` (stratum-code order), so the same
-    seed gives bit-identical factors.
+    The draws are :func:`govstats.design.inference.rao_wu_factors` (one child
+    generator per stratum, spawned from ``seed``); here a stratum with a single
+    PSU is refused unless the lonely-PSU rule gives it no variance
+    (``"certainty"``, ``"remove"``: factor 1). ``scale = 1/(R-1)``, ``rscales = 1``.
     """
     if replicates < 2:
         raise DesignError(f"the bootstrap needs at least 2 replicates; got {replicates}")
-    n_psu = psu_strata.shape[0]
-    factors = np.ones((n_psu, replicates))
-    for h in range(len(stratum_labels)):
-        members = np.flatnonzero(psu_strata == h)
-        n_h = members.shape[0]
-        if n_h == 0:
-            continue
-        if n_h == 1:
-            if lonely_psu in ("certainty", "remove"):
-                continue
+    if lonely_psu not in ("certainty", "remove"):
+        sizes = np.bincount(psu_strata, minlength=len(stratum_labels))
+        lonely = np.flatnonzero(sizes == 1)
+        if lonely.size:
             raise DesignError(
-                f"stratum {stratum_labels[h]!r} has only one PSU, which the rescaled "
-                "bootstrap cannot resample; merge it with a neighbouring stratum or set "
+                f"stratum {stratum_labels[int(lonely[0])]!r} has only one PSU, which the "
+                "rescaled bootstrap cannot resample; merge it with a neighbouring stratum or set "
                 "lonely_psu='certainty' (no variance contribution) on the design"
             )
-        counts = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=replicates)
-        factors[members, :] = counts.T * (n_h / (n_h - 1.0))
+    factors = np.hstack(list(inference.rao_wu_factors(psu_strata, replicates, seed)))
     return FactorSet(factors, 1.0 / (replicates - 1.0), np.ones(replicates))
 
 
@@ -324,37 +317,6 @@ def psu_totals(psu_index: np.ndarray, n_psu: int, weighted_values: np.ndarray) -
     for j in range(weighted_values.shape[1]):
         out[:, j] = np.bincount(psu_index, weights=weighted_values[:, j], minlength=n_psu)
     return out
-
-
-def replicate_vcov(
-    replicate_estimates: np.ndarray,
-    full_estimate: np.ndarray,
-    scale: float,
-    rscales: np.ndarray,
-    mse: bool,
-) -> np.ndarray:
-    """(R, p), (p,) -> (p, p): ``scale * sum_r rscales[r] (theta_r - c)(theta_r - c)^T``.
-
-    ``c`` is the mean of the replicates with ``rscales > 0`` (R ``svrVar``) or, with
-    ``mse=True``, the full-sample estimate. A replicate estimate that is not finite
-    is an error, not a silently dropped replicate.
-    """
-    theta = np.asarray(replicate_estimates, dtype=float)
-    if theta.ndim == 1:
-        theta = theta[:, None]
-    if not np.all(np.isfinite(theta)):
-        bad = np.flatnonzero(~np.all(np.isfinite(theta), axis=1))
-        raise DesignError(
-            f"replicate estimates are not finite in replicates {bad[:10].tolist()} "
-            "(a replicate left a domain or denominator empty); use another replicate "
-            "method or a larger domain"
-        )
-    if mse:
-        centre = np.asarray(full_estimate, dtype=float).reshape(-1)
-    else:
-        centre = theta[rscales > 0].mean(axis=0)
-    dev = (theta - centre) * np.sqrt(rscales)[:, None]
-    return scale * (dev.T @ dev)
 
 
 def rank_df(matrix: np.ndarray) -> int:

@@ -101,7 +101,7 @@ class GregStep:
     population: np.ndarray
     calfun: str
     bounds: tuple[float, float]
-    epsilon: float
+    tol: float
     max_iter: int
     basis: np.ndarray
     w: np.ndarray
@@ -343,8 +343,8 @@ def rake(
     margins: Mapping[str, Any],
     *,
     max_iter: int = 10,
-    epsilon: float = 1.0,
-    tol: float = 1e-6,
+    tol: float = 1.0,
+    margin_rtol: float = 1e-6,
 ) -> SurveyDesign:
     """Rake the weights to several one-way margins, as R ``rake()``.
 
@@ -354,13 +354,13 @@ def rake(
     margins : dict
         ``{variable: population totals}``, each a dict or pandas Series of level totals
         (e.g. straight from a census table).
-    max_iter : int
-        Maximum sweeps (R ``control$maxit``, default 10).
-    epsilon : float
-        Stop when no cell of the weighted joint table of the margin variables changes
-        by ``epsilon`` or more in a sweep; ``epsilon < 1`` is relative to the sum of the
-        weights (R ``control$epsilon``, default 1).
-    tol : float
+    max_iter : int, default 10
+        Maximum sweeps (R ``control$maxit``).
+    tol : float, default 1
+        Convergence criterion, R's ``control$epsilon``: stop when no cell of the
+        weighted joint table of the margin variables changes by ``tol`` or more in a
+        sweep; ``tol < 1`` is relative to the sum of the weights.
+    margin_rtol : float, default 1e-6
         Relative tolerance for the grand totals of the margins to agree.
 
     Returns
@@ -391,17 +391,17 @@ def rake(
     names = tuple(margins)
     parsed = [_cells(design, n, margins[n], weights) for n in names]
     grand = np.array([p[2].sum() for p in parsed])
-    if np.max(np.abs(grand - grand[0])) > tol * np.max(np.abs(grand)):
+    if np.max(np.abs(grand - grand[0])) > margin_rtol * np.max(np.abs(grand)):
         listing = ", ".join(f"{n}: {g:.10g}" for n, g in zip(names, grand, strict=True))
         raise DataError(
             f"the margins do not add up to the same population total ({listing}); raking "
             "cannot satisfy all of them. Use margins from the same source or rescale them, or "
-            "raise tol= if the gap is rounding"
+            "raise margin_rtol= if the gap is rounding"
         )
     joint = parsed[0][0]
     for codes, levels, _ in parsed[1:]:
         joint = pd.factorize(joint * len(levels) + codes)[0].astype(np.int64)
-    eps = epsilon * float(weights.sum()) if epsilon < 1 else float(epsilon)
+    eps = tol * float(weights.sum()) if tol < 1 else float(tol)
     res = _k.rake_weights(
         [p[0] for p in parsed],
         [p[2] for p in parsed],
@@ -415,7 +415,7 @@ def rake(
     if not res.converged:
         raise ConvergenceError(
             f"raking on {list(names)} did not converge in {max_iter} sweeps (largest change of a "
-            f"cell {res.max_change:.4g}, epsilon {eps:.4g}); increase max_iter, loosen epsilon, "
+            f"cell {res.max_change:.4g}, tol {eps:.4g}); increase max_iter, loosen tol, "
             "or collapse sparse levels"
         )
     sweeps = res.iterations + 1
@@ -564,7 +564,7 @@ def calibrate(
     method: str = "linear",
     bounds: tuple[float, float] | None = None,
     max_iter: int = 50,
-    epsilon: float = 1e-7,
+    tol: float = 1e-7,
 ) -> SurveyDesign:
     """Calibrate the weights to population totals (GREG, raking or logit), as R ``calibrate``.
 
@@ -582,8 +582,11 @@ def calibrate(
         R's ``calfun``.
     bounds : (float, float), optional
         Bounds on the calibration factors ``g``; required for ``"logit"``.
-    max_iter, epsilon : int, float
-        Newton iterations and relative tolerance on the totals (R ``maxit``, ``epsilon``).
+    max_iter : int, default 50
+        Newton iterations (R ``maxit``).
+    tol : float, default 1e-7
+        Convergence criterion, R's ``epsilon``: stop when every calibrated total
+        ``T`` is within ``tol * (1 + |T|)`` of its population total.
 
     Returns
     -------
@@ -668,11 +671,11 @@ def calibrate(
             "linear", 1, float(np.max(np.abs(mm.T @ (weights * g) - pop) / (1 + np.abs(pop)))), True
         )
     else:
-        g, iterations, misfit = _k.grake(mm, weights, method, (lo, hi), pop, epsilon, max_iter)
+        g, iterations, misfit = _k.grake(mm, weights, method, (lo, hi), pop, tol, max_iter)
         report = ConvergenceReport(method, iterations, misfit, True)
     basis = _k.qr_basis(mm * whalf[:, None])
     step = GregStep(
-        tuple(names), mm, pop, method, (lo, hi), epsilon, max_iter, basis, g * whalf, report
+        tuple(names), mm, pop, method, (lo, hi), tol, max_iter, basis, g * whalf, report
     )
     return _finish(design, weights * g, step)
 
@@ -740,7 +743,7 @@ def _apply_steps(block: np.ndarray, steps: Sequence[Step]) -> np.ndarray:
                     step.calfun,
                     step.bounds,
                     step.population,
-                    step.epsilon,
+                    step.tol,
                     step.max_iter,
                 )
                 out[:, j] = w[:, j] * g

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from govstats.design.inference import DEFAULT_LEVEL, check_level, critical_value
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
 
@@ -25,7 +26,7 @@ def ciprop(
     variable: str,
     *,
     method: str = "logit",
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
     na_rm: bool = False,
 ) -> SurveyEstimate:
     """Estimate a proportion with an interval that stays inside [0, 1] (R ``svyciprop``).
@@ -85,8 +86,8 @@ def ciprop(
     p, var = float(mean.estimate[0]), float(mean.vcov[0, 0])
     se = np.sqrt(var)
     df = design.df
-    alpha = 1 - level
-    crit = float(stats.t.ppf(1 - alpha / 2, df))
+    alpha = 1 - check_level(level)
+    crit = critical_value(df, level)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "mean":
             low, high = p - crit * se, p + crit * se

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govstats.design._columns import Columns, check_missing, domain_codes, expand
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
 
@@ -250,6 +251,7 @@ def _finish(
     level: Sequence[str | None],
     deff: np.ndarray | None,
     replicate_estimates: np.ndarray | None,
+    conf_level: float,
 ) -> SurveyEstimate:
     var, lev, dom = _expand_labels(domains, variable, level)
     df = design.df
@@ -266,6 +268,7 @@ def _finish(
         method=design.method,
         replicate_estimates=replicate_estimates,
         seed=None if design.replicates is None else design.replicates.seed,
+        conf_level=conf_level,
     )
 
 
@@ -278,12 +281,14 @@ def mean_or_total(
     na_rm: bool,
     text_as_factor: bool,
     deff: bool | str = True,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``.
 
     ``deff``: True (SRS without replacement, R ``deff=TRUE``), ``"replace"`` (with
     replacement) or False (no design effects).
     """
+    check_level(level)
     if deff not in (True, False, "replace"):
         raise DataError(f"deff={deff!r} is not supported; use True, False or 'replace'.")
     columns = expand(design.data, variables, text_as_factor=text_as_factor)
@@ -329,7 +334,7 @@ def mean_or_total(
     )
     return _finish(
         design, statistic, estimate, vcov, domains, columns.variable, columns.level, effects,
-        replicate_estimates,
+        replicate_estimates, level,
     )  # fmt: skip
 
 
@@ -341,11 +346,13 @@ def ratio(
     by: str | Sequence[str] | None,
     na_rm: bool,
     deff: bool = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Ratios of totals ``sum(w y) / sum(w x)`` for every numerator over every denominator.
 
     ``deff=True`` adds design effects as R ``svyratio(deff=TRUE)``.
     """
+    check_level(level)
     num_cols = expand(design.data, numerator, text_as_factor=False, role="numerator")
     den_cols = expand(design.data, denominator, text_as_factor=False, role="denominator")
     (num_v, den_v), domains = _prepare(design, [num_cols, den_cols], by, na_rm)
@@ -379,8 +386,9 @@ def ratio(
     names = [f"{num_cols.variable[i]}/{den_cols.variable[j]}" for i, j in zip(ii, jj, strict=True)]
     effects = _ratio_deff(design, domains, w, y, x, estimate, tx, vcov) if deff else None
     return _finish(
-        design, "ratio", estimate, vcov, domains, names, [None] * k, effects, replicate_estimates
-    )
+        design, "ratio", estimate, vcov, domains, names, [None] * k, effects,
+        replicate_estimates, level,
+    )  # fmt: skip
 
 
 def _ratio_deff(

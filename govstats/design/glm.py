@@ -12,11 +12,11 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from govstats.design._columns import factor_levels, is_factor
 from govstats.design._irls import IRLSFit, family_kind, irls
 from govstats.design._linearize import cluster_sums
 from govstats.design._structure import check_columns
-from govstats.design.results import t_interval
+from govstats.design.categorical import factor_levels, is_categorical
+from govstats.design.inference import DEFAULT_LEVEL, check_level, domain_interval
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class GLMResult:
     method: str = "linearization"
     iterations: int = 0
     replicate_estimates: np.ndarray | None = field(default=None, repr=False)
-    conf_level: float = 0.95
+    conf_level: float = DEFAULT_LEVEL
     seed: int | None = None
 
     @property
@@ -129,7 +129,7 @@ class GLMResult:
         ``t``, ``p_value``.
         """
         se = self.se.to_numpy()
-        low, high = t_interval(self.estimate, se, self.df, self.conf_level)
+        low, high = domain_interval(self.estimate, se, self.df, self.conf_level)
         return pd.DataFrame(
             {
                 "variable": list(self.params.index),
@@ -179,8 +179,8 @@ def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
     name = lhs.strip().strip("`")
     check_columns(data, [name], "response")
     series = data[name]
-    if is_factor(series) or pd.api.types.is_bool_dtype(series):
-        levels = factor_levels(series) if is_factor(series) else [False, True]
+    if is_categorical(series):
+        levels = factor_levels(series)
         if len(levels) != 2 or kind != "binomial":
             raise ModelError(
                 f"response {name!r} is categorical with {len(levels)} levels; a binomial model "
@@ -249,8 +249,9 @@ def svyglm(
     family: Any = "gaussian",
     *,
     na_rm: bool = False,
-    maxiter: int = 25,
+    max_iter: int = 25,
     tol: float = 1e-8,
+    level: float = DEFAULT_LEVEL,
 ) -> GLMResult:
     """Fit a GLM by weighted estimating equations with a design-based sandwich variance.
 
@@ -268,8 +269,14 @@ def svyglm(
     na_rm : bool
         Leave rows with a missing response or predictor out of the fit (as a domain);
         without it missing values raise :class:`~govstats.errors.DataError`.
-    maxiter, tol : int, float
-        IRLS control as R ``glm.control``.
+    max_iter : int, default 25
+        IRLS iterations (R ``glm.control(maxit=25)``).
+    tol : float, default 1e-8
+        Convergence criterion, R's ``glm.control(epsilon=1e-8)``: stop when the
+        relative change of the deviance, ``|dev - dev_old| / (|dev| + 0.1)``, is
+        below ``tol``.
+    level : float, default 0.95
+        Confidence level of the intervals in :meth:`GLMResult.to_frame`.
 
     Returns
     -------
@@ -300,6 +307,7 @@ def svyglm(
     >>> round(float(fit.params["x"]), 3)
     2.1
     """
+    check_level(level)
     fam, kind = _family(family)
     x, y, names, used = _design_matrix(design, formula, kind)
     active = design.weights_array != 0
@@ -331,12 +339,12 @@ def svyglm(
     y0 = np.where(active, y, 0.0)
     x = np.where(active[:, None], x, 0.0)
     prior = w / weight_scale
-    fit = irls(x, y0, prior, fam, names, maxiter=maxiter, tol=tol)
+    fit = irls(x, y0, prior, fam, names, max_iter=max_iter, tol=tol)
     p = len(names)
     replicate_estimates = None
     if design.replicates is not None:
         replicate_estimates = _replicate_coefs(
-            design, x, y0, fam, kind, names, fit, active, maxiter, tol
+            design, x, y0, fam, kind, names, fit, active, max_iter, tol
         )
         cov = design.replicates.vcov(replicate_estimates, fit.coef)
     else:
@@ -365,6 +373,7 @@ def svyglm(
         method=design.method,
         iterations=fit.iterations,
         replicate_estimates=replicate_estimates,
+        conf_level=float(level),
         seed=None if design.replicates is None else design.replicates.seed,
     )
 
@@ -387,7 +396,7 @@ def _replicate_coefs(
     names: list[str],
     fit: IRLSFit,
     active: np.ndarray,
-    maxiter: int,
+    max_iter: int,
     tol: float,
 ) -> np.ndarray:
     replicates = design.replicates
@@ -412,5 +421,7 @@ def _replicate_coefs(
         for r in range(chunk.shape[1]):
             wr = np.where(active, chunk[:, r], 0.0)
             prior = wr / wr[wr > 0].mean()
-            out.append(irls(x, y, prior, fam, names, start=fit.coef, maxiter=maxiter, tol=tol).coef)
+            out.append(
+                irls(x, y, prior, fam, names, start=fit.coef, max_iter=max_iter, tol=tol).coef
+            )
     return np.asarray(out)

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import special, stats
 
 from govstats.design._columns import check_missing, domain_codes, expand
+from govstats.design.inference import DEFAULT_LEVEL, check_level, critical_value
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
 
@@ -165,7 +166,7 @@ def _woodruff(
     below = pd.DataFrame({"below": (x <= qhat).astype(np.float64)}, index=design.data.index)
     probe = dataclasses.replace(design, data=below, analysis_weights=design.weights_array)
     m = probe.mean("below")
-    crit = float(stats.t.ppf(1 - alpha / 2, design.df))
+    crit = critical_value(design.df, 1 - alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         low_p, high_p = _probability_limits(
             float(m.estimate[0]),
@@ -194,7 +195,7 @@ def _score_interval(
     rule = _RULES[rule_name]
     active = design.weights_array != 0
     xs = x[active]
-    crit = float(stats.t.ppf(1 - alpha / 2, design.df))
+    crit = critical_value(design.df, 1 - alpha)
     q25, q75 = np.quantile(xs, [0.25, 0.75])
     iqr = float(q75 - q25)
     lower_t, upper_t = float(xs.min()) + iqr / 100, float(xs.max()) - iqr / 100
@@ -226,7 +227,7 @@ def _replicate_interval(
         for r in range(chunk.shape[1])
     ]
     v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
-    half = float(stats.t.ppf(1 - alpha / 2, design.df)) * np.sqrt(v)
+    half = critical_value(design.df, 1 - alpha) * np.sqrt(v)
     return qhat - half, qhat + half
 
 
@@ -237,7 +238,7 @@ def quantile(
     *,
     by: str | Sequence[str] | None = None,
     qrule: str = "math",
-    alpha: float = 0.05,
+    level: float = DEFAULT_LEVEL,
     na_rm: bool = False,
     interval_type: str = "mean",
 ) -> SurveyEstimate:
@@ -256,8 +257,8 @@ def quantile(
     qrule : {"math", "hf7"}
         ``"math"`` (R default; also ``"hf1"``): the smallest value whose weighted
         CDF is at least ``q``. ``"hf7"``: interpolation as Hyndman-Fan type 7.
-    alpha : float
-        1 - confidence level.
+    level : float, default 0.95
+        Confidence level of the intervals (R ``alpha = 1 - level``).
     na_rm : bool
         Leave rows with missing values out (as a domain).
     interval_type : {"mean", "xlogit", "asin", "beta", "score", "quantile"}
@@ -276,7 +277,7 @@ def quantile(
     -------
     SurveyEstimate
         ``statistic="quantile"``; ``ci_low``/``ci_high`` are the Woodruff limits,
-        ``se = (ci_high - ci_low) / (2 t_{df, 1-alpha/2})`` as R reports, and
+        ``se = (ci_high - ci_low) / (2 t_{df, (1+level)/2})`` as R reports, and
         ``vcov`` is diagonal.
 
     Notes
@@ -301,6 +302,7 @@ def quantile(
     >>> float(r.estimate[0])
     10.0
     """
+    alpha = 1.0 - check_level(level)
     if qrule not in _RULES:
         raise DataError(f"qrule={qrule!r} is not supported; use 'math' (R default) or 'hf7'.")
     if interval_type not in _INTERVALS:
@@ -354,7 +356,7 @@ def quantile(
                 rows["quantile"].append(p)
                 rows["domain"].append(label)
     low_a, high_a = np.asarray(low), np.asarray(high)
-    crit = np.array([stats.t.ppf(1 - alpha / 2, df) for df in dfs])
+    crit = np.array([critical_value(df, level) for df in dfs])
     se = (high_a - low_a) / (2 * crit)
     return SurveyEstimate(
         statistic="quantile",
@@ -367,7 +369,7 @@ def quantile(
         by=tuple(names),
         domain=tuple(rows["domain"]) if names else (),  # type: ignore[arg-type]
         method=design.method,
-        conf_level=1 - alpha,
+        conf_level=float(level),
         quantile=tuple(float(v) for v in rows["quantile"]),  # type: ignore[arg-type]
         seed=None if design.replicates is None else design.replicates.seed,
     )

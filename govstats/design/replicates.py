@@ -18,6 +18,13 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _replicates as _k
+from govstats.design.inference import (
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_replicates,
+    replicate_vcov,
+    resolve_seed,
+)
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
@@ -51,7 +58,7 @@ class Replicates:
         Explicit replicate weights (user-supplied or re-calibrated); used instead of
         ``psu_factors`` when set.
     seed : int or None
-        Seed of a bootstrap (None for deterministic methods or a Generator seed).
+        Seed actually used by a bootstrap (None for deterministic methods).
     df : int
         Degrees of freedom as R ``degf()``: rank of the replicate weights minus one.
 
@@ -143,7 +150,7 @@ class Replicates:
 
     def vcov(self, replicate_estimates: np.ndarray, full_estimate: np.ndarray) -> np.ndarray:
         """(R, p), (p,) -> (p, p) replicate covariance (see Notes of the class)."""
-        return _k.replicate_vcov(
+        return replicate_vcov(
             replicate_estimates, full_estimate, self.scale, self.rscales, self.mse
         )
 
@@ -168,17 +175,6 @@ class Replicates:
     def full_row_weights(self, base_weights: np.ndarray) -> np.ndarray:
         """(n, R) replicate weights; materialises the matrix (small designs, tests)."""
         return np.hstack([w for _, w in self.weight_chunks(base_weights, self.n_replicates)])
-
-
-def _as_generator(seed: int | np.random.Generator | None) -> tuple[np.random.Generator, int | None]:
-    if isinstance(seed, np.random.Generator):
-        return seed, None
-    if seed is None:
-        raise DesignError(
-            "the bootstrap is random: pass seed= (an int or numpy Generator) so that the "
-            "replicates can be reproduced"
-        )
-    return np.random.default_rng(int(seed)), int(seed)
 
 
 def _psu_structure(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
@@ -258,9 +254,9 @@ def _replicate_df(method: str, fs: _k.FactorSet, psu_strata: np.ndarray) -> int:
 def to_replicates(
     design: SurveyDesign,
     method: str = "bootstrap",
-    replicates: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
     *,
-    seed: int | np.random.Generator | None = None,
+    seed: SeedLike = None,
     fay_rho: float = 0.0,
     mse: bool = False,
 ) -> SurveyDesign:
@@ -273,10 +269,12 @@ def to_replicates(
     method : {"jk1", "jkn", "brr", "fay", "bootstrap"}
         JK1 for unstratified designs; JKn (stratified jackknife); BRR or Fay (two
         PSUs per stratum; Fay with ``fay_rho``); Rao–Wu rescaled bootstrap.
-    replicates : int, optional
-        Number of bootstrap replicates (default 50, as R). Ignored otherwise.
-    seed : int or numpy.random.Generator
-        Required for the bootstrap.
+    replicates : int, default 1000
+        Number of bootstrap replicates (R's ``as.svrepdesign`` makes 50, enough for
+        standard errors only). Ignored by the other methods.
+    seed : int, numpy.random.Generator or None, keyword-only
+        Seed of the bootstrap; ``None`` draws fresh entropy. The seed used is
+        recorded in ``design.replicates.seed`` (and in every result's ``seed``).
     fay_rho : float
         Fay's coefficient (``method="fay"``; ``"brr"`` with ``fay_rho > 0`` is Fay).
     mse : bool
@@ -340,9 +338,9 @@ def to_replicates(
         fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
         method = "fay" if fay_rho > 0 else "brr"
     else:
-        n_rep = 50 if replicates is None else int(replicates)
-        rng, rng_seed = _as_generator(seed)
-        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng, design.lonely_psu)
+        n_rep = check_replicates(replicates)
+        rng_seed, _ = resolve_seed(seed)
+        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, design.lonely_psu)
     reps = Replicates(
         method=method,
         scale=fs.scale,

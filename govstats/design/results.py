@@ -12,17 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-__all__ = ["SurveyEstimate", "t_interval"]
+from govstats.design.inference import DEFAULT_LEVEL, domain_interval
 
-
-def t_interval(
-    estimate: np.ndarray, se: np.ndarray, df: float, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence limits ``estimate -/+ t_{df, (1+level)/2} * se`` (normal when df is infinite)."""
-    q = stats.norm.ppf(0.5 + level / 2) if not np.isfinite(df) else stats.t.ppf(0.5 + level / 2, df)
-    return estimate - q * se, estimate + q * se
+__all__ = ["SurveyEstimate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +127,7 @@ class SurveyEstimate:
         frame["se"] = self.se
         frame["ci_low"] = self.ci_low
         frame["ci_high"] = self.ci_high
-        frame["df"] = self.df
+        frame["df"] = float(self.df)
         if self.deff is not None:
             frame["deff"] = self.deff
         return pd.DataFrame(frame)
@@ -173,14 +166,14 @@ def make_estimate(
     deff: np.ndarray | None = None,
     method: str = "linearization",
     replicate_estimates: np.ndarray | None = None,
-    conf_level: float = 0.95,
+    conf_level: float = DEFAULT_LEVEL,
     seed: int | None = None,
 ) -> SurveyEstimate:
     """Build a :class:`SurveyEstimate` with t intervals on ``df`` degrees of freedom."""
     estimate = np.asarray(estimate, dtype=np.float64)
     vcov = np.asarray(vcov, dtype=np.float64)
     se = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
-    low, high = t_interval(estimate, se, df, conf_level)
+    low, high = domain_interval(estimate, se, df, conf_level)
     return SurveyEstimate(
         statistic=statistic,
         variable=tuple(variable),

@@ -12,6 +12,7 @@ import pandas as pd
 from govstats.design import estimators, glm, quantile
 from govstats.design._linearize import LONELY_RULES, cluster_sums, design_variance, stage_variance
 from govstats.design._structure import Structure, build_structure
+from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError, DesignError
 
@@ -373,13 +374,16 @@ class SurveyDesign:
     def to_replicates(
         self,
         method: str = "bootstrap",
-        replicates: int | None = None,
+        replicates: int = DEFAULT_REPLICATES,
         *,
-        seed: int | np.random.Generator | None = None,
+        seed: SeedLike = None,
         fay_rho: float = 0.0,
         mse: bool = False,
     ) -> SurveyDesign:
-        """Return a replicate-weight version (JK1, JKn, BRR, Fay, Rao-Wu bootstrap)."""
+        """Return a replicate-weight version (JK1, JKn, BRR, Fay, Rao-Wu bootstrap).
+
+        See :func:`govstats.design.replicates.to_replicates`.
+        """
         from govstats.design import replicates as _replicates
 
         return _replicates.to_replicates(  # type: ignore[no-any-return]
@@ -412,6 +416,7 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool | str = True,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population means (R ``svymean``); a Categorical gives level proportions.
 
@@ -426,6 +431,8 @@ class SurveyDesign:
         deff : bool or "replace", default True
             Design effects against simple random sampling without replacement (R
             ``deff=TRUE``) or with replacement (``"replace"``); False: none.
+        level : float, default 0.95
+            Confidence level of the t intervals.
 
         Returns
         -------
@@ -441,8 +448,9 @@ class SurveyDesign:
         (5.0, 1.290994)
         """
         return estimators.mean_or_total(
-            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
-        )
+            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff,
+            level=level,
+        )  # fmt: skip
 
     def total(
         self,
@@ -451,10 +459,11 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool | str = True,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population totals (R ``svytotal``); a Categorical gives level counts.
 
-        ``deff`` as in :meth:`mean`.
+        ``deff`` and ``level`` as in :meth:`mean`.
 
         Examples
         --------
@@ -464,8 +473,9 @@ class SurveyDesign:
         70.0
         """
         return estimators.mean_or_total(
-            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
-        )
+            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff,
+            level=level,
+        )  # fmt: skip
 
     def proportion(
         self,
@@ -473,6 +483,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Proportion of every level of categorical columns (R ``svymean(~factor)``).
 
@@ -487,7 +498,7 @@ class SurveyDesign:
         [0.25, 0.75]
         """
         return estimators.mean_or_total(
-            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True
+            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True, level=level
         )
 
     def ratio(
@@ -498,6 +509,7 @@ class SurveyDesign:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate ratios of population totals ``Y/X`` (R ``svyratio``).
 
@@ -512,7 +524,9 @@ class SurveyDesign:
         >>> float(SurveyDesign(df).ratio("y", "x").estimate[0])
         1.0
         """
-        return estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm, deff=deff)
+        return estimators.ratio(
+            self, numerator, denominator, by=by, na_rm=na_rm, deff=deff, level=level
+        )
 
     def var(
         self,
@@ -520,10 +534,11 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population variances and covariances (R ``svyvar``).
 
-        See :func:`govstats.design.variance.variance`.
+        See :func:`govstats.design.svyvar.svyvar`.
 
         Examples
         --------
@@ -532,16 +547,16 @@ class SurveyDesign:
         >>> round(float(SurveyDesign(df, weights="w").var("y").estimate[0]), 6)
         1.666667
         """
-        from govstats.design import variance as _variance
+        from govstats.design import svyvar as _svyvar
 
-        return _variance.variance(self, variables, by=by, na_rm=na_rm)
+        return _svyvar.svyvar(self, variables, by=by, na_rm=na_rm, level=level)
 
     def ciprop(
         self,
         variable: str,
         *,
         method: str = "logit",
-        level: float = 0.95,
+        level: float = DEFAULT_LEVEL,
         na_rm: bool = False,
     ) -> SurveyEstimate:
         """Estimate a proportion with an interval inside [0, 1] (R ``svyciprop``).
@@ -559,7 +574,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         qrule: str = "math",
-        alpha: float = 0.05,
+        level: float = DEFAULT_LEVEL,
         na_rm: bool = False,
         interval_type: str = "mean",
     ) -> SurveyEstimate:
@@ -573,7 +588,7 @@ class SurveyDesign:
             q,
             by=by,
             qrule=qrule,
-            alpha=alpha,
+            level=level,
             na_rm=na_rm,
             interval_type=interval_type,
         )
@@ -584,14 +599,17 @@ class SurveyDesign:
         family: Any = "gaussian",
         *,
         na_rm: bool = False,
-        maxiter: int = 25,
+        max_iter: int = 25,
         tol: float = 1e-8,
+        level: float = DEFAULT_LEVEL,
     ) -> GLMResult:
         """Design-based generalized linear model (R ``svyglm``).
 
         See :func:`govstats.design.glm.svyglm`.
         """
-        return glm.svyglm(self, formula, family, na_rm=na_rm, maxiter=maxiter, tol=tol)
+        return glm.svyglm(
+            self, formula, family, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
+        )
 
     def __repr__(self) -> str:
         kind = "replicate" if self.replicates is not None else "linearization"

@@ -14,18 +14,26 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from govstats.design import SurveyDesign
+from govstats.design.categorical import group_codes
+from govstats.design.inference import (
+    SeedLike,
+    check_replicates,
+    iid_counts,
+    replicate_vcov,
+    resolve_seed,
+)
+from govstats.design.replicates import Replicates
 from govstats.errors import DataError, DesignError
 
 __all__ = [
     "IIDBootstrap",
     "Inference",
     "ReplicateSource",
-    "as_generator",
+    "by_name",
     "check_columns",
     "check_complete",
-    "interval",
     "resolve",
     "run_replicates",
     "two_groups",
@@ -51,39 +59,32 @@ class ReplicateSource(Protocol):
     def vcov(self, replicate_estimates: np.ndarray, full_estimate: np.ndarray) -> np.ndarray: ...
 
 
-def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """Return a Generator for ``seed`` (int, Generator or None for fresh entropy)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
-
-
 @dataclass(frozen=True)
 class IIDBootstrap:
     """Row-level bootstrap replicate weights for a plain DataFrame (simple random sample).
 
     Replicate ``r`` multiplies the weight of row ``i`` by the number of times row ``i``
-    is drawn in ``n`` draws with replacement; variance ``1/(R-1) sum (theta_r - mean)^2``
-    as R ``survey``'s ``type="bootstrap"`` with every row its own PSU.
+    is drawn in ``n`` draws with replacement (:func:`govstats.design.inference.iid_counts`);
+    variance ``1/(R-1) sum (theta_r - mean)^2`` as R ``survey``'s ``type="bootstrap"``
+    with every row its own PSU.
 
     Attributes
     ----------
     counts : numpy.ndarray
-        (R, n) int32 draw counts.
-    seed : int or None
-        The integer seed, when one was given.
+        (R, n) draw counts.
+    seed : int
+        The seed the counts were drawn with.
     """
 
     counts: np.ndarray
-    seed: int | None
+    seed: int
     method: str = "iid-bootstrap"
 
     @classmethod
-    def draw(cls, n: int, replicates: int, seed: int | np.random.Generator | None) -> IIDBootstrap:
-        """Draw ``replicates`` bootstrap resamples of ``n`` rows."""
-        rng = as_generator(seed)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=replicates).astype(np.int32)
-        return cls(counts=counts, seed=seed if isinstance(seed, int) else None)
+    def draw(cls, n: int, replicates: int, seed: int) -> IIDBootstrap:
+        """Draw ``replicates`` bootstrap resamples of ``n`` rows from the integer ``seed``."""
+        counts = np.hstack(list(iid_counts(n, replicates, seed))).T
+        return cls(counts=counts, seed=seed)
 
     @property
     def n_replicates(self) -> int:
@@ -105,8 +106,10 @@ class IIDBootstrap:
 
     def vcov(self, replicate_estimates: np.ndarray, full_estimate: np.ndarray) -> np.ndarray:
         """(R, p), (p,) -> (p, p) bootstrap covariance around the replicate mean."""
-        centred = replicate_estimates - replicate_estimates.mean(axis=0)
-        return np.asarray(centred.T @ centred / (self.n_replicates - 1))
+        n_rep = self.n_replicates
+        return replicate_vcov(
+            replicate_estimates, full_estimate, 1.0 / (n_rep - 1), np.ones(n_rep), False
+        )
 
 
 @dataclass(frozen=True)
@@ -146,30 +149,30 @@ class Inference:
 
     @property
     def seed(self) -> int | None:
-        """Seed of the replicate weights, when known."""
-        return getattr(self.replicates, "seed", None)
-
-
-def _is_design(obj: Any) -> bool:
-    return hasattr(obj, "weights_array") and hasattr(obj, "data") and hasattr(obj, "to_replicates")
+        """Seed the replicate weights were drawn with (None when nothing was random)."""
+        if isinstance(self.replicates, IIDBootstrap | Replicates):
+            return self.replicates.seed
+        return None
 
 
 def resolve(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     *,
     weights: str | None,
     replicates: int,
-    seed: int | np.random.Generator | None,
+    seed: SeedLike,
 ) -> Inference:
     """Turn a SurveyDesign or a DataFrame into an :class:`Inference`.
 
     A design keeps its replicate weights, or gets Rao–Wu bootstrap weights
     (``replicates`` of them, drawn with ``seed``). A DataFrame is treated as a simple
     random sample: optional frequency/probability weights in column ``weights`` and a
-    row-level bootstrap. ``replicates=0`` switches standard errors off.
+    row-level bootstrap. ``replicates=0`` switches standard errors off. The seed
+    actually used is :attr:`Inference.seed`.
     """
-    if isinstance(design_or_df, pd.DataFrame):
-        data = design_or_df
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates != 0:
+        replicates = check_replicates(replicates)
+    if isinstance(data, pd.DataFrame):
         n = len(data)
         if weights is None:
             w = np.ones(n)
@@ -183,20 +186,17 @@ def resolve(
                     "negative values; weights must be finite and >= 0 — fix or drop those rows."
                 )
         reps: ReplicateSource | None = None
-        if replicates < 0:
-            raise DataError(f"replicates must be >= 0, got {replicates}.")
-        if replicates == 1:
-            raise DataError("replicates=1 gives no variance; use 0 (no standard errors) or >= 2.")
         if replicates > 0:
-            reps = IIDBootstrap.draw(n, replicates, seed)
+            used, _ = resolve_seed(seed)
+            reps = IIDBootstrap.draw(n, replicates, used)
         return Inference(data=data, weights=w, replicates=reps, source="data frame")
-    if _is_design(design_or_df):
+    if isinstance(data, SurveyDesign):
         if weights is not None:
             raise DesignError(
                 f"weights={weights!r} given together with a SurveyDesign; the design's "
                 "analysis weights are used — drop the weights argument."
             )
-        design = design_or_df
+        design = data
         if design.replicates is None and replicates > 0:
             design = design.to_replicates("bootstrap", replicates=replicates, seed=seed)
         w = np.asarray(design.weights_array, dtype=float)
@@ -207,8 +207,7 @@ def resolve(
             source="design",
         )
     raise DataError(
-        "expected a pandas DataFrame or a govstats SurveyDesign, "
-        f"got {type(design_or_df).__name__}."
+        f"data must be a pandas DataFrame or a govstats SurveyDesign, got {type(data).__name__}."
     )
 
 
@@ -236,28 +235,40 @@ def check_complete(data: pd.DataFrame, columns: Sequence[str], weights: np.ndarr
 
 
 def two_groups(
-    data: pd.DataFrame, group: str, weights: np.ndarray
+    data: pd.DataFrame, by: str | Sequence[str], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[Any, Any]]:
-    """Return (is_group1 boolean array, (level0, level1)) for a two-level column.
+    """Return (is_group1 boolean array, (level0, level1)) for a two-level grouping.
 
-    Level 0 is the lower sorted level (for ``rural``: 0 = urban, 1 = rural).
+    ``by`` is a column, or several whose observed combinations are the groups
+    (labelled ``"a:b"``). Level 0 is the first level under the categorical rule of
+    :mod:`govstats.design.categorical` (for ``rural``: 0 = urban, 1 = rural).
     """
-    check_columns(data, [group], what="group")
-    col = data[group]
+    names = [by] if isinstance(by, str) else list(by)
+    check_columns(data, names, what="by")
     active = weights > 0
-    if col[active].isna().any():
+    for name in names:
+        missing = data[name].isna().to_numpy() & active
+        if missing.any():
+            raise DataError(
+                f"by column {name!r} has {int(missing.sum())} missing values; drop or recode them."
+            )
+    codes, labels, _ = group_codes(data, names, active)
+    if len(labels) != 2:
+        shown = [_label(lab) for lab in labels[:10]]
         raise DataError(
-            f"group column {group!r} has {int(col[active].isna().sum())} missing values; "
-            "drop or recode them."
+            f"by={by!r} must give exactly two groups, found {len(labels)}: {shown}; recode it "
+            "to two groups (e.g. 0/1) or subset the data."
         )
-    levels = sorted(pd.unique(col[active]).tolist())
-    if len(levels) != 2:
-        raise DataError(
-            f"group column {group!r} must have exactly two levels, found {len(levels)}: "
-            f"{levels[:10]}; recode it to two groups (e.g. 0/1) or subset the data."
-        )
-    is1 = (col == levels[1]).to_numpy()
-    return is1, (levels[0], levels[1])
+    return codes == 1, (_label(labels[0]), _label(labels[1]))
+
+
+def _label(values: tuple[object, ...]) -> Any:
+    return values[0] if len(values) == 1 else ":".join(str(v) for v in values)
+
+
+def by_name(by: str | Sequence[str]) -> str:
+    """Name of a grouping: the column, or the columns joined by ":"."""
+    return by if isinstance(by, str) else ":".join(by)
 
 
 def run_replicates(
@@ -281,13 +292,3 @@ def run_replicates(
             out[r] = estimator(np.ascontiguousarray(wmat[:, j]))
     cov = reps.vcov(out, full)
     return out, np.sqrt(np.clip(np.diag(cov), 0.0, None))
-
-
-def interval(
-    estimate: np.ndarray, se: np.ndarray, df: float, level: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Student-t interval on ``df`` degrees of freedom (normal when df is inf)."""
-    if not 0 < level < 1:
-        raise DataError(f"level must be in (0, 1), got {level}.")
-    q = stats.t.ppf(0.5 + level / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + level / 2)
-    return estimate - q * se, estimate + q * se

@@ -8,6 +8,7 @@ Categorical, otherwise the smallest sorted value — unless chosen with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +51,10 @@ class ModelFrame:
     reference_levels: dict[str, Any]
 
 
-def build(formula: str, data: pd.DataFrame, weights: np.ndarray, group: str) -> ModelFrame:
-    """Parse ``formula`` on ``data``; check columns, missing values and the group's absence."""
+def build(
+    formula: str, data: pd.DataFrame, weights: np.ndarray, by: str | Sequence[str]
+) -> ModelFrame:
+    """Parse ``formula`` on ``data``; check columns, missing values and the groups' absence."""
     try:
         parsed = formulaic.Formula(formula)
     except Exception as exc:  # formulaic raises several parser error types
@@ -60,9 +63,12 @@ def build(formula: str, data: pd.DataFrame, weights: np.ndarray, group: str) -> 
         raise DataError(f"formula {formula!r} needs exactly one outcome on the left of '~'.")
     variables = sorted(parsed.required_variables)
     check_columns(data, variables)
-    if group in {str(v) for v in parsed.rhs.required_variables}:  # type: ignore[union-attr]
+    on_right = {str(v) for v in parsed.rhs.required_variables}  # type: ignore[union-attr]
+    for group in [by] if isinstance(by, str) else list(by):
+        if group not in on_right:
+            continue
         raise DataError(
-            f"the group column {group!r} appears on the right of the formula {formula!r}; "
+            f"the by column {group!r} appears on the right of the formula {formula!r}; "
             "remove it — the decomposition splits the sample by it."
         )
     check_complete(data, variables, weights)

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from govstats.design.inference import t_interval
 from govstats.errors import DataError
-from govstats.gaps._common import Inference, interval
+from govstats.gaps._common import Inference
 
 __all__ = ["DecompositionTable", "estimate_frame", "summary_text"]
 
@@ -17,22 +18,38 @@ __all__ = ["DecompositionTable", "estimate_frame", "summary_text"]
 class DecompositionTable:
     """Row look-up and notebook display shared by results that hold a tidy ``table``.
 
-    The table has ``component``, ``variable`` and ``estimate`` columns; aggregate rows
-    have ``variable == "(total)"``.
+    The table has ``component``, ``term`` and ``estimate``, ``se``, ``ci_low``,
+    ``ci_high``, ``df`` columns; aggregate rows have ``term == "(total)"``.
     """
 
     table: pd.DataFrame
+    conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
         """Return the tidy table (a copy)."""
         return self.table.copy()
 
-    def get(self, component: str, variable: str = "(total)") -> float:
+    @property
+    def estimate(self) -> np.ndarray:
+        """Point estimates, one per row of :meth:`to_frame`."""
+        return self.table["estimate"].to_numpy()
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors, one per row of :meth:`to_frame` (NaN without replicates)."""
+        return self.table["se"].to_numpy()
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the t intervals."""
+        return float(self.table["df"].iloc[0])
+
+    def get(self, component: str, term: str = "(total)") -> float:
         """Point estimate of one row (e.g. ``get("explained")``)."""
         tab = self.table
-        hit = tab[(tab["component"] == component) & (tab["variable"] == variable)]
+        hit = tab[(tab["component"] == component) & (tab["term"] == term)]
         if len(hit) != 1:
-            raise DataError(f"no single row for component={component!r}, variable={variable!r}.")
+            raise DataError(f"no single row for component={component!r}, term={term!r}.")
         return float(hit["estimate"].iloc[0])
 
     def _repr_html_(self) -> str:
@@ -49,7 +66,7 @@ def estimate_frame(
     """Attach estimate, se, ci_low, ci_high and df columns to ``labels`` (one row each)."""
     df = inf.df if inf is not None else float("nan")
     if inf is not None and inf.replicates is not None:
-        low, high = interval(estimate, se, df, level)
+        low, high = t_interval(estimate, se, df, level)
     else:
         low = high = np.full(estimate.shape, np.nan)
     out = labels.reset_index(drop=True).copy()
@@ -57,7 +74,7 @@ def estimate_frame(
     out["se"] = se
     out["ci_low"] = low
     out["ci_high"] = high
-    out["df"] = df
+    out["df"] = float(df)
     return out
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+    check_replicates,
+    percentile_interval,
+    resolve_seed,
+)
 from govstats.errors import ConvergenceError, DataError
-from govstats.gaps._common import as_generator
 from govstats.gaps._diffusion import fit, logistic, unpack
 from govstats.gaps._tables import summary_text
 
@@ -19,7 +26,7 @@ __all__ = ["DiffusionLagResult", "cnnic_diffusion_lag", "diffusion_lag", "to_yea
 _MIN_PERIODS = 4
 
 
-def to_years(index: pd.Index | pd.Series | list[Any]) -> np.ndarray:
+def to_years(index: pd.Index | pd.Series | list[object]) -> np.ndarray:
     """Decimal years of a time index.
 
     ``"YYYY-MM"`` strings and monthly periods map to ``year + month / 12`` (the end of the
@@ -56,18 +63,20 @@ class DiffusionLagResult:
     ceiling : float or None
         Fixed ceiling K, or None when estimated.
     table : pandas.DataFrame
-        One row per parameter (``K``, ``r``, ``t0_urban``, ``t0_rural``, ``lag_years``;
-        suffixed ``_urban``/``_rural`` for the separate model): ``estimate``, ``se``
-        (bootstrap standard deviation), ``ci_low``/``ci_high`` (percentile),
-        ``se_delta`` (delta method from the least-squares Jacobian).
+        One row per parameter, named in ``term`` (``K``, ``r``, ``t0_urban``,
+        ``t0_rural``, ``lag_years``; suffixed ``_urban``/``_rural`` for the separate
+        model): ``estimate``, ``se`` (bootstrap standard deviation),
+        ``ci_low``/``ci_high`` (percentile), ``df`` (``inf``: no t quantile is
+        used), ``se_delta`` (delta method from the least-squares Jacobian).
     data : pandas.DataFrame
         The periods used: ``period``, ``t`` (decimal year), ``urban``, ``rural`` and the
         fitted values ``fitted_urban``, ``fitted_rural``.
-    draws : numpy.ndarray
-        (B, 6) bootstrap draws of ``[K_u, r_u, t0_u, K_r, r_r, t0_r]``.
+    replicate_estimates : numpy.ndarray
+        (replicates, 6) parametric bootstrap draws of ``[K_u, r_u, t0_u, K_r, r_r, t0_r]``.
     residual_sd : float
     seed : int or None
-    level : float
+        Seed of the bootstrap (``None`` with ``replicates=0``).
+    conf_level : float
     notes : tuple of str
         Periods dropped and why.
     """
@@ -76,19 +85,34 @@ class DiffusionLagResult:
     ceiling: float | None
     table: pd.DataFrame = field(repr=False)
     data: pd.DataFrame = field(repr=False)
-    draws: np.ndarray = field(repr=False)
+    replicate_estimates: np.ndarray = field(repr=False)
     residual_sd: float
     seed: int | None
-    level: float
+    conf_level: float
     notes: tuple[str, ...] = field(repr=False)
 
     @property
     def lag(self) -> float:
         """Estimated lag of the rural curve in years."""
-        return float(self.table.loc[self.table["parameter"] == "lag_years", "estimate"].iloc[0])
+        return float(self.table.loc[self.table["term"] == "lag_years", "estimate"].iloc[0])
+
+    @property
+    def estimate(self) -> np.ndarray:
+        """Point estimates, one per row of :meth:`to_frame`."""
+        return self.table["estimate"].to_numpy()
+
+    @property
+    def se(self) -> np.ndarray:
+        """Bootstrap standard errors, one per row of :meth:`to_frame`."""
+        return self.table["se"].to_numpy()
+
+    @property
+    def df(self) -> float:
+        """``inf``: the intervals are bootstrap percentiles, not t intervals."""
+        return float("inf")
 
     def to_frame(self) -> pd.DataFrame:
-        """Copy of :attr:`table`."""
+        """Copy of :attr:`table`: term, estimate, se, ci_low, ci_high, df, se_delta."""
         return self.table.copy()
 
     def curves(self, t: np.ndarray | None = None) -> pd.DataFrame:
@@ -107,22 +131,16 @@ class DiffusionLagResult:
         if t is None:
             t = np.linspace(self.data["t"].min(), self.data["t"].max() + 5, 100)
         t = np.asarray(t, dtype=float)
-        est = self.table.set_index("parameter")["estimate"]
+        est = self.table.set_index("term")["estimate"]
         point = _six(est, self.model)
-        alpha = (1 - self.level) / 2
         frames = []
         for name, off in (("urban", 0), ("rural", 3)):
             fitted = logistic(t, *point[off : off + 3])
-            sims = np.array([logistic(t, *d[off : off + 3]) for d in self.draws])
+            sims = np.array([logistic(t, *d[off : off + 3]) for d in self.replicate_estimates])
+            low, high = percentile_interval(sims, self.conf_level)
             frames.append(
                 pd.DataFrame(
-                    {
-                        "t": t,
-                        "series": name,
-                        "fitted": fitted,
-                        "ci_low": np.quantile(sims, alpha, axis=0),
-                        "ci_high": np.quantile(sims, 1 - alpha, axis=0),
-                    }
+                    {"t": t, "series": name, "fitted": fitted, "ci_low": low, "ci_high": high}
                 )
             )
         return pd.concat(frames, ignore_index=True)
@@ -133,7 +151,8 @@ class DiffusionLagResult:
         head = [
             f"model: {self.model}    ceiling: {ceiling}"
             f"    periods: {len(self.data)}    residual sd: {self.residual_sd:.4g}",
-            f"intervals: parametric bootstrap, {len(self.draws)} draws, level {self.level}",
+            f"intervals: parametric bootstrap, {len(self.replicate_estimates)} replicates, "
+            f"level {self.conf_level}" + (f", seed {self.seed}" if self.seed is not None else ""),
             *self.notes,
         ]
         return summary_text("Diffusion lag (logistic curves)", head, self.table)
@@ -142,7 +161,7 @@ class DiffusionLagResult:
         return f"<p><code>{html.escape(repr(self))}</code></p>" + self.to_frame().to_html()
 
     def __repr__(self) -> str:
-        row = self.table.loc[self.table["parameter"] == "lag_years"].iloc[0]
+        row = self.table.loc[self.table["term"] == "lag_years"].iloc[0]
         return (
             f"DiffusionLagResult(model={self.model!r}, lag_years={row['estimate']:.3g} "
             f"[{row['ci_low']:.3g}, {row['ci_high']:.3g}], periods={len(self.data)})"
@@ -199,9 +218,9 @@ def diffusion_lag(
     *,
     model: str = "shared",
     ceiling: float | None = None,
-    n_boot: int = 499,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> DiffusionLagResult:
     """Fit logistic diffusion curves to urban and rural adoption rates; estimate the lag.
 
@@ -219,11 +238,11 @@ def diffusion_lag(
     ceiling : float, optional
         Fix ``K`` (e.g. 100); by default it is estimated, bounded below by the largest
         observed rate and above by 100 (percent) or 1 (proportions).
-    n_boot : int
-        Parametric bootstrap draws for the intervals.
-    seed : int or numpy.random.Generator, optional
-        Seed of the bootstrap.
-    level : float
+    replicates : int, default 1000
+        Parametric bootstrap replicates for the intervals (0: none).
+    seed : int, numpy.random.Generator or None, keyword-only
+        Seed of the bootstrap (``None``: fresh entropy); recorded in ``result.seed``.
+    level : float, default 0.95
         Level of the percentile intervals.
 
     Returns
@@ -251,12 +270,16 @@ def diffusion_lag(
     >>> years = np.arange(2006.0, 2022.0, 1.5)
     >>> urban = pd.Series(90 / (1 + np.exp(-0.4 * (years - 2011))), index=years)
     >>> rural = pd.Series(90 / (1 + np.exp(-0.4 * (years - 2017))), index=years)
-    >>> res = gs.gaps.diffusion_lag(urban, rural, n_boot=50, seed=1)
+    >>> res = gs.gaps.diffusion_lag(urban, rural, replicates=50, seed=1)
     >>> round(res.lag, 3)
     6.0
     """
     if model not in ("shared", "separate"):
         raise DataError(f"model must be 'shared' or 'separate', got {model!r}.")
+    level = check_level(level)
+    if replicates != 0:
+        replicates = check_replicates(replicates)
+    seed_used, rng = resolve_seed(seed)
     data, notes = _align(series_urban, series_rural)
     m = len(data)
     if m < _MIN_PERIODS:
@@ -295,9 +318,8 @@ def diffusion_lag(
     six = unpack(theta, model, ceiling)
     fitted_u = logistic(t, *six[:3])
     fitted_r = logistic(t, *six[3:])
-    rng = as_generator(seed)
     draws, failed = [], 0
-    for _ in range(n_boot):
+    for _ in range(replicates):
         ys_u = fitted_u + rng.normal(0.0, s, m)
         ys_r = fitted_r + rng.normal(0.0, s, m)
         try:
@@ -310,9 +332,9 @@ def diffusion_lag(
             draws.append(unpack(th_b, model, ceiling))
         else:
             failed += 1
-    if n_boot > 0 and failed > 0.1 * n_boot:
+    if replicates > 0 and failed > 0.1 * replicates:
         raise ConvergenceError(
-            f"{failed} of {n_boot} bootstrap refits did not converge; the curves are poorly "
+            f"{failed} of {replicates} bootstrap refits did not converge; the curves are poorly "
             "identified by these data — fix the ceiling or use model='shared'."
         )
     if failed:
@@ -320,7 +342,6 @@ def diffusion_lag(
     draws_arr = np.array(draws) if draws else np.empty((0, 6))
     est = _derived(six, model)
     boot = np.array([_derived(d, model) for d in draws_arr]) if len(draws_arr) else None
-    alpha = (1 - level) / 2
     # delta method: derived quantities are affine in theta, gradient by differences
     eps = 1e-6
     grad = np.column_stack(
@@ -332,48 +353,57 @@ def diffusion_lag(
     except np.linalg.LinAlgError:
         se_delta = np.full(est.shape, np.nan)
         notes.append("the Jacobian is singular: no delta-method standard errors")
+    low, high = percentile_interval(boot, level) if boot is not None else (np.nan, np.nan)
     table = pd.DataFrame(
         {
-            "parameter": _names(model),
+            "term": _names(model),
             "estimate": est,
             "se": boot.std(axis=0, ddof=1) if boot is not None else np.nan,
-            "ci_low": np.quantile(boot, alpha, axis=0) if boot is not None else np.nan,
-            "ci_high": np.quantile(boot, 1 - alpha, axis=0) if boot is not None else np.nan,
+            "ci_low": low,
+            "ci_high": high,
+            "df": np.inf,
             "se_delta": se_delta,
         }
     )
     if ceiling is not None:
-        table = table[~table["parameter"].str.startswith("K")].reset_index(drop=True)
+        table = table[~table["term"].str.startswith("K")].reset_index(drop=True)
     data = data.assign(fitted_urban=fitted_u, fitted_rural=fitted_r)
     return DiffusionLagResult(
         model=model,
         ceiling=ceiling,
         table=table,
         data=data,
-        draws=draws_arr,
+        replicate_estimates=draws_arr,
         residual_sd=s,
-        seed=seed if isinstance(seed, int) else None,
-        level=level,
+        seed=seed_used if replicates > 0 else None,
+        conf_level=level,
         notes=tuple(notes),
     )
 
 
 def cnnic_diffusion_lag(
-    cnnic: pd.DataFrame | None = None, *, segment: int = 0, **kwargs: Any
+    data: pd.DataFrame | None = None,
+    *,
+    segment: int = 0,
+    model: str = "shared",
+    ceiling: float | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> DiffusionLagResult:
     """Diffusion lag of rural behind urban internet penetration from the CNNIC series.
 
     Parameters
     ----------
-    cnnic : pandas.DataFrame, optional
+    data : pandas.DataFrame, optional
         Output of ``govstats.datasets.load_cnnic()`` (loaded when omitted).
     segment : int
         Which segment of the rural series to use (``rural_series_segment``). The rural
         rate breaks between the 48th (2021-06) and 49th (2021-12) reports and again after
         the 53rd; rates from different segments are not comparable, so one segment is
         fitted. Segment 0 (2007-06 to 2021-06) holds every period with both rates.
-    **kwargs
-        Passed to :func:`diffusion_lag` (``model``, ``ceiling``, ``n_boot``, ``seed``...).
+    model, ceiling, replicates, seed, level
+        As in :func:`diffusion_lag`.
 
     Returns
     -------
@@ -382,10 +412,11 @@ def cnnic_diffusion_lag(
     Examples
     --------
     >>> import govstats as gs
-    >>> res = gs.gaps.cnnic_diffusion_lag(n_boot=50, seed=1)
+    >>> res = gs.gaps.cnnic_diffusion_lag(replicates=50, seed=1)
     >>> len(res.data), bool(res.lag > 0)
     (9, True)
     """
+    cnnic = data
     if cnnic is None:
         from govstats.datasets import load_cnnic
 
@@ -402,7 +433,9 @@ def cnnic_diffusion_lag(
     idx = frame["period"].astype(str)
     urban = pd.Series(frame["penetration_urban_pct"].to_numpy(), index=idx, name="urban_pct")
     rural = pd.Series(frame["penetration_rural_pct"].to_numpy(), index=idx, name="rural_pct")
-    res = diffusion_lag(urban, rural, **kwargs)
+    res = diffusion_lag(
+        urban, rural, model=model, ceiling=ceiling, replicates=replicates, seed=seed, level=level
+    )
     note = f"CNNIC rural series segment {segment} only (series breaks at the 49th report)"
     return DiffusionLagResult(
         **{**res.__dict__, "notes": (*res.notes, note)},

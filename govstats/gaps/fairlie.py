@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from govstats.design import SurveyDesign
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+    resolve_seed,
+    spawn,
+)
 from govstats.errors import DataError, ModelError
-from govstats.gaps._common import as_generator, resolve, run_replicates, two_groups
+from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._fairlie import (
     couple,
     logit,
@@ -32,7 +41,8 @@ class FairlieResult(DecompositionTable):
 
     Attributes
     ----------
-    outcome, group : str
+    outcome, by : str
+        Outcome column and group column (several columns joined by ``":"``).
     groups : tuple
         ``(level0, level1)``; the gap is ``P(y=1 | level0) - P(y=1 | level1)``.
     reference : str
@@ -50,29 +60,34 @@ class FairlieResult(DecompositionTable):
         (0 for "all"); the Monte Carlo error of the average is this / sqrt(orderings).
     replicate_estimates : numpy.ndarray or None
     variance_method : str
+    conf_level : float
+        Confidence level of the intervals.
     seed : int or None
+        Seed of the random orderings and bootstrap replicate weights (``None`` when
+        nothing was random); a rerun with it reproduces every number.
     n_obs : tuple of int
     """
 
     outcome: str
-    group: str
-    groups: tuple[Any, Any]
+    by: str
+    groups: tuple[object, object]
     reference: str
     orderings: int | str
     coefficients: pd.Series = field(repr=False)
-    reference_levels: dict[str, Any]
+    reference_levels: dict[str, object]
     table: pd.DataFrame = field(repr=False)
     ordering_spread: pd.Series = field(repr=False)
     replicate_estimates: np.ndarray | None = field(repr=False)
     variance_method: str
+    conf_level: float
     seed: int | None
     n_obs: tuple[int, int]
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy frame: component, variable, estimate, se, ci_low, ci_high, df, share.
+        """Tidy frame: component, term, estimate, se, ci_low, ci_high, df, share.
 
         Components: ``mean_group0``, ``mean_group1``, ``gap``, ``explained``,
-        ``unexplained`` (``variable == "(total)"``) and ``contribution`` (one row per
+        ``unexplained`` (``term == "(total)"``) and ``contribution`` (one row per
         formula term; a categorical term's dummies are switched together). ``share`` is
         the fraction of the gap.
         """
@@ -82,17 +97,18 @@ class FairlieResult(DecompositionTable):
         """Plain-text summary."""
         refs = ", ".join(f"{k}: {v}" for k, v in self.reference_levels.items()) or "none"
         head = [
-            f"outcome: {self.outcome}    gap = P({self.group}={self.groups[0]!r}) - "
-            f"P({self.group}={self.groups[1]!r})    n = {self.n_obs}",
+            f"outcome: {self.outcome}    gap = P({self.by}={self.groups[0]!r}) - "
+            f"P({self.by}={self.groups[1]!r})    n = {self.n_obs}",
             f"logit coefficients: {self.reference}    orderings: {self.orderings}",
             f"categorical reference levels: {refs}",
-            f"standard errors: {self.variance_method}",
+            f"standard errors: {self.variance_method}, {self.conf_level:.0%} t intervals"
+            + (f", seed {self.seed}" if self.seed is not None else ""),
         ]
         return summary_text("Fairlie decomposition", head, self.table)
 
     def __repr__(self) -> str:
         return (
-            f"FairlieResult(outcome={self.outcome!r}, group={self.group!r}, "
+            f"FairlieResult(outcome={self.outcome!r}, by={self.by!r}, "
             f"gap={self.get('gap'):.4g}, explained={self.get('explained'):.4g}, "
             f"orderings={self.orderings!r})"
         )
@@ -142,30 +158,31 @@ def _fit(mf: ModelFrame, x: np.ndarray, names: list[str], w: np.ndarray, where: 
 
 
 def fairlie(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     formula: str,
-    group: str,
-    reference: str = "pooled",
     *,
+    by: str | Sequence[str],
+    reference: str = "pooled",
     orderings: int | str = 1000,
     weights: str | None = None,
-    replicates: int = 200,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> FairlieResult:
     """Fairlie (2005) decomposition of the gap in a binary outcome between two groups.
 
     Parameters
     ----------
-    design_or_df : SurveyDesign or pandas.DataFrame
+    data : SurveyDesign or pandas.DataFrame
         As in :func:`govstats.gaps.oaxaca`: design weights for point estimates and its
         replicate (or Rao–Wu bootstrap) weights for standard errors; a DataFrame is a
         simple random sample.
     formula : str
         ``"y ~ covariates"`` with a 0/1 outcome; each formula term (a categorical's
         dummies together) is one variable of the decomposition (at most 10).
-    group : str
-        Two-level column; the gap is ``P(y=1 | level 0) - P(y=1 | level 1)``.
+    by : str or sequence of str, keyword-only
+        Two-level column (or columns whose combinations are two groups); the gap is
+        ``P(y=1 | level 0) - P(y=1 | level 1)``.
     reference : {"pooled", "group0", "group1"}
         Logit coefficients ``b*``: the pooled sample with a group indicator (Fairlie
         2005; the indicator is used in estimation only) or one group's own.
@@ -175,11 +192,12 @@ def fairlie(
         all K! orderings exactly with ``"all"`` (the Shapley value).
     weights : str, optional
         Weight column (DataFrame input only).
-    replicates : int
+    replicates : int, default 1000
         Bootstrap replicates when the input has none; 0 switches standard errors off.
-    seed : int or numpy.random.Generator, optional
-        Seed of the orderings and of bootstrap replicate weights.
-    level : float
+    seed : int, numpy.random.Generator or None, keyword-only
+        Seed of the orderings and of bootstrap replicate weights (``None``: fresh
+        entropy); the seed used is recorded in ``result.seed``.
+    level : float, default 0.95
         Confidence level of the t intervals.
 
     Returns
@@ -216,7 +234,7 @@ def fairlie(
     >>> p = 1 / (1 + np.exp(-(-3 + 0.35 * edu - 0.02 * age - 0.4 * rural)))
     >>> df = pd.DataFrame({"internet": rng.binomial(1, p), "rural": rural, "edu": edu,
     ...                    "age": age})
-    >>> res = gs.gaps.fairlie(df, "internet ~ edu + age", group="rural", seed=1,
+    >>> res = gs.gaps.fairlie(df, "internet ~ edu + age", by="rural", seed=1,
     ...                       replicates=20)
     >>> contrib = res.get("contribution", "edu") + res.get("contribution", "age")
     >>> bool(abs(contrib - res.get("explained")) < 1e-12)
@@ -226,10 +244,16 @@ def fairlie(
         raise DataError(f"reference must be 'pooled', 'group0' or 'group1', got {reference!r}.")
     if not (orderings == "all" or (isinstance(orderings, int) and orderings >= 1)):
         raise DataError(f"orderings must be a positive integer or 'all', got {orderings!r}.")
-    rng = as_generator(seed)
-    inf = resolve(design_or_df, weights=weights, replicates=replicates, seed=rng)
-    in_b, groups = two_groups(inf.data, group, inf.weights)
-    mf = build(formula, inf.data, inf.weights, group)
+    level = check_level(level)
+    seed_used, _ = resolve_seed(seed)
+    # the orderings and the bootstrap draw from two children of the one recorded seed
+    orderings_seed, bootstrap_seed = (int(g.integers(0, 2**63)) for g in spawn(seed_used, 2))
+    rng = np.random.default_rng(orderings_seed)
+    inf = resolve(data, weights=weights, replicates=replicates, seed=bootstrap_seed)
+    drew = replicates > 0 and not (isinstance(data, SurveyDesign) and data.replicates is not None)
+    in_b, groups = two_groups(inf.data, by, inf.weights)
+    group = by_name(by)
+    mf = build(formula, inf.data, inf.weights, by)
     _binary(mf, inf.weights)
     w_a = np.where(in_b, 0.0, inf.weights)
     w_b = np.where(in_b, inf.weights, 0.0)
@@ -291,7 +315,7 @@ def fairlie(
         ("explained", "(total)"),
         ("unexplained", "(total)"),
     ] + [("contribution", lab) for lab in term_labels]
-    labels = pd.DataFrame(rows, columns=["component", "variable"])
+    labels = pd.DataFrame(rows, columns=["component", "term"])
     frame = estimate_frame(labels, full, se, inf, level)
     frame["share"] = np.where(
         frame["component"].isin(["mean_group0", "mean_group1"]),
@@ -300,7 +324,7 @@ def fairlie(
     )
     return FairlieResult(
         outcome=mf.outcome,
-        group=group,
+        by=group,
         groups=groups,
         reference=reference,
         orderings=orderings if orderings == "all" else int(orderings),
@@ -310,7 +334,8 @@ def fairlie(
         ordering_spread=pd.Series(spread_vals, index=term_labels, name="sd_across_orderings"),
         replicate_estimates=reps,
         variance_method=inf.variance_method,
-        seed=seed if isinstance(seed, int) else None,
+        conf_level=level,
+        seed=seed_used if orderings != "all" or drew else None,
         n_obs=(int(np.sum(w_a > 0)), int(np.sum(w_b > 0))),
     )
 

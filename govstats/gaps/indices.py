@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,7 +66,7 @@ def _indicator_matrix(df: pd.DataFrame, indicators: Sequence[str]) -> np.ndarray
 
 
 def _directions(
-    indicators: Sequence[str], direction: Mapping[str, Any] | None
+    indicators: Sequence[str], direction: Mapping[str, str | int] | None
 ) -> tuple[np.ndarray, list[str]]:
     direction = dict(direction or {})
     unknown = set(direction) - set(indicators)
@@ -116,10 +115,10 @@ class EntropyWeightsResult:
     index: pd.Series = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per indicator: indicator, direction, entropy, divergence, weight."""
+        """One row per indicator: variable, direction, entropy, divergence, weight."""
         return pd.DataFrame(
             {
-                "indicator": self.weights.index,
+                "variable": self.weights.index,
                 "direction": self.direction.to_numpy(),
                 "entropy": self.entropy.to_numpy(),
                 "divergence": self.divergence.to_numpy(),
@@ -141,15 +140,15 @@ class EntropyWeightsResult:
 
 
 def entropy_weights(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     indicators: Sequence[str],
-    direction: Mapping[str, Any] | None = None,
+    direction: Mapping[str, str | int] | None = None,
 ) -> EntropyWeightsResult:
     """Entropy-weight method: objective indicator weights and a composite index.
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    data : pandas.DataFrame
         One row per unit (province, county, year ...).
     indicators : sequence of str
         Numeric indicator columns.
@@ -190,25 +189,25 @@ def entropy_weights(
     [0.0, 0.2897, 0.8412, 0.8691]
     """
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
-    x = _indicator_matrix(df, indicators)
+    x = _indicator_matrix(data, indicators)
     positive, labels = _directions(indicators, direction)
     const = x.max(axis=0) == x.min(axis=0)
     if const.any():
         cols = [c for c, k in zip(indicators, const, strict=True) if k]
         raise DataError(
-            f"indicator column(s) {cols} are constant across all {len(df)} units; their "
+            f"indicator column(s) {cols} are constant across all {len(data)} units; their "
             "entropy weight is undefined (0/0) — drop them from the indicator list."
         )
     z = minmax(x, positive)
     e, d, w = entropy_weight_kernel(z)
-    idx = pd.Index(indicators, name="indicator")
+    idx = pd.Index(indicators, name="variable")
     return EntropyWeightsResult(
         weights=pd.Series(w, index=idx, name="weight"),
         entropy=pd.Series(e, index=idx, name="entropy"),
         divergence=pd.Series(d, index=idx, name="divergence"),
         direction=pd.Series(labels, index=idx, name="direction"),
-        normalised=pd.DataFrame(z, index=df.index, columns=indicators),
-        index=pd.Series(z @ w, index=df.index, name="entropy_index"),
+        normalised=pd.DataFrame(z, index=data.index, columns=indicators),
+        index=pd.Series(z @ w, index=data.index, name="entropy_index"),
     )
 
 
@@ -249,16 +248,16 @@ class TopsisResult:
 
 
 def topsis(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     indicators: Sequence[str],
     weights: Mapping[str, float] | Sequence[float] | EntropyWeightsResult | None = None,
-    direction: Mapping[str, Any] | None = None,
+    direction: Mapping[str, str | int] | None = None,
 ) -> TopsisResult:
     """TOPSIS: rank units by relative closeness to the ideal solution.
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    data : pandas.DataFrame
         One row per unit.
     indicators : sequence of str
         Non-negative numeric indicator columns.
@@ -298,7 +297,7 @@ def topsis(
         if direction is None:
             direction = {str(k): v for k, v in weights.direction.items()}
         weights = {str(k): float(v) for k, v in weights.weights.items()}
-    x = _indicator_matrix(df, indicators)
+    x = _indicator_matrix(data, indicators)
     positive, labels = _directions(indicators, direction)
     if weights is None:
         w = np.full(len(indicators), 1.0)
@@ -336,9 +335,11 @@ def topsis(
             "every unit has the same weighted indicator profile; TOPSIS closeness is 0/0 — "
             "check the indicators and weights."
         )
-    table = pd.DataFrame({"d_plus": d_plus, "d_minus": d_minus, "closeness": close}, index=df.index)
+    table = pd.DataFrame(
+        {"d_plus": d_plus, "d_minus": d_minus, "closeness": close}, index=data.index
+    )
     table["rank"] = table["closeness"].rank(ascending=False, method="min").astype(int)
-    idx = pd.Index(indicators, name="indicator")
+    idx = pd.Index(indicators, name="variable")
     return TopsisResult(
         table=table,
         weights=pd.Series(w, index=idx, name="weight"),
@@ -355,12 +356,12 @@ class CouplingResult:
     table : pandas.DataFrame
         Columns ``u1``, ``u2``, ``C``, ``T``, ``D``, ``grade`` (1-10), ``band`` (Chinese)
         and ``band_en``, indexed like the inputs.
-    alpha : float
+    weight_a : float
         Weight of the first system in ``T``.
     """
 
     table: pd.DataFrame = field(repr=False)
-    alpha: float
+    weight_a: float
 
     def to_frame(self) -> pd.DataFrame:
         """Copy of :attr:`table`."""
@@ -368,7 +369,7 @@ class CouplingResult:
 
     def summary(self) -> str:
         """Plain-text summary."""
-        head = [f"alpha: {self.alpha}    T = alpha*u1 + (1-alpha)*u2, D = sqrt(C*T)"]
+        head = [f"weight_a: {self.weight_a}    T = a*u1 + (1-a)*u2, D = sqrt(C*T)"]
         return summary_text("Coupling coordination degree", head, self.table)
 
     def _repr_html_(self) -> str:
@@ -377,7 +378,7 @@ class CouplingResult:
     def __repr__(self) -> str:
         return (
             f"CouplingResult(n={len(self.table)}, mean_D={self.table['D'].mean():.4f}, "
-            f"alpha={self.alpha})"
+            f"weight_a={self.weight_a})"
         )
 
 
@@ -385,7 +386,7 @@ def coupling_coordination(
     index_a: Sequence[float] | pd.Series | np.ndarray,
     index_b: Sequence[float] | pd.Series | np.ndarray,
     *,
-    alpha: float = 0.5,
+    weight_a: float = 0.5,
 ) -> CouplingResult:
     """Coupling coordination degree of two systems (e.g. digital governance × integration).
 
@@ -394,8 +395,9 @@ def coupling_coordination(
     index_a, index_b : array-like or pandas.Series
         Comprehensive indices of the two systems in [0, 1] (e.g. entropy-weight indices),
         one value per unit; a Series keeps its index.
-    alpha : float
-        Weight of the first system in ``T`` (0.5 = equally important).
+    weight_a : float, default 0.5
+        Weight ``a`` of the first system in ``T`` (0.5 = equally important; the
+        literature's alpha).
 
     Returns
     -------
@@ -404,7 +406,7 @@ def coupling_coordination(
     Notes
     -----
     ``C = 2 sqrt(u1 u2) / (u1 + u2)`` (equal to ``[u1 u2 / ((u1+u2)/2)^2]^(1/2)``),
-    ``T = alpha u1 + (1 - alpha) u2``, ``D = sqrt(C T)``. D in [0, 1] is graded in ten
+    ``T = a u1 + (1 - a) u2``, ``D = sqrt(C T)``. D in [0, 1] is graded in ten
     equal bands (十级): [0, 0.1) 极度失调 extreme imbalance, [0.1, 0.2) 严重失调,
     [0.2, 0.3) 中度失调, [0.3, 0.4) 轻度失调, [0.4, 0.5) 濒临失调, [0.5, 0.6) 勉强协调,
     [0.6, 0.7) 初级协调, [0.7, 0.8) 中级协调, [0.8, 0.9) 良好协调, [0.9, 1] 优质协调
@@ -423,8 +425,8 @@ def coupling_coordination(
     >>> res.to_frame()[["C", "D", "band"]].round(4).values.tolist()
     [[0.9897, 0.8324, '良好协调'], [0.866, 0.4162, '濒临失调']]
     """
-    if not 0 <= alpha <= 1:
-        raise DataError(f"alpha must be in [0, 1], got {alpha}.")
+    if not 0 <= weight_a <= 1:
+        raise DataError(f"weight_a must be in [0, 1], got {weight_a}.")
     index = index_a.index if isinstance(index_a, pd.Series) else None
     u1 = np.asarray(index_a, dtype=float)
     u2 = np.asarray(index_b, dtype=float)
@@ -447,7 +449,7 @@ def coupling_coordination(
             f"{np.flatnonzero(both_zero)[:5].tolist()}; the coupling degree is 0/0 there — "
             "drop those units."
         )
-    c, t, d = coupling(u1, u2, alpha)
+    c, t, d = coupling(u1, u2, weight_a)
     grade = np.minimum(np.floor(d * 10 + 1e-12).astype(int), 9)
     table = pd.DataFrame(
         {
@@ -462,4 +464,4 @@ def coupling_coordination(
         },
         index=index,
     )
-    return CouplingResult(table=table, alpha=alpha)
+    return CouplingResult(table=table, weight_a=weight_a)

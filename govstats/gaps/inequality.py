@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from govstats.design import SurveyDesign
+from govstats.design.categorical import group_codes
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+)
 from govstats.errors import DataError
-from govstats.gaps._common import check_columns, check_complete, resolve, run_replicates
+from govstats.gaps._common import (
+    Inference,
+    by_name,
+    check_columns,
+    check_complete,
+    resolve,
+    run_replicates,
+)
 from govstats.gaps._inequality import gini_components, theil_components
 from govstats.gaps._tables import estimate_frame, summary_text
 
@@ -26,7 +41,7 @@ class InequalityResult:
     measure : str
         "theil" or "gini".
     variable, by : str, str or None
-        The income-like column and the grouping column.
+        The income-like column and the grouping column (several joined by ``":"``).
     levels : tuple
         Group levels in code order.
     table : pandas.DataFrame
@@ -35,8 +50,10 @@ class InequalityResult:
         (R, p) replicate estimates in the row order of ``table``.
     variance_method : str
         How standard errors were obtained.
+    conf_level : float
+        Confidence level of the intervals.
     seed : int or None
-        Seed of the replicate weights.
+        Seed the bootstrap replicate weights were drawn with (``None``: no draws).
     n_obs : int
         Rows with positive weight.
     """
@@ -44,15 +61,31 @@ class InequalityResult:
     measure: str
     variable: str
     by: str | None
-    levels: tuple[Any, ...]
+    levels: tuple[object, ...]
     table: pd.DataFrame = field(repr=False)
     replicate_estimates: np.ndarray | None = field(repr=False)
     variance_method: str
+    conf_level: float
     seed: int | None
     n_obs: int
 
+    @property
+    def estimate(self) -> np.ndarray:
+        """Point estimates, one per row of :meth:`to_frame`."""
+        return self.table["estimate"].to_numpy()
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors, one per row of :meth:`to_frame` (NaN without replicates)."""
+        return self.table["se"].to_numpy()
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the t intervals."""
+        return float(self.table["df"].iloc[0])
+
     def to_frame(self) -> pd.DataFrame:
-        """Tidy frame: variable, index, component, <by>, estimate, se, ci_low, ci_high, df.
+        """Tidy frame: index, component, <by>, variable, estimate, se, ci_low, ci_high, df.
 
         ``component`` is ``total``, ``within``, ``between`` (Theil) or ``total``,
         ``within``, ``net_between``, ``transvariation`` (Gini) for the whole sample, and
@@ -66,7 +99,8 @@ class InequalityResult:
         """Plain-text summary."""
         head = [
             f"variable: {self.variable}    by: {self.by}    n: {self.n_obs}",
-            f"standard errors: {self.variance_method}",
+            f"standard errors: {self.variance_method}, {self.conf_level:.0%} t intervals"
+            + (f", seed {self.seed}" if self.seed is not None else ""),
         ]
         return summary_text(f"{self.measure.title()} inequality decomposition", head, self.table)
 
@@ -83,15 +117,16 @@ class InequalityResult:
 
 
 def _prepare(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     variable: str,
-    by: str | None,
+    by: str | Sequence[str] | None,
     weights: str | None,
     replicates: int,
-    seed: int | np.random.Generator | None,
-) -> tuple[Any, np.ndarray, np.ndarray, tuple[Any, ...]]:
-    inf = resolve(design_or_df, weights=weights, replicates=replicates, seed=seed)
-    cols = [variable] + ([by] if by is not None else [])
+    seed: SeedLike,
+) -> tuple[Inference, np.ndarray, np.ndarray, tuple[object, ...]]:
+    inf = resolve(data, weights=weights, replicates=replicates, seed=seed)
+    by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
+    cols = [variable, *by_cols]
     check_columns(inf.data, cols)
     check_complete(inf.data, cols, inf.weights)
     try:
@@ -103,19 +138,19 @@ def _prepare(
     # rows outside the analysis (zero weight, e.g. outside a domain) never count; give
     # them a harmless positive value so that logs stay finite
     y = np.where(inf.weights > 0, y, 1.0)
-    if by is None:
+    if not by_cols:
         codes = np.zeros(len(y), dtype=np.int64)
-        levels: tuple[Any, ...] = ("all",)
+        levels: tuple[object, ...] = ("all",)
     else:
         active = inf.weights > 0
-        levels = tuple(sorted(pd.unique(inf.data[by][active]).tolist()))
+        found, labels, _ = group_codes(inf.data, by_cols, active)
+        levels = tuple(lab[0] if len(lab) == 1 else ":".join(map(str, lab)) for lab in labels)
         if len(levels) < 2:
             raise DataError(
-                f"by column {by!r} has {len(levels)} level(s) among the analysed rows; a "
+                f"by={by!r} has {len(levels)} level(s) among the analysed rows; a "
                 "decomposition needs at least two groups — choose another by variable."
             )
-        lookup = {lev: k for k, lev in enumerate(levels)}
-        codes = np.array([lookup.get(v, 0) for v in inf.data[by].tolist()], dtype=np.int64)
+        codes = np.where(found >= 0, found, 0)
     return inf, y, codes, levels
 
 
@@ -139,37 +174,39 @@ def _check_values(y: np.ndarray, w: np.ndarray, variable: str, *, strict: bool) 
 
 
 def theil(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     variable: str,
-    by: str | None = None,
     *,
+    by: str | Sequence[str] | None = None,
     measure: str = "both",
     weights: str | None = None,
-    replicates: int = 200,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> InequalityResult:
     """Theil T (GE(1)) and Theil L (GE(0)) with the exact between/within split.
 
     Parameters
     ----------
-    design_or_df : SurveyDesign or pandas.DataFrame
+    data : SurveyDesign or pandas.DataFrame
         With a design, its analysis weights give the point estimates and its replicate
         weights (or Rao–Wu bootstrap weights drawn with ``seed``) the standard errors.
         A DataFrame is treated as a simple random sample (row bootstrap).
     variable : str
         Income-like column, >= 0 (> 0 when Theil L is wanted).
-    by : str, optional
-        Grouping column (e.g. ``"rural"``); any number of levels >= 2.
+    by : str or sequence of str, optional, keyword-only
+        Grouping column (e.g. ``"rural"``) or columns (their observed combinations,
+        labelled ``"a:b"``); any number of groups >= 2.
     measure : {"both", "T", "L"}
         Which index to compute. ``"T"`` accepts zero values (``0 ln 0 = 0``).
     weights : str, optional
         Weight column (DataFrame input only).
-    replicates : int
+    replicates : int, default 1000
         Bootstrap replicates when the input has none; 0 switches standard errors off.
-    seed : int or numpy.random.Generator, optional
-        Seed of the bootstrap replicate weights.
-    level : float
+    seed : int, numpy.random.Generator or None, keyword-only
+        Seed of the bootstrap replicate weights (``None``: fresh entropy); the seed
+        used is recorded in ``result.seed``.
+    level : float, default 0.95
         Confidence level of the t intervals (design degrees of freedom).
 
     Returns
@@ -206,7 +243,9 @@ def theil(
     """
     if measure not in ("both", "T", "L"):
         raise DataError(f"measure must be 'both', 'T' or 'L', got {measure!r}.")
-    inf, y, codes, levels = _prepare(design_or_df, variable, by, weights, replicates, seed)
+    level = check_level(level)
+    inf, y, codes, levels = _prepare(data, variable, by, weights, replicates, seed)
+    group_col = "group" if by is None else by_name(by)
     want_l = measure in ("both", "L")
     _check_values(y, inf.weights, variable, strict=want_l)
     ng = len(levels)
@@ -217,7 +256,7 @@ def theil(
     full = estimator(inf.weights)
     reps, se = run_replicates(inf, estimator, full)
     names = ["T", "L"] if want_l else ["T"]
-    rows = []
+    rows: list[tuple[str, str, object]] = []
     for idx_name in names:
         rows += [(idx_name, comp, None) for comp in ("total", "within", "between")]
         rows += [(idx_name, "group", lev) for lev in levels]
@@ -225,8 +264,8 @@ def theil(
     if measure == "L":
         keep[: 3 + ng] = False
         rows = rows[3 + ng :]
-    labels = pd.DataFrame(rows, columns=["index", "component", by or "group"])
-    labels.insert(0, "variable", variable)
+    labels = pd.DataFrame(rows, columns=["index", "component", group_col])
+    labels["variable"] = variable
     frame = estimate_frame(labels, full[keep], se[keep], inf, level)
     totals = frame.groupby("index")["estimate"].transform(lambda s: s.iloc[0])
     frame["share"] = np.where(frame["component"] == "group", np.nan, frame["estimate"] / totals)
@@ -238,31 +277,32 @@ def theil(
     return InequalityResult(
         measure="theil",
         variable=variable,
-        by=by,
+        by=None if by is None else group_col,
         levels=levels,
         table=frame,
         replicate_estimates=reps,
         variance_method=inf.variance_method,
+        conf_level=level,
         seed=inf.seed,
         n_obs=int(np.sum(inf.weights > 0)),
     )
 
 
 def gini(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     variable: str,
-    by: str | None = None,
     *,
+    by: str | Sequence[str] | None = None,
     weights: str | None = None,
-    replicates: int = 200,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> InequalityResult:
     """Gini coefficient with Dagum's within / net-between / transvariation split.
 
     Parameters
     ----------
-    design_or_df : SurveyDesign or pandas.DataFrame
+    data : SurveyDesign or pandas.DataFrame
         As in :func:`theil`.
     variable : str
         Non-negative income-like column.
@@ -300,7 +340,9 @@ def gini(
     >>> float(res.to_frame().query("component == 'total'")["estimate"].iloc[0])
     0.75
     """
-    inf, y, codes, levels = _prepare(design_or_df, variable, by, weights, replicates, seed)
+    level = check_level(level)
+    inf, y, codes, levels = _prepare(data, variable, by, weights, replicates, seed)
+    group_col = "group" if by is None else by_name(by)
     _check_values(y, inf.weights, variable, strict=False)
     ng = len(levels)
 
@@ -309,8 +351,7 @@ def gini(
 
     full = estimator(inf.weights)
     reps, se = run_replicates(inf, estimator, full)
-    group_col = by or "group"
-    rows: list[tuple[str, Any]] = [
+    rows: list[tuple[str, object]] = [
         ("total", None),
         ("within", None),
         ("net_between", None),
@@ -329,7 +370,7 @@ def gini(
     if by is None:
         labels = labels.drop(columns=group_col)
     labels.insert(0, "index", "Gini")
-    labels.insert(0, "variable", variable)
+    labels["variable"] = variable
     frame = estimate_frame(labels, full, se, inf, level)
     frame["share"] = np.where(
         frame["component"].isin(["total", "within", "net_between", "transvariation"]),
@@ -339,11 +380,12 @@ def gini(
     return InequalityResult(
         measure="gini",
         variable=variable,
-        by=by,
+        by=None if by is None else group_col,
         levels=levels,
         table=frame,
         replicate_estimates=reps,
         variance_method=inf.variance_method,
+        conf_level=level,
         seed=inf.seed,
         n_obs=int(np.sum(inf.weights > 0)),
     )

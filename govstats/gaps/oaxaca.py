@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from govstats.design import SurveyDesign
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+)
 from govstats.errors import DataError
-from govstats.gaps._common import resolve, run_replicates, two_groups
+from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._formula import ModelFrame, build, check_rank
 from govstats.gaps._oaxaca import decompose
 from govstats.gaps._tables import DecompositionTable, estimate_frame, summary_text
@@ -25,8 +32,8 @@ class OaxacaResult(DecompositionTable):
 
     Attributes
     ----------
-    outcome, group : str
-        Outcome column and group column.
+    outcome, by : str
+        Outcome column and group column (several columns joined by ``":"``).
     groups : tuple
         ``(level0, level1)``; the gap is ``mean(level0) - mean(level1)``.
     reference : str or float
@@ -40,31 +47,36 @@ class OaxacaResult(DecompositionTable):
     replicate_estimates : numpy.ndarray or None
         (R, rows of ``table``) replicate estimates.
     variance_method : str
+    conf_level : float
+        Confidence level of the intervals.
     seed : int or None
+        Seed the bootstrap replicate weights were drawn with (``None``: no draws).
     n_obs : tuple of int
         Rows with positive weight in each group.
     """
 
     outcome: str
-    group: str
-    groups: tuple[Any, Any]
+    by: str
+    groups: tuple[object, object]
     reference: str | float
     normalized: bool
-    reference_levels: dict[str, Any]
+    reference_levels: dict[str, object]
     table: pd.DataFrame = field(repr=False)
     replicate_estimates: np.ndarray | None = field(repr=False)
     variance_method: str
+    conf_level: float
     seed: int | None
     n_obs: tuple[int, int]
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy frame: decomposition, component, term, variable, estimate, se, ci, df.
+        """Tidy frame: decomposition, component, term, estimate, se, ci_low, ci_high, df, covariate.
 
         ``decomposition`` is ``overall`` (rows ``mean_group0``, ``mean_group1``,
         ``gap``), ``twofold`` (``explained``, ``unexplained``) or ``threefold``
         (``endowments``, ``coefficients``, ``interaction``). Aggregate rows have
-        ``variable == "(total)"``; detailed rows name the design-matrix column (with
-        normalised factors, every level including the reference one).
+        ``term == "(total)"``; detailed rows name the model-matrix column (with
+        normalised factors, every level including the reference one) and
+        ``covariate`` the formula term it belongs to.
         """
         return self.table.copy()
 
@@ -72,15 +84,16 @@ class OaxacaResult(DecompositionTable):
         """Plain-text summary."""
         refs = ", ".join(f"{k}: {v}" for k, v in self.reference_levels.items()) or "none"
         head = [
-            f"outcome: {self.outcome}    gap = mean({self.group}={self.groups[0]!r}) - "
-            f"mean({self.group}={self.groups[1]!r})    n = {self.n_obs}",
+            f"outcome: {self.outcome}    gap = mean({self.by}={self.groups[0]!r}) - "
+            f"mean({self.by}={self.groups[1]!r})    n = {self.n_obs}",
             f"twofold reference: {self.reference}    threefold: group-1 coefficients",
             f"categorical reference levels: {refs}"
             + ("  (normalised detailed decomposition)" if self.normalized else ""),
-            f"standard errors: {self.variance_method}",
+            f"standard errors: {self.variance_method}, {self.conf_level:.0%} t intervals"
+            + (f", seed {self.seed}" if self.seed is not None else ""),
         ]
-        agg = self.table[self.table["variable"] == "(total)"].drop(columns=["term", "variable"])
-        det = self.table[self.table["variable"] != "(total)"]
+        agg = self.table[self.table["term"] == "(total)"].drop(columns=["term", "covariate"])
+        det = self.table[self.table["term"] != "(total)"]
         return (
             summary_text("Oaxaca–Blinder decomposition", head, agg)
             + "\n\nDetailed contributions\n"
@@ -89,29 +102,29 @@ class OaxacaResult(DecompositionTable):
 
     def __repr__(self) -> str:
         return (
-            f"OaxacaResult(outcome={self.outcome!r}, group={self.group!r}, "
+            f"OaxacaResult(outcome={self.outcome!r}, by={self.by!r}, "
             f"gap={self.get('gap'):.4g}, explained={self.get('explained'):.4g}, "
             f"unexplained={self.get('unexplained'):.4g}, reference={self.reference!r})"
         )
 
 
 def oaxaca(
-    design_or_df: Any,
+    data: pd.DataFrame | SurveyDesign,
     formula: str,
-    group: str,
-    reference: str | float = "pooled",
     *,
+    by: str | Sequence[str],
+    reference: str | float = "pooled",
     normalize: bool = True,
     weights: str | None = None,
-    replicates: int = 200,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: SeedLike = None,
+    level: float = DEFAULT_LEVEL,
 ) -> OaxacaResult:
     """Oaxaca–Blinder decomposition of the gap in a mean between two groups.
 
     Parameters
     ----------
-    design_or_df : SurveyDesign or pandas.DataFrame
+    data : SurveyDesign or pandas.DataFrame
         With a design, point estimates use its analysis weights and standard errors its
         replicate weights (Rao–Wu bootstrap weights drawn with ``seed`` when it has
         none). A DataFrame is a simple random sample (optional ``weights`` column,
@@ -120,9 +133,10 @@ def oaxaca(
         ``"outcome ~ covariates"`` (formulaic syntax; ``C(x)`` for categorical). The
         omitted level of a categorical term is its first level unless chosen with
         ``C(x, contr.treatment("level"))``; it is reported in ``reference_levels``.
-    group : str
-        Two-level column. The gap is ``mean(level 0) - mean(level 1)`` with levels
-        sorted, so for ``rural`` (0/1) it is urban minus rural.
+    by : str or sequence of str, keyword-only
+        Two-level column (or columns whose observed combinations are two groups).
+        The gap is ``mean(level 0) - mean(level 1)`` with levels in the order of the
+        categorical rule, so for ``rural`` (0/1) it is urban minus rural.
     reference : {"pooled", "neumark", "group0", "group1", "reimers", "cotton"} or float
         Reference coefficients ``b*`` of the twofold decomposition: ``"pooled"`` the
         pooled regression with a group indicator (Jann 2008; Fortin 2008), ``"neumark"``
@@ -135,11 +149,12 @@ def oaxaca(
         reference level then gets its own row.
     weights : str, optional
         Weight column (DataFrame input only).
-    replicates : int
+    replicates : int, default 1000
         Bootstrap replicates when the input has none; 0 switches standard errors off.
-    seed : int or numpy.random.Generator, optional
-        Seed of the bootstrap replicate weights.
-    level : float
+    seed : int, numpy.random.Generator or None, keyword-only
+        Seed of the bootstrap replicate weights; ``None`` draws fresh entropy. The
+        seed used is recorded in ``result.seed``.
+    level : float, default 0.95
         Confidence level of the t intervals.
 
     Returns
@@ -175,7 +190,7 @@ def oaxaca(
     >>> edu = rng.normal(12 - 3 * rural, 2)
     >>> df = pd.DataFrame({"rural": rural, "edu": edu,
     ...                    "service": 1 + 0.5 * edu - 0.8 * rural + rng.normal(0, 1, n)})
-    >>> res = gs.gaps.oaxaca(df, "service ~ edu", group="rural", replicates=50, seed=1)
+    >>> res = gs.gaps.oaxaca(df, "service ~ edu", by="rural", replicates=50, seed=1)
     >>> bool(abs(res.get("explained") + res.get("unexplained") - res.get("gap")) < 1e-10)
     True
     >>> round(res.get("gap"), 2)
@@ -185,9 +200,11 @@ def oaxaca(
         raise DataError(f"reference must be one of {_REFERENCES} or a number, got {reference!r}.")
     if not isinstance(reference, str) and not 0 <= float(reference) <= 1:
         raise DataError(f"a numeric reference weight must be in [0, 1], got {reference}.")
-    inf = resolve(design_or_df, weights=weights, replicates=replicates, seed=seed)
-    in_b, groups = two_groups(inf.data, group, inf.weights)
-    mf = build(formula, inf.data, inf.weights, group)
+    level = check_level(level)
+    inf = resolve(data, weights=weights, replicates=replicates, seed=seed)
+    in_b, groups = two_groups(inf.data, by, inf.weights)
+    group = by_name(by)
+    mf = build(formula, inf.data, inf.weights, by)
     check_rank(mf, np.where(in_b, 0.0, inf.weights), str(groups[0]), group)
     check_rank(mf, np.where(in_b, inf.weights, 0.0), str(groups[1]), group)
     blocks = mf.blocks if normalize else ()
@@ -201,9 +218,10 @@ def oaxaca(
     reps, se = run_replicates(inf, estimator, full)
     labels = _labels(mf, normalize)
     frame = estimate_frame(labels, full, se, inf, level)
+    frame["covariate"] = frame.pop("covariate")
     return OaxacaResult(
         outcome=mf.outcome,
-        group=group,
+        by=group,
         groups=groups,
         reference=reference,
         normalized=normalize and bool(mf.blocks),
@@ -211,6 +229,7 @@ def oaxaca(
         table=frame,
         replicate_estimates=reps,
         variance_method=inf.variance_method,
+        conf_level=level,
         seed=inf.seed,
         n_obs=(int(np.sum((inf.weights > 0) & ~in_b)), int(np.sum((inf.weights > 0) & in_b))),
     )
@@ -238,5 +257,5 @@ def _labels(mf: ModelFrame, normalize: bool) -> pd.DataFrame:
     ]
     out = [(d, c, "(total)", "(total)") for d, c in rows]
     for d, c in rows[3:]:
-        out += [(d, c, t, v) for t, v in zip(terms, names, strict=True)]
-    return pd.DataFrame(out, columns=["decomposition", "component", "term", "variable"])
+        out += [(d, c, v, t) for t, v in zip(terms, names, strict=True)]
+    return pd.DataFrame(out, columns=["decomposition", "component", "term", "covariate"])

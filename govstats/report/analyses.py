@@ -264,7 +264,7 @@ def _diffusion_lag(
 
     zh = lang == "zh"
     try:
-        res = cnnic_diffusion_lag(cnnic, n_boot=DIFFUSION_BOOT, seed=seed)
+        res = cnnic_diffusion_lag(cnnic, replicates=DIFFUSION_BOOT, seed=seed)
     except (DataError, ConvergenceError) as exc:
         text = (
             f"扩散滞后无法估计：{exc}" if zh else f"The diffusion lag could not be estimated: {exc}"
@@ -274,7 +274,7 @@ def _diffusion_lag(
     display = pd.DataFrame(
         {
             label("variable", lang): [
-                _PARAMETERS.get(p, (p, p))[0 if zh else 1] for p in data["parameter"]
+                _PARAMETERS.get(p, (p, p))[0 if zh else 1] for p in data["term"]
             ],
             label("estimate", lang): [fmt_number(v, 3) for v in data["estimate"]],
             label("se", lang): [f"({fmt_number(v, 3)})" for v in data["se"]],
@@ -284,7 +284,7 @@ def _diffusion_lag(
             ],
         }
     )
-    lag = data.set_index("parameter").loc["lag_years"]
+    lag = data.set_index("term").loc["lag_years"]
     note = (
         f"共享上限与增长率的逻辑斯蒂曲线，农村曲线为城镇曲线平移 lag 年；"
         f"{len(res.data)} 个城乡同时公布的报告期（仅农村序列第一段，断点前）；"

@@ -154,7 +154,7 @@ def test_explicit_replicate_weights_equal_psu_factors(design) -> None:
     by_rows = boot.with_weights(boot.weights_array, replicates=explicit)
     fits = [_chain(d).fit(ci="bca", by="age_group", progress=False) for d in (boot, by_rows)]
     np.testing.assert_allclose(
-        fits[0].replicate_effects.to_numpy(), fits[1].replicate_effects.to_numpy(), rtol=1e-9
+        fits[0].replicate_estimates.to_numpy(), fits[1].replicate_estimates.to_numpy(), rtol=1e-9
     )
     pd.testing.assert_frame_equal(fits[0].effects, fits[1].effects, rtol=1e-9)
     pd.testing.assert_frame_equal(fits[0].differences, fits[1].differences, rtol=1e-9)

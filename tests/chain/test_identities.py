@@ -160,7 +160,7 @@ def test_to_process_numbers_paths_with_a_key() -> None:
     assert table.loc["Ind4", "key"] == "rural -> m1 -> m2 -> m3 -> y"
     assert table.loc["Ind2", "Effect"] == res.effects.loc["rural -> m1 -> m2 -> y", "estimate"]
     frame = res.to_frame()
-    assert {"variable", "estimate", "se", "ci_low", "ci_high", "df"} <= set(frame.columns)
+    assert {"term", "estimate", "se", "ci_low", "ci_high", "df"} <= set(frame.columns)
     assert "indirect_total" in res.summary() and "ChainResult(k=3" in repr(res)
 
 

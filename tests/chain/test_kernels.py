@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import govstats as gs
 from govstats.chain import _effects, _paths, _sampling
 from govstats.chain.spec import specific_paths
+from govstats.design import inference
 from govstats.errors import ModelError
 
 from .conftest import make_chain_data
@@ -78,7 +79,7 @@ def test_jackknife_crossproducts_equal_jkn_reweighting() -> None:
 
 def test_rao_wu_factors_keep_stratum_totals() -> None:
     psu_strata = np.repeat(np.arange(4), [2, 3, 5, 4])
-    factors = next(_sampling.rao_wu_factors(psu_strata, 50, np.random.default_rng(1)))
+    factors = next(inference.rao_wu_factors(psu_strata, 50, seed=1))
     for h in range(4):
         n_h = (psu_strata == h).sum()
         # n_h - 1 draws, each worth n_h / (n_h - 1): factors sum to n_h in every stratum.

@@ -42,7 +42,7 @@ def test_iid_bootstrap_equals_loop_reference() -> None:
     loop = np.array(
         [_effects_loop(df, ["m1", "m2"], rng.integers(0, len(df), len(df))) for _ in range(n_rep)]
     )
-    draws = res.replicate_effects.iloc[:, :3].to_numpy()
+    draws = res.replicate_estimates.iloc[:, :3].to_numpy()
     np.testing.assert_allclose(draws, loop, rtol=LOOP_RTOL)
     se = loop.std(axis=0, ddof=1)
     np.testing.assert_allclose(res.effects["se"].iloc[:3].to_numpy(), se, rtol=LOOP_RTOL)
@@ -81,7 +81,7 @@ def test_same_seed_same_draws_and_no_global_state() -> None:
     chain = gs.DivideChain(df, "rural", ["m1", "m2"], "y")
     a = chain.fit(inference="replicate", replicates=50, seed=3, progress=False)
     b = chain.fit(inference="replicate", replicates=50, seed=3, progress=False)
-    np.testing.assert_array_equal(a.replicate_effects, b.replicate_effects)
+    np.testing.assert_array_equal(a.replicate_estimates, b.replicate_estimates)
     c = chain.fit(inference="montecarlo", replicates=50, seed=np.random.default_rng(3))
     assert c.n_replicates == 50
 
@@ -120,7 +120,7 @@ def test_by_group_replicate_differences_use_the_same_replicates() -> None:
     res = gs.DivideChain(df, "rural", ["m1", "m2"], "y").fit(
         inference="replicate", replicates=100, seed=2, by="region", progress=False
     )
-    draws = res.replicate_effects
+    draws = res.replicate_estimates
     diff = draws["west"] - draws["east"]
     se = diff.std(ddof=1)
     got = res.differences.loc["west - east", "se"]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govstats.design.inference import DEFAULT_REPLICATES
 from govstats.design.replicates import from_replicate_weights
 from govstats.design.survey_design import SurveyDesign
 from tests.reference.cases import REFERENCE, case_frame, load_cases
@@ -201,7 +202,7 @@ def _calibrated(design: SurveyDesign, cal: dict[str, Any]) -> SurveyDesign:
         return design.rake(
             {m: cal["population_counts"][m] for m in cal["margins"]},
             max_iter=int(control.get("maxit", 10)),
-            epsilon=float(control.get("epsilon", 1)),
+            tol=float(control.get("epsilon", 1)),
         )
     if method == "calibrate":
         bounds = tuple(_bound(b) for b in cal.get("bounds") or ("-Inf", "Inf"))
@@ -279,7 +280,7 @@ def build_design(case: dict[str, Any]) -> SurveyDesign:
         if rep:
             design = design.to_replicates(
                 REPLICATE_METHOD[rep["type"]],
-                rep.get("n_replicates"),
+                int(rep.get("n_replicates") or DEFAULT_REPLICATES),
                 seed=0,
                 fay_rho=float(rep.get("fay_rho") or 0.0),
                 mse=bool(rep.get("mse", spec.get("replicates_mse_option", False))),
@@ -324,7 +325,7 @@ def run_estimator(case: dict[str, Any], design: SurveyDesign) -> Any:
             q=_quantiles(options),
             by=by,
             qrule=str(options.get("qrule", "math")),
-            alpha=float(options.get("alpha", 0.05)),
+            level=1 - float(options.get("alpha", 0.05)),
             na_rm=na_rm,
             interval_type=str(options.get("interval.type", "mean")),
         )

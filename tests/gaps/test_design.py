@@ -51,8 +51,10 @@ def test_point_estimates_use_the_design_weights(frame: pd.DataFrame, design) -> 
     calls = [
         lambda d, **k: gs.gaps.theil(d, "income", by="rural", **k),
         lambda d, **k: gs.gaps.gini(d, "income", by="rural", **k),
-        lambda d, **k: gs.gaps.oaxaca(d, "service ~ edu + female", "rural", **k),
-        lambda d, **k: gs.gaps.fairlie(d, "internet ~ edu + female", "rural", orderings="all", **k),
+        lambda d, **k: gs.gaps.oaxaca(d, "service ~ edu + female", by="rural", **k),
+        lambda d, **k: gs.gaps.fairlie(
+            d, "internet ~ edu + female", by="rural", orderings="all", **k
+        ),
     ]
     for call in calls:
         by_design = call(design, replicates=0).to_frame()
@@ -83,7 +85,7 @@ def test_replicate_ses_follow_the_design_replicates(design) -> None:
 
 def test_jackknife_design_is_used_as_given(design) -> None:
     jk = design.to_replicates("jkn")
-    res = gs.gaps.oaxaca(jk, "service ~ edu", "rural")
+    res = gs.gaps.oaxaca(jk, "service ~ edu", by="rural")
     assert res.replicate_estimates is not None
     assert res.replicate_estimates.shape[0] == jk.replicates.n_replicates
     assert "jkn" in res.variance_method

@@ -21,8 +21,8 @@ def test_noise_free_series_recovers_the_lag_exactly() -> None:
     t = np.arange(2005.0, 2024.0, 1.0)
     urban = pd.Series(_curve(t, 92.0, 0.35, 2011.0), index=t)
     rural = pd.Series(_curve(t, 92.0, 0.35, 2017.5), index=t)
-    res = gs.gaps.diffusion_lag(urban, rural, n_boot=20, seed=3)
-    est = res.to_frame().set_index("parameter")["estimate"]
+    res = gs.gaps.diffusion_lag(urban, rural, replicates=20, seed=3)
+    est = res.to_frame().set_index("term")["estimate"]
     assert res.lag == pytest.approx(6.5, abs=NOISE_FREE)
     assert est["K"] == pytest.approx(92.0, abs=1e-3)
     assert est["r"] == pytest.approx(0.35, abs=NOISE_FREE)
@@ -34,8 +34,8 @@ def test_noisy_series_interval_covers_the_true_lag() -> None:
     t = np.arange(2006.0, 2023.0, 0.5)
     urban = pd.Series(_curve(t, 85.0, 0.3, 2012.0) + rng.normal(0, 1.5, t.size), index=t)
     rural = pd.Series(_curve(t, 85.0, 0.3, 2016.0) + rng.normal(0, 1.5, t.size), index=t)
-    res = gs.gaps.diffusion_lag(urban, rural, n_boot=150, seed=4)
-    row = res.to_frame().set_index("parameter").loc["lag_years"]
+    res = gs.gaps.diffusion_lag(urban, rural, replicates=150, seed=4)
+    row = res.to_frame().set_index("term").loc["lag_years"]
     assert row["ci_low"] < 4.0 < row["ci_high"]
     assert abs(res.lag - 4.0) < 0.5
     # bootstrap and delta-method standard errors agree for a well-identified fit
@@ -47,21 +47,21 @@ def test_separate_model_lag_is_the_midpoint_difference() -> None:
     t = np.arange(2004.0, 2026.0, 1.0)
     urban = pd.Series(_curve(t, 95.0, 0.4, 2010.0), index=t)
     rural = pd.Series(_curve(t, 80.0, 0.3, 2016.0), index=t)
-    res = gs.gaps.diffusion_lag(urban, rural, model="separate", n_boot=20, seed=5)
-    est = res.to_frame().set_index("parameter")["estimate"]
+    res = gs.gaps.diffusion_lag(urban, rural, model="separate", replicates=20, seed=5)
+    est = res.to_frame().set_index("term")["estimate"]
     assert est["K_rural"] == pytest.approx(80.0, abs=1e-2)
     assert est["r_urban"] == pytest.approx(0.4, abs=NOISE_FREE)
     assert res.lag == pytest.approx(6.0, abs=1e-3)
 
 
 def test_cnnic_series_fit_with_intervals() -> None:
-    res = gs.gaps.cnnic_diffusion_lag(n_boot=100, seed=2024)
+    res = gs.gaps.cnnic_diffusion_lag(replicates=100, seed=2024)
     cnnic = gs.datasets.load_cnnic()
     both = cnnic.dropna(subset=["penetration_urban_pct", "penetration_rural_pct"])
     # every period with both rates lies before the rural series break of the 49th report
     assert list(res.data["period"]) == list(both["period"].astype(str))
     assert (both["rural_series_segment"] == 0).all()
-    row = res.to_frame().set_index("parameter").loc["lag_years"]
+    row = res.to_frame().set_index("term").loc["lag_years"]
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
     assert 3 < row["estimate"] < 15  # rural adoption trails urban by years, not decades
     np.testing.assert_allclose(
@@ -73,15 +73,15 @@ def test_cnnic_series_fit_with_intervals() -> None:
     assert (curves["ci_low"] <= curves["fitted"] + 1e-9).all()
     assert (curves["fitted"] <= curves["ci_high"] + 1e-9).all()
     assert any("segment 0" in note for note in res.notes)
-    again = gs.gaps.cnnic_diffusion_lag(n_boot=100, seed=2024)
+    again = gs.gaps.cnnic_diffusion_lag(replicates=100, seed=2024)
     pd.testing.assert_frame_equal(res.to_frame(), again.to_frame())
 
 
 def test_fixed_ceiling_drops_k_from_the_table() -> None:
-    res = gs.gaps.cnnic_diffusion_lag(n_boot=30, seed=1, ceiling=100)
-    assert "K" not in set(res.to_frame()["parameter"])
+    res = gs.gaps.cnnic_diffusion_lag(replicates=30, seed=1, ceiling=100)
+    assert "K" not in set(res.to_frame()["term"])
     with pytest.raises(DataError, match=r"ceiling 50 must exceed"):
-        gs.gaps.cnnic_diffusion_lag(n_boot=30, seed=1, ceiling=50)
+        gs.gaps.cnnic_diffusion_lag(replicates=30, seed=1, ceiling=50)
 
 
 def test_too_short_series_is_rejected() -> None:

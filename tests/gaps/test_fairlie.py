@@ -40,7 +40,7 @@ def _data(seed: int, n: int = 400, weights: bool = False) -> pd.DataFrame:
 
 def test_parts_add_up_and_match_a_direct_logit() -> None:
     df = _data(1)
-    res = gs.gaps.fairlie(df, "internet ~ edu + age + female", "rural", seed=2, replicates=0)
+    res = gs.gaps.fairlie(df, "internet ~ edu + age + female", by="rural", seed=2, replicates=0)
     contrib = res.to_frame().query("component == 'contribution'")["estimate"].sum()
     assert contrib == pytest.approx(res.get("explained"), abs=EXACT)
     assert res.get("explained") + res.get("unexplained") == pytest.approx(res.get("gap"), abs=EXACT)
@@ -88,7 +88,7 @@ def test_matches_brute_force_on_small_data() -> None:
     )
     df["internet"] = rng.binomial(1, expit(-2 + 0.2 * df["edu"] - 0.01 * df["age"]))
     res = gs.gaps.fairlie(
-        df, "internet ~ edu + age + female", "rural", orderings="all", replicates=0
+        df, "internet ~ edu + age + female", by="rural", orderings="all", replicates=0
     )
     beta = res.coefficients.to_numpy()[:-1]  # the group indicator is not switched
     expected = _brute_force(df, ["edu", "age", "female"], beta)
@@ -99,12 +99,12 @@ def test_matches_brute_force_on_small_data() -> None:
 def test_random_orderings_converge_to_the_all_orderings_average() -> None:
     df = _data(3, n=300)
     formula = "internet ~ edu + age + female"
-    exact = gs.gaps.fairlie(df, formula, "rural", orderings="all", replicates=0)
+    exact = gs.gaps.fairlie(df, formula, by="rural", orderings="all", replicates=0)
     exact_c = exact.to_frame().query("component == 'contribution'")["estimate"].to_numpy()
 
     def deviation(m: int) -> float:
         runs = [
-            gs.gaps.fairlie(df, formula, "rural", orderings=m, seed=s, replicates=0)
+            gs.gaps.fairlie(df, formula, by="rural", orderings=m, seed=s, replicates=0)
             .to_frame()
             .query("component == 'contribution'")["estimate"]
             .to_numpy()
@@ -117,12 +117,12 @@ def test_random_orderings_converge_to_the_all_orderings_average() -> None:
     few, many = deviation(2), deviation(2000)
     assert few > 0
     assert many < few / 5
-    big = gs.gaps.fairlie(df, formula, "rural", orderings=4000, seed=1, replicates=0)
+    big = gs.gaps.fairlie(df, formula, by="rural", orderings=4000, seed=1, replicates=0)
     big_c = big.to_frame().query("component == 'contribution'")["estimate"].to_numpy()
     mc_error = big.ordering_spread.to_numpy() / np.sqrt(4000)
     assert np.all(np.abs(big_c - exact_c) < 5 * mc_error + EXACT)
     # same seed, same answer
-    again = gs.gaps.fairlie(df, formula, "rural", orderings=4000, seed=1, replicates=0)
+    again = gs.gaps.fairlie(df, formula, by="rural", orderings=4000, seed=1, replicates=0)
     pd.testing.assert_frame_equal(big.to_frame(), again.to_frame())
 
 
@@ -130,14 +130,14 @@ def test_frequency_weights_equal_duplicated_rows() -> None:
     df = _data(4, n=150, weights=True)
     dup = df.loc[df.index.repeat(df["w"].astype(int))].reset_index(drop=True)
     f = "internet ~ edu + age"
-    a = gs.gaps.fairlie(df, f, "rural", weights="w", orderings="all", replicates=0)
-    b = gs.gaps.fairlie(dup, f, "rural", orderings="all", replicates=0)
+    a = gs.gaps.fairlie(df, f, by="rural", weights="w", orderings="all", replicates=0)
+    b = gs.gaps.fairlie(dup, f, by="rural", orderings="all", replicates=0)
     np.testing.assert_allclose(a.to_frame()["estimate"], b.to_frame()["estimate"], atol=1e-9)
 
 
 def test_replicate_standard_errors_are_bootstrap_sds() -> None:
     df = _data(5, n=300)
-    res = gs.gaps.fairlie(df, "internet ~ edu + age", "rural", seed=9, replicates=30)
+    res = gs.gaps.fairlie(df, "internet ~ edu + age", by="rural", seed=9, replicates=30)
     tab = res.to_frame()
     assert res.replicate_estimates is not None
     np.testing.assert_allclose(tab["se"], res.replicate_estimates.std(axis=0, ddof=1))
@@ -151,14 +151,14 @@ def test_perfect_separation_names_the_column() -> None:
     df["phone"] = (df.index % 3 != 0).astype(int)
     df.loc[df["phone"] == 0, "internet"] = 0
     with pytest.raises(ModelError, match=r"perfect separation.*phone = 0.*'internet'"):
-        gs.gaps.fairlie(df, "internet ~ edu + phone", "rural", replicates=0)
+        gs.gaps.fairlie(df, "internet ~ edu + phone", by="rural", replicates=0)
 
 
 def test_bad_outcome_and_group() -> None:
     df = _data(7, n=100)
     with pytest.raises(DataError, match=r"'edu'.*binary"):
-        gs.gaps.fairlie(df, "edu ~ age", "rural", replicates=0)
-    with pytest.raises(DataError, match=r"'female'.*exactly two levels|'age'.*exactly two"):
-        gs.gaps.fairlie(df, "internet ~ edu", "age", replicates=0)
+        gs.gaps.fairlie(df, "edu ~ age", by="rural", replicates=0)
+    with pytest.raises(DataError, match=r"'female'.*exactly two groups|'age'.*exactly two"):
+        gs.gaps.fairlie(df, "internet ~ edu", by="age", replicates=0)
     with pytest.raises(DataError, match=r"orderings"):
-        gs.gaps.fairlie(df, "internet ~ edu", "rural", orderings=0, replicates=0)
+        gs.gaps.fairlie(df, "internet ~ edu", by="rural", orderings=0, replicates=0)

@@ -31,7 +31,7 @@ def test_entropy_weights_hand_computed() -> None:
     expected = [0.0, w1 / 3 + (1 - w1) / 4, 2 * w1 / 3 + (1 - w1), w1 + 3 * (1 - w1) / 4]
     np.testing.assert_allclose(res.index.to_numpy(), expected, atol=TIGHT)
     assert list(res.to_frame().columns) == [
-        "indicator",
+        "variable",
         "direction",
         "entropy",
         "divergence",
@@ -112,7 +112,7 @@ def test_coupling_closed_form_and_bands() -> None:
     assert tab.loc[2, "C"] == pytest.approx(1.0)  # equal systems couple perfectly
     assert tab["grade"].tolist() == [9, 5, 8, 1, 10]
     assert tab["band"].tolist() == ["良好协调", "濒临失调", "中级协调", "极度失调", "优质协调"]
-    weighted = gs.gaps.coupling_coordination(u1, u2, alpha=0.7).to_frame()
+    weighted = gs.gaps.coupling_coordination(u1, u2, weight_a=0.7).to_frame()
     np.testing.assert_allclose(weighted["T"], 0.7 * u1 + 0.3 * u2, atol=TIGHT)
 
 

@@ -66,7 +66,7 @@ def test_matches_statsmodels_threefold_and_twofold(seed: int) -> None:
     }
     for reference, (unexplained, explained, gap) in cases.items():
         res = gs.gaps.oaxaca(
-            df, "service ~ edu + age + C(occ)", group="rural", reference=reference, replicates=0
+            df, "service ~ edu + age + C(occ)", by="rural", reference=reference, replicates=0
         )
         assert res.get("gap") == pytest.approx(gap, rel=REF_TOL)
         assert res.get("explained") == pytest.approx(explained, rel=REF_TOL)
@@ -81,10 +81,12 @@ def test_matches_statsmodels_threefold_and_twofold(seed: int) -> None:
 @pytest.mark.parametrize("reference", ["pooled", "group1", 0.7])
 def test_detailed_contributions_add_up(reference: str | float) -> None:
     df = _data(3)
-    res = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", "rural", reference, replicates=0)
+    res = gs.gaps.oaxaca(
+        df, "service ~ edu + age + C(occ)", by="rural", reference=reference, replicates=0
+    )
     tab = res.to_frame()
     for comp in ("explained", "unexplained", "endowments", "coefficients", "interaction"):
-        detail = tab[(tab["component"] == comp) & (tab["variable"] != "(total)")]
+        detail = tab[(tab["component"] == comp) & (tab["term"] != "(total)")]
         assert detail["estimate"].sum() == pytest.approx(res.get(comp), abs=EXACT)
     assert res.get("explained") + res.get("unexplained") == pytest.approx(res.get("gap"), abs=EXACT)
     three = res.get("endowments") + res.get("coefficients") + res.get("interaction")
@@ -93,31 +95,33 @@ def test_detailed_contributions_add_up(reference: str | float) -> None:
     assert res.get("gap") == pytest.approx(ybar[0] - ybar[1], abs=EXACT)
     # reference level reported and given its own row under normalisation
     assert res.reference_levels == {"C(occ)": "其他"}
-    assert "C(occ)[其他]" in set(tab["variable"])
+    assert "C(occ)[其他]" in set(tab["term"])
 
 
 def _detail(res: gs.gaps.OaxacaResult) -> pd.Series:
     tab = res.to_frame()
-    tab = tab[tab["variable"] != "(total)"].copy()
-    tab["level"] = tab["variable"].str.extract(r"\[(.*)\]$")[0].fillna(tab["variable"])
+    tab = tab[tab["term"] != "(total)"].copy()
+    tab["level"] = tab["term"].str.extract(r"\[(.*)\]$")[0].fillna(tab["term"])
     return tab.set_index(["component", "level"])["estimate"].sort_index()
 
 
 def test_normalised_detail_is_invariant_to_the_omitted_category() -> None:
     df = _data(4)
-    base = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", "rural", replicates=0)
+    base = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", by="rural", replicates=0)
     recoded = df.assign(occ=pd.Categorical(df["occ"], categories=["干部", "工人", "农民", "其他"]))
-    alt = gs.gaps.oaxaca(recoded, "service ~ edu + age + C(occ)", "rural", replicates=0)
+    alt = gs.gaps.oaxaca(recoded, "service ~ edu + age + C(occ)", by="rural", replicates=0)
     alt2 = gs.gaps.oaxaca(
-        df, "service ~ edu + age + C(occ, contr.treatment('工人'))", "rural", replicates=0
+        df, "service ~ edu + age + C(occ, contr.treatment('工人'))", by="rural", replicates=0
     )
     assert alt.reference_levels == {"C(occ)": "干部"}
     pd.testing.assert_series_equal(_detail(base), _detail(alt), atol=EXACT, rtol=0)
     pd.testing.assert_series_equal(_detail(base), _detail(alt2), atol=EXACT, rtol=0)
     # without normalisation the per-category split depends on the omitted level
-    raw = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", "rural", replicates=0, normalize=False)
+    raw = gs.gaps.oaxaca(
+        df, "service ~ edu + age + C(occ)", by="rural", replicates=0, normalize=False
+    )
     raw_alt = gs.gaps.oaxaca(
-        recoded, "service ~ edu + age + C(occ)", "rural", replicates=0, normalize=False
+        recoded, "service ~ edu + age + C(occ)", by="rural", replicates=0, normalize=False
     )
     a = raw.to_frame().query("component == 'unexplained' and term == 'Intercept'")["estimate"]
     b = raw_alt.to_frame().query("component == 'unexplained' and term == 'Intercept'")["estimate"]
@@ -128,19 +132,19 @@ def test_normalised_detail_is_invariant_to_the_omitted_category() -> None:
 def test_frequency_weights_equal_duplicated_rows() -> None:
     df = _data(5, n=200)
     dup = df.loc[df.index.repeat(df["w"].astype(int))].reset_index(drop=True)
-    a = gs.gaps.oaxaca(df, "service ~ edu + C(occ)", "rural", weights="w", replicates=0)
-    b = gs.gaps.oaxaca(dup, "service ~ edu + C(occ)", "rural", replicates=0)
+    a = gs.gaps.oaxaca(df, "service ~ edu + C(occ)", by="rural", weights="w", replicates=0)
+    b = gs.gaps.oaxaca(dup, "service ~ edu + C(occ)", by="rural", replicates=0)
     np.testing.assert_allclose(a.to_frame()["estimate"], b.to_frame()["estimate"], atol=1e-9)
 
 
 def test_replicate_standard_errors() -> None:
     df = _data(6, n=300)
-    res = gs.gaps.oaxaca(df, "service ~ edu + age", "rural", replicates=40, seed=5)
+    res = gs.gaps.oaxaca(df, "service ~ edu + age", by="rural", replicates=40, seed=5)
     assert res.replicate_estimates is not None
     tab = res.to_frame()
     np.testing.assert_allclose(tab["se"], res.replicate_estimates.std(axis=0, ddof=1), rtol=1e-12)
     # identities hold in every replicate, so the replicate gaps add up too
-    cols = {c: i for i, c in enumerate(tab["component"] + "|" + tab["variable"])}
+    cols = {c: i for i, c in enumerate(tab["component"] + "|" + tab["term"])}
     reps = res.replicate_estimates
     np.testing.assert_allclose(
         reps[:, cols["explained|(total)"]] + reps[:, cols["unexplained|(total)"]],
@@ -152,25 +156,25 @@ def test_replicate_standard_errors() -> None:
     s = df.groupby("rural")["service"].agg(["var", "count"])
     analytic = np.sqrt((s["var"] / s["count"]).sum())
     assert gap_se == pytest.approx(analytic, rel=0.35)  # 40 replicates: SE of SE ~ 11 %
-    same = gs.gaps.oaxaca(df, "service ~ edu + age", "rural", replicates=40, seed=5)
+    same = gs.gaps.oaxaca(df, "service ~ edu + age", by="rural", replicates=40, seed=5)
     pd.testing.assert_frame_equal(tab, same.to_frame())
 
 
 def test_bad_group_and_formula_inputs() -> None:
     df = _data(7, n=120)
     three = df.assign(rural=df["rural"] + (df.index % 7 == 0))
-    with pytest.raises(DataError, match=r"'rural'.*exactly two levels.*found 3"):
-        gs.gaps.oaxaca(three, "service ~ edu", "rural", replicates=0)
+    with pytest.raises(DataError, match=r"'rural'.*exactly two groups.*found 3"):
+        gs.gaps.oaxaca(three, "service ~ edu", by="rural", replicates=0)
     with pytest.raises(DataError, match=r"'rural' appears on the right"):
-        gs.gaps.oaxaca(df, "service ~ edu + rural", "rural", replicates=0)
+        gs.gaps.oaxaca(df, "service ~ edu + rural", by="rural", replicates=0)
     with pytest.raises(DataError, match=r"'edu'.*missing"):
         gs.gaps.oaxaca(
-            df.assign(edu=df["edu"].where(df.index != 3)), "service ~ edu", "rural", replicates=0
+            df.assign(edu=df["edu"].where(df.index != 3)), "service ~ edu", by="rural", replicates=0
         )
     with pytest.raises(DataError, match=r"\['nope'\] not found"):
-        gs.gaps.oaxaca(df, "service ~ nope", "rural", replicates=0)
+        gs.gaps.oaxaca(df, "service ~ nope", by="rural", replicates=0)
     with pytest.raises(DataError, match=r"reference must be one of"):
-        gs.gaps.oaxaca(df, "service ~ edu", "rural", reference="male", replicates=0)
+        gs.gaps.oaxaca(df, "service ~ edu", by="rural", reference="male", replicates=0)
 
 
 def test_category_absent_in_one_group_names_the_column() -> None:
@@ -179,7 +183,7 @@ def test_category_absent_in_one_group_names_the_column() -> None:
         df.loc[df["rural"] == 1, "occ"] == "干部", "工人", df.loc[df["rural"] == 1, "occ"]
     )
     with pytest.raises(ModelError, match=r"rural=.1.*干部.*merge rare categories"):
-        gs.gaps.oaxaca(df, "service ~ edu + C(occ)", "rural", replicates=0)
+        gs.gaps.oaxaca(df, "service ~ edu + C(occ)", by="rural", replicates=0)
 
 
 def test_negative_gap_keeps_our_group_order_while_statsmodels_swaps() -> None:
@@ -189,7 +193,7 @@ def test_negative_gap_keeps_our_group_order_while_statsmodels_swaps() -> None:
     exog = pd.concat([df[["rural", "edu", "age"]], dummies], axis=1)
     swapped = OaxacaBlinder(df["service"], exog, "rural", hasconst=False, swap=True)
     sm_unexplained, sm_explained, sm_gap = swapped.two_fold(two_fold_type="pooled").params
-    res = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", "rural", replicates=0)
+    res = gs.gaps.oaxaca(df, "service ~ edu + age + C(occ)", by="rural", replicates=0)
     assert res.get("gap") < 0
     assert res.get("gap") == pytest.approx(-sm_gap, rel=REF_TOL)
     # the pooled reference does not depend on the order, so every part changes sign

@@ -23,20 +23,20 @@ def design() -> gs.SurveyDesign:
 
 def test_oaxaca_on_the_simulated_survey(design) -> None:
     res = gs.gaps.oaxaca(
-        design, "service ~ age + female + edu_years + log_income + C(occupation)", "rural"
+        design, "service ~ age + female + edu_years + log_income + C(occupation)", by="rural"
     )
     tab = res.to_frame()
     assert res.get("gap") > 0  # urban residents receive more services
     assert res.get("explained") + res.get("unexplained") == pytest.approx(res.get("gap"), abs=EXACT)
     for comp in ("explained", "unexplained"):
-        detail = tab[(tab["component"] == comp) & (tab["variable"] != "(total)")]
+        detail = tab[(tab["component"] == comp) & (tab["term"] != "(total)")]
         assert detail["estimate"].sum() == pytest.approx(res.get(comp), abs=EXACT)
-    agg = tab[tab["variable"] == "(total)"]
+    agg = tab[tab["term"] == "(total)"]
     assert np.isfinite(agg["se"]).all() and (agg["se"] > 0).all()
 
 
 def test_fairlie_on_the_simulated_survey(design) -> None:
-    res = gs.gaps.fairlie(design, "internet ~ age + edu_years + log_income", "rural", seed=3)
+    res = gs.gaps.fairlie(design, "internet ~ age + edu_years + log_income", by="rural", seed=3)
     assert 0 < res.get("gap") < 1
     contrib = res.to_frame().query("component == 'contribution'")["estimate"].sum()
     assert contrib == pytest.approx(res.get("explained"), abs=EXACT)

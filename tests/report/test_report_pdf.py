@@ -94,7 +94,7 @@ def test_pdf_numbers_come_from_the_analysis_csvs(built) -> None:
     gap = pd.read_csv(root / "01" / "access_gap.csv")
     last = gap.iloc[-1]
     assert fmt_number(last["gap_points"], 1) in flat and fmt_number(last["ratio"], 2) in flat
-    lag = pd.read_csv(root / "01" / "diffusion_lag.csv").set_index("parameter")
+    lag = pd.read_csv(root / "01" / "diffusion_lag.csv").set_index("term")
     assert fmt_number(lag.loc["lag_years", "estimate"], 3) in flat
     census = pd.read_csv(root / "02" / "census_context.csv", dtype={"province_code": str})
     biggest = census.sort_values("population_10k").iloc[-1]

@@ -10,13 +10,14 @@ import numpy as np
 import scipy.linalg
 
 from govstats.design._columns import check_missing, domain_codes, expand
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError
 
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
 
-__all__ = ["variance"]
+__all__ = ["svyvar"]
 
 
 def _pair_names(names: Sequence[str]) -> list[str]:
@@ -26,12 +27,13 @@ def _pair_names(names: Sequence[str]) -> list[str]:
     return [f"{row}:{col}" for col in names for row in names]
 
 
-def variance(
+def svyvar(
     design: SurveyDesign,
     variables: str | Sequence[str],
     *,
     by: str | Sequence[str] | None = None,
     na_rm: bool = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Estimate the population variance (covariance matrix) of numeric columns (R ``svyvar``).
 
@@ -47,6 +49,8 @@ def variance(
         covariances between domains are not estimated and left at zero).
     na_rm : bool, default False
         Leave rows with a missing value out (as a domain).
+    level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -75,8 +79,9 @@ def variance(
     >>> round(float(SurveyDesign(df).var("y").estimate[0]), 6)
     1.666667
     """
+    check_level(level)
     if by is not None:
-        return _by_domain(design, variables, by, na_rm)
+        return _by_domain(design, variables, by, na_rm, level)
     columns = expand(design.data, variables, text_as_factor=False)
     if columns.level is not None and any(v is not None for v in columns.level):
         raise DataError(
@@ -103,7 +108,7 @@ def variance(
         mean = replace(design, data=data).mean(temp, na_rm=na_rm)
         return make_estimate(
             "variance", _pair_names(names), mean.estimate, mean.vcov, mean.df,
-            method=design.method,
+            method=design.method, conf_level=level,
         )  # fmt: skip
     n = float(np.count_nonzero(used))
     reps = design.replicates
@@ -127,17 +132,21 @@ def variance(
     return make_estimate(
         "variance", _pair_names(names), estimate, vcov, df,
         method=design.method, replicate_estimates=replicate_estimates,
-        seed=reps.seed,
+        seed=reps.seed, conf_level=level,
     )  # fmt: skip
 
 
 def _by_domain(
-    design: SurveyDesign, variables: str | Sequence[str], by: str | Sequence[str], na_rm: bool
+    design: SurveyDesign,
+    variables: str | Sequence[str],
+    by: str | Sequence[str],
+    na_rm: bool,
+    level: float,
 ) -> SurveyEstimate:
     codes, labels, names = domain_codes(design.data, by, design.weights_array != 0)
     parts = [
-        variance(design.with_weights(np.where(codes == d, design.weights_array, 0.0)), variables,
-                 na_rm=na_rm)
+        svyvar(design.with_weights(np.where(codes == d, design.weights_array, 0.0)), variables,
+               na_rm=na_rm, level=level)
         for d in range(len(labels))
     ]  # fmt: skip
     k = len(parts[0].variable)
@@ -151,4 +160,5 @@ def _by_domain(
         domain=[label for label in labels for _ in range(k)],
         method=design.method,
         seed=None if design.replicates is None else design.replicates.seed,
+        conf_level=level,
     )

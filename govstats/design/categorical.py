@@ -1,0 +1,218 @@
+"""The one rule for categorical variables, shared by design, calibration, chain and gaps.
+
+- A ``bool`` column is numeric (0/1; its mean is the share of ``True``).
+- A pandas ``Categorical`` is a factor whose levels keep their declared order.
+- A text or object column is a factor with its levels sorted: numerically when
+  every value is a number (``[2, 10, 9]`` gives ``2, 9, 10``, as R's ``factor()``),
+  otherwise as text. A column that mixes numbers with text (``1`` and ``"1"``)
+  is an error naming the column: the two would otherwise be two levels that
+  print the same.
+- Any other numeric column is numeric.
+
+Examples
+--------
+>>> import pandas as pd
+>>> factor_levels(pd.Series([2, 10, 9], dtype=object))
+[2, 9, 10]
+>>> is_categorical(pd.Series([True, False]))
+False
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from govstats.errors import DataError, DesignError
+
+__all__ = ["as_numeric_frame", "factor_levels", "group_codes", "is_categorical"]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
+
+
+def _all_bool(values: Sequence[object]) -> bool:
+    return len(values) > 0 and all(isinstance(v, bool | np.bool_) for v in values)
+
+
+def is_categorical(series: pd.Series) -> bool:
+    """Whether a column is a factor under the one rule (Categorical, text or object).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_categorical(pd.Series(["a", "b"])), is_categorical(pd.Series([1.0, 2.0]))
+    (True, False)
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return True
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return False
+    # an object column of Python bools (with missing values) is still a bool column
+    return not _all_bool(pd.unique(series.dropna()).tolist())
+
+
+def factor_levels(series: pd.Series, *, observed: bool = False) -> list[object]:
+    """Levels of a factor column under the one rule, in R's order.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A categorical, text or object column.
+    observed : bool, default False
+        Keep only levels that occur (a Categorical may declare unused ones).
+
+    Returns
+    -------
+    list
+        Declared categories of a Categorical; otherwise the distinct values,
+        sorted numerically when all are numbers, else as text.
+
+    Raises
+    ------
+    DataError
+        The column mixes numbers and text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> factor_levels(pd.Series(["b", "a", "b"]))
+    ['a', 'b']
+    >>> factor_levels(pd.Categorical(["lo", "hi"], categories=["lo", "mid", "hi"]))
+    ['lo', 'mid', 'hi']
+    """
+    if not isinstance(series, pd.Series):
+        series = pd.Series(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = [_plain(c) for c in series.cat.categories]
+        if observed:
+            present = set(series.dropna().unique().tolist())
+            return [c for c in categories if c in present]
+        return categories
+    values = [_plain(v) for v in pd.unique(series.dropna())]
+    numeric = [_is_number(v) for v in values]
+    if all(numeric):
+        return sorted(values)  # type: ignore[type-var]
+    if any(numeric):
+        number = next(v for v, n in zip(values, numeric, strict=True) if n)
+        text = next(v for v, n in zip(values, numeric, strict=True) if not n)
+        raise DataError(
+            f"column {series.name!r} mixes numbers and text (for example {number!r} and "
+            f"{text!r}), so equal-looking values would be different levels; convert it to one "
+            f"type first, e.g. data[{series.name!r}].astype(str) or pd.to_numeric(...)."
+        )
+    return sorted(values, key=str)
+
+
+def as_numeric_frame(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Apply the rule before a formula is parsed: bools to 0/1, factors to ordered Categoricals.
+
+    Formula engines (formulaic) would otherwise treat a bool column as a factor and
+    sort object levels as text; after this every family sees the same columns.
+    Returns a new frame holding only ``columns``; the input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = as_numeric_frame(pd.DataFrame({"b": [True, False], "g": [10, 9]}, dtype=object),
+    ...                        ["b", "g"])
+    >>> out["b"].tolist(), list(out["g"].cat.categories)
+    ([1.0, 0.0], [9, 10])
+    """
+    out: dict[str, pd.Series] = {}
+    for name in dict.fromkeys(columns):
+        series = data[name]
+        if is_categorical(series):
+            levels = factor_levels(series)
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                out[name] = series
+            else:
+                out[name] = pd.Series(
+                    pd.Categorical(series.map(_plain), categories=levels), index=series.index
+                )
+        elif pd.api.types.is_bool_dtype(series.dtype) or series.dtype == object:
+            out[name] = series.astype("float64")
+        else:
+            out[name] = series
+    return pd.DataFrame(out, index=data.index)
+
+
+def group_codes(
+    data: pd.DataFrame, by: str | Sequence[str] | None, active: np.ndarray
+) -> tuple[np.ndarray, list[tuple[object, ...]], list[str]]:
+    """Group code of every row (-1 outside all groups), the group labels and the ``by`` names.
+
+    Groups are the observed combinations of the ``by`` columns among ``active``
+    rows, each column ordered by :func:`factor_levels` (numeric columns
+    numerically), combinations sorted as R ``svyby``; rows with a missing ``by``
+    value are in no group.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"g": ["b", "a", "b"], "h": [1, 1, 2]})
+    >>> codes, labels, names = group_codes(df, ["g", "h"], np.ones(3, dtype=bool))
+    >>> codes.tolist(), labels
+    ([1, 0, 2], [('a', 1), ('b', 1), ('b', 2)])
+    """
+    names = [by] if isinstance(by, str) else list(by or ())
+    n = len(data)
+    if not names:
+        return np.where(active, 0, -1).astype(np.int64), [()], []
+    absent = [c for c in names if c not in data.columns]
+    if absent:
+        raise DataError(
+            f"by column(s) {absent} are not in the data; available columns include "
+            f"{list(data.columns)[:12]}."
+        )
+    combined = np.zeros(n, dtype=np.int64)
+    valid = np.asarray(active, dtype=bool).copy()
+    uniques_all: list[list[object]] = []
+    for name in names:
+        codes, uniques = _codes(data[name])
+        valid &= codes >= 0
+        combined = combined * (len(uniques) + 1) + codes
+        uniques_all.append(uniques)
+    if not valid.any():
+        raise DesignError(f"no rows with non-missing {names} in the design's domain.")
+    out = np.full(n, -1, dtype=np.int64)
+    if int(combined.max()) <= 4 * n + 1024:
+        observed = np.bincount(combined[valid])
+        keys = np.flatnonzero(observed)
+        lookup = np.full(observed.size, -1, dtype=np.int64)
+        lookup[keys] = np.arange(keys.size)
+        out[valid] = lookup[combined[valid]]
+    else:  # many sparse combinations: hash instead of a dense table
+        found, keys = pd.factorize(combined[valid], sort=True)
+        out[valid] = found
+    labels: list[tuple[object, ...]] = []
+    for key in keys:
+        parts = []
+        rest = int(key)
+        for uniques in reversed(uniques_all):
+            parts.append(uniques[rest % (len(uniques) + 1)])
+            rest //= len(uniques) + 1
+        labels.append(tuple(reversed(parts)))
+    return out, labels, names
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Codes in level order (-1 for missing) and the levels of one grouping column."""
+    if is_categorical(series):
+        levels = factor_levels(series)
+        position = {level: i for i, level in enumerate(levels)}
+        codes = np.array(
+            [-1 if pd.isna(v) else position[_plain(v)] for v in series.to_numpy(dtype=object)],
+            dtype=np.int64,
+        )
+        return codes, levels
+    codes, uniques = pd.factorize(series, sort=True)
+    return np.asarray(codes, dtype=np.int64), [_plain(v) for v in uniques]
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
