@@ -10,6 +10,7 @@ import pandas as pd
 from govstats.chain._summarise import Uncertainty, summarise
 from govstats.chain.spec import SEPARATOR, ChainSpec, specific_paths
 from govstats.design.inference import replicate_vcov
+from govstats.design.model_matrix import rename
 from govstats.errors import ModelError
 
 __all__ = ["ChainResult"]
@@ -206,8 +207,19 @@ class ChainResult:
             frame.insert(0, self.by or "group", group)
         return frame
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Tidy table of paths, effects and group differences.
+
+        Parameters
+        ----------
+        names : {"formulaic", "r"}
+            Spelling of the regressors of the paths: as formulaic
+            (``Intercept``, ``occupation[T.farmer]``) or as R and lavaan's
+            ``lm`` output (``(Intercept)``, ``occupationfarmer``).
+
+        Returns
+        -------
+        pandas.DataFrame
 
         Columns: the ``by`` group (with ``by=``), ``kind`` (path / effect /
         difference), ``term`` (``"equation ~ regressor"`` for paths, the effect
@@ -216,7 +228,8 @@ class ChainResult:
         """
         parts = []
         paths = self.paths.copy()
-        paths.insert(0, "term", paths.pop("equation") + " ~ " + paths.pop("term"))
+        regressors = rename(paths.pop("term").tolist(), names)
+        paths.insert(0, "term", paths.pop("equation") + " ~ " + pd.Series(regressors))
         paths.insert(0, "kind", "path")
         parts.append(paths)
         effects = self.effects.reset_index().rename(columns={"effect": "term"})

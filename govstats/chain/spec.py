@@ -210,7 +210,7 @@ class ChainSpec:
     @property
     def columns(self) -> tuple[str, ...]:
         """Names of the columns of ``Z``: intercept, x, covariates, mediators, outcome."""
-        return ("(Intercept)", self.x, *self.covariate_columns, *self.mediators, self.outcome)
+        return ("Intercept", self.x, *self.covariate_columns, *self.mediators, self.outcome)
 
     @property
     def used_columns(self) -> tuple[str, ...]:

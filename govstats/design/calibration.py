@@ -10,8 +10,6 @@ replicate design every replicate is re-calibrated the same way, as R's methods f
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +19,8 @@ import pandas as pd
 
 from govstats.design import _calibrate as _k
 from govstats.design import _replicates as _replicates_kernels
+from govstats.design.categorical import is_categorical
+from govstats.design.model_matrix import build_model_matrix
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -431,88 +431,14 @@ def rake(
     return _finish(design, res.weights, step)
 
 
-def _is_categorical(col: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
-
-
-def _levels(col: pd.Series) -> list[Any]:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    return sorted(col.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-
-
-def _formula_terms(formula: str) -> tuple[bool, list[tuple[str, ...]]]:
-    """Intercept flag and the terms of an R formula, ordered as R's ``terms()`` orders them."""
-    rhs = formula.split("~", 1)[-1].replace("`", "")
-    intercept = True
-    if re.search(r"-\s*1(?![\w.])", rhs):
-        intercept = False
-        rhs = re.sub(r"-\s*1(?![\w.])", "", rhs)
-    terms: list[tuple[str, ...]] = []
-    for raw in (t.strip() for t in rhs.split("+")):
-        if not raw or raw == "1":
-            continue
-        if raw == "0":
-            intercept = False
-            continue
-        if "(" in raw or "^" in raw or "%" in raw:
-            raise DataError(
-                f"calibration formula term {raw!r} is not supported; use main effects and "
-                "interactions (a:b, a*b) of data columns, or build the column in the data first"
-            )
-        if "*" in raw:
-            parts = [p.strip() for p in raw.split("*")]
-            for k in range(1, len(parts) + 1):
-                terms.extend(itertools.combinations(parts, k))
-        else:
-            terms.append(tuple(p.strip() for p in raw.split(":")))
-    unique = list(dict.fromkeys(terms))
-    return intercept, sorted(unique, key=len)
-
-
-def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str]]:
-    """R-style model matrix with treatment contrasts, columns named as R names them.
-
-    A factor in a term is coded by contrasts (first level dropped) when the term without
-    it is also in the model (the intercept standing for the empty term), and by
-    indicators of all its levels otherwise, as R's ``model.matrix`` does.
-    """
-    intercept, terms = _formula_terms(formula)
-    present = set(terms)
-    n = len(design.data)
-    cols: list[np.ndarray] = []
-    names: list[str] = []
-    # without an intercept R codes the first factor by indicators, later ones by contrasts
-    full_factor_used = False
-    if intercept:
-        cols.append(np.ones(n))
-        names.append("(Intercept)")
-    for term in terms:
-        blocks: list[tuple[list[np.ndarray], list[str]]] = []
-        for var in term:
-            col = _column(design, var, "calibration")
-            if _is_categorical(col):
-                rest = tuple(v for v in term if v != var)
-                contrasts = rest in present if rest else (intercept or full_factor_used)
-                full_factor_used = full_factor_used or not rest
-                levels = _levels(col)
-                values = col.to_numpy()
-                use = levels[1:] if contrasts else levels
-                blocks.append(
-                    ([(values == lv).astype(float) for lv in use], [f"{var}{lv}" for lv in use])
-                )
-            else:
-                blocks.append(([pd.to_numeric(col).to_numpy(dtype=float)], [var]))
-        term_cols, term_names = blocks[0]
-        for block_cols, block_names in blocks[1:]:
-            # R: the first factor of a term varies fastest
-            term_cols = [a * b for b in block_cols for a in term_cols]
-            term_names = [f"{a}:{b}" for b in block_names for a in term_names]
-        cols.extend(term_cols)
-        names.extend(term_names)
-    if not cols:
+def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """Calibration model matrix from the one builder; R's and formulaic's column names."""
+    mm = build_model_matrix(design.data, formula)
+    for name in mm.variables:
+        _column(design, name, "calibration")  # present and complete where weighted
+    if not mm.names:
         raise DataError(f"calibration formula {formula!r} has no terms")
-    return np.column_stack(cols), names
+    return np.where(np.isnan(mm.matrix), 0.0, mm.matrix), list(mm.r_names), list(mm.names)
 
 
 def _margin_model(
@@ -545,7 +471,7 @@ def _margin_model(
                 names.append(f"{key}{level}")
                 pop.append(total)
         else:
-            if _is_categorical(col):
+            if is_categorical(col):
                 raise DataError(
                     f"calibration variable {key!r} is categorical; give its population totals "
                     "as a dict or Series of level totals"
@@ -627,18 +553,19 @@ def calibrate(
             f"unknown calibration method {method!r}; choose 'linear', 'raking' or 'logit'"
         )
     if formula is not None:
-        mm, names = _model_matrix(design, formula)
+        mm, names, spelled = _model_matrix(design, formula)
         given = {str(k): v for k, v in dict(population_totals).items()}
-        if "Intercept" in given and "(Intercept)" not in given:
-            given["(Intercept)"] = given.pop("Intercept")
-        missing = [n for n in names if n not in given]
-        extra = [k for k in given if k not in names]
+        # a total may be named as R names the column (stypeH) or as formulaic (stype[T.H])
+        keys = [r if r in given else f for r, f in zip(names, spelled, strict=True)]
+        missing = [n for n, k in zip(names, keys, strict=True) if k not in given]
+        extra = [k for k in given if k not in keys]
         if missing or extra:
             raise DataError(
                 f"population totals do not match the calibration model {names}: missing "
-                f"{missing}, unexpected {extra}. Name totals as the model columns"
+                f"{missing}, unexpected {extra}. Name totals as the model columns (R's names "
+                f"{names} or formulaic's {spelled})"
             )
-        pop = np.array([float(given[n]) for n in names])
+        pop = np.array([float(given[k]) for k in keys])
     else:
         mm, names, pop = _margin_model(design, dict(population_totals))
     weights = np.asarray(design.weights_array, dtype=float)

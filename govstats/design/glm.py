@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import formulaic
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -17,6 +16,7 @@ from govstats.design._linearize import cluster_sums
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import DEFAULT_LEVEL, check_level, domain_interval
+from govstats.design.model_matrix import build_model_matrix, rename
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -38,9 +38,9 @@ _QUOTED = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
 class GLMResult:
     """A design-based GLM fit.
 
-    Coefficient names follow R: the intercept is ``"(Intercept)"``, numeric
-    terms keep their column name, factor terms use formulaic's
-    ``"name[T.level]"``.
+    Coefficients are named as formulaic names model-matrix columns
+    (``"Intercept"``, ``"x"``, ``"stype[T.H]"``, ``"x:z"``);
+    ``to_frame(names="r")`` spells them as R does (``"(Intercept)"``, ``"stypeH"``).
 
     Attributes
     ----------
@@ -76,7 +76,9 @@ class GLMResult:
     >>> df = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0], "x": [0.0, 1.0, 2.0, 3.0]})
     >>> fit = SurveyDesign(df).glm("y ~ x")
     >>> list(fit.params.index), fit.df
-    (['(Intercept)', 'x'], 2)
+    (['Intercept', 'x'], 2)
+    >>> fit.to_frame(names="r")["term"].tolist()
+    ['(Intercept)', 'x']
     """
 
     params: pd.Series
@@ -122,22 +124,30 @@ class GLMResult:
             2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index
         )
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Return one row per term.
 
-        Columns: ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``,
-        ``t``, ``p_value``.
+        Parameters
+        ----------
+        names : {"formulaic", "r"}
+            Spelling of the terms: formulaic's (``stype[T.H]``) or R's (``stypeH``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``
+            (float), ``t``, ``p_value``.
         """
         se = self.se.to_numpy()
         low, high = domain_interval(self.estimate, se, self.df, self.conf_level)
         return pd.DataFrame(
             {
-                "variable": list(self.params.index),
+                "term": rename(list(self.params.index), names),
                 "estimate": self.estimate,
                 "se": se,
                 "ci_low": low,
                 "ci_high": high,
-                "df": self.df,
+                "df": float(self.df),
                 "t": self.tvalues.to_numpy(),
                 "p_value": self.pvalues.to_numpy(),
             }
@@ -219,28 +229,17 @@ def _design_matrix(
         columns = [design.data[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in simple]
         x = np.column_stack([np.ones(len(design.data)), *columns])
         bad = np.isnan(y) | np.isnan(x).any(axis=1)
-        return x, np.where(bad, np.nan, y), ["(Intercept)", *simple], [lhs.strip("` "), *simple]
-    try:
-        matrix = formulaic.model_matrix(rhs, design.data, na_action="ignore")
-    except Exception as error:
-        try:
-            wanted = [str(v) for v in formulaic.Formula(rhs).required_variables]
-        except Exception:
-            wanted = []
-        absent = [v for v in wanted if v not in design.data.columns]
-        if absent:
-            check_columns(design.data, absent, "predictor")
-        raise ModelError(
-            f"cannot build the model matrix for {rhs.strip()!r}: {error}. Quote names with dots, "
-            'spaces or other symbols as `name` or Q("name").'
-        ) from error
-    used = sorted(str(v) for v in matrix.model_spec.variables_by_source.get("data", set()))
-    names = ["(Intercept)" if c == "Intercept" else str(c) for c in matrix.columns]
-    x = np.asarray(matrix, dtype=np.float64)
-    predictors = [str(v) for v in used if str(v) in design.data.columns]
+        return x, np.where(bad, np.nan, y), ["Intercept", *simple], [lhs.strip("` "), *simple]
+    mm = build_model_matrix(design.data, rhs)
+    predictors = sorted(mm.variables)
     raw_missing = design.data[predictors].isna().any(axis=1).to_numpy() if predictors else False
-    bad = np.isnan(y) | np.isnan(x).any(axis=1) | raw_missing
-    return x, np.where(bad, np.nan, y), names, [lhs.strip().strip("`"), *predictors]
+    bad = np.isnan(y) | np.isnan(mm.matrix).any(axis=1) | raw_missing
+    return (
+        mm.matrix,
+        np.where(bad, np.nan, y),
+        list(mm.names),
+        [lhs.strip().strip("`"), *predictors],
+    )
 
 
 def svyglm(

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
+from govstats.design.model_matrix import build_model_matrix, quote_columns
 from govstats.errors import DataError, ModelError
 from govstats.gaps._common import check_columns, check_complete
 from govstats.gaps._oaxaca import CategoricalBlock
@@ -55,6 +56,7 @@ def build(
     formula: str, data: pd.DataFrame, weights: np.ndarray, by: str | Sequence[str]
 ) -> ModelFrame:
     """Parse ``formula`` on ``data``; check columns, missing values and the groups' absence."""
+    formula = quote_columns(formula, [str(c) for c in data.columns])
     try:
         parsed = formulaic.Formula(formula)
     except Exception as exc:  # formulaic raises several parser error types
@@ -74,32 +76,32 @@ def build(
     check_complete(data, variables, weights)
     active = weights > 0
     # rows outside the analysis (zero weight) may hold missing values: keep them but zero
-    mm = formulaic.model_matrix(formula, data, na_action="ignore")
-    lhs = mm.lhs  # type: ignore[union-attr]
-    rhs = mm.rhs  # type: ignore[union-attr]
-    outcome = str(lhs.columns[0])
+    lhs_text, rhs_text = formula.split("~", 1)
     try:
-        y = lhs.iloc[:, 0].to_numpy(dtype=float)
-        x = rhs.to_numpy(dtype=float)
-    except (TypeError, ValueError):
+        lhs = build_model_matrix(data, f"{lhs_text} - 1")
+        rhs = build_model_matrix(data, rhs_text)
+    except ModelError as error:
+        raise DataError(f"formula {formula!r}: {error}") from None
+    if len(lhs.names) != 1:
         raise DataError(
-            f"formula {formula!r} yields non-numeric columns; check the types."
-        ) from None
+            f"the outcome of {formula!r} must be one numeric column, not {list(lhs.names)}."
+        )
+    outcome = lhs.names[0]
+    y = lhs.matrix[:, 0]
+    x = rhs.matrix
     y = np.where(active, y, 0.0)
     x = np.where(active[:, None], x, 0.0)
     if not (np.isfinite(y).all() and np.isfinite(x).all()):
         raise DataError(f"formula {formula!r} produces infinite values (e.g. log of 0).")
-    columns = tuple(str(c) for c in rhs.columns)
-    spec = rhs.model_spec
+    columns = rhs.names
+    spec = rhs.spec
     col_pos = {c: k for k, c in enumerate(columns)}
-    terms = [""] * len(columns)
+    terms = list(rhs.terms)
     contrasts = {str(f): st for f, st in spec.factor_contrasts.items()}
     blocks, block_terms, block_levels, reference_levels = [], [], [], {}
     intercept = None
     for st in spec.structure:
         label = str(st.term)
-        for c in st.columns:
-            terms[col_pos[str(c)]] = "Intercept" if label == "1" else label
         if label == "1":
             intercept = col_pos[str(st.columns[0])]
             continue

@@ -17,6 +17,7 @@ from govstats.design.inference import (
     percentile_interval,
     resolve_seed,
 )
+from govstats.design.model_matrix import rename
 from govstats.errors import ConvergenceError, DataError
 from govstats.gaps._diffusion import fit, logistic, unpack
 from govstats.gaps._tables import summary_text
@@ -111,8 +112,13 @@ class DiffusionLagResult:
         """``inf``: the intervals are bootstrap percentiles, not t intervals."""
         return float("inf")
 
-    def to_frame(self) -> pd.DataFrame:
-        """Copy of :attr:`table`: term, estimate, se, ci_low, ci_high, df, se_delta."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Copy of :attr:`table`: term, estimate, se, ci_low, ci_high, df, se_delta.
+
+        ``names`` is accepted as by every model result; the curve parameters are
+        spelled the same in both styles.
+        """
+        rename([], names)
         return self.table.copy()
 
     def curves(self, t: np.ndarray | None = None) -> pd.DataFrame:

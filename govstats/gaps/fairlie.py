@@ -18,6 +18,7 @@ from govstats.design.inference import (
     resolve_seed,
     spawn,
 )
+from govstats.design.model_matrix import rename
 from govstats.errors import DataError, ModelError
 from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._fairlie import (
@@ -83,7 +84,7 @@ class FairlieResult(DecompositionTable):
     seed: int | None
     n_obs: tuple[int, int]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Tidy frame: component, term, estimate, se, ci_low, ci_high, df, share.
 
         Components: ``mean_group0``, ``mean_group1``, ``gap``, ``explained``,
@@ -91,7 +92,11 @@ class FairlieResult(DecompositionTable):
         formula term; a categorical term's dummies are switched together). ``share`` is
         the fraction of the gap.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        out["term"] = [t if t == "(total)" else r for t, r in zip(
+            out["term"], rename(out["term"].tolist(), names), strict=True
+        )]  # fmt: skip
+        return out
 
     def summary(self) -> str:
         """Plain-text summary."""

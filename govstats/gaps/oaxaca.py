@@ -15,6 +15,7 @@ from govstats.design.inference import (
     SeedLike,
     check_level,
 )
+from govstats.design.model_matrix import rename
 from govstats.errors import DataError
 from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._formula import ModelFrame, build, check_rank
@@ -68,7 +69,7 @@ class OaxacaResult(DecompositionTable):
     seed: int | None
     n_obs: tuple[int, int]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Tidy frame: decomposition, component, term, estimate, se, ci_low, ci_high, df, covariate.
 
         ``decomposition`` is ``overall`` (rows ``mean_group0``, ``mean_group1``,
@@ -78,7 +79,11 @@ class OaxacaResult(DecompositionTable):
         normalised factors, every level including the reference one) and
         ``covariate`` the formula term it belongs to.
         """
-        return self.table.copy()
+        out = self.table.copy()
+        out["term"] = [t if t == "(total)" else r for t, r in zip(
+            out["term"], rename(out["term"].tolist(), names), strict=True
+        )]  # fmt: skip
+        return out
 
     def summary(self) -> str:
         """Plain-text summary."""

@@ -42,7 +42,7 @@ def test_per_equation_se_equals_design_glm(design) -> None:
     }
     for outcome, xs in terms.items():
         glm = design.glm(f"{outcome} ~ {' + '.join([*xs, *COVARIATES])}").to_frame()
-        glm = glm.set_index("variable")
+        glm = glm.set_index("term")
         ours = res.paths[res.paths["equation"] == outcome].set_index("term")
         np.testing.assert_allclose(
             ours.loc[glm.index, "estimate"], glm["estimate"], rtol=DESIGN_RTOL
@@ -90,7 +90,7 @@ def test_listwise_on_design_is_a_domain(sim, design) -> None:
 def test_cascade_gap_se_equals_design_glm(design) -> None:
     cascade = _chain(design).cascade()
     for link in [*MEDIATORS, "service"]:
-        glm = design.glm(f"{link} ~ rural").to_frame().set_index("variable")
+        glm = design.glm(f"{link} ~ rural").to_frame().set_index("term")
         row = cascade[(cascade["link"] == link) & (cascade["group"] == "gap")].iloc[0]
         assert row["estimate"] == pytest.approx(glm.loc["rural", "estimate"], rel=DESIGN_RTOL)
         assert row["se"] == pytest.approx(glm.loc["rural", "se"], rel=DESIGN_RTOL)
@@ -185,7 +185,7 @@ def test_calibrated_design_se_equals_design_glm(sim, design) -> None:
     glm = calibrated.glm(
         "participation ~ rural + info_access + " + " + ".join(COVARIATES)
     ).to_frame()
-    glm = glm.set_index("variable")
+    glm = glm.set_index("term")
     ours = res.paths[res.paths["equation"] == "participation"].set_index("term")
     np.testing.assert_allclose(ours.loc[glm.index, "se"], glm["se"], rtol=DESIGN_RTOL)
     plain = _chain(design).fit(inference="linearization")

@@ -361,12 +361,6 @@ def _indicator(case: dict[str, Any], design: SurveyDesign) -> tuple[str, pd.Data
 
 
 # ---------------------------------------------------------------- R names
-def r_term_name(name: str) -> str:
-    """A formulaic column name in R's spelling: ``stype[T.H]`` -> ``stypeH``, ``**`` -> ``^``."""
-    name = re.sub(r"\s*\*\*\s*", "^", name)
-    return re.sub(r"`?([^`\[:]+)`?\[(?:T\.)?([^\]]+)\]", r"\1\2", name)
-
-
 def _number(q: float) -> str:
     return repr(float(q)).removesuffix(".0") if float(q) != int(q) else str(int(q))
 
@@ -380,7 +374,7 @@ def r_names(case: dict[str, Any], result: Any) -> list[str]:
     from govstats.design import GLMResult
 
     if isinstance(result, GLMResult):
-        return [r_term_name(str(n)) for n in result.params.index]
+        return [str(n) for n in result.to_frame(names="r")["term"]]
     if result.statistic == "proportion" and len(case.get("estimate", {})) == 1:
         return list(case["estimate"])  # R names a svyciprop by its formula's text
     call = parse_call(case)

@@ -72,7 +72,7 @@ def test_formulas_quote_dotted_and_chinese_names(sample: pd.DataFrame) -> None:
     dotted = design.glm('Q("api.stu") ~ x').params.to_numpy()
     chinese = design.glm("收入 ~ x")
     np.testing.assert_allclose(chinese.params.to_numpy(), dotted, rtol=RTOL)
-    assert list(chinese.params.index) == ["(Intercept)", "x"]
+    assert list(chinese.params.index) == ["Intercept", "x"]
 
 
 def test_quantile_rules_with_equal_weights_are_textbook_types(sample: pd.DataFrame) -> None:
@@ -157,8 +157,8 @@ def test_results_have_tidy_frames_summaries_and_one_line_reprs(sample: pd.DataFr
     assert "\n" not in repr(result) and "\n" not in repr(design)
     assert "df = 20" in result.summary()
     fit = design.glm("z ~ x")
-    assert "\n" not in repr(fit) and "(Intercept)" in fit.summary()
-    assert list(fit.to_frame()["variable"]) == ["(Intercept)", "x"]
+    assert "\n" not in repr(fit) and "Intercept" in fit.summary()
+    assert list(fit.to_frame()["term"]) == ["Intercept", "x"]
     low, high = frame["ci_low"].to_numpy(), frame["ci_high"].to_numpy()
     np.testing.assert_allclose((high - low) / 2, result.se * 2.0859634472658644, rtol=1e-12)
 
