@@ -46,7 +46,7 @@ class DIDResult:
 
     Examples
     --------
-    >>> from govstats.datasets.simulate_panel import simulate_panel
+    >>> from govstats.datasets import simulate_panel
     >>> sim = simulate_panel(n_counties=40, persons_per_county=10, seed=1)
     >>> res = did(sim.data, "info_access", "person", "year", "first_treated",
     ...           weights="weight", cluster="county")
@@ -212,7 +212,7 @@ def did(
 
     Examples
     --------
-    >>> from govstats.datasets.simulate_panel import simulate_panel
+    >>> from govstats.datasets import simulate_panel
     >>> sim = simulate_panel(n_counties=40, persons_per_county=10, seed=2)
     >>> res = did(sim.data, "info_access", "person", "year", "first_treated",
     ...           weights="weight", cluster="county")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govstats.datasets.simulate_panel import simulate_panel
+from govstats.datasets import simulate_panel
 from govstats.errors import DataError, ModelError
 from govstats.panel import did, fe
 
