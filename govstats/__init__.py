@@ -35,6 +35,8 @@ _LAZY = {
     "design": ("govstats.design", None),
     "chain": ("govstats.chain", None),
     "gaps": ("govstats.gaps", None),
+    "causal": ("govstats.causal", None),
+    "panel": ("govstats.panel", None),
     "io": ("govstats.io", None),
     "report": ("govstats.report", None),
 }
@@ -51,17 +53,19 @@ __all__ = [
     "ReportError",
     "SurveyDesign",
     "__version__",
+    "causal",
     "chain",
     "datasets",
     "design",
     "gaps",
     "io",
+    "panel",
     "read_survey",
     "report",
 ]
 
 if TYPE_CHECKING:
-    from govstats import chain, datasets, design, gaps, io, report
+    from govstats import causal, chain, datasets, design, gaps, io, panel, report
     from govstats.chain import DivideChain
     from govstats.design import SurveyDesign
     from govstats.io import read_survey

@@ -378,6 +378,7 @@ class DivideChain:
         cascade = None
         if _is_binary(z[sampling.weights > 0, 1]):
             cascade = cascade_table(z, sampling, spec, level)
+        residual_sd, outcome_sd = _spreads(cross, equations, spec.outcome_column)
         return ChainResult(
             spec=spec,
             paths=paths,
@@ -398,6 +399,8 @@ class DivideChain:
             effect_uncertainty=eff_unc,
             path_theta=theta,
             path_uncertainty=coef_unc,
+            residual_sd=residual_sd,
+            outcome_sd=outcome_sd,
         )
 
     def cascade(self, *, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
@@ -559,6 +562,25 @@ def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -
             f"ci={ci!r} is not available with inference {what}; use one of {list(allowed)}"
         )
     return ci
+
+
+def _spreads(
+    cross: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]],
+    equations: list[tuple[str, list[int], int]],
+    outcome_column: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted residual SD of every equation and SD of the outcome, per group."""
+    residual, outcome = [], []
+    for _, full, beta in cross:
+        total = full[0, 0]
+        sds = []
+        for (_, regs, response), b in zip(equations, beta, strict=True):
+            rss = full[response, response] - b[0] @ full[regs, response]
+            sds.append(np.sqrt(max(rss, 0.0) / total))
+        residual.append(sds)
+        mean = full[0, outcome_column] / total
+        outcome.append(np.sqrt(max(full[outcome_column, outcome_column] / total - mean**2, 0.0)))
+    return np.asarray(residual), np.asarray(outcome)
 
 
 def _is_binary(values: np.ndarray) -> bool:

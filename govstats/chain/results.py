@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,9 @@ from govstats.chain.spec import SEPARATOR, ChainSpec, specific_paths
 from govstats.design.inference import replicate_vcov
 from govstats.design.model_matrix import rename
 from govstats.errors import ModelError
+
+if TYPE_CHECKING:
+    from govstats.chain.sensitivity import SensitivityResult
 
 __all__ = ["ChainResult"]
 
@@ -50,6 +55,10 @@ class ChainResult:
         nothing was random); ``fit(seed=result.seed)`` reproduces every number.
     notes : tuple of str
         Modelling statements (reference levels, linear probability models, ...).
+    residual_sd : ndarray or None, shape (groups, equations)
+        Weighted residual standard deviation of every equation (for :meth:`sensitivity`).
+    outcome_sd : ndarray or None, shape (groups,)
+        Weighted standard deviation of the outcome (for E-values).
     """
 
     spec: ChainSpec
@@ -71,6 +80,8 @@ class ChainResult:
     effect_uncertainty: Uncertainty = field(repr=False)
     path_theta: np.ndarray = field(repr=False)
     path_uncertainty: Uncertainty = field(repr=False)
+    residual_sd: np.ndarray | None = field(default=None, repr=False)
+    outcome_sd: np.ndarray | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -301,6 +312,28 @@ class ChainResult:
                     self.differences.to_string(float_format="%.6g"),
                 ]
         return "\n".join(lines)
+
+    def sensitivity(
+        self, link: str | Sequence[str], rho: Sequence[float] | np.ndarray | None = None
+    ) -> SensitivityResult:
+        """Effects when the errors of a mediator's and a later equation correlate; E-values.
+
+        See :func:`govstats.chain.sensitivity.sensitivity`.
+
+        Examples
+        --------
+        >>> import govstats as gs
+        >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=1500)
+        >>> design = gs.SurveyDesign(sim.data, weights="weight", strata="stratum", psu="county")
+        >>> res = gs.DivideChain(design, x="rural", mediators=["info_access"],
+        ...                      outcome="service").fit(inference="linearization")
+        >>> sens = res.sensitivity(link=("info_access", "service"), rho=[-0.3, 0.3])
+        >>> sens.rho.tolist()
+        [-0.3, 0.0, 0.3]
+        """
+        from govstats.chain.sensitivity import sensitivity
+
+        return sensitivity(self, link, rho)
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.effects.to_html(float_format="{:.4g}".format)

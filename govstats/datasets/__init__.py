@@ -1,4 +1,4 @@
-"""Embedded indicator tables (CNNIC, census, national series) and the survey simulator.
+"""Embedded indicator tables (CNNIC, census, national series) and the survey and panel simulators.
 
 Examples
 --------
@@ -11,13 +11,16 @@ from govstats.datasets.census import census_margins, load_census
 from govstats.datasets.cnnic import load_cnnic
 from govstats.datasets.national import load_national_series
 from govstats.datasets.simulate import ChainTruth, SimulatedSurvey, simulate_survey
+from govstats.datasets.simulate_panel import SimulatedPanel, simulate_panel
 
 __all__ = [
     "ChainTruth",
+    "SimulatedPanel",
     "SimulatedSurvey",
     "census_margins",
     "load_census",
     "load_cnnic",
     "load_national_series",
+    "simulate_panel",
     "simulate_survey",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from govstats.datasets import _causal_truth as causal
 from govstats.datasets import _chain_truth as chain
 from govstats.datasets import _raw_items as items
 from govstats.datasets._sampling import (
@@ -24,7 +25,7 @@ from govstats.datasets.census import load_census
 from govstats.datasets.cnnic import load_cnnic
 from govstats.errors import DataError
 
-__all__ = ["ChainTruth", "SimulatedSurvey", "simulate_survey"]
+__all__ = ["CausalTruth", "ChainTruth", "SimulatedSurvey", "simulate_survey"]
 
 #: Share of the resident population aged 18+ (synthetic constant for the frame).
 ADULT_SHARE = 0.785
@@ -87,6 +88,36 @@ class ChainTruth:
 
 
 @dataclass(frozen=True)
+class CausalTruth:
+    """The truth behind the simulated survey's causal columns (see ``simulate_survey``).
+
+    Attributes
+    ----------
+    hours_effect : float
+        Effect of one more weekly hour online (``internet_hours``) on ``egov_use``;
+        an unmeasured confounder biases least squares, ``z_broadband`` identifies it.
+    ate : float
+        Population average effect of ``broadband_home`` on ``egov_use`` (ignorable
+        given ``digital_skill``, ``rural`` and ``edu_years``; heterogeneous in skill).
+    satt_unweighted : float
+        Mean effect among the treated persons of this sample (unweighted).
+    instrument, endogenous, treatment, outcome : str
+        Column names.
+    covariates : tuple of str
+        The measured covariates that make ``broadband_home`` ignorable.
+    """
+
+    hours_effect: float = causal.HOURS_EFFECT
+    ate: float = causal.ATE
+    satt_unweighted: float = float("nan")
+    instrument: str = causal.INSTRUMENT
+    endogenous: str = causal.ENDOGENOUS
+    treatment: str = causal.TREATMENT
+    outcome: str = causal.OUTCOME
+    covariates: tuple[str, ...] = ("digital_skill", "rural", "edu_years")
+
+
+@dataclass(frozen=True)
 class SimulatedSurvey:
     """A simulated survey: analysis-ready data, the raw file image and the truth.
 
@@ -101,6 +132,9 @@ class SimulatedSurvey:
         Synthetic values used and the CNNIC period chosen.
     seed : int or None
         The integer seed, or None when a Generator was passed.
+    causal_truth : CausalTruth
+        The truth behind ``z_broadband``, ``internet_hours``, ``broadband_home``,
+        ``digital_skill`` and ``egov_use``.
     raw : pandas.DataFrame
         The same persons as a survey file holds them: raw names, numeric codes
         and missing codes; ``raw.attrs`` repeats the value labels, variable labels
@@ -120,6 +154,7 @@ class SimulatedSurvey:
     value_labels: dict[str, dict[int, str]] = field(repr=False)
     variable_labels: dict[str, str] = field(repr=False)
     missing_codes: dict[str, list[int]] = field(repr=False)
+    causal_truth: CausalTruth = field(default_factory=CausalTruth, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -327,6 +362,14 @@ def simulate_survey(
     weighted urban and rural rates equal the CNNIC figures, so it does not
     disturb the chain truth.
 
+    *Causal columns.* ``z_broadband`` (county broadband penetration, an
+    instrument), ``internet_hours`` (endogenous: an unmeasured confounder raises
+    it and the outcome), ``digital_skill``, ``broadband_home`` (a treatment
+    ignorable given skill, rurality and schooling, with heterogeneous effects) and
+    ``egov_use`` (the outcome); drawn last from a child generator, so they leave
+    every other column unchanged. The truth is in ``causal_truth``; the model is
+    in ``govstats.datasets._causal_truth``. They are not in the raw file.
+
     *Raw file.* Three or four Likert items (1-5) per construct with one reverse-
     coded item for information access and for service; codes 98 不知道 (2%) and
     99 拒绝回答 (1%) on every item; −8 不适用 on the election item ``c22`` for
@@ -431,6 +474,10 @@ def simulate_survey(
     answers = _answers(rng, data)
     raw, missing_codes = _raw_file(rng, data, persons, answers, survey_year)
     data = pd.concat([data, _likert_columns(answers, data.index)], axis=1)
+    # the causal columns come from a child generator, so every column above is the
+    # same as in a survey without them
+    extra, satt = causal.causal_columns(rng.spawn(1)[0], county_of, rural, persons["edu_years"])
+    data = data.assign(**extra)
     value_labels = _value_labels(census)
     raw.attrs = {
         "value_labels": value_labels,
@@ -447,6 +494,7 @@ def simulate_survey(
         value_labels=value_labels,
         variable_labels=dict(items.VARIABLE_LABELS),
         missing_codes=missing_codes,
+        causal_truth=CausalTruth(satt_unweighted=satt),
     )
 
 

@@ -10,7 +10,7 @@ replicates were re-calibrated (or supplied by a data producer) carry explicit
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -171,6 +171,34 @@ class Replicates:
         if active.all():
             return self.df
         return _k.rank_df(self.row_weights[active])
+
+    def reweighted(
+        self,
+        base_weights: np.ndarray,
+        adjust: Callable[[np.ndarray], np.ndarray],
+        chunk: int = 64,
+    ) -> Replicates:
+        """Replicates whose weights are re-adjusted in every replicate, as explicit row weights.
+
+        For weights that are estimated from the sample (propensity weights,
+        non-response adjustments): ``adjust`` maps an ``(n, c)`` block of replicate
+        weights to the adjusted block, so the estimation is repeated per replicate
+        and its uncertainty enters the replicate variance (as calibration does with
+        :func:`~govstats.design.calibration.recalibrate_replicates`). The variance
+        constants and df are kept.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> reps = Replicates("jk1", 0.5, np.ones(2), False, np.array([0, 1]),
+        ...                   np.array([[0.0, 2.0], [2.0, 0.0]]), None, None, 1)
+        >>> reps.reweighted(np.array([1.0, 1.0]), lambda w: 3 * w).row_weights.tolist()
+        [[0.0, 6.0], [6.0, 0.0]]
+        """
+        blocks = [
+            np.asarray(adjust(w), dtype=float) for _, w in self.weight_chunks(base_weights, chunk)
+        ]
+        return replace(self, psu_factors=None, row_weights=np.hstack(blocks))
 
     def full_row_weights(self, base_weights: np.ndarray) -> np.ndarray:
         """(n, R) replicate weights; materialises the matrix (small designs, tests)."""

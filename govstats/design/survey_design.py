@@ -18,6 +18,7 @@ from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.ivreg import IVResult
     from govstats.design.replicates import Replicates
 
 __all__ = ["SurveyDesign"]
@@ -618,3 +619,13 @@ class SurveyDesign:
             f"SurveyDesign({kind}: {len(self.data)} rows, {self.n_psu} PSUs, {self.n_strata} "
             f"strata, {stages} stage(s), df={self.df}, lonely_psu={self.lonely_psu!r})"
         )
+
+    def ivreg(self, formula: str, *, level: float = 0.95, na_rm: bool = False) -> IVResult:
+        """Design-based instrumental-variable regression (R ``svyivreg``).
+
+        See :func:`govstats.design.ivreg.ivreg`; the formula is linearmodels'
+        ``"y ~ 1 + exog + [endog ~ instruments]"``.
+        """
+        from govstats.design import ivreg as _ivreg
+
+        return _ivreg.ivreg(self, formula, level=level, na_rm=na_rm)
