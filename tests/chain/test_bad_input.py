@@ -99,3 +99,9 @@ def test_by_variable_used_in_the_chain(df) -> None:
     df["female"] = np.arange(len(df)) % 2
     with pytest.raises(ModelError, match="by='female' is also x, a mediator"):
         gs.DivideChain(df, "rural", ["m1"], "y", ["female"]).fit(by="female")
+
+
+def test_model_based_ses_refused_on_a_design(df) -> None:
+    design = gs.SurveyDesign(df.assign(psu=np.arange(len(df)) // 4), psu="psu", weights="w")
+    with pytest.raises(ModelError, match=r"inference='model'.*'linearization' or 'replicate'"):
+        gs.DivideChain(design, "rural", ["m1"], "y").fit(inference="model")
