@@ -15,6 +15,7 @@ from govstats.chain._summarise import Uncertainty, difference_table, effect_tabl
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
+from govstats.design.inference import check_level, check_replicates
 from govstats.errors import DataError, DesignError, ModelError
 
 __all__ = ["DivideChain"]
@@ -268,8 +269,9 @@ class DivideChain:
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
-        if not 0 < level < 1:
-            raise ModelError(f"level={level}; give a confidence level between 0 and 1")
+        level = check_level(level)
+        if replicates is not None:  # 0 or 1 draws give no SE: refused, never the default
+            replicates = check_replicates(replicates)
         if by is not None and by in self.spec.used_columns:
             raise ModelError(
                 f"by={by!r} is also x, a mediator, the outcome or a covariate; within each "

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from govstats.design.inference import check_level
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
 
@@ -85,7 +86,7 @@ def ciprop(
     p, var = float(mean.estimate[0]), float(mean.vcov[0, 0])
     se = np.sqrt(var)
     df = design.df
-    alpha = 1 - level
+    alpha = 1 - check_level(level)
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "mean":
