@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 import govstats as gs
-from govstats.errors import DataError, DesignError, GovstatsError, GovstatsWarning, ModelError
+from govstats.errors import (
+    ConvergenceError,
+    DataError,
+    DesignError,
+    GovstatsError,
+    GovstatsWarning,
+    ModelError,
+)
 
 
 @pytest.fixture
@@ -167,3 +174,39 @@ def test_glm_perfect_fit_warns_as_r(df: pd.DataFrame) -> None:
 def test_glm_of_ordinary_data_does_not_warn(design: gs.SurveyDesign) -> None:
     fit = design.glm("y ~ x1")  # warnings are errors in this suite
     assert np.isfinite(fit.tvalues).all()
+
+
+# ----------------------------------------------------------------- calibration
+def test_rake_with_contradictory_margins_names_the_missed_margin() -> None:
+    # a and b are the same split of the sample: no raking meets 600/400 and 500/500
+    frame = pd.DataFrame({"a": ["x"] * 50 + ["y"] * 50, "b": ["u"] * 50 + ["v"] * 50, "w": 1.0})
+    design = gs.SurveyDesign(frame, weights="w")
+    with pytest.raises(ConvergenceError, match=r"misses margin 'a': level 'x' totals 500"):
+        design.rake({"a": {"x": 600, "y": 400}, "b": {"u": 500, "v": 500}})
+
+
+def test_rake_with_compatible_margins_meets_every_margin() -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {"a": rng.choice(["x", "y"], 200), "b": rng.choice(["u", "v"], 200), "w": 5.0}
+    )
+    raked = gs.SurveyDesign(frame, weights="w").rake(
+        {"a": {"x": 600, "y": 400}, "b": {"u": 300, "v": 700}}, epsilon=1e-9
+    )
+    w = raked.weights_array
+    np.testing.assert_allclose([w[frame["a"] == v].sum() for v in "xy"], [600, 400], rtol=1e-6)
+    np.testing.assert_allclose([w[frame["b"] == v].sum() for v in "uv"], [300, 700], rtol=1e-6)
+
+
+def test_calibration_to_negative_weights_warns() -> None:
+    # R calibrate() returns these weights (min -96.6 on apisrs) without a word
+    from tests.reference.cases import read_data
+
+    api = read_data("apisrs.csv")
+    design = gs.SurveyDesign(api, weights="pw")
+    totals = {"(Intercept)": 6194, "api99": 6194 * 900}
+    with pytest.warns(GovstatsWarning, match=r"74 weights negative.*bounds="):
+        cal = design.calibrate(totals, formula="~api99")
+    assert cal.weights_array.min() == pytest.approx(-96.59776503623313, rel=1e-9)
+    bounded = design.calibrate(totals, formula="~api99", bounds=(0.0, float("inf")))
+    assert bounded.weights_array.min() >= 0
