@@ -16,14 +16,16 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(VENV)/bin/govstats report
 
+# Everything CI can afford, the slow coverage, wheel, PDF and CLI tests included
+# (-m ""); --dist loadgroup keeps each expensive module fixture on one worker.
 test: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup -m ""
 
-test-all: $(STAMP)
-	$(PY) -m pytest -n 2 -m ""
+test-all: test
 
 lint: $(STAMP)
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy

@@ -12,6 +12,7 @@ Subpackages load on first use so that ``import govstats`` stays fast.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 from govstats.errors import (
@@ -25,7 +26,27 @@ from govstats.errors import (
     ReportError,
 )
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """Return the version declared in pyproject.toml (its one place), as installed.
+
+    In a source tree that is not installed, pyproject.toml beside the package is read.
+    """
+    try:
+        return importlib.metadata.version("govstats")
+    except importlib.metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            with pyproject.open("rb") as handle:
+                return str(tomllib.load(handle)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()
 
 _LAZY = {
     "SurveyDesign": ("govstats.design", "SurveyDesign"),

@@ -117,6 +117,9 @@ def report(
     except (GovstatsError, OSError) as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:
+        click.echo("govstats: interrupted; no report written (a previous one is kept)", err=True)
+        sys.exit(130)
     except Exception as exc:  # keep the promise of one line and no half-written PDF
         _fail(f"unexpected {type(exc).__name__} while building the report: {exc}")
         return

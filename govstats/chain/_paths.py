@@ -166,3 +166,43 @@ def influence(
         bread = np.linalg.inv(full[np.ix_(idx, idx)])
         blocks.append((x * (weights * resid)[:, None]) @ bread)
     return np.hstack(blocks)
+
+
+def model_vcov(
+    full: np.ndarray, coefs: Sequence[np.ndarray], equations: Sequence[Equation], n_rows: int
+) -> np.ndarray:
+    """Model-based covariance of every equation's coefficients (R ``lm``, Stata ``regress``).
+
+    ``sigma2_e (X_e' W X_e)^-1`` per equation with ``sigma2_e = sum w e^2 / (n - p_e)``
+    (``p_e`` counts the intercept), as ``vcov(lm(..., weights = w))``; invariant to the
+    scale of the weights. Equations are independent: zero covariance across them.
+
+    Parameters
+    ----------
+    full : (q, q) float64 array
+        Weighted cross-products of ``Z`` (full sample).
+    coefs : sequence of (p_e,) float64 arrays
+        Coefficients of every equation.
+    equations : sequence of (name, regressor columns, response column)
+    n_rows : int
+        Rows with a positive weight.
+
+    Returns
+    -------
+    (sum p_e, sum p_e) float64 array
+        Block diagonal, equations in the given order.
+    """
+    blocks = []
+    for beta, (_, regs, resp) in zip(coefs, equations, strict=True):
+        idx = np.asarray(regs)
+        a = full[idx[:, None], idx[None, :]]
+        rss = float(full[resp, resp] - beta @ full[idx, resp])
+        blocks.append(max(rss, 0.0) / (n_rows - idx.size) * np.linalg.inv(a))
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    start = 0
+    for block in blocks:
+        end = start + block.shape[0]
+        out[start:end, start:end] = block
+        start = end
+    return out

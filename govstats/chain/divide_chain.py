@@ -28,7 +28,7 @@ from govstats.errors import DataError, DesignError, ModelError
 
 __all__ = ["DivideChain"]
 
-INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "none")
+INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "model", "none")
 CI_TYPES = ("percentile", "bca", "wald")
 
 
@@ -243,13 +243,15 @@ class DivideChain:
 
         Parameters
         ----------
-        inference : {"replicate", "linearization", "montecarlo", "bootstrap", "none"}
+        inference : {"replicate", "linearization", "montecarlo", "bootstrap", "model", "none"}
             Default: "replicate" for a SurveyDesign, "linearization" for a DataFrame.
             "replicate" uses the design's replicate weights (a Rao-Wu rescaled
             bootstrap is made when the design has none); "linearization" stacks the
             influence functions of all equations and applies the delta method;
             "montecarlo" draws from the joint normal of the paths; "bootstrap" is
-            the i.i.d. row bootstrap of PROCESS, for simple random samples only.
+            the i.i.d. row bootstrap of PROCESS, for simple random samples only;
+            "model" gives the textbook SEs of R ``lm`` / Stata ``regress`` per equation
+            (``sum w e^2 / (n - p) (X'WX)^-1``, independent equations; DataFrames only).
         replicates : int, optional
             Number of bootstrap replicates / Monte Carlo draws (``None``: 1000, or
             the design's own replicate weights, with which it must be omitted).
@@ -316,6 +318,23 @@ class DivideChain:
         if inference == "none":
             ci_used = "wald"
             coef_unc = eff_unc = Uncertainty("none", "wald", level, float(sampling.df))
+        elif inference == "model":
+            if self.design is not None:
+                raise ModelError(
+                    "inference='model' gives textbook SEs that ignore strata, clusters and "
+                    "weights as sampling weights; use 'linearization' or 'replicate' on a design"
+                )
+            ci_used = _check_ci(ci, ("wald",), "wald", inference)
+            vcov = block_diag(
+                *(
+                    _paths.model_vcov(full, [b[0] for b in beta], equations, int((w > 0).sum()))
+                    for (_, w), (_, full, beta) in zip(groups, cross, strict=True)
+                )
+            )
+            grad = block_diag(*(_effects.effect_gradients(c, emap) for c in coefs))
+            df = float(sampling.df)
+            coef_unc = Uncertainty("model", ci_used, level, df, vcov=vcov)
+            eff_unc = Uncertainty("model", ci_used, level, df, vcov=grad @ vcov @ grad.T)
         elif inference in ("linearization", "montecarlo"):
             blocks = [
                 _paths.influence(z, w, full, [b[0] for b in beta], equations)

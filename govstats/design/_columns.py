@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from govstats.design._guards import check_distinct_labels, check_value_scale
 from govstats.design._structure import as_list, check_columns
 from govstats.design.categorical import factor_levels, group_codes, is_categorical
 from govstats.errors import DataError, DesignError
@@ -68,6 +69,7 @@ def expand(
                 f"convert it with data[{name!r}].astype('category') to treat it as a factor."
             )
         levels = factor_levels(series)
+        check_distinct_labels(name, levels)
         values = series.to_numpy(dtype=object)
         missing = pd.isna(series).to_numpy()
         block = np.empty((len(series), len(levels)))
@@ -77,7 +79,9 @@ def expand(
         blocks.append(block)
         var.extend([name] * len(levels))
         lev.extend(str(v) for v in levels)
-    return Columns(np.hstack(blocks), tuple(var), tuple(lev))
+    matrix = np.hstack(blocks)
+    check_value_scale(matrix, var)
+    return Columns(matrix, tuple(var), tuple(lev))
 
 
 def check_missing(

@@ -10,6 +10,7 @@ replicate design every replicate is re-calibrated the same way, as R's methods f
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from govstats.design import _calibrate as _k
 from govstats.design import _replicates as _replicates_kernels
 from govstats.design.categorical import is_categorical
 from govstats.design.model_matrix import build_model_matrix
-from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
+from govstats.errors import ConvergenceError, DataError, DesignError, GovstatsWarning, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.replicates import Replicates
@@ -418,6 +419,7 @@ def rake(
             f"cell {res.max_change:.4g}, tol {eps:.4g}); increase max_iter, loosen tol, "
             "or collapse sparse levels"
         )
+    _check_margins_met(names, parsed, res.weights, eps)
     sweeps = res.iterations + 1
     step = RakeStep(
         names,
@@ -429,6 +431,48 @@ def rake(
         report,
     )
     return _finish(design, res.weights, step)
+
+
+def _check_margins_met(
+    names: Sequence[str],
+    parsed: Sequence[tuple[np.ndarray, Sequence[Any], np.ndarray]],
+    weights: np.ndarray,
+    eps: float,
+) -> None:
+    """Refuse a raking that stopped changing while still missing a margin.
+
+    R's stopping rule looks only at the change of the joint table between sweeps;
+    margins that contradict each other in the sample (an empty cell of their joint
+    table) make it stop with the last margin met and the others missed.
+    """
+    grand = float(weights.sum())
+    allowed = min(eps, 1e-3 * abs(grand))
+    for name, (codes, levels, population) in zip(names, parsed, strict=True):
+        achieved = np.bincount(codes, weights=weights, minlength=len(population))
+        miss = np.abs(achieved - population)
+        worst = int(np.argmax(miss))
+        if miss[worst] > allowed:
+            raise ConvergenceError(
+                f"raking stopped changing the weights but misses margin {name!r}: level "
+                f"{levels[worst]!r} totals {achieved[worst]:.6g} against the population's "
+                f"{population[worst]:.6g}. The margins contradict each other in this sample "
+                "(some combination of their levels has no rows); collapse levels or check "
+                "the margins."
+            )
+
+
+def _warn_negative(weights: np.ndarray) -> None:
+    """Warn when calibration made weights negative (R accepts them without a word)."""
+    negative = weights < 0
+    if negative.any():
+        warnings.warn(
+            f"calibration made {int(negative.sum())} weights negative (smallest "
+            f"{float(weights.min()):.4g}): the totals are met, but negative weights give "
+            "negative counts in small domains and cannot fit a GLM. Pass bounds, e.g. "
+            "bounds=(0, float('inf')) or bounds=(0.5, 3), to keep them positive.",
+            GovstatsWarning,
+            stacklevel=3,
+        )
 
 
 def _model_matrix(design: SurveyDesign, formula: str) -> tuple[np.ndarray, list[str], list[str]]:
@@ -600,6 +644,7 @@ def calibrate(
     else:
         g, iterations, misfit = _k.grake(mm, weights, method, (lo, hi), pop, tol, max_iter)
         report = ConvergenceReport(method, iterations, misfit, True)
+    _warn_negative(weights * g)
     basis = _k.qr_basis(mm * whalf[:, None])
     step = GregStep(
         tuple(names), mm, pop, method, (lo, hi), tol, max_iter, basis, g * whalf, report

@@ -11,6 +11,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from govstats.design._glm_checks import check_fit, check_response
 from govstats.design._irls import IRLSFit, family_kind, irls
 from govstats.design._linearize import cluster_sums
 from govstats.design._structure import check_columns
@@ -332,6 +333,7 @@ def svyglm(
         raise ModelError("a binomial response must lie in [0, 1] (or be a two-level factor).")
     if kind == "poisson" and (y[active] < 0).any():
         raise ModelError("a poisson response must be >= 0.")
+    check_response(y[active], used[0])
     w = design.weights_array
     if (w[active] < 0).any():
         raise DesignError("a GLM needs non-negative analysis weights; calibrate with bounds.")
@@ -339,6 +341,8 @@ def svyglm(
     x = np.where(active[:, None], x, 0.0)
     prior = w / weight_scale
     fit = irls(x, y0, prior, fam, names, max_iter=max_iter, tol=tol)
+    rows = active & (prior > 0)
+    check_fit(x[rows], y0[rows], fit.mu[rows], fit.working_weights[rows], names, kind)
     p = len(names)
     replicate_estimates = None
     if design.replicates is not None:

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import special, stats
 
 from govstats.design._columns import check_missing, domain_codes, expand
+from govstats.design._guards import check_probabilities
 from govstats.design.inference import DEFAULT_LEVEL, check_level, critical_value
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
@@ -323,9 +324,7 @@ def quantile(
             "interval_type='quantile' needs replicate weights (R: svrepdesign only); "
             "use a Woodruff interval ('mean', 'xlogit', 'asin', 'beta') on this design."
         )
-    probs = [float(q)] if isinstance(q, int | float) else [float(v) for v in q]
-    if any(not 0.0 <= p <= 1.0 for p in probs):
-        raise DataError(f"quantile probabilities must lie in [0, 1]; got {probs}.")
+    probs = check_probabilities(q)
     columns = expand(design.data, variables, text_as_factor=False)
     active, matrix = check_missing(
         columns,

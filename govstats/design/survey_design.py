@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from govstats.design import estimators, glm, quantile
+from govstats.design import _guards, estimators, glm, quantile
 from govstats.design._linearize import LONELY_RULES, cluster_sums, design_variance, stage_variance
 from govstats.design._structure import Structure, build_structure
 from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
@@ -132,10 +132,15 @@ class SurveyDesign:
                 f"lonely_psu={self.lonely_psu!r} is not one of {', '.join(LONELY_RULES)}."
             )
         structure = self.structure
+        built_here = structure is None
         if structure is None:
+            # a snapshot: editing the caller's frame afterwards leaves this design alone
+            _guards.check_unique_columns(self.data)
+            object.__setattr__(self, "data", _guards.snapshot(self.data))
             structure = build_structure(
                 self.data, self.weights, self.strata, self.psu, self.fpc, self.nest
             )
+            _guards.check_weight_scale(structure.sampling_weights, self.weights)
             object.__setattr__(self, "structure", structure)
         if self.analysis_weights is None:
             weights = structure.sampling_weights
@@ -160,6 +165,8 @@ class SurveyDesign:
             object.__setattr__(self, "df", int(df))
         else:
             object.__setattr__(self, "df", self._linearization_df())
+            if built_here:
+                _guards.check_not_all_lonely(self.df, self.n_psu, self.lonely_psu)
 
     # ------------------------------------------------------------------ structure
     def _linearization_df(self) -> int:
@@ -348,6 +355,7 @@ class SurveyDesign:
         2.0
         """
         if isinstance(mask, pd.Series):
+            _guards.check_mask_index(mask, self.data.index)
             if not mask.index.equals(self.data.index):
                 mask = mask.reindex(self.data.index)
             series = mask.reset_index(drop=True)

@@ -122,10 +122,43 @@ def _read_dta(path: Path, head: bytes, encoding: str | None) -> FileRead:
         frame, meta = pyreadstat.read_dta(str(path), encoding=chosen, apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own untyped errors
         raise _pyreadstat_error(path, f"Stata (format {version})", exc, chosen) from exc
+    _check_dta_complete(path, version)
     value_labels, variable_labels = _labels(meta)
+    dangling = sorted(
+        f"{var} ({name})"
+        for var, name in (getattr(meta, "variable_to_label", None) or {}).items()
+        if name not in (getattr(meta, "value_labels", None) or {})
+    )
+    if dangling:
+        notes.append(
+            f"{path.name}: value-label sets named by {', '.join(dangling)} are not in the "
+            "file; those variables are read without labels"
+        )
     return FileRead(
         frame, "dta", version, chosen or "UTF-8", value_labels, variable_labels, tuple(notes)
     )
+
+
+def _check_dta_complete(path: Path, version: int) -> None:
+    """Refuse a format 117+ file that does not end with its closing tag (truncated).
+
+    The value labels are the last section of a .dta file: a cut file still reads,
+    with the labels of some or all variables silently gone.
+    """
+    if version < 117:
+        return
+    closing = b"</stata_dta>"
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(size - 64, 0))
+        tail = handle.read().rstrip()
+    if not tail.endswith(closing):
+        raise DataError(
+            f"{path.name}: the Stata file is truncated (it does not end with {closing.decode()}, "
+            f"{size:,} bytes read): its last section, the value labels, is cut off or gone. "
+            "Download or copy the file again and compare its size with the release."
+        )
 
 
 def _read_sav(path: Path, head: bytes, encoding: str | None) -> FileRead:

@@ -277,6 +277,7 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
     overlap = set(spec.topcode) & (set(spec.missing) | set(spec.not_eligible))
     if overlap:
         raise _fail(origin, where, f"codes {sorted(overlap)} are both top-codes and missing codes")
+    _check_values_not_missing(spec, origin, where)
     declared = set(spec.missing) | set(spec.not_eligible) | set(spec.topcode)
     overlap = set(spec.answers or {}) & declared
     if overlap:
@@ -284,6 +285,35 @@ def _variable(name: str, entry: Any, defaults: dict[str, Any], origin: str) -> V
             origin, where, f"codes {sorted(overlap)} are both answers and missing or top-codes"
         )
     return spec
+
+
+def _check_values_not_missing(spec: VariableSpec, origin: str, where: str) -> None:
+    """Refuse a code that is both a value (binary, recode, range) and a missing code.
+
+    Such a code would be read as missing (or not eligible) and as an answer at once;
+    which wins decides whether a share is 0.70 or 0.00, so the codebook must say.
+    Value labels may name missing codes (files label "don't know" too), so they do
+    not count as values here.
+    """
+    kinds = (("missing", spec.missing), ("not_eligible", spec.not_eligible))
+    values = {
+        "binary": set(spec.binary or {}),
+        "recode": set(spec.recode or {}),
+    }
+    for kind, codes in kinds:
+        for code in codes:
+            holders = [key for key, keys in values.items() if code in keys]
+            if spec.range is not None and spec.range[0] <= code <= spec.range[1]:
+                holders.append("range")
+            if holders:
+                raise _fail(
+                    origin,
+                    where,
+                    f"code {code:.15g} is both a {kind} code and a valid value (in "
+                    f"{', '.join(holders)}); remove it from {kind} or from "
+                    f"{', '.join(holders)} (a survey-wide {kind} list applies to every "
+                    "coded item: override it in this variable with its own list)",
+                )
 
 
 def _bounds(entry: dict[str, Any], key: str, origin: str, where: str) -> tuple[Code, Code] | None:

@@ -9,9 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from govstats.errors import GovstatsError, ReportError
 from govstats.report import analyses
+from govstats.report._interrupt import InterruptFlag, catch_interrupts
 from govstats.report._labels import LANGS, translate_note
 from govstats.report.inputs import (
     DEFAULT_MIN_CELL,
@@ -372,41 +374,59 @@ def build_report(
     """
     from tqdm import tqdm
 
-    from govstats.report.figures import figure_png
-
     if replicates < 2:
         raise ReportError(f"--replicates must be at least 2, got {replicates}")
     if lang not in LANGS:
         raise ReportError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
-    start = time.perf_counter()
     steps = ["survey", "01", "02", "03", "04", "figures", "pdf"]
     bar = tqdm(total=len(steps), disable=not progress, desc="govstats report", unit="step")
-    try:
-        bar.set_postfix_str("survey")
-        loaded, reason = _load_survey_guarded(survey, codebook, seed)
+    with catch_interrupts() as interrupt:
+        try:
+            return _build(bar, interrupt, out, lang, survey, codebook, replicates, seed, min_cell)
+        finally:
+            bar.close()
+
+
+def _build(
+    bar: Any,
+    interrupt: InterruptFlag,
+    out: str | Path,
+    lang: str,
+    survey: str | Path | None,
+    codebook: str | Path | None,
+    replicates: int,
+    seed: int,
+    min_cell: int,
+) -> ReportOutcome:
+    """Run every step of :func:`build_report`; an interrupt stops it before the PDF moves."""
+    from govstats.report.figures import figure_png
+
+    start = time.perf_counter()
+    bar.set_postfix_str("survey")
+    loaded, reason = _load_survey_guarded(survey, codebook, seed)
+    bar.update(1)
+    sections = []
+    for key in ("01", "02", "03", "04"):
+        interrupt.check()
+        bar.set_postfix_str(analyses.ANALYSES[key])
+        sections += run_analyses(
+            loaded,
+            keys=(key,),
+            lang=lang,
+            seed=seed,
+            replicates=replicates,
+            min_cell=min_cell,
+            survey_error=reason,
+        )
         bar.update(1)
-        sections = []
-        for key in ("01", "02", "03", "04"):
-            bar.set_postfix_str(analyses.ANALYSES[key])
-            sections += run_analyses(
-                loaded,
-                keys=(key,),
-                lang=lang,
-                seed=seed,
-                replicates=replicates,
-                min_cell=min_cell,
-                survey_error=reason,
-            )
-            bar.update(1)
-        bar.set_postfix_str("figures")
-        meta = _meta(sections, loaded, lang, seed, replicates, min_cell)
-        content, pages = render_pdf(sections, meta, figure_png)
-        bar.update(1)
-        bar.set_postfix_str("pdf")
-        path = write_atomic(content, out)
-        bar.update(1)
-    finally:
-        bar.close()
+    interrupt.check()
+    bar.set_postfix_str("figures")
+    meta = _meta(sections, loaded, lang, seed, replicates, min_cell)
+    content, pages = render_pdf(sections, meta, figure_png)
+    bar.update(1)
+    bar.set_postfix_str("pdf")
+    path = write_atomic(content, out, ready=interrupt.check)
+    bar.update(1)
     return ReportOutcome(
         path=path,
         pages=pages,

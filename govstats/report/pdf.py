@@ -403,11 +403,14 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(content: bytes, target: str | Path) -> Path:
+def write_atomic(
+    content: bytes, target: str | Path, *, ready: Callable[[], None] | None = None
+) -> Path:
     """Write ``content`` to a temporary file beside ``target``, then move it into place.
 
     A failure at any point leaves no partial file at ``target`` (and removes the
-    temporary file).
+    temporary file). ``ready`` is called just before the move; if it raises (an
+    interrupt that arrived meanwhile), ``target`` keeps its previous content.
 
     Examples
     --------
@@ -429,6 +432,8 @@ def write_atomic(content: bytes, target: str | Path) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        if ready is not None:
+            ready()
         os.replace(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):

@@ -20,6 +20,7 @@ from govstats.report.tables import (
     Table,
     fmt_number,
     significance_mark,
+    suppress_dependent_cells,
     suppress_small_cells,
 )
 
@@ -89,8 +90,20 @@ def _describe(design: Any, data: pd.DataFrame, variables: list[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=columns)
 
 
+def _suppress_total_with_its_parts(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Complementary suppression: a total beside one suppressed part would give it back.
+
+    The total is the share-weighted mean of the urban and rural cells, and the shares
+    are published too; so when either part is suppressed the total goes with it.
+    """
+    keys = list(zip(tidy["variable"].astype(str), tidy["group"].astype(str), strict=True))
+    hidden = {key for key, h in zip(keys, tidy["suppressed"], strict=True) if bool(h)}
+    sources = [[(v, "urban"), (v, "rural")] if g == "total" else [(v, g)] for v, g in keys]
+    return suppress_dependent_cells(tidy, sources, hidden, VALUE_COLUMNS)
+
+
 def _description_table(tidy: pd.DataFrame, lang: str, min_cell: int) -> Table:
-    tidy = suppress_small_cells(tidy, "n", VALUE_COLUMNS, min_cell)
+    tidy = _suppress_total_with_its_parts(suppress_small_cells(tidy, "n", VALUE_COLUMNS, min_cell))
     records: dict[str, list[str]] = {label("variable", lang): []}
     for group in ("urban", "rural", "total"):
         records[label(group, lang)] = []
@@ -220,8 +233,11 @@ def describe_survey(
     if raked_tidy is not None:
         base = _by_group(tidy[tidy["variable"] == "internet"], "group")
         after = _by_group(raked_tidy, "group")
+        small = {g: int(base[g]["n"]) < min_cell for g in ("urban", "rural", "total")}
+        # complementary: the total goes with a suppressed part (it would give it back)
+        small["total"] = small["total"] or small["urban"] or small["rural"]
         for group in ("urban", "rural", "total"):
-            hidden = int(base[group]["n"]) < min_cell
+            hidden = small[group]
             scale = np.nan if hidden else 100.0
             compare_rows.append(
                 {
@@ -528,12 +544,24 @@ def _groups_table(res_by: Any, data: pd.DataFrame, lang: str, min_cell: int) -> 
     return Table("chain_groups", title, effects, pd.DataFrame(display_rows), note)
 
 
-def _differences_table(res_by: Any, lang: str) -> Table:
+def _suppressed_groups(groups_table: Table, by: str) -> set[str]:
+    """Return the groups whose chain effects the groups table suppressed."""
+    data = groups_table.data
+    return {str(g) for g in data.loc[data["suppressed"].astype(bool), by]}
+
+
+def _differences_table(res_by: Any, lang: str, suppressed: set[str]) -> Table:
     zh = lang == "zh"
     diff = res_by.differences.reset_index()
+    # every difference is a group minus the first group: it reveals both (complementary
+    # suppression blanks it when either is suppressed)
+    groups = [str(g) for g in res_by.groups]
+    pairs = {f"{g} - {groups[0]}": (g, groups[0]) for g in groups[1:]}
+    sources = [pairs[str(c)] for c in diff["comparison"]]
+    diff = suppress_dependent_cells(diff, sources, suppressed, VALUE_COLUMNS)
     diff["mark"] = [
-        significance_mark(e, s, res_by.df)
-        for e, s in zip(diff["estimate"], diff["se"], strict=True)
+        "" if hidden else significance_mark(e, s, res_by.df)
+        for e, s, hidden in zip(diff["estimate"], diff["se"], diff["suppressed"], strict=True)
     ]
     keep = diff[diff["effect"].isin(["indirect_total", "direct", "total"])]
     display = pd.DataFrame(
@@ -541,11 +569,18 @@ def _differences_table(res_by: Any, lang: str) -> Table:
             label("group", lang): keep["comparison"].astype(str).tolist(),
             label("effect", lang): [_effect_label(e, lang) for e in keep["effect"]],
             label("estimate", lang): [
-                fmt_number(e, 3) + m for e, m in zip(keep["estimate"], keep["mark"], strict=True)
+                SUPPRESSED_MARK if h else fmt_number(e, 3) + m
+                for e, m, h in zip(keep["estimate"], keep["mark"], keep["suppressed"], strict=True)
             ],
-            label("se", lang): [f"({fmt_number(s, 3)})" for s in keep["se"]],
+            label("se", lang): [
+                SUPPRESSED_MARK if h else f"({fmt_number(s, 3)})"
+                for s, h in zip(keep["se"], keep["suppressed"], strict=True)
+            ],
             label("ci", lang): [
-                _interval(lo, hi) for lo, hi in zip(keep["ci_low"], keep["ci_high"], strict=True)
+                SUPPRESSED_MARK if h else _interval(lo, hi)
+                for lo, hi, h in zip(
+                    keep["ci_low"], keep["ci_high"], keep["suppressed"], strict=True
+                )
             ],
         }
     )
@@ -602,7 +637,9 @@ def _cascade_table(res: Any, data: pd.DataFrame, lang: str, min_cell: int) -> Ta
     return Table("chain_cascade", title, cascade, pd.DataFrame(rows), note)
 
 
-def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> list[FigureSpec]:
+def _chain_figures(
+    res: Any, res_by: Any, cascade: pd.DataFrame, lang: str, suppressed: set[str]
+) -> list[FigureSpec]:
     zh = lang == "zh"
     figures = []
     shown = cascade[~cascade["suppressed"]]
@@ -704,6 +741,8 @@ def _chain_figures(res: Any, res_by: Any, cascade: pd.DataFrame, lang: str) -> l
     by_effects = res_by.effects.reset_index()
     keep = ["indirect_total", "direct", "total"]
     by_effects = by_effects[by_effects["effect"].isin(keep)]
+    # a group suppressed in the tables is not plotted either
+    by_effects = by_effects[~by_effects[res_by.by].astype(str).isin(suppressed)]
     figures.append(
         FigureSpec(
             "chain_groups",
@@ -787,14 +826,16 @@ def fit_divide_chain(
     # disclosure counts are respondents the chain actually used (complete cases)
     used = data[data[needed].notna().all(axis=1)]
     cascade_table = _cascade_table(res, used, lang, min_cell)
+    groups_table = _groups_table(res_by, used, lang, min_cell)
+    suppressed = _suppressed_groups(groups_table, by)
     tables = (
         paths_table,
         effects_table,
         cascade_table,
-        _groups_table(res_by, used, lang, min_cell),
-        _differences_table(res_by, lang),
+        groups_table,
+        _differences_table(res_by, lang, suppressed),
     )
-    figures = _chain_figures(res, res_by, cascade_table.data, lang)
+    figures = _chain_figures(res, res_by, cascade_table.data, lang, suppressed)
     return AnalysisResult(
         "04",
         "divide_chain",

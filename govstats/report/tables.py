@@ -13,7 +13,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ __all__ = [
     "Table",
     "fmt_number",
     "significance_mark",
+    "suppress_dependent_cells",
     "suppress_small_cells",
     "to_docx",
     "to_html",
@@ -173,6 +174,59 @@ def suppress_small_cells(
     out["suppressed"] = small
     for column in value_columns:
         out[column] = out[column].astype(float).where(~small)
+    return out
+
+
+def suppress_dependent_cells(
+    frame: pd.DataFrame,
+    sources: Sequence[Collection[object]],
+    suppressed: Collection[object],
+    value_columns: Sequence[str],
+) -> pd.DataFrame:
+    """Complementary suppression: blank every row computed from a suppressed cell.
+
+    A difference, sum or share that uses a suppressed cell gives it back by
+    subtraction from the cells that are published; so every published number
+    derived from a suppressed cell is suppressed with it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per published number.
+    sources : sequence of collections, one per row
+        The cells (e.g. groups) each row is computed from.
+    suppressed : collection
+        The cells suppressed by :func:`suppress_small_cells`.
+    value_columns : sequence of str
+        Columns set to NaN in the rows that depend on a suppressed cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with those values blanked and a boolean ``suppressed`` column (or'ed
+        with an existing one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"estimate": [0.1, 0.2]})
+    >>> out = suppress_dependent_cells(f, [("b", "a"), ("c", "a")], {"b"}, ["estimate"])
+    >>> out["estimate"].tolist(), out["suppressed"].tolist()
+    ([nan, 0.2], [True, False])
+    """
+    if len(sources) != len(frame):
+        raise ReportError(
+            f"disclosure control needs the source cells of every row: {len(sources)} given "
+            f"for {len(frame)} rows"
+        )
+    hidden = set(suppressed)
+    depends = np.array([bool(hidden.intersection(cells)) for cells in sources], dtype=bool)
+    out = frame.copy()
+    if "suppressed" in out.columns:
+        depends |= out["suppressed"].to_numpy(dtype=bool)
+    out["suppressed"] = depends
+    for column in value_columns:
+        out[column] = out[column].astype(float).where(~depends)
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import govstats as gs
-from govstats.errors import DataError, ModelError
+from govstats.errors import DataError, GovstatsError, ModelError
 
 from .conftest import make_chain_data
 
@@ -99,3 +99,24 @@ def test_by_variable_used_in_the_chain(df) -> None:
     df["female"] = np.arange(len(df)) % 2
     with pytest.raises(ModelError, match="by='female' is also x, a mediator"):
         gs.DivideChain(df, "rural", ["m1"], "y", ["female"]).fit(by="female")
+
+
+def test_model_based_ses_refused_on_a_design(df) -> None:
+    design = gs.SurveyDesign(df.assign(psu=np.arange(len(df)) // 4), psu="psu", weights="w")
+    with pytest.raises(ModelError, match=r"inference='model'.*'linearization' or 'replicate'"):
+        gs.DivideChain(design, "rural", ["m1"], "y").fit(inference="model")
+
+
+@pytest.mark.parametrize(
+    ("inference", "replicates"), [("montecarlo", 1), ("montecarlo", 0), ("bootstrap", 0)]
+)
+def test_too_few_draws_are_refused_not_defaulted(df, inference, replicates) -> None:
+    chain = gs.DivideChain(df, "rural", ["m1"], "y")
+    with pytest.raises(GovstatsError, match=rf"replicates={replicates} is too few"):
+        chain.fit(inference=inference, replicates=replicates, seed=1)
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 95, -0.1])
+def test_level_outside_0_1_is_refused(df, level) -> None:
+    with pytest.raises(GovstatsError, match="outside \\(0, 1\\)"):
+        gs.DivideChain(df, "rural", ["m1"], "y").fit(inference="linearization", level=level)

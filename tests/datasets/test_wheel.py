@@ -47,11 +47,16 @@ def test_tables_load_from_an_installed_wheel(tmp_path):
     shutil.copytree(ROOT / "govstats", source / "govstats", ignore=ignore)
     shutil.copytree(ROOT / "data", source / "data", ignore=ignore)
     dist = tmp_path / "dist"
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)],
         check=True,
         capture_output=True,
+        text=True,
     )
+    # setuptools' own warnings (an undeclared package, deprecated settings) are upper- or
+    # title-case; the lower-case "warning: byte-compiling is disabled" is the environment's
+    log = built.stdout + built.stderr
+    assert "WARNING" not in log and "Warning" not in log, log
     wheel = next(dist.glob("govstats-*.whl"))
     env = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, capture_output=True)
@@ -80,3 +85,15 @@ def test_tables_load_from_an_installed_wheel(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_the_version_has_one_place() -> None:
+    import importlib.metadata
+    import tomllib
+
+    import govstats
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        declared = tomllib.load(handle)["project"]["version"]
+    assert govstats.__version__ == declared == importlib.metadata.version("govstats")
+    assert '__version__ = "' not in (ROOT / "govstats" / "__init__.py").read_text()

@@ -413,21 +413,34 @@ def r_names(case: dict[str, Any], result: Any) -> list[str]:
     return labels
 
 
-def interval_candidates(case: dict[str, Any], result: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The confidence limits R may have recorded for ``result``, in govstats' order.
+def is_quantile(case: dict[str, Any]) -> bool:
+    """Whether the case is an ``svyquantile`` call (alone or inside ``svyby``)."""
+    return "svyquantile" in str(case["estimator"])
 
-    Quantile and ``svyciprop`` limits are the estimator's own. For means, totals,
-    ratios and coefficients R's ``confint`` uses the normal quantile unless given
-    ``df``, while govstats reports t limits on the design df: both are offered, and
-    a case must match one of them exactly.
+
+def expected_limits(case: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]] | None:
+    """R's confidence limits of a case on its design df, by R's names; ``None`` if unrecorded.
+
+    Where R recorded the limits on the design df (``confint(., df=degf(design))``, the
+    Woodruff limits of ``svyquantile`` and the limits of ``svyciprop``) they are taken as
+    recorded. Otherwise they are R's ``confint(., df=degf(design))`` computed from R's own
+    estimate, SE and df: ``estimate -/+ qt((1 + level)/2, df) * se``. Nothing of govstats
+    enters, so govstats' ``ci_low``/``ci_high`` are compared with R. Quantiles by domain
+    (``svyby(svyquantile)``) have no symmetric interval and R's record holds no limits.
     """
-    frame = result.to_frame()
-    low, high = frame["ci_low"].to_numpy(float), frame["ci_high"].to_numpy(float)
-    statistic = getattr(result, "statistic", "glm")
-    if statistic in ("quantile", "proportion"):
-        return [(low, high)]
-    estimate, se = frame["estimate"].to_numpy(float), frame["se"].to_numpy(float)
-    level = float(case.get("ci_level", getattr(result, "conf_level", 0.95)))
-    z = stats.norm.ppf(0.5 + level / 2)
-    t = stats.t.ppf(0.5 + level / 2, result.df)
-    return [(estimate - z * se, estimate + z * se), (estimate - t * se, estimate + t * se)]
+    if case["status"] != "ok" or case.get("df") is None:
+        return None
+    recorded_df = case.get("ci_df", case["df"])
+    if "ci_lower" in case and recorded_df == case["df"]:
+        return dict(case["ci_lower"]), dict(case["ci_upper"])
+    if is_quantile(case):
+        return None
+    level = float(case.get("ci_level", 0.95))
+    crit = float(stats.t.ppf(0.5 + level / 2, case["df"]))
+    low, high = {}, {}
+    for name, estimate in case["estimate"].items():
+        se = case["se"].get(name)
+        value = np.nan if estimate is None or se is None else float(estimate)
+        half = np.nan if se is None else crit * float(se)
+        low[name], high[name] = value - half, value + half
+    return low, high

@@ -7,7 +7,8 @@ import pytest
 
 import govstats as gs
 
-pytestmark = pytest.mark.slow
+# one worker runs the module (``--dist loadgroup``), so the design is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gaps_simulated")]
 
 EXACT = 1e-9  # identities summed over a few dozen float64 terms
 

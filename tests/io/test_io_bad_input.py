@@ -265,3 +265,36 @@ def test_spss_user_missing_not_in_codebook_is_missing_and_reported(tmp_path, boo
     assert income[0] == 20000 and income[1] == 9999996
     assert survey.codes["income"][4] == 88888
     assert any("[88888] as user-missing" in w for w in survey.warnings)
+
+
+@pytest.mark.parametrize("cut", [15, 60, 380])
+def test_file_cut_inside_its_value_labels_is_refused(tmp_path, book, cut):
+    """The data read whole, but the labels at the end of the file are cut off."""
+    whole = write_dta(tmp_path / "whole.dta", frame()).read_bytes()
+    assert whole.rstrip().endswith(b"</stata_dta>")
+    path = tmp_path / "cut.dta"
+    path.write_bytes(whole[:-cut])
+    with pytest.raises(DataError, match=r"cut\.dta: the Stata file is truncated.*value labels"):
+        read_survey(path, codebook=book)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "where"),
+    [
+        ("not_eligible = [3]", "not_eligible = [2]", "2", "binary"),
+        ("missing = [98, 99]", "missing = [1, 98, 99]", "1", "binary"),
+        (
+            "missing = [9999997, 9999998, 9999999]",
+            "missing = [9999997, 9999998, 9999999]\nrange = { min = 0, max = 9999998 }",
+            "9999997",
+            "range",
+        ),
+    ],
+)
+def test_code_that_is_both_a_value_and_missing_is_refused(tmp_path, old, new, code, where):
+    text = CODEBOOK.replace(old, new)
+    assert text != CODEBOOK
+    with pytest.raises(
+        CodebookError, match=rf"code {code} is both a .* valid value \(in {where}\)"
+    ):
+        load_codebook(write_book(tmp_path / "b.toml", text))
