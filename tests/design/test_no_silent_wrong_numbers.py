@@ -91,7 +91,7 @@ def test_some_lonely_strata_under_remove_still_work(df: pd.DataFrame) -> None:
 
 def test_proportion_of_values_that_print_alike_is_refused(df: pd.DataFrame) -> None:
     mixed = df.assign(g=pd.Series([1, "1", 1.0, 2] * 15, dtype=object))
-    with pytest.raises(DataError, match=r"column 'g' mixes values that print alike.*astype\(str\)"):
+    with pytest.raises(DataError, match=r"column 'g' mixes .*astype\(str\)"):
         gs.SurveyDesign(mixed).proportion("g")
 
 
