@@ -191,7 +191,7 @@ def test_rake_with_compatible_margins_meets_every_margin() -> None:
         {"a": rng.choice(["x", "y"], 200), "b": rng.choice(["u", "v"], 200), "w": 5.0}
     )
     raked = gs.SurveyDesign(frame, weights="w").rake(
-        {"a": {"x": 600, "y": 400}, "b": {"u": 300, "v": 700}}, epsilon=1e-9
+        {"a": {"x": 600, "y": 400}, "b": {"u": 300, "v": 700}}, tol=1e-9
     )
     w = raked.weights_array
     np.testing.assert_allclose([w[frame["a"] == v].sum() for v in "xy"], [600, 400], rtol=1e-6)
