@@ -196,8 +196,7 @@ class DivideChain:
             # PSU); rows outside the domain carry zero weight, so their values are unused.
             design = self.design.subset(~incomplete) if incomplete.any() else self.design
             sampling = _sampling.from_design(design)
-            z = self.spec.matrix(frame)
-            z = np.where(np.isnan(z), 0.0, z)
+            z = self.spec.matrix(frame, fill_missing=True)
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(
@@ -355,8 +354,9 @@ class DivideChain:
                 eff, eff_unc, spec.effect_names(), group_labels, by, no_bca
             )
         cascade = None
-        if _is_binary(z[sampling.weights > 0, 1]):
-            cascade = cascade_table(z, sampling, spec, level)
+        if _is_binary(z[:, 1], sampling.weights > 0):
+            psu_cross = cross[0][0] if by is None else None
+            cascade = cascade_table(z, sampling, spec, level, psu_cross=psu_cross)
         return ChainResult(
             spec=spec,
             paths=paths,
@@ -390,7 +390,7 @@ class DivideChain:
             minus x = 0, with a design-based SE (linearization or replicates).
         """
         z, sampling, _, _ = self._prepare(None)
-        if not _is_binary(z[sampling.weights > 0, 1]):
+        if not _is_binary(z[:, 1], sampling.weights > 0):
             raise ModelError(
                 f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
             )
@@ -534,6 +534,8 @@ def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -
     return ci
 
 
-def _is_binary(values: np.ndarray) -> bool:
-    u = np.unique(values)
-    return bool(u.size == 2 and u[0] == 0 and u[1] == 1)
+def _is_binary(values: np.ndarray, active: np.ndarray) -> bool:
+    """Whether ``values`` takes exactly the values 0 and 1 on the active rows (no sort)."""
+    zero = (values == 0) & active
+    one = (values == 1) & active
+    return bool(np.all(zero | one | ~active) and zero.any() and one.any())
