@@ -96,6 +96,7 @@ def _from_crossproducts(
         rep_num, rep_den = factors.T @ num, factors.T @ den
         vcov = rep.vcov(rep_num / np.tile(rep_den, len(cols_y)), means.ravel())
         return means, vcov, float(rep.df)
+    assert design is not None
     scores = (num - np.tile(den, len(cols_y)) * means.ravel()) / np.tile(sizes, len(cols_y))
     vcov = design.vcov_psu_totals(scores, present=sampling.weights != 0)
     return means, vcov, float(sampling.df)

@@ -179,13 +179,18 @@ def psu_crossproducts(
     if z.shape[0] == 0:
         return out
     if z.shape[0] >= _MIN_ROWS_PER_GROUP * n_psu:
+        from threadpoolctl import threadpool_limits
+
         zs = _column_major(z, order)
         ws = w if order is None else w[order]
-        for g in range(n_psu):
-            lo, hi = bounds[g], bounds[g + 1]
-            if hi > lo:
-                block = zs[lo:hi]
-                out[g] = ((block * ws[lo:hi, None]).T @ block)[rows, cols]
+        # products of (rows, q) blocks are too small to share between BLAS threads:
+        # waking threads costs more than the product (10x on a busy machine)
+        with threadpool_limits(1, user_api="blas"):
+            for g in range(n_psu):
+                lo, hi = bounds[g], bounds[g + 1]
+                if hi > lo:
+                    block = zs[lo:hi]
+                    out[g] = ((block * ws[lo:hi, None]).T @ block)[rows, cols]
         return out
     # small groups: blocks of rows, per-row products summed within group runs
     for lo in range(0, z.shape[0], ROW_BLOCK):
