@@ -87,6 +87,7 @@ class RakeStep:
     margin_weights: tuple[np.ndarray, ...]
     sweeps: int
     report: ConvergenceReport
+    joint: _k.JointCells | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,7 +268,7 @@ def _finish(design: SurveyDesign, weights: np.ndarray, step: Step) -> SurveyDesi
     new_info = CalibrationInfo(info.base_weights, (*info.steps, step))
     reps = design.replicates
     if reps is not None:
-        reps = _recalibrate_block(reps, design.weights_array, (step,))
+        reps = _recalibrate_block(reps, design.weights_array, (step,), final_weights=weights)
     return design.with_weights(weights, calibration=new_info, replicates=reps)
 
 
@@ -427,6 +428,7 @@ def rake(
         res.margin_weights,
         sweeps,
         report,
+        res.joint,
     )
     return _finish(design, res.weights, step)
 
@@ -712,7 +714,10 @@ def residualize(calibration: CalibrationInfo, weighted_scores: np.ndarray) -> np
                     step.margin_codes, step.populations, step.margin_weights, strict=True
                 )
             ]
-            out = _k.resid_raking(out, margins)
+            if step.joint is None:
+                out = _k.resid_raking(out, margins)
+            else:
+                out = _k.resid_raking_cells(out, margins, step.joint)
         else:
             out = _k.resid_greg(out, step.basis, step.w)
     return out[:, 0] if one_d else out
@@ -748,11 +753,114 @@ def _apply_steps(block: np.ndarray, steps: Sequence[Step]) -> np.ndarray:
     return w
 
 
+def _cell_margins(steps: Sequence[Step]) -> list[tuple[np.ndarray, int]] | None:
+    """(row codes, number of cells) of every margin of cell-wise steps; None with a GREG step."""
+    margins: list[tuple[np.ndarray, int]] = []
+    for step in steps:
+        if isinstance(step, PostStratStep):
+            margins.append((step.codes, step.population.shape[0]))
+        elif isinstance(step, RakeStep):
+            margins.extend(
+                (codes, pop.shape[0])
+                for codes, pop in zip(step.margin_codes, step.populations, strict=True)
+            )
+        else:
+            return None
+    return margins
+
+
+def _dense_codes(raw: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of the values of ``raw`` (in ``0..size-1``) that occur, and those values."""
+    if size <= 4 * raw.shape[0] + 1024:
+        present = np.bincount(raw, minlength=size) > 0
+        values = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return lookup[raw], values
+    codes, values = pd.factorize(raw, sort=True)
+    return codes.astype(np.int64), np.asarray(values, dtype=np.int64)
+
+
+def _recalibrate_units(
+    reps: Replicates,
+    start_weights: np.ndarray,
+    final_weights: np.ndarray,
+    steps: Sequence[Step],
+    margins: list[tuple[np.ndarray, int]],
+    chunk: int = 256,
+) -> Replicates:
+    """Re-calibrate cell-wise steps per unit = (replicate unit, joint calibration cell).
+
+    Post-stratification and raking multiply every row of a calibration cell by the
+    same factor, so all rows of one unit -- one PSU (or earlier unit) within one cell
+    of the cross-classification of every margin -- keep a common replicate factor.
+    The steps are re-run on the (units, R) table of unit weight totals, and the
+    design keeps per-unit factors instead of an (n, R) weight matrix.
+    """
+    from govstats.design.replicates import Replicates
+
+    assert reps.psu_factors is not None
+    joint = np.zeros(start_weights.shape[0], dtype=np.int64)
+    n_joint = 1
+    for codes, n_cells in margins:
+        joint = joint * n_cells + codes
+        n_joint *= n_cells
+        if n_joint > 1 << 40:
+            joint, values = _dense_codes(joint, int(joint.max()) + 1)
+            n_joint = values.shape[0]
+    joint, _ = _dense_codes(joint, n_joint)
+    n_joint = int(joint.max()) + 1
+    n_in = reps.psu_factors.shape[0]
+    unit, values = _dense_codes(np.asarray(reps.psu_index) * n_joint + joint, n_in * n_joint)
+    n_units = values.shape[0]
+    unit_in, unit_joint = values // n_joint, values % n_joint
+    cells_of_joint = _k.margin_cells_of_joint([c for c, _ in margins], joint, n_joint)
+    unit_codes = [cells[unit_joint] for cells in cells_of_joint]
+    start = np.bincount(unit, weights=start_weights, minlength=n_units)
+    current = np.bincount(unit, weights=final_weights, minlength=n_units)
+    factors = np.empty((n_units, reps.n_replicates))
+    for lo in range(0, reps.n_replicates, chunk):
+        block = start[:, None] * reps.psu_factors[unit_in, lo : lo + chunk]
+        position = 0
+        for step in steps:
+            if isinstance(step, PostStratStep):
+                block = _k.poststratify_weights(unit_codes[position], block, step.population)
+                position += 1
+            else:
+                assert isinstance(step, RakeStep)
+                used = unit_codes[position : position + len(step.margin_codes)]
+                block = _k.rake_sweeps(used, step.populations, block, step.sweeps)
+                position += len(step.margin_codes)
+        factors[:, lo : lo + chunk] = block
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factors /= np.where(current > 0, current, np.inf)[:, None]
+    # R recomputes degf() as the rank of the new replicate weights: the rank of the
+    # distinct unit factors of units that keep a row
+    df = _replicates_kernels.rank_df(_distinct_rows(factors[start > 0]))
+    return Replicates(
+        method=reps.method,
+        scale=reps.scale,
+        rscales=reps.rscales,
+        mse=reps.mse,
+        psu_index=unit,
+        psu_factors=factors,
+        row_weights=None,
+        seed=reps.seed,
+        df=df,
+    )
+
+
 def _recalibrate_block(
-    reps: Replicates, start_weights: np.ndarray, steps: Sequence[Step], chunk: int = 64
+    reps: Replicates,
+    start_weights: np.ndarray,
+    steps: Sequence[Step],
+    chunk: int = 64,
+    final_weights: np.ndarray | None = None,
 ) -> Replicates:
     from govstats.design.replicates import Replicates
 
+    margins = _cell_margins(steps)
+    if margins is not None and reps.psu_factors is not None and final_weights is not None:
+        return _recalibrate_units(reps, start_weights, final_weights, steps, margins)
     blocks = [_apply_steps(w, steps) for _, w in reps.weight_chunks(start_weights, chunk)]
     row_weights = np.hstack(blocks)
     df = reps.df
@@ -795,8 +903,11 @@ def recalibrate_replicates(design: SurveyDesign, reps: Replicates) -> Replicates
 
     The replicate factors are applied to the weights before calibration, then every
     calibration step is repeated on each replicate (post-stratification, the same
-    number of raking sweeps, GREG / bounded calibration). Returns replicates with
-    explicit ``row_weights`` of shape ``(n, R)``.
+    number of raking sweeps, GREG / bounded calibration). Post-stratification and
+    raking keep per-unit factors (unit = PSU within a joint calibration cell, see
+    ``Replicates.psu_index``); a GREG step gives explicit ``row_weights`` ``(n, R)``.
     """
     info = _info(design)
-    return _recalibrate_block(reps, info.base_weights, info.steps)
+    return _recalibrate_block(
+        reps, info.base_weights, info.steps, final_weights=np.asarray(design.weights_array)
+    )
