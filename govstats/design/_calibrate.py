@@ -338,11 +338,16 @@ def resid_raking_cells(
             sums[:, j] = np.bincount(joint.codes, weights=ratio_rows[:, j], minlength=n_joint)
         del ratio_rows
         g = joint.factors
+        observed = joint.counts > 0  # empty joint cells may carry 0/0 factor ratios
         # S_m[c]: cell sums of x / psw_m; rel[m][k]: psw_k / psw_m in every joint cell
         s_m = [
             np.stack(
                 [
-                    np.bincount(cell, weights=sums[:, j] * g[0] / g[m], minlength=n_cells)
+                    np.bincount(
+                        cell,
+                        weights=np.where(observed, sums[:, j] * g[0] / g[m], 0.0),
+                        minlength=n_cells,
+                    )
                     for j in range(p)
                 ],
                 axis=1,
@@ -351,7 +356,10 @@ def resid_raking_cells(
                 zip(joint.margin_cells, margins, strict=True)
             )
         ]
-        rel = [[g[k] / g[m] for k in range(len(margins))] for m in range(len(margins))]
+        rel = [
+            [np.where(observed, g[k] / g[m], 0.0) for k in range(len(margins))]
+            for m in range(len(margins))
+        ]
     cnt = [
         np.bincount(cell, weights=joint.counts, minlength=n_cells)
         for cell, (_, n_cells, _) in zip(joint.margin_cells, margins, strict=True)

@@ -102,7 +102,15 @@ def check_missing(
     naming the column and the count; with it those rows leave the domain (R
     ``na.rm=TRUE``: the design is kept, the rows get zero weight).
     """
-    missing = np.isnan(columns.matrix) & active[:, None]
+    nan = np.isnan(columns.matrix)
+    if not nan.any():  # the common case: no copy of the matrix, no second pass
+        if not active.any():
+            raise DesignError(
+                f"no rows left to estimate from {where} after removing missing values in "
+                f"{sorted(set(columns.variable))}."
+            )
+        return active, columns.matrix
+    missing = nan & active[:, None]
     if missing.any():
         if not na_rm:
             counts: dict[str, int] = {}
@@ -115,7 +123,7 @@ def check_missing(
                 "na.rm=TRUE), or impute them first."
             )
         active = active & ~missing.any(axis=1)
-    matrix = np.where(np.isnan(columns.matrix), 0.0, columns.matrix)
+    matrix = np.where(nan, 0.0, columns.matrix)
     if not active.any():
         raise DesignError(
             f"no rows left to estimate from {where} after removing missing values in "
@@ -141,19 +149,23 @@ def domain_codes(
     valid = active.copy()
     uniques_all = []
     for name in names:
-        codes, uniques = pd.factorize(data[name], sort=True)
+        codes, uniques = factorize_sorted(data[name])
         valid &= codes >= 0
         combined = combined * (len(uniques) + 1) + codes
         uniques_all.append(uniques)
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
     out = np.full(n, -1, dtype=np.int64)
-    if int(combined.max()) <= 4 * n + 1024:
-        observed = np.bincount(combined[valid])
+    size = int(combined.max()) + 1
+    if size <= 4 * n + 1024:
+        # a dense table of the combinations; rows outside the domain go to a last slot
+        # (no boolean indexing of the rows)
+        slot = np.where(valid, combined, size)
+        observed = np.bincount(slot, minlength=size + 1)[:size]
         keys = np.flatnonzero(observed)
-        lookup = np.full(observed.size, -1, dtype=np.int64)
+        lookup = np.full(size + 1, -1, dtype=np.int64)
         lookup[keys] = np.arange(keys.size)
-        out[valid] = lookup[combined[valid]]
+        out = lookup[slot]
     else:  # many sparse combinations: hash instead of a dense table
         codes, keys = pd.factorize(combined[valid], sort=True)
         out[valid] = codes
@@ -165,6 +177,36 @@ def domain_codes(
             key //= len(uniques) + 1
         labels.append(tuple(_plain(v) for v in reversed(parts)))
     return out, labels, names
+
+
+def factorize_sorted(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(series, sort=True)``; integer columns by a counting pass, not a hash.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        Code of every row's value in ``uniques`` (-1 for a missing value).
+    uniques : ndarray
+        The distinct values, sorted.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_sorted(pd.Series([30, 10, 30]))
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 0, 1], [10, 30])
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * values.shape[0] + 1024:
+            shifted = (values - low).astype(np.int64, copy=False)
+            present = np.bincount(shifted) > 0
+            lookup = np.cumsum(present) - 1
+            uniques = (np.flatnonzero(present) + low).astype(dtype)
+            return lookup[shifted], uniques
+    hashed, distinct = pd.factorize(series, sort=True)
+    return np.asarray(hashed, dtype=np.int64), np.asarray(distinct)
 
 
 def _plain(value: object) -> object:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from govstats.design import _calibrate as _k
 from govstats.design import _replicates as _replicates_kernels
+from govstats.design._columns import factorize_sorted
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -205,8 +206,12 @@ def _as_population(population: Any, name: str) -> dict[str, float]:
 
 def _row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Group code of every row and the level label of every group (one or more columns)."""
+    column = frame.iloc[:, 0]
+    if frame.shape[1] == 1 and isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        int_codes, int_uniques = factorize_sorted(column)  # integers: no NA, no hashing
+        return int_codes, np.asarray([_level_key(v) for v in int_uniques], dtype=object)
     if frame.shape[1] == 1:
-        codes, uniques = pd.factorize(frame.iloc[:, 0], use_na_sentinel=False)
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
         return np.asarray(codes, dtype=np.int64), np.asarray(
             [_level_key(v) for v in uniques], dtype=object
         )
@@ -232,7 +237,8 @@ def _cells_from_keys(
     raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
-    data_levels = {str(k) for k in labels[np.unique(raw[active])]}
+    seen = np.bincount(np.where(active, raw, labels.shape[0]), minlength=labels.shape[0] + 1)
+    data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
     absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
         raise DataError(
@@ -400,15 +406,20 @@ def rake(
             "raise tol= if the gap is rounding"
         )
     joint = parsed[0][0]
+    n_joint = len(parsed[0][1])
     for codes, levels, _ in parsed[1:]:
-        joint = pd.factorize(joint * len(levels) + codes)[0].astype(np.int64)
+        joint = joint * len(levels) + codes
+        n_joint *= len(levels)
+        if n_joint > 4 * joint.shape[0] + 1024:  # sparse: number the combinations present
+            joint = pd.factorize(joint)[0].astype(np.int64)
+            n_joint = int(joint.max()) + 1
     eps = epsilon * float(weights.sum()) if epsilon < 1 else float(epsilon)
     res = _k.rake_weights(
         [p[0] for p in parsed],
         [p[2] for p in parsed],
         weights,
         joint,
-        int(joint.max()) + 1,
+        n_joint,
         max_iter,
         eps,
     )
