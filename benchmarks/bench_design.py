@@ -1,23 +1,35 @@
-"""Timings of the design core on a large simulated stratified cluster sample.
+"""Design estimators beside their numpy floor, at n = 1e5, 1e6 (and 1e7 on request).
 
-1,000,000 rows, 100 strata x 50 PSUs (200 rows per PSU), unequal weights.
-Prints govstats times next to (a) the point estimates alone with pandas/numpy
-(the floor: no standard errors), (b) the same estimators in ``svy`` when it
-is installed and (c) R ``survey`` (``svydesign``, ``svymean``, ``svyby``,
-``svyglm``) when ``Rscript`` is on the PATH: the data are written once to a
-temporary CSV, read by R outside the timings, and every call is timed inside R
-with ``system.time`` (elapsed, best of ``--repeat``). R's point estimates and
-standard errors are compared with govstats' as a check that both computed the
-same thing. Also 200 Rao-Wu bootstrap replicates of a domain mean, with the
-peak memory traced by ``tracemalloc``.
+A simulated stratified cluster sample: 100 strata x 50 PSUs, unequal weights,
+31 provinces and 5 age groups (raking margins), 62 domains. Each workload runs in a
+child process that builds the data and the design (not timed), then times govstats
+and, in another child, the *floor*: a small numpy function computing the same
+numbers the fastest honest way (one sort for a quantile and its Woodruff limits;
+raking and its residuals on the joint table of the margins; domain means from
+per-(PSU, domain) sums). Printed: time and rise of peak RSS over the RSS before the
+workload (``VmHWM`` reset through ``/proc/self/clear_refs``) for both, the ratios,
+and the worst relative difference of their numbers.
 
-Run: ``python benchmarks/bench_design.py [--rows 1000000] [--repeat 3] [--no-r]``.
+Workloads with a floor: ``quantile`` (median, Woodruff interval), ``raking`` (two
+margins), ``se after raking`` (mean and SE on the raked design, ``deff=False``),
+``31 domain means`` (``deff=False``). Memory workloads (govstats only, RSS rise
+against the size of the data frame): the replicate quantile interval (200 bootstrap
+replicates), ``to_replicates(200)`` of a raked design and its mean, and a gaussian
+GLM on a 200-replicate design.
+
+``--peers`` adds the former comparison of design / mean / domain means / glm with
+pandas point estimates, ``svy`` (when installed) and R ``survey`` (when ``Rscript``
+is on the PATH), and 200 bootstrap replicates of a domain mean.
+
+Run: ``python benchmarks/bench_design.py [--sizes 100000 1000000] [--repeat 3] [--peers]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
 
 # On a small shared machine OpenBLAS thread wake-ups dominate the small (PSUs x p)
 # products of the variance; one BLAS thread is the fair setting. Override with
@@ -58,7 +70,27 @@ def simulate(rows: int, seed: int = 1) -> pd.DataFrame:
     frame["psu"] = psu
     frame["weight"] = rng.uniform(50, 500, rows)
     frame["domain"] = rng.integers(0, N_DOMAINS, rows)
+    frame["province"] = rng.integers(0, N_PROVINCES, rows)
+    frame["agegrp"] = rng.integers(0, N_AGE, rows)
     return frame
+
+
+N_PROVINCES, N_AGE = 31, 5
+
+
+def margins(frame: pd.DataFrame) -> dict[str, dict[int, float]]:
+    """Population margins: sample totals of the weights, perturbed, with one grand total."""
+    rng = np.random.default_rng(7)
+    w = frame["weight"].to_numpy()
+    prov = np.bincount(frame["province"], weights=w, minlength=N_PROVINCES)
+    prov = prov * rng.uniform(0.9, 1.1, N_PROVINCES)
+    age = np.bincount(frame["agegrp"], weights=w, minlength=N_AGE)
+    age = age * rng.uniform(0.9, 1.1, N_AGE)
+    age = age * prov.sum() / age.sum()
+    return {
+        "province": dict(enumerate(prov.tolist())),
+        "agegrp": dict(enumerate(age.tolist())),
+    }
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -182,14 +214,8 @@ def r_timings(frame: pd.DataFrame, repeat: int) -> dict[str, float] | None:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--replicates", type=int, default=200)
-    parser.add_argument("--no-r", action="store_true", help="skip the R survey column")
-    args = parser.parse_args()
-
+def peers_main(args: argparse.Namespace) -> None:
+    """The former comparison with pandas, svy and R survey (``--peers``)."""
     frame = simulate(args.rows)
     print(
         f"{len(frame):,} rows, {N_STRATA} strata x {PSU_PER_STRATUM} PSUs, "
@@ -255,6 +281,242 @@ def main() -> None:
         f"(process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB); "
         f"median SE ratio bootstrap/linearization {ratio_se:.3f}"
     )
+
+
+# ---------------------------------------------------------------------- floors
+def _strat_var(totals: np.ndarray) -> np.ndarray:
+    """With-replacement stratified variance of PSU totals (n_psu, k); every stratum full."""
+    t = totals.reshape(N_STRATA, PSU_PER_STRATUM, -1)
+    centred = (t - t.mean(axis=1, keepdims=True)).reshape(N_STRATA * PSU_PER_STRATUM, -1)
+    return centred.T @ centred * (PSU_PER_STRATUM / (PSU_PER_STRATUM - 1))
+
+
+def _df() -> int:
+    return N_STRATA * PSU_PER_STRATUM - N_STRATA
+
+
+def floor_quantile(frame: pd.DataFrame, p: float = 0.5) -> list[float]:
+    """Weighted median (R qrule 'math') and its Woodruff interval, one sort."""
+    from scipy import stats
+
+    y, w, psu = frame["y"].to_numpy(), frame["weight"].to_numpy(), frame["psu"].to_numpy()
+    order = np.argsort(y, kind="stable")
+    ys, cw = y[order], np.cumsum(w[order])
+    total = cw[-1]
+
+    def rule(prob: float) -> float:
+        pos = max(int(np.searchsorted(cw, prob * total, side="right")) - 1, 0)
+        nxt = min(pos + 1, ys.size - 1)
+        return float(ys[pos] if prob - cw[pos] / total == 0 else ys[nxt])
+
+    qhat = rule(p)
+    below = y <= qhat
+    m = w[below].sum() / total
+    t = np.bincount(psu, weights=w * (below - m), minlength=N_STRATA * PSU_PER_STRATUM) / total
+    se = float(np.sqrt(_strat_var(t[:, None])[0, 0]))
+    crit = float(stats.t.ppf(0.975, _df()))
+    return [qhat, rule(m - crit * se), rule(m + crit * se)]
+
+
+def floor_rake(frame: pd.DataFrame, pops: dict[str, dict[int, float]]) -> dict[str, Any]:
+    """Raking on the 31 x 5 joint table (R rake() stopping rule, epsilon = 1)."""
+    w = frame["weight"].to_numpy()
+    joint = frame["province"].to_numpy() * N_AGE + frame["agegrp"].to_numpy()
+    n_joint = N_PROVINCES * N_AGE
+    base = np.bincount(joint, weights=w, minlength=n_joint)
+    cells = [np.arange(n_joint) // N_AGE, np.arange(n_joint) % N_AGE]
+    targets = [
+        np.array([pops["province"][k] for k in range(N_PROVINCES)]),
+        np.array([pops["agegrp"][k] for k in range(N_AGE)]),
+    ]
+    factor, old = np.ones(n_joint), base.copy()
+    after: list[np.ndarray] = []
+    for _ in range(10):
+        after = []
+        for cell, pop in zip(cells, targets, strict=True):
+            factor = factor * (pop / np.bincount(cell, weights=base * factor))[cell]
+            after.append(factor)
+        new = base * factor
+        if np.max(np.abs(new - old)) < 1.0:
+            break
+        old = new
+    return {"weights": w * factor[joint], "joint": joint, "after": after, "cells": cells}
+
+
+def floor_se_after_rake(frame: pd.DataFrame, raked: dict[str, Any]) -> list[float]:
+    """Mean of y on the raked weights and its SE (R's 10 residual sweeps, on joint cells)."""
+    y, psu = frame["y"].to_numpy(), frame["psu"].to_numpy()
+    w0, wr, joint = frame["weight"].to_numpy(), raked["weights"], raked["joint"]
+    g1, g2 = raked["after"]
+    c1, c2 = raked["cells"]
+    n_joint = c1.size
+    total = wr.sum()
+    mean = float(wr @ y / total)
+    x = wr * (y - mean) / total
+    psw1 = w0 * g1[joint]
+    v = np.bincount(joint, weights=x / psw1, minlength=n_joint)
+    cnt = np.bincount(joint, minlength=n_joint).astype(float)
+    s1, s2 = np.bincount(c1, weights=v), np.bincount(c2, weights=v * g1 / g2)
+    n1, n2 = np.bincount(c1, weights=cnt), np.bincount(c2, weights=cnt)
+    a1, a2 = np.zeros(N_PROVINCES), np.zeros(N_AGE)
+    for _ in range(10):
+        a1 = a1 + (s1 - np.bincount(c1, weights=cnt * (a1[c1] + g2 / g1 * a2[c2]))) / n1
+        a2 = a2 + (s2 - np.bincount(c2, weights=cnt * (g1 / g2 * a1[c1] + a2[c2]))) / n2
+    resid = x - psw1 * a1[frame["province"].to_numpy()] - wr * a2[frame["agegrp"].to_numpy()]
+    t = np.bincount(psu, weights=resid, minlength=N_STRATA * PSU_PER_STRATUM)
+    return [mean, float(np.sqrt(_strat_var(t[:, None])[0, 0]))]
+
+
+def floor_domain_means(frame: pd.DataFrame) -> list[float]:
+    """31 domain means and SEs from per-(PSU, domain) sums."""
+    y, w = frame["y"].to_numpy(), frame["weight"].to_numpy()
+    n_psu = N_STRATA * PSU_PER_STRATUM
+    key = frame["psu"].to_numpy() * N_PROVINCES + frame["province"].to_numpy()
+    ty = np.bincount(key, weights=w * y, minlength=n_psu * N_PROVINCES).reshape(n_psu, -1)
+    tw = np.bincount(key, weights=w, minlength=n_psu * N_PROVINCES).reshape(n_psu, -1)
+    big_w = tw.sum(axis=0)
+    means = ty.sum(axis=0) / big_w
+    v = _strat_var((ty - means * tw) / big_w)
+    return [*means.tolist(), *np.sqrt(np.diag(v)).tolist()]
+
+
+# ---------------------------------------------------------------------- children
+FORMULA = "y ~ " + " + ".join(PREDICTORS)
+FLOOR_TASKS = ("quantile", "raking", "se after raking", "31 domain means")
+MEMORY_TASKS = ("replicate quantile interval", "raked to_replicates(200) + mean", "replicate glm")
+
+
+def _govstats_work(task: str, frame: pd.DataFrame) -> Callable[[], Any]:
+    design = gs.SurveyDesign(frame, weights="weight", strata="stratum", psu="psu")
+    pops = margins(frame)
+    if task == "quantile":
+        return lambda: _values(design.quantile("y", 0.5), quantile=True)
+    if task == "raking":
+        return lambda: design.rake(pops).weights_array
+    if task == "se after raking":
+        raked = design.rake(pops)
+        return lambda: _values(raked.mean("y", deff=False))
+    if task == "31 domain means":
+        return lambda: _values(design.mean("y", by="province", deff=False))
+    if task == "replicate quantile interval":
+        rep = design.to_replicates("bootstrap", 200, seed=1)
+        return lambda: _values(rep.quantile("y", 0.5, interval_type="quantile"), quantile=True)
+    if task == "raked to_replicates(200) + mean":
+        raked = design.rake(pops)
+        return lambda: _values(raked.to_replicates("bootstrap", 200, seed=1).mean("y"))
+    rep = design.to_replicates("bootstrap", 200, seed=1)
+    return lambda: rep.glm(FORMULA).se.to_numpy().tolist()
+
+
+def _values(res: Any, quantile: bool = False) -> list[float]:
+    if quantile:
+        return [float(res.estimate[0]), float(res.ci_low[0]), float(res.ci_high[0])]
+    return [*np.asarray(res.estimate).tolist(), *np.asarray(res.se).tolist()]
+
+
+def _floor_work(task: str, frame: pd.DataFrame) -> Callable[[], Any]:
+    pops = margins(frame)
+    if task == "quantile":
+        return lambda: floor_quantile(frame)
+    if task == "raking":
+        return lambda: floor_rake(frame, pops)["weights"]
+    if task == "se after raking":
+        raked = floor_rake(frame, pops)
+        return lambda: floor_se_after_rake(frame, raked)
+    return lambda: floor_domain_means(frame)
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(role: str, task: str, n: int, repeat: int) -> None:
+    """Time one workload in this process; print time, RSS rise, data size and numbers."""
+    import gc
+
+    frame = simulate(n)
+    data_mb = frame.memory_usage(deep=True).sum() / 2**20
+    work = _floor_work(task, frame) if role == "floor" else _govstats_work(task, frame)
+    best, rise, out = np.inf, 0.0, None
+    for _ in range(repeat):
+        out = None
+        gc.collect()
+        base = _rss_now_mb()
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        start = time.perf_counter()
+        out = work()
+        best = min(best, time.perf_counter() - start)
+        rise = max(rise, _peak_mb() - base)
+    values = np.asarray(out, dtype=float).ravel().tolist()
+    print(json.dumps({"time": best, "rss_rise": rise, "data_mb": data_mb, "values": values}))
+
+
+def run_child(role: str, task: str, n: int, repeat: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", role, task, str(n), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{role} {task} at n = {n} failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tasks", nargs="+", default=[*FLOOR_TASKS, *MEMORY_TASKS])
+    parser.add_argument("--peers", action="store_true", help="pandas, svy and R survey")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for --peers")
+    parser.add_argument("--replicates", type=int, default=200, help="for --peers")
+    parser.add_argument("--no-r", action="store_true", help="skip the R survey column")
+    parser.add_argument("--child", nargs=4, metavar=("ROLE", "TASK", "N", "REPEAT"))
+    args = parser.parse_args()
+    if args.child:
+        role, task, n, repeat = args.child
+        child(role, task, int(n), int(repeat))
+        return
+    if args.peers:
+        peers_main(args)
+        return
+    print(f"{N_STRATA} strata x {PSU_PER_STRATUM} PSUs, best of {args.repeat} (1 at n >= 1e7)")
+    print(
+        f"{'task':<34}{'n':>10}{'govstats s':>12}{'floor s':>10}{'ratio':>7}"
+        f"{'RSS rise MB gs / floor (data)':>32}{'worst rel diff':>16}"
+    )
+    for n in args.sizes:
+        repeat = args.repeat if n < 10_000_000 else 1
+        for task in args.tasks:
+            ours = run_child("govstats", task, n, repeat)
+            if task in FLOOR_TASKS:
+                floor = run_child("floor", task, n, repeat)
+                a, b = np.asarray(ours["values"]), np.asarray(floor["values"])
+                diff = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+                print(
+                    f"{task:<34}{n:>10}{ours['time']:>12.3f}{floor['time']:>10.3f}"
+                    f"{ours['time'] / floor['time']:>7.2f}"
+                    f"{ours['rss_rise']:>14.0f} / {floor['rss_rise']:<6.0f}"
+                    f"({ours['data_mb']:.0f}){'':>4}{diff:>16.1e}",
+                    flush=True,
+                )
+            else:
+                print(
+                    f"{task:<34}{n:>10}{ours['time']:>12.3f}{'-':>10}{'':>7}"
+                    f"{ours['rss_rise']:>14.0f} / {'-':<6}({ours['data_mb']:.0f})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

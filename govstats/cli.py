@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from govstats.errors import GovstatsError
-from govstats.report.inputs import DEFAULT_MIN_CELL, DEFAULT_REPLICATES, DEFAULT_SEED
+
+# The report's defaults, repeated here so that ``govstats --help`` starts without
+# importing the report (pandas, scipy, matplotlib); a test holds them equal to
+# govstats.report.inputs.
+DEFAULT_SEED = 2024
+DEFAULT_REPLICATES = 1000
+DEFAULT_MIN_CELL = 10
 
 __all__ = ["main"]
 

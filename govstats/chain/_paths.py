@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
+
+from govstats.design import _kernel
 
 Equation = tuple[str, list[int], int]
 
@@ -25,50 +26,23 @@ COLLINEAR_TOL = 1e-10
 
 def pair_index(q: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of the packed upper triangle of a (q, q) matrix."""
-    return np.triu_indices(q)
+    return _kernel.packed_index(q)
 
 
 def unpack(packed: np.ndarray, q: int) -> np.ndarray:
     """(..., q(q+1)/2) packed upper triangles -> (..., q, q) symmetric matrices."""
-    rows, cols = pair_index(q)
-    full = np.empty((*packed.shape[:-1], q, q))
-    full[..., rows, cols] = packed
-    full[..., cols, rows] = packed
-    return full
+    return _kernel.unpack(packed, q)
 
 
 def psu_crossproducts(
     z: np.ndarray, weights: np.ndarray, psu_index: np.ndarray, n_psu: int
 ) -> np.ndarray:
-    """Per-PSU weighted cross-products.
+    """Per-PSU weighted cross-products, (n_psu, q(q+1)/2) packed.
 
-    Parameters
-    ----------
-    z : (n, q) float64 array
-        Data matrix (no NaN where the weight is non-zero; NaN rows must be zeroed).
-    weights : (n,) float64 array
-        Analysis weights (zero outside a domain).
-    psu_index : (n,) int64 array
-        PSU code of every row, ``0..n_psu-1``.
-    n_psu : int
-        Number of PSUs.
-
-    Returns
-    -------
-    (n_psu, q(q+1)/2) float64 array
-        ``sum_{i in p} w_i z_i z_i'`` packed.
-
-    Notes
-    -----
-    With the sparse PSU-by-row matrix ``P`` holding the weights, the block of
-    packed columns ``(a, a..q-1)`` is ``P @ (z[:, a] * z[:, a:])``: q sparse
-    products, each one pass over the rows, in packed (row-major upper) order.
+    The shared one-pass kernel :func:`govstats.design._kernel.psu_crossproducts`
+    (one small product per PSU on PSU-ordered, column-major rows).
     """
-    q = z.shape[1]
-    n = z.shape[0]
-    indicator = sparse.csr_matrix((weights, (psu_index, np.arange(n))), shape=(n_psu, n))
-    blocks = [np.asarray(indicator @ (z[:, [a]] * z[:, a:])) for a in range(q)]
-    return np.hstack(blocks)
+    return _kernel.psu_crossproducts(z, weights, psu_index, n_psu)
 
 
 def row_crossproducts(z: np.ndarray) -> np.ndarray:

@@ -151,6 +151,14 @@ def design_plan(
         factors = np.asarray(rep.psu_factors, dtype=float)
         chunks = (factors[:, i : i + 512] for i in range(0, n_rep, 512))
         units = psu_cross
+        unit_index = np.asarray(rep.psu_index)
+        if unit_index is not sampling.psu_index and not np.array_equal(
+            unit_index, sampling.psu_index
+        ):
+            # factors per PSU x calibration cell: cross-products per such unit
+            units = [
+                _paths.psu_crossproducts(z, w, unit_index, factors.shape[0]) for _, w in groups
+            ]
     return ReplicatePlan(
         chunks=chunks,
         units=units,

@@ -7,12 +7,20 @@ import pandas as pd
 
 from govstats.chain._sampling import Sampling
 from govstats.chain.spec import ChainSpec
+from govstats.design import _kernel
 from govstats.design.inference import t_interval
 
 __all__ = ["cascade_table"]
 
 
-def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: float) -> pd.DataFrame:
+def cascade_table(
+    z: np.ndarray,
+    sampling: Sampling,
+    spec: ChainSpec,
+    level: float,
+    *,
+    psu_cross: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Weighted mean of every mediator and the outcome for x = 0 and x = 1, and the gap.
 
     Parameters
@@ -24,6 +32,9 @@ def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: flo
         through their replicate weights).
     spec : ChainSpec
     level : float
+    psu_cross : (n_psu, q(q+1)/2) array, optional
+        Per-PSU packed cross-products of ``z`` under ``sampling.weights`` when the
+        caller has them already (the chain fit does).
 
     Returns
     -------
@@ -37,10 +48,66 @@ def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: flo
     influence value is ``w d_g (y - ybar_g) / N_g`` (Lumley 2010, sec. 2.3), and the
     gap's variance comes from the joint covariance of both groups' influence values,
     so the covariance induced by shared PSUs is included.
+
+    Every total it needs is an entry of the per-PSU cross-products of ``z`` (x is
+    0/1, so ``sum w x y`` is the x = 1 total of y and ``sum w x`` its size): when the
+    variance needs only PSU totals (replicates held as per-unit factors, or a
+    one-stage uncalibrated design) nothing goes back over the rows.
     """
+    fast = _from_crossproducts(z, sampling, spec, psu_cross)
+    if fast is not None:
+        means, vcov, df = fast
+    else:
+        means, vcov, df = _from_rows(z, sampling, spec)
+    return _table(spec, means, vcov, df, level)
+
+
+def _from_crossproducts(
+    z: np.ndarray, sampling: Sampling, spec: ChainSpec, psu_cross: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Means (links, 2), covariance and df from per-unit cross-products, or None."""
+    rep = sampling.replicates
+    design = sampling.design
+    if rep is not None:
+        if rep.psu_factors is None:
+            return None
+        units, n_units = rep.psu_index, rep.psu_factors.shape[0]
+    elif design is not None and design.can_aggregate:
+        units, n_units = sampling.psu_index, sampling.n_psu
+    else:
+        return None
+    same_units = units is sampling.psu_index or np.array_equal(units, sampling.psu_index)
+    if psu_cross is None or not same_units:
+        psu_cross = _kernel.psu_crossproducts(z, sampling.weights, units, n_units)
+    q = z.shape[1]
+    pos = np.zeros((q, q), dtype=np.int64)
+    rows, cols = _kernel.packed_index(q)
+    pos[rows, cols] = np.arange(rows.size)
+    cols_y = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
+    size_all, size_1 = psu_cross[:, pos[0, 0]], psu_cross[:, pos[0, 1]]
+    total_all, total_1 = psu_cross[:, pos[0, cols_y]], psu_cross[:, pos[1, cols_y]]
+    # (n_units, 2 * links): columns (link 0: x=0, x=1), (link 1: x=0, x=1), ...
+    num = np.stack([total_all - total_1, total_1], axis=2).reshape(n_units, -1)
+    den = np.column_stack([size_all - size_1, size_1])
+    sizes = den.sum(axis=0)
+    means = (num.sum(axis=0) / np.tile(sizes, len(cols_y))).reshape(len(cols_y), 2)
+    if rep is not None:
+        factors = np.asarray(rep.psu_factors)
+        rep_num, rep_den = factors.T @ num, factors.T @ den
+        vcov = rep.vcov(rep_num / np.tile(rep_den, len(cols_y)), means.ravel())
+        return means, vcov, float(rep.df)
+    assert design is not None
+    scores = (num - np.tile(den, len(cols_y)) * means.ravel()) / np.tile(sizes, len(cols_y))
+    vcov = design.vcov_psu_totals(scores, present=sampling.weights != 0)
+    return means, vcov, float(sampling.df)
+
+
+def _from_rows(
+    z: np.ndarray, sampling: Sampling, spec: ChainSpec
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Means, covariance and df from row-level influence values (general designs)."""
     w = sampling.weights
     x = z[:, 1]
-    links = [*spec.mediators, spec.outcome]
     cols = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
     # (n, 2) domain weights of x = 0 and x = 1; columns of every block below run
     # (link 0: x=0, x=1), (link 1: x=0, x=1), ...
@@ -64,6 +131,13 @@ def cascade_table(z: np.ndarray, sampling: Sampling, spec: ChainSpec, level: flo
         scores = (centred * (domain / sizes)[:, None, :]).reshape(len(w), 2 * len(cols))
         vcov = sampling.vcov_totals(scores)
         df = float(sampling.df)
+    return means, vcov, df
+
+
+def _table(
+    spec: ChainSpec, means: np.ndarray, vcov: np.ndarray, df: float, level: float
+) -> pd.DataFrame:
+    links = [*spec.mediators, spec.outcome]
     rows = []
     for i, link in enumerate(links):
         a, b = 2 * i, 2 * i + 1

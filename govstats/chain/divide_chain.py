@@ -210,8 +210,7 @@ class DivideChain:
             # PSU); rows outside the domain carry zero weight, so their values are unused.
             design = self.design.subset(~incomplete) if incomplete.any() else self.design
             sampling = _sampling.from_design(design)
-            z = self.spec.matrix(frame)
-            z = np.where(np.isnan(z), 0.0, z)
+            z = self.spec.matrix(frame, fill_missing=True)
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(
@@ -395,8 +394,9 @@ class DivideChain:
                 eff, eff_unc, spec.effect_names(), group_labels, by_label, no_bca
             )
         cascade = None
-        if _is_binary(z[sampling.weights > 0, 1]):
-            cascade = cascade_table(z, sampling, spec, level)
+        if _is_binary(z[:, 1], sampling.weights > 0):
+            psu_cross = cross[0][0] if not by_cols else None
+            cascade = cascade_table(z, sampling, spec, level, psu_cross=psu_cross)
         residual_sd, outcome_sd = _spreads(cross, equations, spec.outcome_column)
         return ChainResult(
             spec=spec,
@@ -434,7 +434,7 @@ class DivideChain:
         """
         level = check_level(level)
         z, sampling, _, _ = self._prepare(())
-        if not _is_binary(z[sampling.weights > 0, 1]):
+        if not _is_binary(z[:, 1], sampling.weights > 0):
             raise ModelError(
                 f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
             )
@@ -602,6 +602,8 @@ def _spreads(
     return np.asarray(residual), np.asarray(outcome)
 
 
-def _is_binary(values: np.ndarray) -> bool:
-    u = np.unique(values)
-    return bool(u.size == 2 and u[0] == 0 and u[1] == 1)
+def _is_binary(values: np.ndarray, active: np.ndarray) -> bool:
+    """Whether ``values`` takes exactly the values 0 and 1 on the active rows (no sort)."""
+    zero = (values == 0) & active
+    one = (values == 1) & active
+    return bool(np.all(zero | one | ~active) and zero.any() and one.any())

@@ -80,6 +80,12 @@ def _levels(series: pd.Series) -> list[object]:
     return factor_levels(series, observed=True)
 
 
+def _only_zero_one(series: pd.Series) -> bool:
+    """Whether every non-missing value is 0 or 1 (vectorised, no set of the values)."""
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    return bool(np.all((values == 0) | (values == 1) | np.isnan(values)))
+
+
 @dataclass(frozen=True)
 class ChainSpec:
     """Validated roles of a divide chain and the numeric columns they expand to.
@@ -187,11 +193,7 @@ class ChainSpec:
                 columns.extend(f"{c}[T.{lev}]" for lev in levels[1:])
             else:
                 columns.append(c)
-        binary = tuple(
-            c
-            for c in (*mediators, outcome)
-            if set(np.unique(data[c].dropna().to_numpy())) <= {0, 1}
-        )
+        binary = tuple(c for c in (*mediators, outcome) if _only_zero_one(data[c]))
         return cls(
             x=x,
             mediators=tuple(mediators),
@@ -219,12 +221,32 @@ class ChainSpec:
 
     def incomplete_rows(self, data: pd.DataFrame) -> np.ndarray:
         """Boolean (n,) mask of rows with a missing value in any used column."""
-        return data[list(self.used_columns)].isna().any(axis=1).to_numpy()
+        mask = np.zeros(len(data), dtype=bool)
+        for c in self.used_columns:  # column by column: no (n, columns) copy
+            mask |= data[c].isna().to_numpy()
+        return mask
 
-    def matrix(self, data: pd.DataFrame) -> np.ndarray:
-        """Build the (n, q) float64 matrix ``Z``; missing values stay NaN."""
+    def matrix(self, data: pd.DataFrame, *, fill_missing: bool = False) -> np.ndarray:
+        """Build the (n, q) float64 matrix ``Z``, column-major (one column per variable).
+
+        Missing values stay NaN, or become 0 with ``fill_missing=True`` (for rows that
+        carry zero weight). Column-major, so that every per-PSU product and every
+        column read is contiguous.
+        """
         n = len(data)
-        parts = [np.ones(n), data[self.x].to_numpy(dtype=float, na_value=np.nan)]
+        out = np.empty((n, len(self.columns)), order="F")
+        out[:, 0] = 1.0
+        j = 1
+
+        def put(values: np.ndarray) -> None:
+            nonlocal j
+            out[:, j] = values
+            if fill_missing:
+                column = out[:, j]
+                column[np.isnan(column)] = 0.0
+            j += 1
+
+        put(data[self.x].to_numpy(dtype=float, na_value=np.nan))
         for c in self.covariates:
             col = data[c]
             if c in self.reference_levels:
@@ -234,12 +256,13 @@ class ChainSpec:
                 for lev in levels[1:]:
                     dummy = (values == lev).astype(float)
                     dummy[na] = np.nan
-                    parts.append(dummy)
+                    put(dummy)
             else:
-                parts.append(col.to_numpy(dtype=float, na_value=np.nan))
-        parts.extend(data[m].to_numpy(dtype=float, na_value=np.nan) for m in self.mediators)
-        parts.append(data[self.outcome].to_numpy(dtype=float, na_value=np.nan))
-        return np.column_stack(parts)
+                put(col.to_numpy(dtype=float, na_value=np.nan))
+        for m in self.mediators:
+            put(data[m].to_numpy(dtype=float, na_value=np.nan))
+        put(data[self.outcome].to_numpy(dtype=float, na_value=np.nan))
+        return out
 
     # --- positions in Z -------------------------------------------------------------
     @property

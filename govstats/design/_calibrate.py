@@ -21,6 +21,7 @@ import scipy.linalg
 from govstats.errors import ConvergenceError
 
 __all__ = [
+    "JointCells",
     "RakeResult",
     "cell_totals",
     "grake",
@@ -31,6 +32,7 @@ __all__ = [
     "resid_greg",
     "resid_poststrat",
     "resid_raking",
+    "resid_raking_cells",
 ]
 
 
@@ -75,6 +77,10 @@ class RakeResult:
     max_change : float
         Largest absolute change of a cell of the joint weighted table in the last sweep.
     converged : bool
+    joint : JointCells or None
+        The joint cells and, per margin, the factor of every joint cell right after
+        that margin's adjustment in the last sweep (``margin_weights[m] = weights_in *
+        joint.factors[m][joint.codes]``).
     """
 
     weights: np.ndarray
@@ -82,6 +88,42 @@ class RakeResult:
     iterations: int
     max_change: float
     converged: bool
+    joint: JointCells | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class JointCells:
+    """The cells of the cross-classification of all margins, and factors per cell.
+
+    Attributes
+    ----------
+    codes : ndarray of int64, shape (n,)
+        Joint cell of every row.
+    margin_cells : tuple of ndarray of int64, each shape (n_joint,)
+        Cell of margin ``m`` that every joint cell lies in.
+    counts : ndarray, shape (n_joint,)
+        Rows in every joint cell.
+    factors : tuple of ndarray, each shape (n_joint,)
+        Calibration factor of every joint cell right after margin ``m``'s adjustment in
+        the last sweep (the last one is the final factor).
+    """
+
+    codes: np.ndarray
+    margin_cells: tuple[np.ndarray, ...]
+    counts: np.ndarray
+    factors: tuple[np.ndarray, ...]
+
+
+def margin_cells_of_joint(
+    margin_codes: Sequence[np.ndarray], joint_codes: np.ndarray, n_joint: int
+) -> tuple[np.ndarray, ...]:
+    """Cell of every margin for every joint cell (joint cells nest in margin cells)."""
+    out = []
+    for codes in margin_codes:
+        cells = np.zeros(n_joint, dtype=np.int64)
+        cells[joint_codes] = codes
+        out.append(cells)
+    return tuple(out)
 
 
 def rake_weights(
@@ -99,26 +141,40 @@ def rake_weights(
     joint table of all margin variables (cells ``joint_codes``) is compared with the
     one before, and the loop stops when the largest absolute change is below
     ``tol`` (already on the absolute scale) or after ``max_iter`` sweeps.
+
+    Every row of a joint cell is multiplied by the same factors, so the sweeps run on
+    the (n_joint,) table of weighted counts -- one pass over the rows to build it and
+    one to apply the final factors -- instead of re-weighting every row at every step.
     """
-    w = weights.astype(float, copy=True)
-    old = np.bincount(joint_codes, weights=w, minlength=n_joint)
+    w = np.asarray(weights, dtype=float)
+    base: np.ndarray = np.bincount(joint_codes, weights=w, minlength=n_joint)
+    cells = margin_cells_of_joint(margin_codes, joint_codes, n_joint)
+    factor = np.ones(n_joint)
+    old: np.ndarray = base.copy()
     iterations = 0
     delta = np.inf
-    margin_w: list[np.ndarray] = []
+    after: list[np.ndarray] = []
     converged = False
-    while iterations < max_iter:
-        margin_w = []
-        for codes, pop in zip(margin_codes, populations, strict=True):
-            w = poststratify_weights(codes, w, pop)
-            margin_w.append(w)
-        new = np.bincount(joint_codes, weights=w, minlength=n_joint)
-        delta = float(np.max(np.abs(old - new)))
-        if delta < tol:
-            converged = True
-            break
-        old = new
-        iterations += 1
-    return RakeResult(w, tuple(margin_w), iterations, delta, converged)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while iterations < max_iter:
+            after = []
+            for cell, pop in zip(cells, populations, strict=True):
+                totals = np.bincount(cell, weights=base * factor, minlength=pop.shape[0])
+                ratio = np.where(totals > 0, pop / totals, 0.0)
+                factor = factor * ratio[cell]
+                after.append(factor)
+            new = base * factor
+            delta = float(np.max(np.abs(old - new)))
+            if delta < tol:
+                converged = True
+                break
+            old = new
+            iterations += 1
+    counts: np.ndarray = np.bincount(joint_codes, minlength=n_joint).astype(np.float64)
+    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after))
+    margin_w = tuple(w * f[joint_codes] for f in after)
+    final = margin_w[-1] if margin_w else w.copy()
+    return RakeResult(final, margin_w, iterations, delta, converged, joint)
 
 
 def rake_sweeps(
@@ -256,6 +312,80 @@ def resid_poststrat(
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(denom[:, None] != 0, sums / denom[:, None], 0.0)
     return x - means[codes] * psw[:, None]
+
+
+def resid_raking_cells(
+    x: np.ndarray,
+    margins: Sequence[tuple[np.ndarray, int, np.ndarray]],
+    joint: JointCells,
+    sweeps: int = 10,
+) -> np.ndarray:
+    """:func:`resid_raking` from joint-cell sums: one pass over the rows to read, one to write.
+
+    Within a joint cell every ``psw_k / psw_m`` is the constant ``g_k / g_m`` of the
+    cell's factors, so after any number of sweeps ``x - out = sum_m psw_m A_m[c_m]``
+    for per-margin cell arrays ``A_m``, and the cell mean of ``out / psw_m`` needs only
+    the joint-cell sums of ``x / psw_1`` and the joint-cell counts. The sweeps update
+    the small ``A_m``; the rows are touched to sum ``x / psw_1`` and to form the result.
+    """
+    p = x.shape[1]
+    n_joint = joint.counts.shape[0]
+    first_psw = margins[0][2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_rows = x / first_psw[:, None]
+        sums = np.empty((n_joint, p))
+        for j in range(p):
+            sums[:, j] = np.bincount(joint.codes, weights=ratio_rows[:, j], minlength=n_joint)
+        del ratio_rows
+        g = joint.factors
+        observed = joint.counts > 0  # empty joint cells may carry 0/0 factor ratios
+        # S_m[c]: cell sums of x / psw_m; rel[m][k]: psw_k / psw_m in every joint cell
+        s_m = [
+            np.stack(
+                [
+                    np.bincount(
+                        cell,
+                        weights=np.where(observed, sums[:, j] * g[0] / g[m], 0.0),
+                        minlength=n_cells,
+                    )
+                    for j in range(p)
+                ],
+                axis=1,
+            )
+            for m, (cell, (_, n_cells, _)) in enumerate(
+                zip(joint.margin_cells, margins, strict=True)
+            )
+        ]
+        rel = [
+            [np.where(observed, g[k] / g[m], 0.0) for k in range(len(margins))]
+            for m in range(len(margins))
+        ]
+    cnt = [
+        np.bincount(cell, weights=joint.counts, minlength=n_cells)
+        for cell, (_, n_cells, _) in zip(joint.margin_cells, margins, strict=True)
+    ]
+    acc = [np.zeros((n_cells, p)) for _, n_cells, _ in margins]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(sweeps):
+            for m, (cell, (_, n_cells, _)) in enumerate(
+                zip(joint.margin_cells, margins, strict=True)
+            ):
+                spent = sum(
+                    (rel[m][k][:, None] * acc[k][joint.margin_cells[k]] for k in range(len(acc))),
+                    start=np.zeros((n_joint, p)),
+                )
+                taken = np.stack(
+                    [
+                        np.bincount(cell, weights=joint.counts * spent[:, j], minlength=n_cells)
+                        for j in range(p)
+                    ],
+                    axis=1,
+                )
+                acc[m] = acc[m] + (s_m[m] - taken) / np.where(cnt[m] > 0, cnt[m], 1.0)[:, None]
+    out = x.astype(float, copy=True)
+    for (codes, _, psw), a in zip(margins, acc, strict=True):
+        out -= psw[:, None] * a[codes]
+    return out
 
 
 def resid_raking(

@@ -93,7 +93,15 @@ def check_missing(
     naming the column and the count; with it those rows leave the domain (R
     ``na.rm=TRUE``: the design is kept, the rows get zero weight).
     """
-    missing = np.isnan(columns.matrix) & active[:, None]
+    nan = np.isnan(columns.matrix)
+    if not nan.any():  # the common case: no copy of the matrix, no second pass
+        if not active.any():
+            raise DesignError(
+                f"no rows left to estimate from {where} after removing missing values in "
+                f"{sorted(set(columns.variable))}."
+            )
+        return active, columns.matrix
+    missing = nan & active[:, None]
     if missing.any():
         if not na_rm:
             counts: dict[str, int] = {}
@@ -106,7 +114,7 @@ def check_missing(
                 "na.rm=TRUE), or impute them first."
             )
         active = active & ~missing.any(axis=1)
-    matrix = np.where(np.isnan(columns.matrix), 0.0, columns.matrix)
+    matrix = np.where(nan, 0.0, columns.matrix)
     if not active.any():
         raise DesignError(
             f"no rows left to estimate from {where} after removing missing values in "

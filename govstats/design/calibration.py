@@ -20,7 +20,7 @@ import pandas as pd
 
 from govstats.design import _calibrate as _k
 from govstats.design import _replicates as _replicates_kernels
-from govstats.design.categorical import is_categorical
+from govstats.design.categorical import factorize_sorted, is_categorical
 from govstats.design.model_matrix import build_model_matrix
 from govstats.errors import ConvergenceError, DataError, DesignError, GovstatsWarning, ModelError
 
@@ -88,6 +88,7 @@ class RakeStep:
     margin_weights: tuple[np.ndarray, ...]
     sweeps: int
     report: ConvergenceReport
+    joint: _k.JointCells | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,8 +206,12 @@ def _as_population(population: Any, name: str) -> dict[str, float]:
 
 def _row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Group code of every row and the level label of every group (one or more columns)."""
+    column = frame.iloc[:, 0]
+    if frame.shape[1] == 1 and isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        int_codes, int_uniques = factorize_sorted(column)  # integers: no NA, no hashing
+        return int_codes, np.asarray([_level_key(v) for v in int_uniques], dtype=object)
     if frame.shape[1] == 1:
-        codes, uniques = pd.factorize(frame.iloc[:, 0], use_na_sentinel=False)
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
         return np.asarray(codes, dtype=np.int64), np.asarray(
             [_level_key(v) for v in uniques], dtype=object
         )
@@ -232,7 +237,8 @@ def _cells_from_keys(
     raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
-    data_levels = {str(k) for k in labels[np.unique(raw[active])]}
+    seen = np.bincount(np.where(active, raw, labels.shape[0]), minlength=labels.shape[0] + 1)
+    data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
     absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
         raise DataError(
@@ -268,7 +274,7 @@ def _finish(design: SurveyDesign, weights: np.ndarray, step: Step) -> SurveyDesi
     new_info = CalibrationInfo(info.base_weights, (*info.steps, step))
     reps = design.replicates
     if reps is not None:
-        reps = _recalibrate_block(reps, design.weights_array, (step,))
+        reps = _recalibrate_block(reps, design.weights_array, (step,), final_weights=weights)
     return design.with_weights(weights, calibration=new_info, replicates=reps)
 
 
@@ -400,15 +406,20 @@ def rake(
             "raise margin_rtol= if the gap is rounding"
         )
     joint = parsed[0][0]
+    n_joint = len(parsed[0][1])
     for codes, levels, _ in parsed[1:]:
-        joint = pd.factorize(joint * len(levels) + codes)[0].astype(np.int64)
+        joint = joint * len(levels) + codes
+        n_joint *= len(levels)
+        if n_joint > 4 * joint.shape[0] + 1024:  # sparse: number the combinations present
+            joint = pd.factorize(joint)[0].astype(np.int64)
+            n_joint = int(joint.max()) + 1
     eps = tol * float(weights.sum()) if tol < 1 else float(tol)
     res = _k.rake_weights(
         [p[0] for p in parsed],
         [p[2] for p in parsed],
         weights,
         joint,
-        int(joint.max()) + 1,
+        n_joint,
         max_iter,
         eps,
     )
@@ -429,6 +440,7 @@ def rake(
         res.margin_weights,
         sweeps,
         report,
+        res.joint,
     )
     return _finish(design, res.weights, step)
 
@@ -687,7 +699,10 @@ def residualize(calibration: CalibrationInfo, weighted_scores: np.ndarray) -> np
                     step.margin_codes, step.populations, step.margin_weights, strict=True
                 )
             ]
-            out = _k.resid_raking(out, margins)
+            if step.joint is None:
+                out = _k.resid_raking(out, margins)
+            else:
+                out = _k.resid_raking_cells(out, margins, step.joint)
         else:
             out = _k.resid_greg(out, step.basis, step.w)
     return out[:, 0] if one_d else out
@@ -723,11 +738,114 @@ def _apply_steps(block: np.ndarray, steps: Sequence[Step]) -> np.ndarray:
     return w
 
 
+def _cell_margins(steps: Sequence[Step]) -> list[tuple[np.ndarray, int]] | None:
+    """(row codes, number of cells) of every margin of cell-wise steps; None with a GREG step."""
+    margins: list[tuple[np.ndarray, int]] = []
+    for step in steps:
+        if isinstance(step, PostStratStep):
+            margins.append((step.codes, step.population.shape[0]))
+        elif isinstance(step, RakeStep):
+            margins.extend(
+                (codes, pop.shape[0])
+                for codes, pop in zip(step.margin_codes, step.populations, strict=True)
+            )
+        else:
+            return None
+    return margins
+
+
+def _dense_codes(raw: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of the values of ``raw`` (in ``0..size-1``) that occur, and those values."""
+    if size <= 4 * raw.shape[0] + 1024:
+        present = np.bincount(raw, minlength=size) > 0
+        values = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return lookup[raw], values
+    codes, values = pd.factorize(raw, sort=True)
+    return codes.astype(np.int64), np.asarray(values, dtype=np.int64)
+
+
+def _recalibrate_units(
+    reps: Replicates,
+    start_weights: np.ndarray,
+    final_weights: np.ndarray,
+    steps: Sequence[Step],
+    margins: list[tuple[np.ndarray, int]],
+    chunk: int = 256,
+) -> Replicates:
+    """Re-calibrate cell-wise steps per unit = (replicate unit, joint calibration cell).
+
+    Post-stratification and raking multiply every row of a calibration cell by the
+    same factor, so all rows of one unit -- one PSU (or earlier unit) within one cell
+    of the cross-classification of every margin -- keep a common replicate factor.
+    The steps are re-run on the (units, R) table of unit weight totals, and the
+    design keeps per-unit factors instead of an (n, R) weight matrix.
+    """
+    from govstats.design.replicates import Replicates
+
+    assert reps.psu_factors is not None
+    joint = np.zeros(start_weights.shape[0], dtype=np.int64)
+    n_joint = 1
+    for codes, n_cells in margins:
+        joint = joint * n_cells + codes
+        n_joint *= n_cells
+        if n_joint > 1 << 40:
+            joint, values = _dense_codes(joint, int(joint.max()) + 1)
+            n_joint = values.shape[0]
+    joint, _ = _dense_codes(joint, n_joint)
+    n_joint = int(joint.max()) + 1
+    n_in = reps.psu_factors.shape[0]
+    unit, values = _dense_codes(np.asarray(reps.psu_index) * n_joint + joint, n_in * n_joint)
+    n_units = values.shape[0]
+    unit_in, unit_joint = values // n_joint, values % n_joint
+    cells_of_joint = _k.margin_cells_of_joint([c for c, _ in margins], joint, n_joint)
+    unit_codes = [cells[unit_joint] for cells in cells_of_joint]
+    start = np.bincount(unit, weights=start_weights, minlength=n_units)
+    current = np.bincount(unit, weights=final_weights, minlength=n_units)
+    factors = np.empty((n_units, reps.n_replicates))
+    for lo in range(0, reps.n_replicates, chunk):
+        block = start[:, None] * reps.psu_factors[unit_in, lo : lo + chunk]
+        position = 0
+        for step in steps:
+            if isinstance(step, PostStratStep):
+                block = _k.poststratify_weights(unit_codes[position], block, step.population)
+                position += 1
+            else:
+                assert isinstance(step, RakeStep)
+                used = unit_codes[position : position + len(step.margin_codes)]
+                block = _k.rake_sweeps(used, step.populations, block, step.sweeps)
+                position += len(step.margin_codes)
+        factors[:, lo : lo + chunk] = block
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factors /= np.where(current > 0, current, np.inf)[:, None]
+    # R recomputes degf() as the rank of the new replicate weights: the rank of the
+    # distinct unit factors of units that keep a row
+    df = _replicates_kernels.rank_df(_distinct_rows(factors[start > 0]))
+    return Replicates(
+        method=reps.method,
+        scale=reps.scale,
+        rscales=reps.rscales,
+        mse=reps.mse,
+        psu_index=unit,
+        psu_factors=factors,
+        row_weights=None,
+        seed=reps.seed,
+        df=df,
+    )
+
+
 def _recalibrate_block(
-    reps: Replicates, start_weights: np.ndarray, steps: Sequence[Step], chunk: int = 64
+    reps: Replicates,
+    start_weights: np.ndarray,
+    steps: Sequence[Step],
+    chunk: int = 64,
+    final_weights: np.ndarray | None = None,
 ) -> Replicates:
     from govstats.design.replicates import Replicates
 
+    margins = _cell_margins(steps)
+    if margins is not None and reps.psu_factors is not None and final_weights is not None:
+        return _recalibrate_units(reps, start_weights, final_weights, steps, margins)
     blocks = [_apply_steps(w, steps) for _, w in reps.weight_chunks(start_weights, chunk)]
     row_weights = np.hstack(blocks)
     df = reps.df
@@ -770,8 +888,11 @@ def recalibrate_replicates(design: SurveyDesign, reps: Replicates) -> Replicates
 
     The replicate factors are applied to the weights before calibration, then every
     calibration step is repeated on each replicate (post-stratification, the same
-    number of raking sweeps, GREG / bounded calibration). Returns replicates with
-    explicit ``row_weights`` of shape ``(n, R)``.
+    number of raking sweeps, GREG / bounded calibration). Post-stratification and
+    raking keep per-unit factors (unit = PSU within a joint calibration cell, see
+    ``Replicates.psu_index``); a GREG step gives explicit ``row_weights`` ``(n, R)``.
     """
     info = _info(design)
-    return _recalibrate_block(reps, info.base_weights, info.steps)
+    return _recalibrate_block(
+        reps, info.base_weights, info.steps, final_weights=np.asarray(design.weights_array)
+    )

@@ -28,7 +28,13 @@ import pandas as pd
 
 from govstats.errors import DataError, DesignError
 
-__all__ = ["as_numeric_frame", "factor_levels", "group_codes", "is_categorical"]
+__all__ = [
+    "as_numeric_frame",
+    "factor_levels",
+    "factorize_sorted",
+    "group_codes",
+    "is_categorical",
+]
 
 
 def _is_number(value: object) -> bool:
@@ -180,12 +186,16 @@ def group_codes(
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
     out = np.full(n, -1, dtype=np.int64)
-    if int(combined.max()) <= 4 * n + 1024:
-        observed = np.bincount(combined[valid])
+    size = int(combined.max()) + 1
+    if size <= 4 * n + 1024:
+        # a dense table of the combinations; rows outside the domain go to a last slot
+        # (no boolean indexing of the rows)
+        slot = np.where(valid, combined, size)
+        observed = np.bincount(slot, minlength=size + 1)[:size]
         keys = np.flatnonzero(observed)
-        lookup = np.full(observed.size, -1, dtype=np.int64)
+        lookup = np.full(size + 1, -1, dtype=np.int64)
         lookup[keys] = np.arange(keys.size)
-        out[valid] = lookup[combined[valid]]
+        out = lookup[slot]
     else:  # many sparse combinations: hash instead of a dense table
         found, keys = pd.factorize(combined[valid], sort=True)
         out[valid] = found
@@ -204,14 +214,49 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     """Codes in level order (-1 for missing) and the levels of one grouping column."""
     if is_categorical(series):
         levels = factor_levels(series)
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            position = {level: i for i, level in enumerate(levels)}
+            remap = np.array([position[_plain(c)] for c in series.cat.categories], dtype=np.int64)
+            raw = series.cat.codes.to_numpy(dtype=np.int64)
+            return np.where(raw >= 0, remap[np.maximum(raw, 0)], -1), levels
+        # hash once, then put the distinct values in level order
+        raw, distinct = pd.factorize(series)
         position = {level: i for i, level in enumerate(levels)}
-        codes = np.array(
-            [-1 if pd.isna(v) else position[_plain(v)] for v in series.to_numpy(dtype=object)],
-            dtype=np.int64,
-        )
-        return codes, levels
-    codes, uniques = pd.factorize(series, sort=True)
-    return np.asarray(codes, dtype=np.int64), [_plain(v) for v in uniques]
+        remap = np.array([position[_plain(v)] for v in distinct], dtype=np.int64)
+        raw = np.asarray(raw, dtype=np.int64)
+        return np.where(raw >= 0, remap[np.maximum(raw, 0)] if remap.size else raw, -1), levels
+    codes, uniques = factorize_sorted(series)
+    return codes, [_plain(v) for v in uniques]
+
+
+def factorize_sorted(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(series, sort=True)``; integer columns by a counting pass, not a hash.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        Code of every row's value in ``uniques`` (-1 for a missing value).
+    uniques : ndarray
+        The distinct values, sorted.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_sorted(pd.Series([30, 10, 30]))
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 0, 1], [10, 30])
+    """
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * values.shape[0] + 1024:
+            shifted = (values - low).astype(np.int64, copy=False)
+            present = np.bincount(shifted) > 0
+            lookup = np.cumsum(present) - 1
+            uniques = (np.flatnonzero(present) + low).astype(dtype)
+            return lookup[shifted], uniques
+    hashed, distinct = pd.factorize(series, sort=True)
+    return np.asarray(hashed, dtype=np.int64), np.asarray(distinct)
 
 
 def _plain(value: object) -> object:

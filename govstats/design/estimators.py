@@ -61,30 +61,70 @@ def _prepare(
     return matrices, _Domains(codes, labels, names)
 
 
-def _bins(design: SurveyDesign, domains: _Domains) -> tuple[np.ndarray, int]:
-    """Bin of every row in the (PSU, domain) grid; rows outside every domain go to a last bin."""
-    n_bins = design.n_psu * domains.n
+def _bins(
+    design: SurveyDesign, domains: _Domains, units: tuple[np.ndarray, int] | None = None
+) -> tuple[np.ndarray, int]:
+    """Bin of every row in the (PSU, domain) grid; rows outside every domain go to a last bin.
+
+    ``units`` replaces the PSUs by other units (index of every row, number of units).
+    """
+    index, n_units = (design.psu_index, design.n_psu) if units is None else units
+    n_bins = n_units * domains.n
     if domains.n == 1 and domains.everything:
-        return design.psu_index, n_bins
-    key = np.where(domains.codes >= 0, design.psu_index * domains.n + domains.codes, n_bins)
+        return index, n_bins
+    key = np.where(domains.codes >= 0, index * domains.n + domains.codes, n_bins)
     return key, n_bins
 
 
 def _psu_domain_totals(
-    design: SurveyDesign, values: np.ndarray | None, domains: _Domains, weights: np.ndarray
+    design: SurveyDesign,
+    values: np.ndarray | None,
+    domains: _Domains,
+    weights: np.ndarray,
+    units: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Per-PSU, per-domain weighted totals of ``values`` (n, p) -> (n_psu, n_domains * p).
 
-    ``values=None`` totals the weights themselves.
+    ``values=None`` totals the weights themselves; ``units`` as in :func:`_bins`.
     """
-    key, n_bins = _bins(design, domains)
+    key, n_bins = _bins(design, domains, units)
     columns = (
         [weights] if values is None else [values[:, j] * weights for j in range(values.shape[1])]
     )
     out = np.empty((n_bins, len(columns)))
     for j, column in enumerate(columns):
         out[:, j] = np.bincount(key, weights=column, minlength=n_bins + 1)[:n_bins]
-    return out.reshape(design.n_psu, domains.n * len(columns))
+    return out.reshape(n_bins // domains.n, domains.n * len(columns))
+
+
+def _replicate_units(design: SurveyDesign) -> tuple[np.ndarray, int] | None:
+    """Return the units of the replicate factors when they are not the PSUs, else None.
+
+    Replicates of a post-stratified or raked design carry one factor per PSU within a
+    calibration cell (``replicates.psu_index``); plain replicates one per PSU.
+    """
+    replicates = design.replicates
+    assert replicates is not None and replicates.psu_factors is not None
+    index = replicates.psu_index
+    if index is design.psu_index or np.array_equal(index, design.psu_index):
+        return None
+    return index, replicates.psu_factors.shape[0]
+
+
+def _factor_totals(
+    design: SurveyDesign,
+    values: np.ndarray | None,
+    domains: _Domains,
+    weights: np.ndarray,
+    psu_totals: np.ndarray,
+) -> np.ndarray:
+    """Replicate totals ``F' T`` from PSU totals, or from unit totals when units differ."""
+    replicates = design.replicates
+    assert replicates is not None and replicates.psu_factors is not None
+    units = _replicate_units(design)
+    if units is not None:
+        psu_totals = _psu_domain_totals(design, values, domains, weights, units)
+    return np.asarray(replicates.psu_factors.T @ psu_totals)
 
 
 def _replicate_totals(
@@ -94,7 +134,8 @@ def _replicate_totals(
     replicates = design.replicates
     assert replicates is not None
     if replicates.psu_factors is not None:
-        psu_totals = _psu_domain_totals(design, values, domains, weights)
+        units = _replicate_units(design)
+        psu_totals = _psu_domain_totals(design, values, domains, weights, units)
         return np.asarray(replicates.psu_factors.T @ psu_totals)
     p = values.shape[1]
     blocks = []
@@ -308,8 +349,8 @@ def mean_or_total(
     replicate_estimates = None
     if design.replicates is not None:
         if design.replicates.psu_factors is not None:
-            factors = design.replicates.psu_factors.T
-            rep_y, rep_w = factors @ psu_y, factors @ psu_w
+            rep_y = _factor_totals(design, values, domains, w, psu_y)
+            rep_w = _factor_totals(design, None, domains, w, psu_w)
         else:
             stacked = np.hstack([values, np.ones((len(w), 1))])
             reps = _replicate_totals(design, stacked, domains, w).reshape(-1, domains.n, p + 1)
@@ -374,8 +415,9 @@ def ratio(
     replicate_estimates = None
     if design.replicates is not None:
         if design.replicates.psu_factors is not None:
-            factors = design.replicates.psu_factors.T
-            replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
+            replicate_estimates = _factor_totals(design, y, domains, w, psu_y) / _factor_totals(
+                design, x, domains, w, psu_x
+            )
         else:
             reps = _replicate_totals(design, np.hstack([y, x]), domains, w)
             reps = reps.reshape(-1, domains.n, 2 * k)

@@ -11,9 +11,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from govstats.design import _kernel
 from govstats.design._glm_checks import check_fit, check_response
 from govstats.design._irls import IRLSFit, family_kind, irls
-from govstats.design._linearize import cluster_sums
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import DEFAULT_LEVEL, check_level, domain_interval
@@ -411,14 +411,15 @@ def _replicate_coefs(
         and type(fam.link).__name__ == "Identity"
         and replicates.psu_factors is not None
     ):
-        # Normal equations of every replicate from per-PSU cross-products: one product over PSUs.
-        pairs = np.stack([x[:, j] * x[:, k] for j in range(p) for k in range(p)], axis=1)
-        xtx = cluster_sums(pairs * w[:, None], design.psu_index, design.n_psu)
-        xty = cluster_sums(x * (w * y)[:, None], design.psu_index, design.n_psu)
+        # Normal equations of every replicate from per-unit cross-products of [X, y]
+        # (one small product per PSU, no n x p^2 array), then one product over units.
         factors = replicates.psu_factors
-        xtx_r = (factors.T @ xtx).reshape(-1, p, p)
-        xty_r = factors.T @ xty
-        return np.linalg.solve(xtx_r, xty_r[:, :, None])[:, :, 0]
+        xy = np.empty((x.shape[0], p + 1), order="F")
+        xy[:, :p] = x
+        xy[:, p] = y
+        packed = _kernel.psu_crossproducts(xy, w, replicates.psu_index, factors.shape[0])
+        full = _kernel.unpack(factors.T @ packed, p + 1)
+        return np.linalg.solve(full[:, :p, :p], full[:, :p, p:])[:, :, 0]
     out = []
     for _, chunk in replicates.weight_chunks(design.weights_array):
         for r in range(chunk.shape[1]):

@@ -26,9 +26,29 @@ def _cumulative(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     # R's sum() and cumsum() accumulate in long double; the quantile rules compare
     # cumulative weights with p * sum(w) exactly, so the same accumulation is used.
     order = np.argsort(x, kind="stable")
-    cumw = np.cumsum(w[order].astype(np.longdouble)).astype(np.float64)
-    total = float(np.sum(w.astype(np.longdouble)))
+    cumw, total = _accumulate(w[order])
     return x[order], cumw, total
+
+
+def _accumulate(sorted_weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """Cumulative and total weight in long double (as R), returned as float64."""
+    long = sorted_weights.astype(np.longdouble)
+    return np.cumsum(long).astype(np.float64), float(np.sum(long))
+
+
+def _math_sorted(xs: np.ndarray, cumw: np.ndarray, total: float, p: float) -> float:
+    below = np.flatnonzero(cumw <= p * total)
+    pos = int(below[-1]) if below.size else 0
+    pos_next = pos if pos == xs.size - 1 else pos + 1
+    w_low = p - cumw[pos] / total
+    return float(xs[pos] if w_low == 0 else xs[pos_next])
+
+
+def _hf7_sorted(xs: np.ndarray, cumw: np.ndarray, total: float, p: float) -> float:
+    if xs.size == 1:
+        return float(xs[0])
+    pk = np.concatenate([[0.0], cumw[:-1]]) / cumw[-2]
+    return float(np.interp(p, pk, xs))
 
 
 def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -41,12 +61,7 @@ def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     2.0
     """
     keep = w != 0
-    xs, cumw, total = _cumulative(x[keep], w[keep])
-    below = np.flatnonzero(cumw <= p * total)
-    pos = int(below[-1]) if below.size else 0
-    pos_next = pos if pos == xs.size - 1 else pos + 1
-    w_low = p - cumw[pos] / total
-    return float(xs[pos] if w_low == 0 else xs[pos_next])
+    return _math_sorted(*_cumulative(x[keep], w[keep]), p)
 
 
 def qrule_hf7(x: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -59,11 +74,34 @@ def qrule_hf7(x: np.ndarray, w: np.ndarray, p: float) -> float:
     2.5
     """
     keep = w != 0
-    xs, cumw, _ = _cumulative(x[keep], w[keep])
-    if xs.size == 1:
-        return float(xs[0])
-    pk = np.concatenate([[0.0], cumw[:-1]]) / cumw[-2]
-    return float(np.interp(p, pk, xs))
+    return _hf7_sorted(*_cumulative(x[keep], w[keep]), p)
+
+
+class _SortedRule:
+    """One variable in one domain, sorted once; the quantile rule at any probability.
+
+    The estimate and both Woodruff limits read the same sorted values and cumulative
+    weights instead of sorting the data three times.
+    """
+
+    def __init__(self, rule_name: str, x: np.ndarray, w: np.ndarray) -> None:
+        keep = np.flatnonzero(w != 0)
+        self.order = keep[np.argsort(x[keep], kind="stable")]
+        self.xs = x[self.order]
+        self.cumw, self.total = _accumulate(w[self.order])
+        self.rule = _SORTED_RULES[rule_name]
+
+    def __call__(self, p: float) -> float:
+        return self.rule(self.xs, self.cumw, self.total, p)
+
+    def replicate(self, weights_sorted: np.ndarray, p: float) -> float:
+        """Apply the rule under other weights given in this sorted order (zeros dropped)."""
+        keep = weights_sorted != 0
+        cumw, total = _accumulate(weights_sorted[keep])
+        return self.rule(self.xs[keep], cumw, total, p)
+
+
+_SORTED_RULES = {"math": _math_sorted, "hf1": _math_sorted, "hf7": _hf7_sorted}
 
 
 _RULES = {"math": qrule_math, "hf1": qrule_math, "hf7": qrule_hf7}
@@ -159,14 +197,13 @@ def _woodruff(
     x: np.ndarray,
     qhat: float,
     p: float,
-    rule_name: str,
+    rule: Callable[[float], float],
     alpha: float,
     interval_type: str = "mean",
 ) -> tuple[float, float]:
-    rule = _RULES[rule_name]
     below = pd.DataFrame({"below": (x <= qhat).astype(np.float64)}, index=design.data.index)
     probe = dataclasses.replace(design, data=below, analysis_weights=design.weights_array)
-    m = probe.mean("below")
+    m = probe.mean("below", deff=False)
     crit = critical_value(design.df, 1 - alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         low_p, high_p = _probability_limits(
@@ -178,14 +215,13 @@ def _woodruff(
             int(np.count_nonzero(design.weights_array)),
             design.df,
         )
-    w = design.weights_array
-    low = np.nan if np.isnan(low_p) or low_p < 0 else rule(x, w, low_p)
-    high = np.nan if np.isnan(high_p) or high_p > 1 else rule(x, w, high_p)
+    low = np.nan if np.isnan(low_p) or low_p < 0 else rule(low_p)
+    high = np.nan if np.isnan(high_p) or high_p > 1 else rule(high_p)
     return low, high
 
 
 def _score_interval(
-    design: SurveyDesign, x: np.ndarray, p: float, rule_name: str, alpha: float
+    design: SurveyDesign, x: np.ndarray, p: float, rule: Callable[[float], float], alpha: float
 ) -> tuple[float, float]:
     """Francisco-Fuller score interval (R ``ffullerCI``, ``interval.type="score"``).
 
@@ -193,7 +229,6 @@ def _score_interval(
     ``U = 1(x > theta) - (1 - p)``; each root is turned into the unweighted share
     of the sample at or below it, and that share into a quantile of ``x``.
     """
-    rule = _RULES[rule_name]
     active = design.weights_array != 0
     xs = x[active]
     crit = critical_value(design.df, 1 - alpha)
@@ -211,21 +246,28 @@ def _score_interval(
 
     low = zeroin(lambda t: score(t, crit), lower_t, upper_t, tol)
     high = zeroin(lambda t: score(t, -crit), lower_t, upper_t, tol)
-    w = design.weights_array
-    return rule(x, w, float(np.mean(xs <= low))), rule(x, w, float(np.mean(xs <= high)))
+    return rule(float(np.mean(xs <= low))), rule(float(np.mean(xs <= high)))
+
+
+#: Entries of one block of replicate weights (rows x replicates) in the replicate interval.
+_REPLICATE_BLOCK = 4_000_000
 
 
 def _replicate_interval(
-    design: SurveyDesign, x: np.ndarray, qhat: float, p: float, rule_name: str, alpha: float
+    design: SurveyDesign, x: np.ndarray, qhat: float, p: float, rule: _SortedRule, alpha: float
 ) -> tuple[float, float]:
-    """R ``repCI``: the quantile under every replicate weight, variance by ``svrVar``."""
+    """R ``repCI``: the quantile under every replicate weight, variance by ``svrVar``.
+
+    The rows are sorted once; replicate weights come in blocks of a few replicates
+    (about ``_REPLICATE_BLOCK`` entries), taken in that order.
+    """
     reps = design.replicates
     assert reps is not None
-    rule = _RULES[rule_name]
+    chunk = max(1, _REPLICATE_BLOCK // max(x.shape[0], 1))
     values = [
-        rule(x, chunk[:, r], p)
-        for _, chunk in reps.weight_chunks(design.weights_array)
-        for r in range(chunk.shape[1])
+        rule.replicate(block[rule.order, r], p)
+        for _, block in reps.weight_chunks(design.weights_array, chunk)
+        for r in range(block.shape[1])
     ]
     v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
     half = critical_value(design.df, 1 - alpha) * np.sqrt(v)
@@ -339,14 +381,15 @@ def quantile(
         sub = design.with_weights(np.where(codes == d, design.weights_array, 0.0))
         for j, variable in enumerate(columns.variable):
             x = matrix[:, j]
+            rule = _SortedRule(qrule, x, sub.weights_array)
             for p in probs:
-                qhat = _RULES[qrule](x, sub.weights_array, p)
+                qhat = rule(p)
                 if interval_type == "quantile":
-                    lo, hi = _replicate_interval(sub, x, qhat, p, qrule, alpha)
+                    lo, hi = _replicate_interval(sub, x, qhat, p, rule, alpha)
                 elif interval_type == "score":
-                    lo, hi = _score_interval(sub, x, p, qrule, alpha)
+                    lo, hi = _score_interval(sub, x, p, rule, alpha)
                 else:
-                    lo, hi = _woodruff(sub, x, qhat, p, qrule, alpha, interval_type)
+                    lo, hi = _woodruff(sub, x, qhat, p, rule, alpha, interval_type)
                 est.append(qhat)
                 low.append(lo)
                 high.append(hi)

@@ -3,9 +3,13 @@
 A replicate design is a :class:`~govstats.design.SurveyDesign` whose ``replicates``
 attribute holds a :class:`Replicates`. Replicates are stored as factors per PSU
 (``psu_factors``, shape ``(n_psu, R)``), so a design with a million rows and 200
-replicates keeps a few megabytes, never an ``n x R`` weight matrix. Only designs whose
-replicates were re-calibrated (or supplied by a data producer) carry explicit
-``row_weights``.
+replicates keeps a few megabytes, never an ``n x R`` weight matrix. Post-stratified and
+raked designs re-calibrate every replicate on cell totals and keep one factor per *unit*
+-- a PSU within one cell of the cross-classification of the calibration margins --
+so ``psu_index`` then codes those units. Only GREG-calibrated replicates (or weights
+supplied by a data producer) carry explicit ``row_weights``. Code that combines
+``psu_factors`` with totals must total by ``replicates.psu_index``, not by the design's
+PSUs.
 """
 
 from __future__ import annotations
@@ -51,9 +55,10 @@ class Replicates:
         Centre the squared deviations on the full-sample estimate (True) or on the
         mean of the replicate estimates (False, R's default).
     psu_index : ndarray of int64, shape (n,)
-        First-stage PSU of every row (the design's coding).
-    psu_factors : ndarray, shape (n_psu, R), or None
-        Multiplier of the full-sample weight of every row in that PSU.
+        Unit of every row: the first-stage PSU (the design's coding) or, after
+        post-stratification or raking, the PSU within a joint calibration cell.
+    psu_factors : ndarray, shape (n_units, R), or None
+        Multiplier of the full-sample (analysis) weight of every row of that unit.
     row_weights : ndarray, shape (n, R), or None
         Explicit replicate weights (user-supplied or re-calibrated); used instead of
         ``psu_factors`` when set.

@@ -132,7 +132,22 @@ def add_pdf_fonts(pdf: Any) -> dict[str, str]:
         families[role] = family
     pdf.add_font(FONT_FAMILY, "", str(cjk_font_path()))
     pdf.set_fallback_fonts([FONT_FAMILY])
+    _keep_font_bounds(pdf)
     return families
+
+
+def _keep_font_bounds(pdf: Any) -> None:
+    """Subset once, without recomputing every glyph's bounding box at output.
+
+    fpdf2 subsets each font when the PDF is written and fontTools would recompute
+    the bounding box of every kept CFF glyph by executing its charstring (half of the
+    output time of the report). The descriptor's FontBBox is taken from the whole
+    font when it is added, so the subset keeps the (enclosing) bounds of the full font.
+    """
+    for font in getattr(pdf, "fonts", {}).values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.recalcBBoxes = False
 
 
 def add_pdf_font(pdf: Any) -> str:
