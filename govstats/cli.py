@@ -196,6 +196,6 @@ def datasets() -> None:
         f"census2020_province.csv  load_census()     {len(census)} provinces (2020 census); "
         f"urban share published for {int(census['urban_share_pct'].notna().sum())}"
     )
-    click.echo("census2010_province.csv  load_census(year=2010)  partial 2010 census table")
+    click.echo("census2010_province.csv  load_census(year=2010)  2010 census: 31 provincial totals")
     click.echo("national_series.csv      load_national_series()  national indicators by year")
     click.echo("Sources and caveats: data/SOURCES.md (shipped as govstats._data/SOURCES.md).")
