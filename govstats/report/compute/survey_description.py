@@ -49,6 +49,8 @@ class SurveyDescriptionFrames:
         Margins the raking used (``"province_code"``, ``"urban"``).
     design_columns : mapping
         The design's columns, for the methods sentence.
+    cnnic_period, cnnic_report : str or None, int or None
+        The CNNIC report set beside the survey: the one nearest its period or wave.
     """
 
     described: pd.DataFrame
@@ -57,6 +59,8 @@ class SurveyDescriptionFrames:
     period: str | None
     margins_used: tuple[str, ...]
     design_columns: Mapping[str, Any]
+    cnnic_period: str | None = None
+    cnnic_report: int | None = None
 
 
 def _counts(data: pd.DataFrame, weights: np.ndarray, variable: str, mask: np.ndarray) -> int:
@@ -87,19 +91,24 @@ def describe_by_urban(design: Any, data: pd.DataFrame, variables: list[str]) -> 
     return pd.DataFrame(rows, columns=columns)
 
 
-def cnnic_for(period: str | None, cnnic: pd.DataFrame | None) -> dict[str, float]:
-    """CNNIC urban, rural and total penetration (%) published for ``period`` (NaN if not)."""
+def cnnic_for(
+    period: str | None, cnnic: pd.DataFrame | None
+) -> tuple[dict[str, float], str | None, int | None]:
+    """CNNIC urban, rural and total penetration (%) of the report nearest ``period``.
+
+    Returns the rates (NaN where that report publishes none), the report's period and
+    its number (None, None when the survey has no period).
+    """
+    from govstats.datasets import nearest_cnnic_report
+
     out = {"urban": np.nan, "rural": np.nan, "total": np.nan}
     if period is None or cnnic is None:
-        return out
-    row = cnnic[cnnic["period"].astype(str) == str(period)]
-    if row.empty:
-        return out
-    first = row.iloc[0]
-    out["urban"] = float(first["penetration_urban_pct"])
-    out["rural"] = float(first["penetration_rural_pct"])
-    out["total"] = float(first["penetration_total_pct"])
-    return out
+        return out, None, None
+    row = nearest_cnnic_report(period, cnnic=cnnic)
+    out["urban"] = float(row["penetration_urban_pct"])
+    out["rural"] = float(row["penetration_rural_pct"])
+    out["total"] = float(row["penetration_total_pct"])
+    return out, str(row["period"]), int(row["report_no"])
 
 
 def _by_group(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
@@ -152,7 +161,7 @@ def compute_survey_description(
     raked = design.rake(targets, max_iter=RAKE_MAX_ITER)
     raked_tidy = describe_by_urban(raked, data, ["internet"]) if "internet" in variables else None
     compare_rows = []
-    published = cnnic_for(survey.period, cnnic)
+    published, cnnic_period, cnnic_report = cnnic_for(survey.period, cnnic)
     if raked_tidy is not None:
         base = _by_group(tidy[tidy["variable"] == "internet"], "group")
         after = _by_group(raked_tidy, "group")
@@ -180,4 +189,6 @@ def compute_survey_description(
         period=survey.period,
         margins_used=tuple(targets),
         design_columns=dict(survey.design_columns),
+        cnnic_period=cnnic_period,
+        cnnic_report=cnnic_report,
     )

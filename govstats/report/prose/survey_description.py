@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from govstats.report.tables import MISSING_MARK, SUPPRESSION_NOTE
 
 __all__ = [
+    "cnnic_used",
     "compare_figure_note",
     "compare_figure_title",
     "compare_note",
@@ -15,6 +16,7 @@ __all__ = [
     "description_note",
     "description_title",
     "finding",
+    "margins_text",
     "method",
 ]
 
@@ -45,21 +47,55 @@ def compare_title(lang: str) -> str:
     )
 
 
-def compare_note(lang: str) -> str:
-    """Definitions behind the comparison and the raking done."""
+def margins_text(margins_used: Sequence[str], lang: str) -> str:
+    """Name the census margins the raking used ("province and urban/rural", ...)."""
+    zh = lang == "zh"
+    names = {"province_code": ("分省人口", "province"), "urban": ("城乡人口", "urban/rural")}
+    parts = [names.get(m, (m, m))[0 if zh else 1] for m in margins_used]
+    return "与".join(parts) if zh else " and ".join(parts)
+
+
+def cnnic_used(period: str | None, cnnic_period: str | None, report: int | None, lang: str) -> str:
+    """Say which CNNIC report is set beside the survey, and why."""
+    if cnnic_period is None:
+        return (
+            "调查未声明时期，未与 CNNIC 比较。"
+            if lang == "zh"
+            else "The survey declares no period, so no CNNIC report is compared."
+        )
+    if lang == "zh":
+        return (
+            f"CNNIC 数据取第 {report} 次报告（{cnnic_period}），即最接近调查时期 {period} 的报告。"
+        )
+    return (
+        f"CNNIC figures are from report {report} ({cnnic_period}), the report nearest the "
+        f"survey's period {period}."
+    )
+
+
+def compare_note(
+    lang: str,
+    margins_used: Sequence[str] = ("province_code", "urban"),
+    period: str | None = None,
+    cnnic_period: str | None = None,
+    report: int | None = None,
+) -> str:
+    """Definitions behind the comparison, the CNNIC report used and the raking done."""
+    used = cnnic_used(period, cnnic_period, report, lang)
+    margins = margins_text(margins_used, lang)
     if lang == "zh":
         return (
             "调查估计为 18 岁及以上成人的设计加权比例；"
             "CNNIC 普及率的分母为全部常住人口（网民为 6 岁及以上），"
-            f"二者口径不同。{MISSING_MARK}：CNNIC 该期未公布。"
-            "加权调整：按 2020 年普查分省人口与城乡人口"
+            f"二者口径不同。{used}{MISSING_MARK}：CNNIC 该期未公布。"
+            f"加权调整：按 2020 年普查{margins}"
             "（按调查加权总数等比缩放）进行迭代比例（raking）校准。"
         )
     return (
         "Survey: design-weighted share of adults (18+); CNNIC: netizens aged 6+ over the "
-        f"whole resident population, so definitions differ. {MISSING_MARK}: not published by "
-        "CNNIC for this period. Raking: iterative proportional fitting to the 2020 census "
-        "province and urban/rural totals, rescaled to the survey's weighted total."
+        f"whole resident population, so definitions differ. {used} {MISSING_MARK}: not "
+        "published by CNNIC for this period. Raking: iterative proportional fitting to the "
+        f"2020 census {margins} totals, rescaled to the survey's weighted total."
     )
 
 
@@ -105,19 +141,20 @@ def finding(n: int, pct: Callable[[str, str], str] | None, lang: str) -> str:
     )
 
 
-def method(design_columns: Mapping[str, Any], lang: str) -> str:
-    """Methods sentence: the design and the estimators run."""
+def method(design_columns: Mapping[str, Any], margins_used: Sequence[str], lang: str) -> str:
+    """Methods sentence: the design, the estimators run and the margins raked to."""
     design = ", ".join(f"{k}={v}" for k, v in design_columns.items())
+    margins = margins_text(margins_used, lang)
     if lang == "zh":
         return (
             f"调查描述：SurveyDesign（{design}）下的设计加权均值，标准误用泰勒线性化"
             "（等同 R survey 的 svymean）；"
-            "95% 置信区间基于设计自由度的 t 分布；按普查边际的 raking 校准后重新估计，"
-            "校准后的标准误考虑了校准。"
+            f"95% 置信区间基于设计自由度的 t 分布；按 2020 年普查{margins}边际 raking 校准后"
+            "重新估计，校准后的标准误考虑了校准。"
         )
     return (
         f"Survey description: design-weighted means under SurveyDesign({design}), "
         "Taylor-linearization SEs (as R survey's svymean), 95% t intervals on the "
-        "design degrees of freedom; re-estimated after raking to census margins, with SEs "
-        "that account for the calibration."
+        f"design degrees of freedom; re-estimated after raking to the 2020 census {margins} "
+        "margins, with SEs that account for the calibration."
     )

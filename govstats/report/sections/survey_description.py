@@ -82,7 +82,7 @@ def layout_survey_description(
                     cell(v, 1, h)
                     for v, h in zip(compare["raked_pct"], compare["suppressed"], strict=True)
                 ],
-                label("cnnic_figure", lang) + f" {frames.period or ''} (%)": [
+                label("cnnic_figure", lang) + f" {frames.cnnic_period or ''} (%)": [
                     fmt_number(v, 1) for v in compare["cnnic_pct"]
                 ],
             }
@@ -93,10 +93,16 @@ def layout_survey_description(
                 words.compare_title(lang),
                 compare,
                 display,
-                words.compare_note(lang),
+                words.compare_note(
+                    lang,
+                    frames.margins_used,
+                    frames.period,
+                    frames.cnnic_period,
+                    frames.cnnic_report,
+                ),
             )
         )
-        figures.append(_internet_figure(compare, lang, frames.period))
+        figures.append(_internet_figure(compare, lang, frames.cnnic_period))
     pct = None
     if not compare.empty:
         c = by_group(compare, "group")
@@ -111,7 +117,7 @@ def layout_survey_description(
         tables=tuple(tables),
         figures=tuple(figures),
         paragraphs=(words.finding(frames.n, pct, lang),),
-        methods=(words.method(frames.design_columns, lang),),
+        methods=(words.method(frames.design_columns, frames.margins_used, lang),),
     )
 
 
