@@ -50,16 +50,30 @@ def main() -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("reports") / "govstats-report.pdf",
-    show_default=True,
-    help="Where to write the PDF (written to a temporary file first, then moved into place).",
+    default=None,
+    help="Where to write the report (default reports/govstats-report.pdf, or "
+    "reports/<spec name>.<format> with --spec); written to a temporary file first, then "
+    "moved into place.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["pdf", "docx"]),
+    multiple=True,
+    help="pdf or docx (Word); repeat for both. Default: the spec's formats (pdf).",
+)
+@click.option(
+    "--spec",
+    type=str,
+    default=None,
+    help="Study spec (TOML: title, authors, data, codebook, sections), or a shipped one: "
+    "default, example.",
 )
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of labels, captions and text.",
+    default=None,
+    help="Language of labels, captions and text [default: the spec's; zh].",
 )
 @click.option(
     "--survey",
@@ -76,48 +90,57 @@ def main() -> None:
 @click.option(
     "--replicates",
     type=click.IntRange(min=2),
-    default=DEFAULT_REPLICATES,
-    show_default=True,
-    help="Design replicates (Rao-Wu bootstrap) for the divide chain's intervals.",
+    default=None,
+    help="Design replicates (Rao-Wu bootstrap) for the divide chain's intervals "
+    f"[default: the spec's; {DEFAULT_REPLICATES}].",
 )
 @click.option(
-    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of random steps."
+    "--seed", type=int, default=None, help=f"Seed of random steps [default: {DEFAULT_SEED}]."
 )
 @click.option(
     "--min-cell",
     type=click.IntRange(min=1),
-    default=DEFAULT_MIN_CELL,
-    show_default=True,
-    help="Disclosure control: suppress cells with fewer unweighted respondents than this.",
+    default=None,
+    help="Disclosure control: suppress cells with fewer unweighted respondents than this "
+    f"[default: {DEFAULT_MIN_CELL}].",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar; print only the output path.")
 def report(
-    out: Path,
-    lang: str,
+    out: Path | None,
+    formats: tuple[str, ...],
+    spec: str | None,
+    lang: str | None,
     survey: Path | None,
     codebook: Path | None,
-    replicates: int,
-    seed: int,
-    min_cell: int,
+    replicates: int | None,
+    seed: int | None,
+    min_cell: int | None,
     quiet: bool,
 ) -> None:
-    """Build the PDF report from the embedded data (or your survey with its codebook).
+    """Build the report (PDF or Word) from a study spec, the embedded data or your survey.
 
-    The report holds the access-gap series, the census context, the design-weighted
-    survey description and the divide chain, with a methods section generated from what
-    ran. If an input is unusable the command prints one error line and writes no PDF.
+    Without --spec the report holds the access-gap series, the census context, the
+    design-weighted survey description and the divide chain (the shipped ``default``
+    spec), with a methods section generated from what ran. A spec names its own title,
+    authors, data and sections (models, heterogeneity, gaps, maps ...); the options
+    given here override it. If an input is unusable the command prints one error line
+    and writes nothing.
     """
-    from govstats.report.build import build_report
+    from govstats.report.build import build_study
 
     try:
-        outcome = build_report(
+        outcomes = build_study(
+            _study(
+                spec,
+                survey,
+                codebook,
+                lang=lang,
+                replicates=replicates,
+                seed=seed,
+                min_cell=min_cell,
+            ),
             out,
-            lang=lang,
-            survey=survey,
-            codebook=codebook,
-            replicates=replicates,
-            seed=seed,
-            min_cell=min_cell,
+            formats=formats or None,
             progress=not quiet,
         )
     except (GovstatsError, OSError) as exc:
@@ -126,18 +149,42 @@ def report(
     except KeyboardInterrupt:
         click.echo("govstats: interrupted; no report written (a previous one is kept)", err=True)
         sys.exit(130)
-    except Exception as exc:  # keep the promise of one line and no half-written PDF
+    except Exception as exc:  # keep the promise of one line and no half-written file
         _fail(f"unexpected {type(exc).__name__} while building the report: {exc}")
         return
-    if quiet:
-        click.echo(str(outcome.path))
-    else:
+    for outcome in outcomes:
+        if quiet:
+            click.echo(str(outcome.path))
+            continue
+        pages = f"{outcome.pages} pages, " if outcome.pages else ""
         click.echo(
-            f"wrote {outcome.path} ({outcome.pages} pages, {outcome.n_figures} figures, "
+            f"wrote {outcome.path} ({pages}{outcome.n_figures} figures, "
             f"{outcome.n_tables} tables, {outcome.seconds:.1f} s)"
         )
-        for name in outcome.unavailable:
+    if not quiet and outcomes:
+        for name in outcomes[0].unavailable:
             click.echo(f"note: section {name} is not available in this build", err=True)
+
+
+def _study(spec: str | None, survey: Path | None, codebook: Path | None, **overrides: Any) -> Any:
+    """Return the spec to run: ``spec`` (or the shipped default) with the options given."""
+    from govstats.errors import ReportError
+    from govstats.report.spec import load_spec
+
+    if codebook is not None and survey is None:
+        raise ReportError("--codebook was given without --survey; pass both or neither")
+    if survey is not None:
+        if codebook is None:
+            raise ReportError(
+                f"survey file {survey.name}: a codebook is required (--codebook FILE) to map "
+                "its variables to the constructs and to declare the design"
+            )
+        if not survey.is_file():
+            raise ReportError(f"survey file {survey} does not exist or is not a file")
+        if not codebook.is_file():
+            raise ReportError(f"codebook {codebook} does not exist or is not a file")
+    study = load_spec(spec or "default")
+    return study.with_overrides(data=survey, codebook=codebook, **overrides)
 
 
 @main.command("analyses")
@@ -205,6 +252,6 @@ def datasets() -> None:
         f"census2020_province.csv  load_census()     {len(census)} provinces (2020 census); "
         f"urban share published for {int(census['urban_share_pct'].notna().sum())}"
     )
-    click.echo("census2010_province.csv  load_census(year=2010)  partial 2010 census table")
+    click.echo("census2010_province.csv  load_census(year=2010)  2010 census: 31 provincial totals")
     click.echo("national_series.csv      load_national_series()  national indicators by year")
     click.echo("Sources and caveats: data/SOURCES.md (shipped as govstats._data/SOURCES.md).")

@@ -9,11 +9,14 @@ Examples
 
 from govstats.datasets.census import census_margins, load_census
 from govstats.datasets.cnnic import load_cnnic
+from govstats.datasets.context import merge_context, nearest_cnnic_report
 from govstats.datasets.national import load_national_series
+from govstats.datasets.provinces import PROVINCES, province_code
 from govstats.datasets.simulate import ChainTruth, SimulatedSurvey, simulate_survey
 from govstats.datasets.simulate_panel import SimulatedPanel, simulate_panel
 
 __all__ = [
+    "PROVINCES",
     "ChainTruth",
     "SimulatedPanel",
     "SimulatedSurvey",
@@ -21,6 +24,9 @@ __all__ = [
     "load_census",
     "load_cnnic",
     "load_national_series",
+    "merge_context",
+    "nearest_cnnic_report",
+    "province_code",
     "simulate_panel",
     "simulate_survey",
 ]

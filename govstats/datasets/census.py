@@ -1,4 +1,4 @@
-"""Population census tables (2020 7th census; partial 2010 6th census)."""
+"""Population census tables (2020 7th census; 2010 6th census)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ FILES = {2020: "census2020_province.csv", 2010: "census2010_province.csv"}
 #: Active military personnel counted in the 2020 national total but not allocated
 #: to any province (NBS communiqué No.3).
 ACTIVE_MILITARY_2020 = 2_000_000
+
+#: People in the 2010 national total allocated to no province: 2,300,000 active military
+#: and 4,649,985 whose residence could not be determined (NBS 2010 communiqué No.2).
+NOT_ALLOCATED = {2020: ACTIVE_MILITARY_2020, 2010: 2_300_000 + 4_649_985}
 
 #: Largest allowed gap (percentage points) between a published urban share and
 #: urban_population / population_total; SOURCES.md found every filled pair within 0.005.
@@ -83,14 +87,15 @@ def _check_census(frame: pd.DataFrame, year: int, path: Path) -> None:
     if bool(older.any()):
         raise fail(path, f"age_65plus_pct exceeds age_60plus_pct for {codes[older].tolist()}")
     provinces = codes != NATIONAL_CODE
-    if year == 2020 and int(provinces.sum()) == len(PROVINCE_CODES):
+    if year in NOT_ALLOCATED and int(provinces.sum()) == len(PROVINCE_CODES):
         national = int(frame.loc[~provinces, "population_total"].iloc[0])
-        summed = int(frame.loc[provinces, "population_total"].sum()) + ACTIVE_MILITARY_2020
+        outside = NOT_ALLOCATED[year]
+        summed = int(frame.loc[provinces, "population_total"].sum()) + outside
         if summed != national:
             raise fail(
                 path,
-                f"the 31 provincial population_total values plus {ACTIVE_MILITARY_2020:,} "
-                f"military sum to {summed:,}, not the national {national:,}",
+                f"the 31 provincial population_total values plus {outside:,} "
+                f"allocated to no province sum to {summed:,}, not the national {national:,}",
             )
 
 
@@ -105,11 +110,10 @@ def load_census(
     Parameters
     ----------
     level : {"province", "national", "all"}, default "province"
-        Provincial rows (31 in 2020; 9 in the partial 2010 table), the national
-        row only, or both (national first).
+        The 31 provincial rows, the national row only, or both (national first).
     year : {2020, 2010}, default 2020
-        Census year. The 2010 table is partial: the national row and nine
-        provincial totals.
+        Census year. The 2010 table has every provincial total (NBS communiqué No.2)
+        but few other provincial figures.
     path : str or pathlib.Path, optional
         A copy of the table to read instead of the shipped one.
 
@@ -128,8 +132,8 @@ def load_census(
     DataError
         For an unknown ``level``/``year`` or a damaged table (bad code, bad number,
         share outside 0-100, urban count above the total, a share that disagrees
-        with its counts, or 2020 provinces that no longer add up to the national
-        total minus the military).
+        with its counts, or provinces that no longer add up to the national total
+        minus the people allocated to no province).
 
     Notes
     -----
@@ -204,8 +208,7 @@ def census_margins(
     Raises
     ------
     DataError
-        For an unknown ``by``, or when the table lacks the figures (the 2010 table
-        has only nine provinces, so province margins are refused for 2010).
+        For an unknown ``by``, or when the table lacks the figures.
 
     Notes
     -----

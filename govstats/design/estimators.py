@@ -11,6 +11,7 @@ the full design counts (R ``subset()`` / ``svyby``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ import numpy as np
 from govstats.design._columns import Columns, check_missing, domain_codes, expand
 from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.results import SurveyEstimate, make_estimate
-from govstats.errors import DataError, DesignError
+from govstats.errors import DataError, DesignError, GovstatsWarning
 
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
@@ -215,6 +216,19 @@ def _linear_vcov(
     return out
 
 
+def _warn_normalised_weights(weights: np.ndarray) -> None:
+    """Warn when weights sum to about the row count: N = n makes deff=True meaningless."""
+    n, big_n = len(weights), float(np.sum(weights))
+    if n > 1 and abs(big_n / n - 1.0) < 0.05:
+        warnings.warn(
+            f"weights sum to about the number of rows ({big_n:.6g} vs {n}); design effects "
+            "against sampling without replacement from a population of that size are NaN or "
+            "meaningless. Use deff='replace', or weights scaled to the population.",
+            GovstatsWarning,
+            stacklevel=4,
+        )
+
+
 def _deff(
     design_var: np.ndarray,
     values: np.ndarray,
@@ -321,7 +335,7 @@ def mean_or_total(
     by: str | Sequence[str] | None,
     na_rm: bool,
     text_as_factor: bool,
-    deff: bool | str = True,
+    deff: bool | str = False,
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``.
@@ -368,6 +382,8 @@ def mean_or_total(
     else:
         vcov = _linear_vcov(design, domains, w, values, None, None, None, psu_y, None)
     means = (num / den).reshape(domains.n, p) if (den > 0).all() else estimate
+    if deff is True:
+        _warn_normalised_weights(w)
     effects = (
         _deff(vcov, values, w, domains, means, den[::p], statistic, replace=deff == "replace")
         if deff

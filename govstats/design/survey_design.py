@@ -424,7 +424,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
         level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population means (R ``svymean``); a Categorical gives level proportions.
@@ -437,7 +437,7 @@ class SurveyDesign:
             Domain columns: one estimate per observed combination (R ``svyby``).
         na_rm : bool, default False
             Leave rows with missing values out of the estimate (as a domain).
-        deff : bool or "replace", default True
+        deff : bool or "replace", default False
             Design effects against simple random sampling without replacement (R
             ``deff=TRUE``) or with replacement (``"replace"``); False: none.
         level : float, default 0.95
@@ -446,7 +446,7 @@ class SurveyDesign:
         Returns
         -------
         SurveyEstimate
-            With ``deff`` as R's ``deff=TRUE`` (or ``deff="replace"``).
+            With design effects when ``deff`` asks for them.
 
         Examples
         --------
@@ -467,7 +467,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
         level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population totals (R ``svytotal``); a Categorical gives level counts.

@@ -30,6 +30,7 @@ from govstats.report.build import (
 )
 from govstats.report.inputs import SurveyInput, file_sha256, load_survey
 from govstats.report.pdf import ReportMeta, render_pdf, write_atomic
+from govstats.report.regression import RegressionModel, regression_table
 from govstats.report.results import AnalysisResult, FigureSpec
 from govstats.report.tables import (
     Table,
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_OUT",
     "AnalysisResult",
     "FigureSpec",
+    "RegressionModel",
     "ReportMeta",
     "ReportOutcome",
     "SurveyInput",
@@ -59,6 +61,7 @@ __all__ = [
     "file_sha256",
     "fmt_number",
     "load_survey",
+    "regression_table",
     "render_pdf",
     "run_analyses",
     "run_analysis",

@@ -55,6 +55,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "age_65plus_pct": ("65岁及以上（%）", "Aged 65+ (%)"),
     "variable": ("变量", "Variable"),
     "estimate": ("估计值", "Estimate"),
+    "density": ("密度", "Density"),
+    "sec_maps": ("分省地图", "Provincial maps"),
+    "sec_models": ("回归模型", "Regression models"),
+    "sec_heterogeneity": ("异质性分析", "Heterogeneity"),
+    "sec_gaps": ("差距分解", "Gap decomposition"),
+    "sec_robustness": ("稳健性检验", "Robustness"),
+    "sec_measurement": ("测量模型", "Measurement"),
+    "authors": ("作者", "Authors"),
     "se": ("标准误", "SE"),
     "ci": ("95% 置信区间", "95% interval"),
     "n": ("样本量", "n"),
@@ -143,6 +151,10 @@ _NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"province_code taken from the two-digit stratum codes"),
         "province_code 取自两位数的层代码",
+    ),
+    (
+        re.compile(r"province_code derived from (?P<source>\w+) \(GB/T 2260 codes\)"),
+        "province_code 由 {source} 转换为 GB/T 2260 代码",
     ),
 )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from govstats.errors import GovstatsError, ReportError
 from govstats.report import analyses
 from govstats.report._interrupt import InterruptFlag, catch_interrupts
-from govstats.report._labels import LANGS, translate_note
+from govstats.report._labels import LANGS, label, translate_note
 from govstats.report.inputs import (
     DEFAULT_MIN_CELL,
     DEFAULT_REPLICATES,
@@ -25,6 +26,8 @@ from govstats.report.inputs import (
 )
 from govstats.report.pdf import ReportMeta, render_pdf, write_atomic
 from govstats.report.results import AnalysisResult
+from govstats.report.sections import SECTIONS, StudyContext
+from govstats.report.spec import FORMATS, StudySpec, load_spec
 from govstats.report.tables import write_table
 
 __all__ = [
@@ -32,6 +35,8 @@ __all__ = [
     "DEFAULT_REPLICATES",
     "ReportOutcome",
     "build_report",
+    "build_study",
+    "numbered_headings",
     "run_analyses",
     "run_analysis",
     "write_analysis",
@@ -50,13 +55,15 @@ class ReportOutcome:
     Parameters
     ----------
     path : pathlib.Path
-        The PDF.
+        The PDF or Word file.
     pages, n_figures, n_tables : int
-        Counts in the PDF.
+        Counts in the report (pages: 0 for Word, which paginates when opened).
     seconds : float
         Wall time of the build.
     unavailable : tuple of str
         Names of sections left out because an upstream component is missing.
+    format : str
+        "pdf" or "docx".
     """
 
     path: Path
@@ -65,6 +72,7 @@ class ReportOutcome:
     n_tables: int
     seconds: float
     unavailable: tuple[str, ...] = ()
+    format: str = "pdf"
 
     def __repr__(self) -> str:
         return (
@@ -325,35 +333,234 @@ def _meta(
     )
 
 
+_ZH_NUMBERS = "一二三四五六七八九十"
+_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+\.\s)")
+
+
+def _zh_number(n: int) -> str:
+    if n <= 10:
+        return _ZH_NUMBERS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (
+        ("" if tens == 1 else _ZH_NUMBERS[tens - 1])
+        + "十"
+        + (_ZH_NUMBERS[ones - 1] if ones else "")
+    )
+
+
+def numbered_headings(titles: Sequence[str], lang: str) -> list[str]:
+    """Give the section titles their numbers, then the methods and limitations headings.
+
+    Examples
+    --------
+    >>> numbered_headings(["二、人口普查背景", "回归模型"], "zh")
+    ['一、人口普查背景', '二、回归模型', '三、方法说明', '四、局限性说明']
+    >>> numbered_headings(["Maps"], "en")
+    ['1. Maps', '2. Methods', '3. Limitations']
+    """
+    plain = [
+        _NUMBERED.sub("", t)
+        for t in [*titles, label("sec_methods", lang), label("sec_limits", lang)]
+    ]
+    if lang == "zh":
+        return [f"{_zh_number(i)}、{t}" for i, t in enumerate(plain, start=1)]
+    return [f"{i}. {t}" for i, t in enumerate(plain, start=1)]
+
+
+def _resolve_spec(spec: StudySpec | str | Path | None) -> StudySpec:
+    if spec is None:
+        return load_spec("default")
+    if isinstance(spec, StudySpec):
+        return spec
+    return load_spec(spec)
+
+
+def _run_study(
+    spec: StudySpec, progress: bool, extra_steps: Sequence[str], interrupt: InterruptFlag
+) -> tuple[list[AnalysisResult], SurveyInput | None, Any]:
+    from tqdm import tqdm
+
+    steps = ["survey", *(s.kind for s in spec.sections), *extra_steps]
+    bar = tqdm(total=len(steps), disable=not progress, desc="govstats report", unit="step")
+    try:
+        bar.set_postfix_str("survey")
+        loaded, reason = _load_survey_guarded(spec.data, spec.codebook, spec.seed)
+        bar.update(1)
+        context = StudyContext(loaded, reason, spec.lang, spec.seed, spec.replicates, spec.min_cell)
+        sections = []
+        for section in spec.sections:
+            interrupt.check()  # an interrupt swallowed by a callback still stops the run
+            bar.set_postfix_str(section.kind)
+            runner = SECTIONS.get(section.kind)
+            if runner is None:
+                raise ReportError(
+                    f"section kind {section.kind!r} has no runner; known: {sorted(SECTIONS)}"
+                )
+            sections.append(runner(context, section.options))
+            bar.update(1)
+    except BaseException:
+        bar.close()
+        raise
+    return sections, loaded, bar
+
+
+def _render(
+    sections: Sequence[AnalysisResult],
+    meta: ReportMeta,
+    format: str,
+    figure_png: Callable[[Any], bytes],
+) -> tuple[bytes, int]:
+    if format == "docx":
+        from govstats.report.docx import render_docx
+
+        return render_docx(sections, meta, figure_png), 0
+    return render_pdf(sections, meta, figure_png)
+
+
+def _cached_figures() -> Callable[[Any], bytes]:
+    """Draw each figure once, however many formats are written."""
+    from govstats.report.figures import figure_png
+
+    drawn: dict[int, bytes] = {}
+
+    def png(spec: Any) -> bytes:
+        if id(spec) not in drawn:
+            drawn[id(spec)] = figure_png(spec)
+        return drawn[id(spec)]
+
+    return png
+
+
+def build_study(
+    spec: StudySpec | str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    formats: Sequence[str] | None = None,
+    progress: bool = True,
+) -> list[ReportOutcome]:
+    """Run a study spec once and write its report in every format it asks for.
+
+    Parameters
+    ----------
+    spec : StudySpec, path or shipped name, optional
+        Default: the shipped ``default`` spec (the package's report).
+    out : path, optional
+        Output file; its suffix is replaced for each format. Default:
+        ``reports/<spec name>.<format>`` (``reports/govstats-report.pdf`` for the default).
+    formats : sequence of {"pdf", "docx"}, optional
+        Default: the spec's ``formats``.
+    progress : bool
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    list of ReportOutcome
+        One per format, in order.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from govstats.report.spec import parse_spec
+    >>> spec = parse_spec({"lang": "en", "formats": ["pdf", "docx"],
+    ...                    "sections": [{"kind": "census"}, {"kind": "robustness"}]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     done = build_study(spec, pathlib.Path(d) / "study.pdf", progress=False)
+    ...     [o.path.name for o in done], done[0].unavailable
+    (['study.pdf', 'study.docx'], ('robustness',))
+    """
+    study = _resolve_spec(spec)
+    wanted = tuple(formats or study.formats)
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        raise ReportError(f"format {bad} unknown; use one of {list(FORMATS)}")
+    if study.lang not in LANGS:
+        raise ReportError(f"language {study.lang!r} is not supported; use one of {LANGS}")
+    if out is None:
+        stem = (
+            "govstats-report"
+            if spec is None or study.origin.startswith("default")
+            else (Path(study.origin.split(" ")[0]).stem)
+        )
+        base = DEFAULT_OUT.with_name(f"{stem}.pdf")
+    else:
+        base = Path(out)
+    with catch_interrupts() as interrupt:
+        start = time.perf_counter()
+        sections, loaded, bar = _run_study(study, progress, ["figures", *wanted], interrupt)
+        outcomes = []
+        try:
+            interrupt.check()
+            bar.set_postfix_str("figures")
+            meta = _meta(sections, loaded, study.lang, study.seed, study.replicates, study.min_cell)
+            meta = replace(
+                meta,
+                title=study.title,
+                subtitle=study.subtitle,
+                authors=tuple(study.authors),
+                headings=tuple(numbered_headings([s.title for s in sections], study.lang)),
+            )
+            bar.update(1)
+            png = _cached_figures()
+            for format in wanted:
+                bar.set_postfix_str(format)
+                content, pages = _render(sections, meta, format, png)
+                target = base.with_suffix(f".{format}") if len(wanted) > 1 or out is None else base
+                path = write_atomic(content, target, ready=interrupt.check)
+                outcomes.append(
+                    ReportOutcome(
+                        path=path,
+                        pages=pages,
+                        n_figures=sum(len(s.figures) for s in sections),
+                        n_tables=sum(len(s.tables) for s in sections),
+                        seconds=time.perf_counter() - start,
+                        unavailable=tuple(s.name for s in sections if not s.available),
+                        format=format,
+                    )
+                )
+                bar.update(1)
+        finally:
+            bar.close()
+    return outcomes
+
+
 def build_report(
     out: str | Path = DEFAULT_OUT,
     *,
-    lang: str = "zh",
+    lang: str | None = None,
     survey: str | Path | None = None,
     codebook: str | Path | None = None,
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = DEFAULT_SEED,
-    min_cell: int = DEFAULT_MIN_CELL,
+    replicates: int | None = None,
+    seed: int | None = None,
+    min_cell: int | None = None,
     progress: bool = True,
+    spec: StudySpec | str | Path | None = None,
+    format: str | None = None,
 ) -> ReportOutcome:
-    """Build the PDF report and write it atomically to ``out``.
+    """Build the report (PDF or Word) and write it atomically to ``out``.
 
     Parameters
     ----------
     out : path
-        Target PDF (default ``reports/govstats-report.pdf``); written only if every
+        Target file (default ``reports/govstats-report.pdf``); written only if every
         step succeeds.
-    lang : {"zh", "en"}
+    lang : {"zh", "en"}, optional
+        Default: the spec's language (``zh`` for the default report).
     survey, codebook : path, optional
-        The user's survey file and its codebook; default: the embedded simulated survey.
-    replicates : int
-        Design replicates (Rao-Wu bootstrap) for the divide chain.
-    seed : int
-        Seed of the simulation and of every replicate draw.
-    min_cell : int
-        Disclosure control: smallest publishable unweighted cell count.
+        The user's survey file and its codebook; default: the spec's, or the embedded
+        simulated survey.
+    replicates : int, optional
+        Design replicates (Rao-Wu bootstrap) for the divide chain (default 1000).
+    seed : int, optional
+        Seed of the simulation and of every replicate draw (default 2024).
+    min_cell : int, optional
+        Disclosure control: smallest publishable unweighted cell count (default 10).
     progress : bool
         Show a progress bar on standard error.
+    spec : StudySpec, path or shipped name, optional
+        The study spec (default: the shipped ``default`` spec); the arguments above
+        override it.
+    format : {"pdf", "docx"}, optional
+        Default: from the suffix of ``out`` (``.docx`` gives Word), else PDF.
 
     Returns
     -------
@@ -362,7 +569,7 @@ def build_report(
     Raises
     ------
     ReportError
-        If an input is unusable (no PDF is written then).
+        If an input is unusable (nothing is written then).
 
     Examples
     --------
@@ -372,66 +579,26 @@ def build_report(
     ...     outcome.pages > 5, outcome.unavailable
     (True, ())
     """
-    from tqdm import tqdm
-
-    if replicates < 2:
+    if replicates is not None and replicates < 2:
         raise ReportError(f"--replicates must be at least 2, got {replicates}")
-    if lang not in LANGS:
+    if lang is not None and lang not in LANGS:
         raise ReportError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}")
-    steps = ["survey", "01", "02", "03", "04", "figures", "pdf"]
-    bar = tqdm(total=len(steps), disable=not progress, desc="govstats report", unit="step")
-    with catch_interrupts() as interrupt:
-        try:
-            return _build(bar, interrupt, out, lang, survey, codebook, replicates, seed, min_cell)
-        finally:
-            bar.close()
-
-
-def _build(
-    bar: Any,
-    interrupt: InterruptFlag,
-    out: str | Path,
-    lang: str,
-    survey: str | Path | None,
-    codebook: str | Path | None,
-    replicates: int,
-    seed: int,
-    min_cell: int,
-) -> ReportOutcome:
-    """Run every step of :func:`build_report`; an interrupt stops it before the PDF moves."""
-    from govstats.report.figures import figure_png
-
-    start = time.perf_counter()
-    bar.set_postfix_str("survey")
-    loaded, reason = _load_survey_guarded(survey, codebook, seed)
-    bar.update(1)
-    sections = []
-    for key in ("01", "02", "03", "04"):
-        interrupt.check()
-        bar.set_postfix_str(analyses.ANALYSES[key])
-        sections += run_analyses(
-            loaded,
-            keys=(key,),
-            lang=lang,
-            seed=seed,
-            replicates=replicates,
-            min_cell=min_cell,
-            survey_error=reason,
-        )
-        bar.update(1)
-    interrupt.check()
-    bar.set_postfix_str("figures")
-    meta = _meta(sections, loaded, lang, seed, replicates, min_cell)
-    content, pages = render_pdf(sections, meta, figure_png)
-    bar.update(1)
-    bar.set_postfix_str("pdf")
-    path = write_atomic(content, out, ready=interrupt.check)
-    bar.update(1)
-    return ReportOutcome(
-        path=path,
-        pages=pages,
-        n_figures=sum(len(s.figures) for s in sections),
-        n_tables=sum(len(s.tables) for s in sections),
-        seconds=time.perf_counter() - start,
-        unavailable=tuple(s.name for s in sections if not s.available),
+    target = Path(out)
+    suffix = target.suffix.lower().lstrip(".")
+    chosen = format or (suffix if suffix in FORMATS else "pdf")
+    if chosen not in FORMATS:
+        raise ReportError(f"--format {chosen!r} unknown; use pdf or docx")
+    if format is not None and suffix in FORMATS and suffix != format:
+        raise ReportError(f"--out {target.name} does not end in .{format}; match --format")
+    if (survey is None) != (codebook is None) and survey is None:
+        raise ReportError("--codebook was given without --survey; pass both or neither")
+    study = _resolve_spec(spec).with_overrides(
+        lang=lang,
+        data=None if survey is None else Path(survey),
+        codebook=None if codebook is None else Path(codebook),
+        replicates=replicates,
+        seed=seed,
+        min_cell=min_cell,
     )
+    (outcome,) = build_study(study, target, formats=(chosen,), progress=progress)
+    return outcome

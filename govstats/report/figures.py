@@ -17,12 +17,19 @@ Expected ``spec.data`` columns per kind:
   of different panels get their own axis (effects of very different size stay legible);
   ``options["axis_label"]`` titles the effect axis (also for ``group_comparison``).
 - ``group_comparison``: ``group``, ``effect``, ``estimate``, ``ci_low``, ``ci_high``.
+- ``choropleth``: ``province_code``, ``panel``, ``value`` (NaN: not published or
+  suppressed); one map per panel, in order; ``options["units"]`` maps a panel to its
+  colour-bar label. Boundaries from cnmaps.
+- ``distribution``: ``value``, ``group``, ``facet``, ``weight`` (seaborn kernel densities
+  of construct scores by group with the design weights, one axis per facet).
+- ``heatmap``: ``row``, ``column``, ``value`` (seaborn heatmap, annotated).
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +51,9 @@ FIGURE_SIZES: dict[str, tuple[float, float]] = {
     "path_diagram": (7.0, 3.6),
     "forest": (7.0, 4.2),
     "group_comparison": (7.0, 3.6),
+    "choropleth": (7.0, 3.0),
+    "distribution": (7.0, 3.2),
+    "heatmap": (6.0, 4.0),
 }
 DPI = 200
 COLORS = {"urban": "#1f5a96", "rural": "#c0504d", "gap": "#7f7f7f", "other": "#4d8f4d"}
@@ -445,6 +455,104 @@ def _group_comparison(fig: Any, spec: FigureSpec) -> None:
     _legend_above(ax, title=spec.options.get("legend_title", label("age_group", spec.lang)))
 
 
+def _choropleth(fig: Any, spec: FigureSpec) -> None:
+    from govstats.report._boundaries import province_boundaries
+
+    _require(spec, ["province_code", "panel", "value"])
+    shapes = province_boundaries()
+    panels = list(dict.fromkeys(spec.data["panel"]))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    units = dict(spec.options.get("units", {}))
+    for ax, panel in zip(axes, panels, strict=True):
+        values = spec.data[spec.data["panel"] == panel].set_index("province_code")["value"]
+        frame = shapes.assign(value=shapes["province_code"].map(values).astype(float))
+        frame.plot(
+            ax=ax,
+            column="value",
+            cmap="YlGnBu",
+            linewidth=0.2,
+            edgecolor="#555555",
+            legend=bool(frame["value"].notna().any()),
+            legend_kwds={
+                "orientation": "horizontal",
+                "shrink": 0.8,
+                "pad": 0.02,
+                "label": units.get(panel, ""),
+            },
+            missing_kwds={
+                "color": "#eeeeee",
+                "hatch": "///",
+                "edgecolor": "#999999",
+                "linewidth": 0.2,
+            },
+        )
+        ax.set_title(_wrap(str(panel), 22), fontsize=8.5)
+        ax.set_xlim(73, 136)
+        ax.set_ylim(16, 54)
+        ax.set_axis_off()
+
+
+def _distribution(fig: Any, spec: FigureSpec) -> None:
+    import seaborn as sns
+
+    _require(spec, ["value", "group", "facet", "weight"])
+    facets = list(dict.fromkeys(spec.data["facet"]))
+    axes = fig.subplots(1, len(facets), squeeze=False, sharey=True)[0]
+    groups = list(dict.fromkeys(spec.data["group"]))
+    palette = [COLORS["urban"], COLORS["rural"], COLORS["other"], COLORS["gap"]]
+    for ax, facet in zip(axes, facets, strict=True):
+        part = spec.data[spec.data["facet"] == facet]
+        sns.kdeplot(
+            data=part,
+            x="value",
+            hue="group",
+            weights="weight",
+            hue_order=groups,
+            palette=palette[: len(groups)],
+            common_norm=False,
+            fill=True,
+            alpha=0.25,
+            linewidth=0.8,
+            legend=ax is axes[-1],
+            ax=ax,
+        )
+        ax.set_title(_wrap(str(facet), 16), fontsize=8.5)
+        ax.set_xlabel(spec.options.get("axis_label", ""))
+        ax.set_ylabel(label("density", spec.lang) if ax is axes[0] else "")
+
+
+def _heatmap(fig: Any, spec: FigureSpec) -> None:
+    import seaborn as sns
+
+    _require(spec, ["row", "column", "value"])
+    rows = list(dict.fromkeys(spec.data["row"]))
+    columns = list(dict.fromkeys(spec.data["column"]))
+    grid = spec.data.pivot(index="row", columns="column", values="value").loc[rows, columns]
+    ax = fig.subplots()
+    with warnings.catch_warnings():
+        # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.10 marks for removal
+        warnings.filterwarnings("ignore", "The set_bad function", PendingDeprecationWarning)
+        _draw_heatmap(sns, grid, ax, spec)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _draw_heatmap(sns: Any, grid: Any, ax: Any, spec: FigureSpec) -> None:
+    sns.heatmap(
+        grid,
+        ax=ax,
+        annot=True,
+        fmt=".2f",
+        cmap="RdBu_r",
+        center=0.0,
+        vmin=spec.options.get("vmin"),
+        vmax=spec.options.get("vmax"),
+        linewidths=0.5,
+        cbar_kws={"shrink": 0.8},
+        annot_kws={"fontsize": 7.5},
+    )
+
+
 _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "access_gap": _access_gap,
     "census": _census,
@@ -453,4 +561,7 @@ _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "path_diagram": _path_diagram,
     "forest": _forest,
     "group_comparison": _group_comparison,
+    "choropleth": _choropleth,
+    "distribution": _distribution,
+    "heatmap": _heatmap,
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from govstats.errors import GovstatsError, ReportError
+from govstats.errors import GovstatsError, GovstatsWarning, ReportError
 
 __all__ = [
     "DEFAULT_MIN_CELL",
@@ -20,6 +22,7 @@ __all__ = [
     "file_sha256",
     "harmonise",
     "load_survey",
+    "nine_code_spikes",
 ]
 
 DEFAULT_SEED = 2024
@@ -173,7 +176,7 @@ def load_survey(
         ) from exc
     data, design, wave_period, notes = _unpack_read(read)
     data, derived = harmonise(data, wave_period)
-    notes = (*notes, *derived)
+    notes = (*notes, *derived, *_warn_spikes(data, path.name))
     if not design:
         raise ReportError(
             f"codebook {Path(codebook).name} declares no design (weights, strata, psu, fpc); "
@@ -229,12 +232,97 @@ def harmonise(data: pd.DataFrame, period: str | None) -> tuple[pd.DataFrame, tup
         income = out["income"].astype(float)
         out["log_income"] = np.log(income.where(income > 0))
         notes.append("log_income derived as log(income) for positive incomes")
-    if "province_code" not in out and "stratum" in out:
-        codes = out["stratum"].astype(str)
-        if codes.str.fullmatch(r"\d{2}").all():
-            out["province_code"] = codes
-            notes.append("province_code taken from the two-digit stratum codes")
+    out, province_notes = _province_codes(out)
+    notes += province_notes
     return out, tuple(notes)
+
+
+def _province_codes(out: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Give the survey a text ``province_code`` (GB/T 2260) the census tables join on.
+
+    An existing ``province_code`` (11, 11.0, "11", a name) is normalised; otherwise one
+    is derived from ``province`` (codes or names) or from two-digit ``stratum`` codes.
+    A column that holds no province values is left alone, with a note saying so.
+    """
+    from govstats.datasets import province_code
+
+    for source in ("province_code", "province", "stratum"):
+        if source not in out:
+            continue
+        try:
+            codes = province_code(out[source])
+        except GovstatsError as exc:
+            if source == "stratum":
+                continue
+            return out, [f"{source} not used as a province: {exc}"]
+        if codes.isna().all():
+            continue
+        out["province_code"] = codes
+        if source == "province_code":
+            return out, []
+        return out, [f"province_code derived from {source} (GB/T 2260 codes)"]
+    return out, []
+
+
+_NINES = re.compile(r"9{2,}[6-9]")
+
+
+def nine_code_spikes(data: pd.DataFrame, *, min_share: float = 0.005) -> list[tuple[str, int, int]]:
+    """Find numeric columns with a spike at a 9-repeated code (996, 9999996, 99999999 ...).
+
+    Such codes are the top-codes and missing codes of Chinese survey files (CGSS income
+    9999996-9999999); left undeclared in the codebook they enter means at face value.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    min_share : float
+        Smallest share of a column's non-missing values at one code that counts as a spike
+        (and at least 3 rows).
+
+    Returns
+    -------
+    list of (column, code, rows)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"income": [20000.0, 35000.0, 9999996.0, 9999996.0, 9999996.0]})
+    >>> nine_code_spikes(df)
+    [('income', 9999996, 3)]
+    """
+    import numpy as np
+
+    found = []
+    for column in data.columns:
+        series = data[column]
+        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = series.dropna().to_numpy(dtype=float)
+        if values.size == 0:
+            continue
+        whole = values[(values == np.round(values)) & (values >= 96)]
+        if whole.size == 0:
+            continue
+        codes, counts = np.unique(whole, return_counts=True)
+        for code, count in zip(codes, counts, strict=True):
+            if _NINES.fullmatch(str(int(code))) and count >= max(3, min_share * values.size):
+                found.append((str(column), int(code), int(count)))
+    return found
+
+
+def _warn_spikes(data: pd.DataFrame, file: str) -> tuple[str, ...]:
+    """Warn (and return notes) for every undeclared 9-code spike in a user's file."""
+    notes = []
+    for column, code, count in nine_code_spikes(data):
+        text = (
+            f"{file}: {column} has {count} rows at {code}, a 9-repeated code the codebook "
+            "does not declare; it enters means at face value. Declare it under missing, "
+            "not_eligible or topcode in the codebook if it is not a real value."
+        )
+        warnings.warn(text, GovstatsWarning, stacklevel=3)
+        notes.append(text)
+    return tuple(notes)
 
 
 def _unpack_read(read: Any) -> tuple[pd.DataFrame, dict[str, Any], str | None, tuple[str, ...]]:

@@ -56,6 +56,13 @@ class ReportMeta:
         Methods paragraphs (generated from what ran).
     limitations : sequence of str
         Limitations paragraphs.
+    title, subtitle : str, optional
+        The study's title (default: the package's report title).
+    authors : sequence of str
+        Printed under the title.
+    headings : sequence of str
+        Numbered headings of the sections, then of methods and limitations (default:
+        each section's own title and the package's headings).
     """
 
     lang: str
@@ -66,6 +73,10 @@ class ReportMeta:
     inputs: Sequence[tuple[str, str]] = ()
     methods: Sequence[str] = ()
     limitations: Sequence[str] = field(default_factory=tuple)
+    title: str | None = None
+    subtitle: str | None = None
+    authors: Sequence[str] = ()
+    headings: Sequence[str] = ()
 
 
 class _Fonts:
@@ -344,10 +355,14 @@ def render_pdf(
     pdf, fonts = _new_pdf(lang)
     pdf.add_page()
     pdf.ln(30)
-    _bold_text(pdf, fonts, label("title", lang), 20, align="C")
+    _bold_text(pdf, fonts, meta.title or label("title", lang), 20, align="C")
     pdf.ln(3)
     pdf.set_font(fonts.sans, size=11)
-    pdf.multi_cell(0, 7, label("subtitle", lang), align="C", new_x="LMARGIN", new_y="NEXT")
+    subtitle = meta.subtitle or label("subtitle", lang)
+    pdf.multi_cell(0, 7, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    if meta.authors:
+        names = ("，" if lang == "zh" else ", ").join(meta.authors)
+        pdf.multi_cell(0, 7, names, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(12)
     _heading(pdf, fonts, label("sec_sources", lang), 11)
     for source in meta.sources:
@@ -361,10 +376,11 @@ def render_pdf(
     for name, digest in meta.inputs:
         _paragraph(pdf, fonts.serif, f"{name}: {digest}", size=7.0)
 
+    titles = list(meta.headings) or [s.title for s in sections]
     table_no = figure_no = 0
-    for section in sections:
+    for i, section in enumerate(sections):
         pdf.add_page()
-        _heading(pdf, fonts, section.title)
+        _heading(pdf, fonts, titles[i])
         for text in section.paragraphs:
             _paragraph(pdf, fonts.serif, text)
         pdf.ln(1.5)
@@ -377,10 +393,11 @@ def render_pdf(
             if progress is not None:
                 progress(spec.name)
     pdf.add_page()
-    _heading(pdf, fonts, label("sec_methods", lang))
+    closing = titles[len(sections) :]
+    _heading(pdf, fonts, closing[0] if closing else label("sec_methods", lang))
     for text in meta.methods:
         _paragraph(pdf, fonts.serif, text)
-    _heading(pdf, fonts, label("sec_limits", lang))
+    _heading(pdf, fonts, closing[1] if len(closing) > 1 else label("sec_limits", lang))
     for text in meta.limitations:
         _paragraph(pdf, fonts.serif, "· " + text)
     try:

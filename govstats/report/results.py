@@ -20,6 +20,9 @@ FIGURE_KINDS = (
     "path_diagram",
     "forest",
     "group_comparison",
+    "choropleth",
+    "distribution",
+    "heatmap",
 )
 
 

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,8 @@ __all__ = [
     "SIGNIFICANCE_NOTE",
     "SUPPRESSED_MARK",
     "Table",
+    "add_docx_table",
+    "fixed_zip_dates",
     "fmt_number",
     "significance_mark",
     "suppress_dependent_cells",
@@ -325,6 +328,42 @@ def _set_cell_border(cell: object, **edges: str) -> None:
     tc_pr.append(borders)
 
 
+def add_docx_table(document: object, table: Table, caption: str | None = None) -> None:
+    """Append ``table`` to a python-docx ``document``: caption, three-line grid, note.
+
+    The caption goes above (``caption`` or the table's title), the note below; the top
+    and bottom rules are thick, the rule under the header thin.
+    """
+    from docx.shared import Pt
+
+    doc: Any = document
+    head = doc.add_paragraph(caption or table.title)
+    head.paragraph_format.keep_with_next = True
+    if "Caption" in [s.name for s in doc.styles]:
+        head.style = doc.styles["Caption"]
+    nrow, ncol = table.display.shape
+    grid = doc.add_table(rows=nrow + 1, cols=ncol)
+    for j, column in enumerate(table.display.columns):
+        cell = grid.cell(0, j)
+        cell.text = str(column)
+        _set_cell_border(cell, top="12", bottom="6")
+    for i, row in enumerate(table.display.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            cell = grid.cell(i, j)
+            cell.text = str(value)
+            if i == nrow:
+                _set_cell_border(cell, bottom="12")
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    if table.note:
+        note = doc.add_paragraph(table.note)
+        for run in note.runs:
+            run.font.size = Pt(8)
+
+
 def to_docx(table: Table, path: str | Path) -> Path:
     """Write the table as a Word document (three-line borders, caption, note)."""
     import datetime as _dt
@@ -336,29 +375,15 @@ def to_docx(table: Table, path: str | Path) -> Path:
     document.core_properties.created = fixed
     document.core_properties.modified = fixed
     document.core_properties.last_printed = fixed
-    document.add_paragraph(table.title)
-    nrow, ncol = table.display.shape
-    grid = document.add_table(rows=nrow + 1, cols=ncol)
-    for j, column in enumerate(table.display.columns):
-        cell = grid.cell(0, j)
-        cell.text = str(column)
-        _set_cell_border(cell, top="12", bottom="6")
-    for i, row in enumerate(table.display.itertuples(index=False), start=1):
-        for j, value in enumerate(row):
-            cell = grid.cell(i, j)
-            cell.text = str(value)
-            if i == nrow:
-                _set_cell_border(cell, bottom="12")
-    if table.note:
-        document.add_paragraph(table.note)
+    add_docx_table(document, table)
     buffer = io.BytesIO()
     document.save(buffer)
     target = Path(path)
-    target.write_bytes(_fixed_zip_dates(buffer.getvalue()))
+    target.write_bytes(fixed_zip_dates(buffer.getvalue()))
     return target
 
 
-def _fixed_zip_dates(content: bytes) -> bytes:
+def fixed_zip_dates(content: bytes) -> bytes:
     """Rewrite a zip (a .docx) with fixed entry dates so identical tables give identical bytes."""
     out = io.BytesIO()
     with (

@@ -13,6 +13,11 @@ import pytest
 from govstats.datasets import census_margins, load_census, load_cnnic, load_national_series
 from govstats.errors import DataError
 
+# The checkout's own tables (an editable install may resolve govstats._data elsewhere).
+CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "data"
+CENSUS_2010 = CHECKOUT_DATA / "census2010_province.csv"
+CENSUS_2020 = CHECKOUT_DATA / "census2020_province.csv"
+
 NATIONAL_2020 = 1_411_778_724
 PROVINCES_2020 = 1_409_778_724
 URBAN_2020 = 901_991_162
@@ -101,20 +106,33 @@ def test_census_national_total_and_province_sum():
 
 
 def test_census_keeps_unpublished_urban_shares_missing():
-    provinces = load_census().set_index("province_code")
-    assert provinces["urban_share_pct"].notna().sum() == 16
+    provinces = load_census(path=CENSUS_2020).set_index("province_code")
+    assert provinces["urban_share_pct"].notna().sum() == 17
     assert math.isnan(provinces.loc["11", "urban_share_pct"])  # Beijing: not found
     assert provinces.loc["33", "urban_share_pct"] == 72.17
     assert provinces.loc["46", "urban_share_pct"] == 60.27  # share without a count
     assert math.isnan(provinces.loc["46", "urban_population"])
 
 
-def test_census_2010_is_partial():
-    census = load_census("all", year=2010)
-    assert len(census) == 10
-    assert int(census.loc[census["is_national"], "population_total"].iloc[0]) == 1_339_724_852
-    with pytest.raises(DataError, match="9 of 31"):
-        census_margins("province", year=2010)
+def test_census_2010_has_every_province():
+    census = load_census("all", year=2010, path=CENSUS_2010)
+    assert len(census) == 32
+    national = int(census.loc[census["is_national"], "population_total"].iloc[0])
+    assert national == 1_339_724_852
+    provinces = census_margins("province", year=2010, path=CENSUS_2010)
+    # NBS communique No.2: 2,300,000 military and 4,649,985 of undetermined residence
+    assert int(provinces.sum()) + 2_300_000 + 4_649_985 == national
+    assert provinces["22"] == 27_462_297  # Jilin, NBS's figure (not the revised base)
+    assert provinces["13"] == 71_854_202  # Hebei, NBS's figure
+
+
+def test_census_2020_additions_keep_the_unfound_empty():
+    provinces = load_census(path=CENSUS_2020).set_index("province_code")
+    assert provinces.loc["32", "age_65plus_pct"] == 16.20
+    assert provinces.loc["35", "urban_share_pct"] == 68.75
+    assert math.isnan(provinces.loc["35", "age_65plus_pct"])  # single source: not moved
+    assert math.isnan(provinces.loc["50", "urban_share_pct"])
+    assert "163.com" in provinces.loc["32", "source_url"]
 
 
 def test_census_margins():

@@ -93,6 +93,28 @@ def _spec(kind: str) -> FigureSpec:
                 "ci_high": [-0.4, -0.5],
             }
         ),
+        "choropleth": pd.DataFrame(
+            {
+                "province_code": ["11", "44", "11", "44"],
+                "panel": ["城镇化率", "城镇化率", "标准误", "标准误"],
+                "value": [np.nan, 74.2, 1.5, 2.5],
+            }
+        ),
+        "distribution": pd.DataFrame(
+            {
+                "value": np.r_[np.linspace(-1, 1, 20), np.linspace(-2, 0.5, 20)],
+                "group": ["城镇"] * 20 + ["农村"] * 20,
+                "facet": ["信息获取"] * 40,
+                "weight": np.linspace(1.0, 2.0, 40),
+            }
+        ),
+        "heatmap": pd.DataFrame(
+            {
+                "row": ["a", "a", "b", "b"],
+                "column": ["a", "b", "a", "b"],
+                "value": [1.0, 0.4, 0.4, 1.0],
+            }
+        ),
     }
     options = {"path_diagram": {"nodes": ["rural", "m1", "y"], "labels": {"rural": "农村"}}}
     return FigureSpec(f"fig_{kind}", kind, frames[kind], "标题 Title", "zh", options.get(kind, {}))

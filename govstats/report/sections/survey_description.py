@@ -1,0 +1,207 @@
+"""Section 03 laid out: the description table, internet use vs CNNIC, and its figure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from govstats.report._labels import label
+from govstats.report.compute.survey_description import (
+    SurveyDescriptionFrames,
+    compute_survey_description,
+)
+from govstats.report.inputs import SurveyInput
+from govstats.report.prose import survey_description as words
+from govstats.report.results import AnalysisResult, FigureSpec
+from govstats.report.sections._cells import VALUE_COLUMNS, by_group, cell
+from govstats.report.tables import (
+    Table,
+    fmt_number,
+    suppress_dependent_cells,
+    suppress_small_cells,
+)
+
+__all__ = ["layout_survey_description", "survey_description"]
+
+DIGITS = {"income": 0, "age": 1, "edu_years": 2}
+
+
+def survey_description(
+    survey: SurveyInput,
+    *,
+    lang: str = "zh",
+    min_cell: int = 10,
+    seed: int = 2024,
+    cnnic: pd.DataFrame | None = None,
+    margins: Mapping[str, pd.Series] | None = None,
+) -> AnalysisResult:
+    """03 - design-weighted description of the survey by urban/rural.
+
+    Means and proportions by urban/rural with design-based SEs, the survey's internet
+    use beside the CNNIC figure for the same period, and the same after raking the
+    weights to the 2020 census province and urban/rural margins. ``seed`` is accepted
+    for a uniform signature; nothing here is random.
+
+    Parameters
+    ----------
+    survey : SurveyInput
+        The survey and its design columns.
+    lang : {"zh", "en"}
+    min_cell : int
+        Disclosure control: cells with fewer unweighted respondents are suppressed.
+    seed : int
+        Unused (uniform signature).
+    cnnic, margins
+        See :func:`govstats.report.compute.survey_description.compute_survey_description`.
+
+    Returns
+    -------
+    AnalysisResult
+        Tables ``survey_description``, ``internet_vs_cnnic``; figure ``internet_vs_cnnic``.
+    """
+    frames = compute_survey_description(survey, min_cell=min_cell, cnnic=cnnic, margins=margins)
+    return layout_survey_description(frames, lang, min_cell)
+
+
+def layout_survey_description(
+    frames: SurveyDescriptionFrames, lang: str, min_cell: int
+) -> AnalysisResult:
+    """Turn the numbers of section 03 into its tables, figure and text."""
+    tables = [_description_table(frames.described, lang, min_cell)]
+    compare = frames.compare
+    figures = []
+    if not compare.empty:
+        display = pd.DataFrame(
+            {
+                label("group", lang): [label(g, lang) for g in compare["group"]],
+                label("survey_estimate", lang) + " (%)": [
+                    cell(v, 1, h)
+                    for v, h in zip(compare["survey_pct"], compare["suppressed"], strict=True)
+                ],
+                label("se", lang): [
+                    cell(v, 2, h, paren=True)
+                    for v, h in zip(compare["survey_se_pct"], compare["suppressed"], strict=True)
+                ],
+                label("raked_estimate", lang) + " (%)": [
+                    cell(v, 1, h)
+                    for v, h in zip(compare["raked_pct"], compare["suppressed"], strict=True)
+                ],
+                label("cnnic_figure", lang) + f" {frames.cnnic_period or ''} (%)": [
+                    fmt_number(v, 1) for v in compare["cnnic_pct"]
+                ],
+            }
+        )
+        tables.append(
+            Table(
+                "internet_vs_cnnic",
+                words.compare_title(lang),
+                compare,
+                display,
+                words.compare_note(
+                    lang,
+                    frames.margins_used,
+                    frames.period,
+                    frames.cnnic_period,
+                    frames.cnnic_report,
+                ),
+            )
+        )
+        figures.append(_internet_figure(compare, lang, frames.cnnic_period))
+    pct = None
+    if not compare.empty:
+        c = by_group(compare, "group")
+
+        def pct(group: str, column: str) -> str:
+            return cell(c[group][column], 1, bool(c[group]["suppressed"]))
+
+    return AnalysisResult(
+        "03",
+        "survey_description",
+        label("sec_survey", lang),
+        tables=tuple(tables),
+        figures=tuple(figures),
+        paragraphs=(words.finding(frames.n, pct, lang),),
+        methods=(words.method(frames.design_columns, frames.margins_used, lang),),
+    )
+
+
+def _digits(variable: str) -> int:
+    return DIGITS.get(variable, 3)
+
+
+def _suppress_total_with_its_parts(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Complementary suppression: a total beside one suppressed part would give it back.
+
+    The total is the share-weighted mean of the urban and rural cells, and the shares
+    are published too; so when either part is suppressed the total goes with it.
+    """
+    keys = list(zip(tidy["variable"].astype(str), tidy["group"].astype(str), strict=True))
+    hidden = {key for key, h in zip(keys, tidy["suppressed"], strict=True) if bool(h)}
+    sources = [[(v, "urban"), (v, "rural")] if g == "total" else [(v, g)] for v, g in keys]
+    return suppress_dependent_cells(tidy, sources, hidden, VALUE_COLUMNS)
+
+
+def _description_table(tidy: pd.DataFrame, lang: str, min_cell: int) -> Table:
+    tidy = _suppress_total_with_its_parts(suppress_small_cells(tidy, "n", VALUE_COLUMNS, min_cell))
+    records: dict[str, list[str]] = {label("variable", lang): []}
+    for group in ("urban", "rural", "total"):
+        records[label(group, lang)] = []
+        records[f"{label(group, lang)} {label('se', lang)}"] = []
+    for group in ("urban", "rural"):
+        records[f"n ({label(group, lang)})"] = []
+    for variable, part in tidy.groupby("variable", sort=False):
+        name = str(variable)
+        records[label("variable", lang)].append(label(name, lang))
+        cells = by_group(part, "group")
+        for group in ("urban", "rural", "total"):
+            row = cells[group]
+            hidden = bool(row["suppressed"])
+            records[label(group, lang)].append(cell(row["estimate"], _digits(name), hidden))
+            records[f"{label(group, lang)} {label('se', lang)}"].append(
+                cell(row["se"], _digits(name), hidden, paren=True)
+            )
+        for group in ("urban", "rural"):
+            records[f"n ({label(group, lang)})"].append(str(int(cells[group]["n"])))
+    return Table(
+        "survey_description",
+        words.description_title(lang),
+        tidy,
+        pd.DataFrame(records),
+        words.description_note(lang, min_cell),
+    )
+
+
+def _internet_figure(compare: pd.DataFrame, lang: str, period: str | None) -> FigureSpec:
+    rows = []
+    for record in compare.to_dict("records"):
+        group = label(str(record["group"]), lang)
+        rows.append(
+            [
+                group,
+                label("survey_estimate", lang),
+                record["survey_pct"],
+                record["survey_ci_low_pct"],
+                record["survey_ci_high_pct"],
+            ]
+        )
+        se = 1.959963984540054 * record["raked_se_pct"]
+        rows.append(
+            [
+                group,
+                label("raked_estimate", lang),
+                record["raked_pct"],
+                record["raked_pct"] - se,
+                record["raked_pct"] + se,
+            ]
+        )
+        rows.append([group, "CNNIC", record["cnnic_pct"], record["cnnic_pct"], record["cnnic_pct"]])
+    data = pd.DataFrame(rows, columns=["group", "source", "estimate", "ci_low", "ci_high"])
+    return FigureSpec(
+        "internet_vs_cnnic",
+        "internet_compare",
+        data,
+        words.compare_figure_title(lang, period),
+        lang,
+        note=words.compare_figure_note(lang),
+    )

@@ -1,0 +1,1 @@
+"""Study specs shipped with govstats: ``default`` (the package's report) and ``example``."""
