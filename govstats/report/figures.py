@@ -219,9 +219,11 @@ def _census(fig: Any, spec: FigureSpec) -> None:
 
 
 def _intervals(ax: Any, x: np.ndarray, d: Any, color: str, name: str, marker: str) -> None:
+    # the interval is drawn from its limits, not as errors around the estimate: a
+    # percentile interval need not contain the estimate (few replicates, skewed draws)
     est = d["estimate"].to_numpy(float)
-    err = np.vstack([est - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - est])
-    ax.errorbar(x, est, yerr=err, fmt=marker, color=color, capsize=3, ms=4, label=name)
+    ax.vlines(x, d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float), color=color, lw=1.2)
+    ax.plot(x, est, marker, color=color, ms=4, label=name, linestyle="none")
 
 
 def _internet_compare(fig: Any, spec: FigureSpec) -> None:

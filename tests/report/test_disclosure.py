@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from govstats.report.inputs import load_survey
-from govstats.report.survey_analyses import fit_divide_chain
+from govstats.report.sections.divide_chain import divide_chain as fit_divide_chain
 from govstats.report.tables import SUPPRESSED_MARK, suppress_dependent_cells
 
 
@@ -90,7 +90,7 @@ def test_no_published_number_equals_a_suppressed_value(chain_report) -> None:
 
 
 def test_a_total_beside_a_suppressed_part_is_suppressed() -> None:
-    from govstats.report.survey_analyses import describe_survey
+    from govstats.report.sections.survey_description import survey_description as describe_survey
 
     survey = load_survey(seed=7, n_persons=3000)
     n_rural = int((survey.data["rural"] == 1).sum())

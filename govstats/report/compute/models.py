@@ -121,7 +121,7 @@ def fit_statistics(design: SurveyDesign, result: Any, family: str) -> tuple[floa
     matrices = formulaic.model_matrix(result.formula, frame, na_action="drop")
     y = np.asarray(matrices.lhs, dtype=float)[:, 0]
     x = matrices.rhs
-    names = ["(Intercept)" if c == "Intercept" else str(c) for c in x.columns]
+    names = [str(c) for c in x.columns]
     params = pd.Series(result.params).reindex(names)
     if params.isna().any():
         return float("nan"), float("nan")
