@@ -17,6 +17,7 @@ from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.olr import OLRResult
     from govstats.design.replicates import Replicates
 
 __all__ = ["SurveyDesign"]
@@ -599,4 +600,25 @@ class SurveyDesign:
         return (
             f"SurveyDesign({kind}: {len(self.data)} rows, {self.n_psu} PSUs, {self.n_strata} "
             f"strata, {stages} stage(s), df={self.df}, lonely_psu={self.lonely_psu!r})"
+        )
+
+    # ------------------------------------------------------------------ models and tests
+    def olr(
+        self,
+        formula: str,
+        link: str = "logit",
+        *,
+        na_rm: bool = False,
+        max_iter: int = 100,
+        tol: float = 1.4901161193847656e-08,
+        level: float = 0.95,
+    ) -> OLRResult:
+        """Design-based proportional-odds model (R ``svyolr``).
+
+        See :func:`govstats.design.olr.svyolr`.
+        """
+        from govstats.design import olr as _olr
+
+        return _olr.svyolr(
+            self, formula, link, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
         )
