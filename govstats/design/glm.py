@@ -20,7 +20,9 @@ from govstats.design.results import t_interval
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
+    from govstats.design.tests import WaldTest
 
 __all__ = ["GLMResult", "svyglm"]
 
@@ -92,6 +94,7 @@ class GLMResult:
     replicate_estimates: np.ndarray | None = field(default=None, repr=False)
     conf_level: float = 0.95
     seed: int | None = None
+    design: SurveyDesign | None = field(default=None, repr=False)
 
     @property
     def se(self) -> pd.Series:
@@ -122,14 +125,19 @@ class GLMResult:
             2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index
         )
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, exponentiate: bool = False) -> pd.DataFrame:
         """Return one row per term.
 
         Columns: ``variable``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``,
-        ``t``, ``p_value``.
+        ``t``, ``p_value``. ``exponentiate=True``: odds or rate ratios ``exp(b)``
+        with limits ``exp(ci)`` and delta-method standard errors ``exp(b) se``.
         """
         se = self.se.to_numpy()
         low, high = t_interval(self.estimate, se, self.df, self.conf_level)
+        if exponentiate:
+            from govstats.design.margins import exponentiated
+
+            return exponentiated(self, low, high)
         return pd.DataFrame(
             {
                 "variable": list(self.params.index),
@@ -160,6 +168,62 @@ class GLMResult:
         terms = ", ".join(f"{k}={v:.4g}" for k, v in list(self.params.items())[:4])
         more = ", ..." if len(self.params) > 4 else ""
         return f"GLMResult({self.family}: {terms}{more}; n={self.n_obs}, df={self.df})"
+
+    # ---------------------------------------------------------------- tests, contrasts, margins
+    def wald_test(
+        self, terms: str | list[str], *, null: Any = None, method: str = "Wald"
+    ) -> WaldTest:
+        """Wald test of model terms (R ``regTermTest``); see ``design.tests.wald_test``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [1.0, 2, 2.5, 4, 3, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+        >>> round(SurveyDesign(df).glm("y ~ x").wald_test("x").p_value, 4)
+        0.0223
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.wald_test(self, terms, null=null, method=method)
+
+    def contrast(self, spec: Any, *, level: float | None = None) -> SurveyEstimate:
+        """Linear or nonlinear combination of coefficients (R ``svycontrast``).
+
+        See :func:`govstats.design.contrast.contrast`.
+        """
+        from govstats.design import contrast as _contrast
+
+        return _contrast.contrast(self, spec, level=level)
+
+    def pseudo_r2(self, method: str = "Cox-Snell") -> float:
+        """Pseudo-R² (R ``psrsq``); R² for gaussian models.
+
+        See :func:`govstats.design.margins.pseudo_r2`.
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.pseudo_r2(self, method)
+
+    def predict(self, data: pd.DataFrame | None = None, type: str = "response") -> SurveyEstimate:
+        """Predictions with design-based standard errors (R ``predict.svyglm``).
+
+        See :func:`govstats.design.margins.predict`.
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.predict(self, data, type=type)
+
+    def margins(
+        self, variables: str | list[str] | None = None, *, kind: str = "ame", at: Any = None
+    ) -> SurveyEstimate:
+        """Average or at-means marginal effects with unconditional design SEs.
+
+        See :func:`govstats.design.margins.margins`.
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.margins(self, variables, kind=kind, at=at)
 
 
 def _family(family: Any) -> tuple[Any, str]:
@@ -366,6 +430,7 @@ def svyglm(
         iterations=fit.iterations,
         replicate_estimates=replicate_estimates,
         seed=None if design.replicates is None else design.replicates.seed,
+        design=design,
     )
 
 

@@ -17,8 +17,10 @@ from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.mlogit import MLogitResult
     from govstats.design.olr import OLRResult
     from govstats.design.replicates import Replicates
+    from govstats.design.tests import ChisqTest, TTest
 
 __all__ = ["SurveyDesign"]
 
@@ -621,4 +623,44 @@ class SurveyDesign:
 
         return _olr.svyolr(
             self, formula, link, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
+        )
+
+    def chisq(self, row: str, col: str, statistic: str = "F", *, na_rm: bool = False) -> ChisqTest:
+        """Rao–Scott or Wald test of independence in a two-way table (R ``svychisq``).
+
+        See :func:`govstats.design.tests.svychisq`.
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.svychisq(self, row, col, statistic, na_rm=na_rm)
+
+    def ttest(
+        self, variable: str, by: str | None = None, *, na_rm: bool = False, level: float = 0.95
+    ) -> TTest:
+        """Design-based t test of a difference in means (R ``svyttest``).
+
+        See :func:`govstats.design.tests.svyttest`.
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.svyttest(self, variable, by, na_rm=na_rm, level=level)
+
+    def mlogit(
+        self,
+        formula: str,
+        base: Any = None,
+        *,
+        na_rm: bool = False,
+        max_iter: int = 25,
+        tol: float = 1e-10,
+        level: float = 0.95,
+    ) -> MLogitResult:
+        """Design-based multinomial logit model (Stata ``svy: mlogit``).
+
+        See :func:`govstats.design.mlogit.svymlogit`.
+        """
+        from govstats.design import mlogit as _mlogit
+
+        return _mlogit.svymlogit(
+            self, formula, base, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
         )
