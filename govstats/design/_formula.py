@@ -94,9 +94,9 @@ def model_rhs(data: pd.DataFrame, rhs: str) -> RHS:
     used = sorted(str(v) for v in spec.variables_by_source.get("data", set()))
     variables = [v for v in used if v in data.columns]
     x = np.asarray(matrix, dtype=np.float64)
-    complete: np.ndarray = ~np.isnan(x).any(axis=1)
+    complete: np.ndarray = np.asarray(~np.isnan(x).any(axis=1))
     if variables:
-        complete &= ~data[variables].isna().any(axis=1).to_numpy()
+        complete = complete & ~data[variables].isna().any(axis=1).to_numpy()
     x = np.where(complete[:, None], x, np.nan)
     return RHS(x, names, terms, variables, complete, spec)
 

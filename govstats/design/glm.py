@@ -20,6 +20,7 @@ from govstats.design.results import t_interval
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design.margins import Prediction
     from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
     from govstats.design.tests import WaldTest
@@ -181,7 +182,7 @@ class GLMResult:
         >>> from govstats.design import SurveyDesign
         >>> df = pd.DataFrame({"y": [1.0, 2, 2.5, 4, 3, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
         >>> round(SurveyDesign(df).glm("y ~ x").wald_test("x").p_value, 4)
-        0.0223
+        0.0058
         """
         from govstats.design import tests as _tests
 
@@ -205,7 +206,7 @@ class GLMResult:
 
         return _margins.pseudo_r2(self, method)
 
-    def predict(self, data: pd.DataFrame | None = None, type: str = "response") -> SurveyEstimate:
+    def predict(self, data: pd.DataFrame | None = None, type: str = "response") -> Prediction:
         """Predictions with design-based standard errors (R ``predict.svyglm``).
 
         See :func:`govstats.design.margins.predict`.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,7 @@ class OLRResult:
     seed: int | None = None
     design: SurveyDesign | None = field(default=None, repr=False)
     rhs: RHS | None = field(default=None, repr=False)
+    influence: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def estimate(self) -> np.ndarray:
@@ -150,7 +151,7 @@ class OLRResult:
 
         return _contrast.contrast(self, spec, level=level)
 
-    def margins(self, variables: object = None, *, kind: str = "ame", at: object = None) -> object:
+    def margins(self, variables: Any = None, *, kind: str = "ame", at: Any = None) -> object:
         """Marginal effects on every category's probability (see ``design.margins``)."""
         from govstats.design import margins as _margins
 
@@ -500,6 +501,7 @@ def svyolr(
         cov = design.vcov_totals(influence)
         replicate_estimates = None
         df = design.df - pc
+        kept_influence: np.ndarray | None = influence
     else:
         rows = active
         problem = _Problem(x[rows], yc[rows], w[rows], q, link, bounded=True)
@@ -516,6 +518,7 @@ def svyolr(
         replicate_estimates = np.asarray(out)
         cov = replicates.vcov(replicate_estimates, estimate)
         df = full_df - pc
+        kept_influence = None
     return OLRResult(
         params=pd.Series(estimate, index=all_names),
         cov=pd.DataFrame(cov, index=all_names, columns=all_names),
@@ -531,6 +534,7 @@ def svyolr(
         seed=None if replicates is None else replicates.seed,
         design=design,
         rhs=rhs,
+        influence=kept_influence,
     )
 
 
