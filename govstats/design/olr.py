@@ -416,6 +416,9 @@ def svyolr(
     R's two methods differ for ``cloglog``: ``svyolr`` on a linearization design
     uses ``F(z) = exp(-exp(-z))`` (R survey's ``pgumbel``), ``MASS::polr`` on
     replicate designs ``F(z) = 1 - exp(-exp(z))``; govstats follows R in each.
+    On replicate designs survey 4.1-1 refits the replicates with the logistic link
+    whatever ``method=`` says; govstats refits them with the requested link, so
+    probit and cloglog standard errors on replicate designs differ from R's.
 
     References
     ----------
