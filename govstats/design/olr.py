@@ -273,13 +273,12 @@ class _Problem:
         p2 = pdf(self.kind, lower)
         g1 = self.x * (self.w * (p1 - p2) / pr)[:, None]
         n = self.y.shape[0]
-        xx = np.zeros((n, self.q))
+        # (n, q + 2) with p1 at column y + 1 and -p2 at column y, then the q inner columns
+        xx = np.zeros((n, self.q + 2))
         rows = np.arange(n)
-        top = self.y < self.q
-        xx[rows[top], self.y[top]] += p1[top]
-        bottom = self.y > 0
-        xx[rows[bottom], self.y[bottom] - 1] -= p2[bottom]
-        g2 = -xx * (self.w / pr)[:, None]
+        xx[rows, self.y + 1] = p1
+        xx[rows, self.y] -= p2
+        g2 = -xx[:, 1:-1] * (self.w / pr)[:, None]
         if logdiff:
             g2 = g2 @ jacobian(theta)
         out = np.hstack([g1, g2])
@@ -288,7 +287,22 @@ class _Problem:
         return out
 
     def gr(self, par: np.ndarray) -> np.ndarray:
-        return np.asarray(self.scores(par, logdiff=True).sum(axis=0))
+        """Column sums of the per-row scores (R ``gmin``) without forming them."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            upper, lower, theta = self._parts(par)
+            pr = cdf(self.kind, upper) - cdf(self.kind, lower)
+            if not (pr > 0).all():
+                return np.full(par.shape, np.nan)
+            r = self.w / pr
+            a = r * pdf(self.kind, upper)
+            b = r * pdf(self.kind, lower)
+            g1 = self.x.T @ (a - b)
+            # category k's threshold: + a from rows at level k, - b from rows at level k + 1
+            g2 = (
+                np.bincount(self.y, weights=b, minlength=self.q + 1)[1:]
+                - np.bincount(self.y, weights=a, minlength=self.q + 1)[: self.q]
+            )
+            return np.concatenate([g1, g2 @ jacobian(theta)])
 
 
 def jacobian(theta: np.ndarray) -> np.ndarray:
