@@ -251,12 +251,6 @@ def pseudo_r2(model: GLMResult, method: str = "Cox-Snell") -> float:
 
 def exponentiated(model: GLMResult, low: np.ndarray, high: np.ndarray) -> pd.DataFrame:
     """Return the coefficient table as ratios: ``exp(b)``, ``exp(limits)``, SE ``exp(b) se``."""
-    if model.link not in ("logit", "log"):
-        warnings.warn(
-            f"exponentiated coefficients of a {model.link}-link model are not odds or rate ratios.",
-            GovstatsWarning,
-            stacklevel=3,
-        )
     frame = model.to_frame()
     ratio = np.exp(model.estimate)
     frame["estimate"] = ratio

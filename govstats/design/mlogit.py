@@ -87,14 +87,21 @@ class MLogitResult:
         """Standard errors by coefficient."""
         return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
 
-    def to_frame(self, *, exponentiate: bool = False) -> pd.DataFrame:
+    def to_frame(self, *, exponentiate: bool = False, names: str = "formulaic") -> pd.DataFrame:
         """One row per coefficient; ``exponentiate=True`` gives relative-risk ratios.
+
+        ``names="r"`` spells the terms as R (``H:stypeH``).
 
         Columns ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
         """
         rows = np.ones(len(self.params), dtype=bool) if exponentiate else None
         return coefficient_frame(
-            self.params, self.se.to_numpy(), self.df, self.conf_level, exponentiate=rows
+            self.params,
+            self.se.to_numpy(),
+            self.df,
+            self.conf_level,
+            exponentiate=rows,
+            names=names,
         )
 
     def summary(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -105,12 +106,15 @@ class OLRResult:
         """The thresholds only."""
         return self.params.iloc[self.n_coef :]
 
-    def to_frame(self, *, exponentiate: bool = False, level: float | None = None) -> pd.DataFrame:
+    def to_frame(
+        self, *, exponentiate: bool = False, level: float | None = None, names: str = "formulaic"
+    ) -> pd.DataFrame:
         """One row per slope, then per threshold.
 
         Columns ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
         ``exponentiate=True`` turns the slopes (not the thresholds) into odds ratios
-        (logit link) with transformed limits and delta-method standard errors.
+        (logit link) with transformed limits and delta-method standard errors;
+        ``names="r"`` spells the terms as R (``stypeH``).
 
         Examples
         --------
@@ -126,6 +130,7 @@ class OLRResult:
             self.df,
             self.conf_level if level is None else check_level(level),
             exponentiate=np.arange(len(self.params)) < self.n_coef if exponentiate else None,
+            names=names,
         )
 
     def summary(self) -> str:
@@ -165,8 +170,14 @@ def coefficient_frame(
     level: float,
     *,
     exponentiate: np.ndarray | None = None,
+    names: str = "formulaic",
 ) -> pd.DataFrame:
-    """Return the tidy coefficient table every model result shares (t tests on ``df``)."""
+    """Return the tidy coefficient table every model result shares (t tests on ``df``).
+
+    ``names="r"`` spells terms as R does (``stypeH``, ``(Intercept)``).
+    """
+    if names not in ("formulaic", "r"):
+        raise DataError(f"names={names!r} is not 'formulaic' or 'r'.")
     estimate = params.to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = estimate / se
@@ -181,7 +192,7 @@ def coefficient_frame(
         high = np.where(rows, np.exp(high), high)
     return pd.DataFrame(
         {
-            "term": [str(k) for k in params.index],
+            "term": [r_name(str(k)) if names == "r" else str(k) for k in params.index],
             "estimate": estimate,
             "se": se_out,
             "ci_low": low,
@@ -191,6 +202,13 @@ def coefficient_frame(
             "p_value": p,
         }
     )
+
+
+def r_name(term: str) -> str:
+    """Return a formulaic column name in R's spelling: ``stype[T.H]`` -> ``stypeH``."""
+    term = re.sub(r"\s*\*\*\s*", "^", term)
+    term = re.sub(r"`?([^`\[:]+)`?\[(?:T\.)?([^\]]+)\]", r"\1\2", term)
+    return "(Intercept)" if term == "Intercept" else term
 
 
 # ---------------------------------------------------------------- distributions
