@@ -520,6 +520,42 @@ class DivideChain:
             )
         return tuple(notes)
 
+    def natural_effects(
+        self,
+        *,
+        family: str = "binomial",
+        x_values: tuple[float, float] = (0.0, 1.0),
+        replicates: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        level: float = 0.95,
+    ) -> Any:
+        """Natural direct and indirect effects with a binary (logit) outcome equation.
+
+        Effects are risk differences on the probability scale, by the counterfactual
+        definitions, with the design's replicates (see
+        :func:`govstats.chain.binary.binary_chain`). ``missing="listwise"`` leaves
+        incomplete rows out as a domain.
+        """
+        from govstats.chain.binary import binary_chain
+        from govstats.design.survey_design import SurveyDesign
+
+        design = self.design
+        if design is None:
+            design = SurveyDesign(self.data, weights=self.weights)
+        return binary_chain(
+            design,
+            self.spec.x,
+            list(self.spec.mediators),
+            self.spec.outcome,
+            list(self.spec.covariates),
+            family=family,
+            x_values=x_values,
+            replicates=replicates,
+            seed=seed,
+            level=level,
+            na_rm=self.missing == "listwise",
+        )
+
 
 # ---------------------------------------------------------------------- helpers
 def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
