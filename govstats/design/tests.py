@@ -531,7 +531,13 @@ def wald_test(
         tests all its coefficients together.
     null : array-like, optional
         Values under the null hypothesis (default zero).
-    method : {"Wald"}
+    method : {"Wald", "LRT"}
+        ``"LRT"``: Rao–Scott working likelihood ratio (R ``method="LRT"``): twice the
+        difference of the weighted deviances of the model without and with the
+        terms, referred to a weighted sum of chi-squares (eigenvalues of
+        ``V0^{-1} V``, ``V0`` the model-based covariance) divided by an independent
+        chi-square on ``ddf``, by R's saddlepoint approximation; ``F`` is then the
+        statistic divided by ``df``.
 
     Returns
     -------
@@ -553,8 +559,8 @@ def wald_test(
     >>> round(test.F, 4), test.df, test.ddf
     (28.9917, 1.0, 4.0)
     """
-    if method != "Wald":
-        raise ModelError(f"method={method!r} is not available; use 'Wald'.")
+    if method not in ("Wald", "LRT"):
+        raise ModelError(f"method={method!r} is not available; use 'Wald' or 'LRT'.")
     design = getattr(model, "design", None)
     if design is None:
         raise ModelError("this model result does not keep its design; refit it with design.glm().")
@@ -564,11 +570,19 @@ def wald_test(
     if null is not None:
         beta = beta - np.asarray(null, dtype=np.float64)
     v = model.cov.to_numpy()[np.ix_(index, index)]
-    chisq = float(beta @ np.linalg.solve(v, beta))
     k = len(index)
     ddf = float(model.df)
+    if method == "LRT":
+        chisq, misspec = _working_lrt(model, design, index)
+        p = p_fsum(chisq, misspec, ddf)
+    else:
+        chisq = float(beta @ np.linalg.solve(v, beta))
+        p = (
+            float(stats.f.sf(chisq / k, k, ddf))
+            if np.isfinite(ddf)
+            else float(stats.chi2.sf(chisq, k))
+        )
     f = chisq / k
-    p = float(stats.f.sf(f, k, ddf)) if np.isfinite(ddf) else float(stats.chi2.sf(chisq, k))
     wanted = [terms] if isinstance(terms, str) else list(terms)
     return WaldTest(
         F=f,
@@ -579,3 +593,78 @@ def wald_test(
         terms=tuple(wanted),
         coefficients=tuple(names[j] for j in index),
     )
+
+
+def _working_lrt(
+    model: GLMResult, design: SurveyDesign, index: list[int]
+) -> tuple[float, np.ndarray]:
+    """Working 2 log LR of dropping ``index`` and the eigenvalues of ``V0^{-1} V``."""
+    from govstats.design._irls import deviance, irls
+    from govstats.design.glm import _design_matrix, _family
+
+    fam, kind = _family(model.family)
+    x, y, names, _ = _design_matrix(design, model.formula, kind)
+    active = (design.weights_array != 0) & ~np.isnan(y)
+    w = design.weights_array[active]
+    prior = w / w.mean()
+    xa, ya = x[active], y[active]
+    # R's naive covariance is glm's cov.unscaled: the working weights of the last IRLS step
+    full = irls(xa, ya, prior, fam, names)
+    keep = [j for j in range(xa.shape[1]) if j not in index]
+    null = irls(xa[:, keep], ya, prior, fam, [names[j] for j in keep])
+    chisq = deviance(kind, ya, null.mu, prior) - deviance(kind, ya, full.mu, prior)
+    v0 = full.bread[np.ix_(index, index)]
+    v = model.cov.to_numpy()[np.ix_(index, index)]
+    misspec = np.linalg.eigvals(np.linalg.solve(v0, v)).real
+    return float(chisq), np.asarray(misspec)
+
+
+def _saddle(x: float, lam: np.ndarray) -> float:
+    """Upper tail of ``sum lam_i chi2_1`` at ``x`` by R survey's saddlepoint (NaN near 0)."""
+    from scipy import optimize
+
+    d = float(np.max(lam))
+    lam = lam / d
+    x = x / d
+
+    def k0(z: float) -> float:
+        return float(-np.sum(np.log(1 - 2 * z * lam)) / 2)
+
+    def k1(z: float) -> float:
+        return float(np.sum(lam / (1 - 2 * z * lam)))
+
+    def k2(z: float) -> float:
+        return float(2 * np.sum(lam**2 / (1 - 2 * z * lam) ** 2))
+
+    if (lam < 0).any():
+        low = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
+    elif x > lam.sum():
+        low = -0.01
+    else:
+        low = -lam.size / (2 * x)
+    high = float(np.min(1 / (2 * lam[lam > 0]))) * 0.99999
+    # R: uniroot(tol = 1e-8), Brent's zeroin as brentq with the same stopping rule
+    zeta = optimize.brentq(lambda z: k1(z) - x, low, high, xtol=1e-8, rtol=4 * np.finfo(float).eps)
+    if abs(zeta) < 1e-4:
+        return float("nan")
+    w = np.sign(zeta) * np.sqrt(2 * (zeta * x - k0(zeta)))
+    v = zeta * np.sqrt(k2(zeta))
+    return float(stats.norm.sf(w + np.log(v / w) / w))
+
+
+def p_fsum(x: float, lam: np.ndarray, ddf: float) -> float:
+    """P(sum lam_i chi2_1 / (chi2_ddf / ddf) > x), R survey ``pFsum(method="saddlepoint")``."""
+    lam = np.asarray(lam, dtype=np.float64)
+    if not np.isfinite(ddf):
+        tr = lam.mean()
+        tr2 = float(np.mean(lam**2)) / tr**2
+        guess = float(stats.chi2.sf(x / (tr * tr2), lam.size / tr2))
+        s = _saddle(x, lam)
+        return guess if np.isnan(s) else s
+    tr = lam.mean()
+    tr2 = float(np.mean(lam**2)) / tr**2
+    ndf = lam.size / tr2
+    value = float(stats.f.sf(x / ndf / (tr * tr2), ndf, ddf))
+    ddf_int = int(ddf)  # R: rep(a, ddf) truncates
+    s = _saddle(0.0, np.concatenate([lam, np.full(ddf_int, -x / ddf)]))
+    return value if np.isnan(s) else s

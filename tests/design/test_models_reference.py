@@ -88,8 +88,8 @@ def run(case_id: str) -> dict[str, Any]:
         return {"estimate": t.estimate, "statistic": t.statistic, "df": t.df, "p_value": t.p_value}
     if kind == "wald":
         fit = design.glm(args["formula"], args["family"], na_rm=args["na_rm"])
-        w = fit.wald_test(list(args["terms"]))
-        return {"F": w.F, "df": w.df, "ddf": w.ddf, "p_value": w.p_value}
+        w = fit.wald_test(list(args["terms"]), method=args["method"])
+        return {"F": w.F, "chisq": w.chisq, "df": w.df, "ddf": w.ddf, "p_value": w.p_value}
     if kind == "contrast":
         source = args["source"]
         if source["statistic"] == "mean":

@@ -209,16 +209,22 @@ ttest_case("ttest-one-sample", S_STRAT, dstrat, "growth", NULL, "dstrat")
 ttest_case("ttest-missing", S_STRAT, dstrat, "api00", "acs_hi", "dstrat", na_rm = TRUE)
 
 # ---------------------------------------------------------------- regTermTest
-wald_case <- function(id, spec, design, formula, family, terms, call_design, na_rm = FALSE) {
+wald_case <- function(id, spec, design, formula, family, terms, call_design, na_rm = FALSE,
+                      method = "Wald") {
   fam <- if (family == "binomial") quasibinomial() else gaussian()
   m <- do.call(svyglm, list(formula = as.formula(formula), design = design, family = fam))
-  r <- regTermTest(m, as.formula(paste("~", paste(terms, collapse = "+"))), method = "Wald")
+  r <- regTermTest(m, as.formula(paste("~", paste(terms, collapse = "+"))), method = method)
+  result <- if (method == "Wald") {
+    list(F = as.numeric(r$Ftest), df = r$df, ddf = r$ddf, p_value = as.numeric(r$p))
+  } else {
+    list(chisq = as.numeric(r$chisq), df = r$df, ddf = r$ddf, p_value = as.numeric(r$p))
+  }
   add(id, "wald", spec,
-      sprintf("regTermTest(svyglm(%s, %s, family=%s), ~%s)", formula, call_design,
+      sprintf("regTermTest(svyglm(%s, %s, family=%s), ~%s, method='%s')", formula, call_design,
               if (family == "binomial") "quasibinomial()" else "gaussian()",
-              paste(terms, collapse = "+")),
-      list(formula = formula, family = family, terms = I(terms), na_rm = na_rm),
-      list(F = as.numeric(r$Ftest), df = r$df, ddf = r$ddf, p_value = as.numeric(r$p)))
+              paste(terms, collapse = "+"), method),
+      list(formula = formula, family = family, terms = I(terms), na_rm = na_rm,
+           method = method), result)
 }
 wald_case("wald-strat-factor", S_STRAT, dstrat, "api00 ~ ell + meals + stype", "gaussian",
           "stype", "dstrat")
@@ -231,6 +237,12 @@ wald_case("wald-clus1-interaction", S_CLUS1, dclus1, "api00 ~ ell * meals", "gau
 wald_case("wald-jk1", S_JK1, jk1, "api00 ~ ell + meals + stype", "gaussian", "stype", "jk1")
 wald_case("wald-poststrat", S_PS, dclus1_ps, "yes ~ ell + stype", "binomial", "stype",
           "dclus1_ps")
+wald_case("lrt-strat-factor", S_STRAT, dstrat, "api00 ~ ell + meals + stype", "gaussian",
+          "stype", "dstrat", method = "LRT")
+wald_case("lrt-strat-logit", S_STRAT, dstrat, "yes ~ ell + meals + stype", "binomial",
+          "stype", "dstrat", method = "LRT")
+wald_case("lrt-clus1-logit", S_CLUS1, dclus1, "yes ~ ell + meals", "binomial", "ell",
+          "dclus1", method = "LRT")
 wald_case("wald-missing", S_STRAT, dstrat, "api00 ~ acs.k3 + meals + ell", "gaussian",
           c("acs.k3", "ell"), "dstrat", na_rm = TRUE)
 
