@@ -199,6 +199,67 @@ def totals_and_vcov(
     return totals, inner.vcov_totals(z * w[:, None])
 
 
+def cell_totals(
+    design: SurveyDesign, cell: np.ndarray, k: int, used: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Weighted totals of ``k`` cells, with their linearization covariance or replicates.
+
+    Returns ``(totals (k,), vcov (k, k) or None, replicate totals (R, k) or None)``.
+    One-stage uncalibrated designs and replicate designs with PSU factors work from
+    per-PSU cell totals (a bincount), never an ``n x k`` indicator matrix.
+    """
+    w = np.where(used, design.weights_array, 0.0)
+    reps = design.replicates
+    aggregate = design.can_aggregate if reps is None else reps.psu_factors is not None
+    if aggregate:
+        key = design.psu_index[used] * k + cell[used]
+        per_psu = np.bincount(key, weights=w[used], minlength=design.n_psu * k).reshape(
+            design.n_psu, k
+        )
+        totals = per_psu.sum(axis=0)
+        if reps is None:
+            return totals, design.vcov_psu_totals(per_psu, present=used), None
+        assert reps.psu_factors is not None
+        return totals, None, np.asarray(reps.psu_factors.T @ per_psu)
+    indicators = np.zeros((len(cell), k))
+    indicators[np.flatnonzero(used), cell[used]] = 1.0
+    if reps is None:
+        totals, v = totals_and_vcov(design, indicators, used, mean=False)
+        return totals, v, None
+    return w @ indicators, None, np.asarray(reps.weighted_totals(w, indicators))
+
+
+def _finish(
+    design: SurveyDesign,
+    transform: np.ndarray | None,
+    totals: np.ndarray,
+    vcov: np.ndarray | None,
+    replicate_totals: np.ndarray | None,
+    *,
+    mean: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell proportions (``mean``) or linear transforms of the totals, with covariance."""
+    if mean:
+        n_hat = totals.sum()
+        p = totals / n_hat
+        if replicate_totals is None:
+            assert vcov is not None
+            jac = (np.eye(totals.size) - p[:, None]) / n_hat
+            return p, jac @ vcov @ jac.T
+        reps = design.replicates
+        assert reps is not None
+        ratios = replicate_totals / replicate_totals.sum(axis=1, keepdims=True)
+        return p, reps.vcov(ratios, p)
+    assert transform is not None
+    est = transform @ totals
+    if replicate_totals is None:
+        assert vcov is not None
+        return est, transform @ vcov @ transform.T
+    reps = design.replicates
+    assert reps is not None
+    return est, reps.vcov(replicate_totals @ transform.T, est)
+
+
 def _codes(design: SurveyDesign, name: str, active: np.ndarray) -> tuple[np.ndarray, list[object]]:
     series = design.data[name]
     present = series[active]
@@ -210,11 +271,10 @@ def _codes(design: SurveyDesign, name: str, active: np.ndarray) -> tuple[np.ndar
         )
     else:
         levels = sorted(pd.unique(present.dropna()).tolist())
-    codes = np.full(len(series), -1, dtype=np.int64)
-    values = series.to_numpy(dtype=object)
-    for k, level in enumerate(levels):
-        codes[values == level] = k
-    codes[series.isna().to_numpy()] = -1
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = pd.Categorical(series.astype(object), categories=levels).codes.astype(np.int64)
+    else:
+        codes = pd.Categorical(series, categories=levels).codes.astype(np.int64)
     return codes, levels
 
 
@@ -302,18 +362,16 @@ def svychisq(
         n_rows = float(active.sum())
         nu = float(design.df)
     cell = np.where(used, r_codes + nr * c_codes, -1)  # rows fastest, as R's interaction()
-    cells = np.zeros((len(cell), nr * nc))
-    cells[np.flatnonzero(used), cell[used]] = 1.0
-    w = np.where(used, design.weights_array, 0.0)
-    table = (w @ cells).reshape(nc, nr).T
+    totals, v_totals, rep_totals = cell_totals(design, cell, nr * nc, used)
+    table = totals.reshape(nc, nr).T
     table = table / table.sum() * n_rows
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = float(np.sum((table - expected) ** 2 / expected))
     k = (nr - 1) * (nc - 1)
     if statistic in ("Wald", "adjWald"):
-        return _wald_table(design, cells, r_codes, c_codes, used, nr, nc, nu, statistic, pearson)
-    p, v = totals_and_vcov(design, cells, used, mean=True)
+        return _wald_table(design, totals, v_totals, rep_totals, nr, nc, nu, statistic, pearson)
+    p, v = _finish(design, None, totals, v_totals, rep_totals, mean=True)
     grid_r = np.tile(np.arange(nr), nc)
     grid_c = np.repeat(np.arange(nc), nr)
     x1 = np.column_stack(
@@ -360,23 +418,27 @@ def svychisq(
 
 def _wald_table(
     design: SurveyDesign,
-    cells: np.ndarray,
-    r_codes: np.ndarray,
-    c_codes: np.ndarray,
-    used: np.ndarray,
+    cell_totals_: np.ndarray,
+    v_totals: np.ndarray | None,
+    rep_totals: np.ndarray | None,
     nr: int,
     nc: int,
     nu: float,
     statistic: str,
     pearson: float,
 ) -> ChisqTest:
-    rows = np.zeros((len(used), nr))
-    cols = np.zeros((len(used), nc))
-    index = np.flatnonzero(used)
-    rows[index, r_codes[used]] = 1.0
-    cols[index, c_codes[used]] = 1.0
-    values = np.hstack([cells, rows, cols, np.ones((len(used), 1))])
-    totals, v = totals_and_vcov(design, values, used, mean=False)
+    grid_r = np.tile(np.arange(nr), nc)
+    grid_c = np.repeat(np.arange(nc), nr)
+    # cells, row totals, column totals and the grand total, all sums of cell totals
+    transform = np.vstack(
+        [
+            np.eye(nr * nc),
+            (grid_r[None, :] == np.arange(nr)[:, None]).astype(float),
+            (grid_c[None, :] == np.arange(nc)[:, None]).astype(float),
+            np.ones((1, nr * nc)),
+        ]
+    )
+    totals, v = _finish(design, transform, cell_totals_, v_totals, rep_totals, mean=False)
     t_rc, t_r, t_c, n_hat = (
         totals[: nr * nc],
         totals[nr * nc : nr * nc + nr],
