@@ -39,9 +39,17 @@ _BACKQUOTED = re.compile(r"`([^`]+)`")
 _STEP = 1e-20  # complex step: exact first derivatives of analytic expressions
 
 
-def _parse(text: str, names: Sequence[str]) -> tuple[ast.Expression, dict[str, int]]:
+def _lookup(names: Sequence[str], aliases: Mapping[str, int] | None) -> dict[str, int]:
+    lookup = dict(aliases or {})
+    lookup.update({name: j for j, name in enumerate(names)})
+    return lookup
+
+
+def _parse(
+    text: str, names: Sequence[str], aliases: Mapping[str, int] | None = None
+) -> tuple[ast.Expression, dict[str, int]]:
     """Parse an expression; backquoted names and plain identifiers map to estimate positions."""
-    lookup = {name: j for j, name in enumerate(names)}
+    lookup = _lookup(names, aliases)
     symbols: dict[str, int] = {}
 
     def replace(match: re.Match[str]) -> str:
@@ -109,7 +117,10 @@ def _evaluate(node: ast.AST, values: Mapping[str, complex]) -> Any:
 
 
 def evaluate_expression(
-    text: str, names: Sequence[str], estimate: np.ndarray
+    text: str,
+    names: Sequence[str],
+    estimate: np.ndarray,
+    aliases: Mapping[str, int] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Value and gradient of an expression in the estimates.
 
@@ -120,6 +131,8 @@ def evaluate_expression(
     names : sequence of str
         Name of every estimate.
     estimate : ndarray, shape (k,)
+    aliases : dict, optional
+        Other spellings of the names (R's), mapped to estimate positions.
 
     Returns
     -------
@@ -132,7 +145,7 @@ def evaluate_expression(
     >>> value, grad.tolist()
     (0.25, [0.25, -0.0625])
     """
-    tree, symbols = _parse(text, names)
+    tree, symbols = _parse(text, names, aliases)
     base = {key: complex(estimate[j]) for key, j in symbols.items()}
     with np.errstate(all="ignore"):
         value = complex(_evaluate(tree, base)).real
@@ -146,14 +159,22 @@ def evaluate_expression(
     return value, gradient
 
 
-def _weights(spec: Mapping[str, float] | Sequence[float], names: Sequence[str]) -> np.ndarray:
+def _weights(
+    spec: Mapping[str, float] | Sequence[float],
+    names: Sequence[str],
+    aliases: Mapping[str, int] | None = None,
+) -> np.ndarray:
     if isinstance(spec, Mapping):
-        unknown = [k for k in spec if k not in names]
+        lookup = _lookup(names, aliases)
+        unknown = [k for k in spec if k not in lookup]
         if unknown:
             raise DataError(
                 f"contrast names {unknown}, which are not estimates; known: {list(names)}."
             )
-        return np.array([float(spec.get(n, 0.0)) for n in names])
+        out = np.zeros(len(names))
+        for key, value in spec.items():
+            out[lookup[key]] += float(value)
+        return out
     weights = np.asarray(spec, dtype=np.float64)
     if weights.shape != (len(names),):
         raise DataError(
@@ -193,6 +214,27 @@ def _source(result: Any) -> tuple[list[str], np.ndarray, np.ndarray, float, str,
     )
 
 
+def _aliases(result: Any, names: list[str]) -> dict[str, int]:
+    """R's spellings of the estimate names: ``stypeH`` for ``stype[T.H]``, ``E`` for ``E:api00``.
+
+    Only spellings that name one estimate and are not already a name are kept.
+    """
+    from govstats.design.olr import r_name
+
+    if isinstance(result, SurveyEstimate):
+        if result.by and len(set(result.variable)) == 1 and result.level is None:
+            candidates = [".".join(str(v) for v in d) for d in result.domain]
+        else:
+            candidates = list(names)
+    else:
+        candidates = [r_name(n) for n in names]
+    out: dict[str, int] = {}
+    for j, alias in enumerate(candidates):
+        if alias not in names and candidates.count(alias) == 1:
+            out[alias] = j
+    return out
+
+
 def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEstimate:
     """Linear or nonlinear contrasts of estimates with delta-method SEs (R ``svycontrast``).
 
@@ -204,7 +246,9 @@ def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEst
     spec : dict, sequence, str, or a list / dict of them
         ``{"name": weight, ...}`` (names left out weigh 0), weights in estimate
         order, or an expression string. A list gives several contrasts; a dict
-        whose values are contrasts gives named ones.
+        whose values are contrasts gives named ones. R's spellings work too
+        (``stypeH``, ``(Intercept)`` in backquotes; ``E`` for the domain ``E`` of a
+        one-variable ``by`` result).
     level : float, optional
         Confidence level (default: the result's).
 
@@ -237,6 +281,7 @@ def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEst
     0.8333
     """
     names, estimate, vcov, df, method, conf_level, seed = _source(result)
+    aliases = _aliases(result, names)
     conf_level = conf_level if level is None else check_level(level)
     if isinstance(spec, str) or _is_number_map(spec):
         items: list[tuple[str, Any]] = [("contrast", spec)]
@@ -262,9 +307,9 @@ def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEst
     jacobian = np.empty((len(items), len(names)))
     for i, (_, item) in enumerate(items):
         if isinstance(item, str):
-            values[i], jacobian[i] = evaluate_expression(item, names, estimate)
+            values[i], jacobian[i] = evaluate_expression(item, names, estimate, aliases)
         else:
-            jacobian[i] = _weights(item, names)
+            jacobian[i] = _weights(item, names, aliases)
             values[i] = float(jacobian[i] @ estimate)
     return make_estimate(
         "contrast",

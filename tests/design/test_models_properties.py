@@ -196,3 +196,15 @@ def test_bad_input_is_named() -> None:
     data = read_data("apistrat.csv")
     with pytest.raises(DataError, match="na_rm=True"):
         SurveyDesign(data, weights="pw", strata="stype").chisq("stype", "acs.k3")
+
+
+def test_contrasts_accept_r_spellings() -> None:
+    design = SurveyDesign(_frame(11), weights="w", psu="psu")
+    by_group = design.mean("y", by="b", deff=False)
+    named = by_group.contrast({"p:y": 1, "q:y": -1})
+    r_style = by_group.contrast({"p": 1, "q": -1})
+    assert float(r_style.estimate[0]) == float(named.estimate[0])
+    fit = design.glm("y ~ x + b")
+    assert float(fit.contrast("bq - br").estimate[0]) == pytest.approx(
+        float(fit.params["b[T.q]"] - fit.params["b[T.r]"]), rel=1e-12
+    )
