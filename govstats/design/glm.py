@@ -192,6 +192,15 @@ class GLMResult:
         """Linear or nonlinear combination of coefficients (R ``svycontrast``).
 
         See :func:`govstats.design.contrast.contrast`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> bool(fit.contrast("exp(x)").estimate[0] > 1)
+        True
         """
         from govstats.design import contrast as _contrast
 
@@ -201,6 +210,15 @@ class GLMResult:
         """Pseudo-R² (R ``psrsq``); R² for gaussian models.
 
         See :func:`govstats.design.margins.pseudo_r2`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> 0 < fit.pseudo_r2("Nagelkerke") < 1
+        True
         """
         from govstats.design import margins as _margins
 
@@ -210,6 +228,15 @@ class GLMResult:
         """Predictions with design-based standard errors (R ``predict.svyglm``).
 
         See :func:`govstats.design.margins.predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> len(fit.predict().estimate)
+        8
         """
         from govstats.design import margins as _margins
 
@@ -221,6 +248,15 @@ class GLMResult:
         """Average or at-means marginal effects with unconditional design SEs.
 
         See :func:`govstats.design.margins.margins`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> fit.margins("x").to_frame()["variable"].tolist()
+        ['x']
         """
         from govstats.design import margins as _margins
 

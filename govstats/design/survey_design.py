@@ -618,6 +618,14 @@ class SurveyDesign:
         """Design-based proportional-odds model (R ``svyolr``).
 
         See :func:`govstats.design.olr.svyolr`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).olr("y ~ x").to_frame()["term"].tolist()
+        ['x', '1|2', '2|3']
         """
         from govstats.design import olr as _olr
 
@@ -629,6 +637,14 @@ class SurveyDesign:
         """Rao–Scott or Wald test of independence in a two-way table (R ``svychisq``).
 
         See :func:`govstats.design.tests.svychisq`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).chisq("g", "y", "Wald").ndf
+        2.0
         """
         from govstats.design import tests as _tests
 
@@ -640,6 +656,14 @@ class SurveyDesign:
         """Design-based t test of a difference in means (R ``svyttest``).
 
         See :func:`govstats.design.tests.svyttest`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> round(SurveyDesign(df).ttest("x", by="g").estimate, 6)
+        1.0
         """
         from govstats.design import tests as _tests
 
@@ -658,6 +682,14 @@ class SurveyDesign:
         """Design-based multinomial logit model (Stata ``svy: mlogit``).
 
         See :func:`govstats.design.mlogit.svymlogit`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).mlogit("g ~ x").params.index.tolist()
+        ['b:(Intercept)', 'b:x']
         """
         from govstats.design import mlogit as _mlogit
 
