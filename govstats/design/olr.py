@@ -256,6 +256,19 @@ class _Problem:
     q: int
     kind: str
     bounded: bool  # MASS::polr: infinite ends, arguments clamped to +-100
+    # BFGS asks for the gradient where it has just evaluated the likelihood: keep the
+    # last point's bounds and probabilities
+    _last: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def _probabilities(
+        self, par: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        key = par.tobytes()
+        if self._last.get("key") != key:
+            upper, lower, theta = self._parts(par)
+            pr = cdf(self.kind, upper) - cdf(self.kind, lower)
+            self._last.update(key=key, value=(upper, lower, theta, pr))
+        return self._last["value"]  # type: ignore[return-value]
 
     def _parts(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pc = self.x.shape[1]
@@ -273,8 +286,7 @@ class _Problem:
 
     def fn(self, par: np.ndarray) -> float:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            upper, lower, _ = self._parts(par)
-            pr = cdf(self.kind, upper) - cdf(self.kind, lower)
+            _, _, _, pr = self._probabilities(par)
             if not (pr > 0).all():
                 return float("inf")
             return float(-np.sum(self.w * np.log(pr)))
@@ -307,8 +319,7 @@ class _Problem:
     def gr(self, par: np.ndarray) -> np.ndarray:
         """Column sums of the per-row scores (R ``gmin``) without forming them."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            upper, lower, theta = self._parts(par)
-            pr = cdf(self.kind, upper) - cdf(self.kind, lower)
+            upper, lower, theta, pr = self._probabilities(par)
             if not (pr > 0).all():
                 return np.full(par.shape, np.nan)
             r = self.w / pr
