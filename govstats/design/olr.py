@@ -156,6 +156,21 @@ class OLRResult:
 
         return _contrast.contrast(self, spec, level=level)
 
+    def wald_test(self, terms: str | list[str], *, null: Any = None) -> object:
+        """Wald test of model terms (R ``regTermTest`` on ``svyolr``), df = :attr:`df`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10)})
+        >>> SurveyDesign(df).olr("y ~ x").wald_test("x").df
+        1.0
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.wald_test(self, terms, null=null)
+
     def margins(self, variables: Any = None, *, kind: str = "ame", at: Any = None) -> object:
         """Marginal effects on every category's probability (see ``design.margins``)."""
         from govstats.design import margins as _margins

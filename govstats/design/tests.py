@@ -9,7 +9,7 @@ designs alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -581,13 +581,13 @@ def term_columns(names: list[str], formula: str, data: pd.DataFrame, terms: obje
 
 
 def wald_test(
-    model: GLMResult, terms: str | list[str], *, null: object = None, method: str = "Wald"
+    model: GLMResult | Any, terms: str | list[str], *, null: object = None, method: str = "Wald"
 ) -> WaldTest:
     """Wald test that every coefficient of one or more model terms is zero (R ``regTermTest``).
 
     Parameters
     ----------
-    model : GLMResult
+    model : GLMResult or OLRResult
     terms : str or list of str
         Terms of the model formula (``"stype"``, ``"ell:meals"``); a factor's term
         tests all its coefficients together.
@@ -627,7 +627,14 @@ def wald_test(
     if design is None:
         raise ModelError("this model result does not keep its design; refit it with design.glm().")
     names = [str(n) for n in model.params.index]
-    index = term_columns(names, model.formula, design.data, terms)
+    from govstats.design.olr import OLRResult
+
+    if isinstance(model, OLRResult):
+        if method != "Wald":
+            raise ModelError("ordinal models take method='Wald' only.")
+        index = _olr_term_columns(model, terms)
+    else:
+        index = term_columns(names, model.formula, design.data, terms)
     beta = model.params.to_numpy()[index]
     if null is not None:
         beta = beta - np.asarray(null, dtype=np.float64)
@@ -655,6 +662,21 @@ def wald_test(
         terms=tuple(wanted),
         coefficients=tuple(names[j] for j in index),
     )
+
+
+def _olr_term_columns(model: Any, terms: object) -> list[int]:
+    """Positions of a term's slopes among an ordinal model's parameters (no intercept)."""
+    wanted = [terms] if isinstance(terms, str) else list(terms)  # type: ignore[call-overload]
+    rhs = model.rhs
+    slopes = [j for j, n in enumerate(rhs.names) if n != "(Intercept)"]
+    index: list[int] = []
+    for term in wanted:
+        key = canonical_term(str(term))
+        if key not in rhs.terms or key == "(Intercept)":
+            known = [t for t in rhs.terms if t != "(Intercept)"]
+            raise ModelError(f"term {term!r} is not in the model; its terms are {known}.")
+        index.extend(slopes.index(j) for j in rhs.terms[key] if slopes.index(j) not in index)
+    return sorted(index)
 
 
 def _working_lrt(

@@ -90,6 +90,9 @@ def run(case_id: str) -> dict[str, Any]:
         fit = design.glm(args["formula"], args["family"], na_rm=args["na_rm"])
         w = fit.wald_test(list(args["terms"]), method=args["method"])
         return {"F": w.F, "chisq": w.chisq, "df": w.df, "ddf": w.ddf, "p_value": w.p_value}
+    if kind == "olrwald":
+        w = design.olr(args["formula"]).wald_test(list(args["terms"]))
+        return {"F": w.F, "df": w.df, "ddf": w.ddf, "p_value": w.p_value}
     if kind == "contrast":
         source = args["source"]
         if source["statistic"] == "mean":
@@ -135,6 +138,7 @@ def test_reference_file_has_enough_cases() -> None:
     assert len(CASES) >= 40
     assert kinds == {
         "olr",
+        "olrwald",
         "chisq",
         "ttest",
         "wald",

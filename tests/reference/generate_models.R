@@ -246,6 +246,18 @@ wald_case("lrt-clus1-logit", S_CLUS1, dclus1, "yes ~ ell + meals", "binomial", "
 wald_case("wald-missing", S_STRAT, dstrat, "api00 ~ acs.k3 + meals + ell", "gaussian",
           c("acs.k3", "ell"), "dstrat", na_rm = TRUE)
 
+olr_wald_case <- function(id, spec, design, formula, terms, call_design) {
+  m <- do.call(svyolr, list(formula = as.formula(formula), design = design))
+  r <- regTermTest(m, as.formula(paste("~", paste(terms, collapse = "+"))))
+  add(id, "olrwald", spec, sprintf("regTermTest(svyolr(%s, %s), ~%s)", formula, call_design,
+                                   paste(terms, collapse = "+")),
+      list(formula = formula, terms = I(terms)),
+      list(F = as.numeric(r$Ftest), df = r$df, ddf = r$ddf, p_value = as.numeric(r$p)))
+}
+olr_wald_case("olrwald-clus1-factor", S_CLUS1, dclus1, "g4 ~ ell + meals + stype", "stype",
+              "dclus1")
+olr_wald_case("olrwald-jkn", S_JKN, jkn, "g4 ~ ell + meals", c("ell", "meals"), "jkn")
+
 # ---------------------------------------------------------------- svycontrast
 contrast_case <- function(id, spec, source, stat, contrast, python_spec, call) {
   r <- svycontrast(stat, contrast)
