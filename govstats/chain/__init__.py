@@ -7,8 +7,17 @@ indirect, direct and total effects, contrasts, group differences and the cascade
 
 from __future__ import annotations
 
+from govstats.chain.binary import BinaryChainResult, binary_chain
 from govstats.chain.divide_chain import DivideChain
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, effect_names, specific_paths
 
-__all__ = ["ChainResult", "ChainSpec", "DivideChain", "effect_names", "specific_paths"]
+__all__ = [
+    "BinaryChainResult",
+    "ChainResult",
+    "ChainSpec",
+    "DivideChain",
+    "binary_chain",
+    "effect_names",
+    "specific_paths",
+]

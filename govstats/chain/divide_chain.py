@@ -11,6 +11,7 @@ from scipy.linalg import block_diag
 from govstats.chain import _effects, _paths, _replicate, _sampling
 from govstats.chain._inference import MIN_BCA_REPLICATES
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
+from govstats.chain.binary import BinaryChainResult
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
@@ -563,6 +564,41 @@ class DivideChain:
                 "replicates / joint linearization"
             )
         return tuple(notes)
+
+    def natural_effects(
+        self,
+        *,
+        family: str = "binomial",
+        x_values: tuple[float, float] = (0.0, 1.0),
+        replicates: int | None = None,
+        seed: int | np.random.Generator | None = None,
+        level: float = 0.95,
+    ) -> BinaryChainResult:
+        """Natural direct and indirect effects with a binary (logit) outcome equation.
+
+        Effects are risk differences on the probability scale, by the counterfactual
+        definitions, with the design's replicates (see
+        :func:`govstats.chain.binary.binary_chain`). ``missing="listwise"`` leaves
+        incomplete rows out as a domain.
+        """
+        from govstats.chain.binary import binary_chain
+
+        design = self.design
+        if design is None:
+            design = SurveyDesign(self.data, weights=self.weights)
+        return binary_chain(
+            design,
+            self.spec.x,
+            list(self.spec.mediators),
+            self.spec.outcome,
+            list(self.spec.covariates),
+            family=family,
+            x_values=x_values,
+            replicates=replicates,
+            seed=seed,
+            level=level,
+            na_rm=self.missing == "listwise",
+        )
 
 
 # ---------------------------------------------------------------------- helpers

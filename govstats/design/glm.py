@@ -21,7 +21,10 @@ from govstats.design.model_matrix import build_model_matrix, rename
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design.margins import Prediction
+    from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
+    from govstats.design.tests import WaldTest
 
 __all__ = ["GLMResult", "svyglm"]
 
@@ -95,6 +98,7 @@ class GLMResult:
     replicate_estimates: np.ndarray | None = field(default=None, repr=False)
     conf_level: float = DEFAULT_LEVEL
     seed: int | None = None
+    design: SurveyDesign | None = field(default=None, repr=False)
 
     @property
     def se(self) -> pd.Series:
@@ -125,13 +129,16 @@ class GLMResult:
             2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index
         )
 
-    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic", exponentiate: bool = False) -> pd.DataFrame:
         """Return one row per term.
 
         Parameters
         ----------
         names : {"formulaic", "r"}
             Spelling of the terms: formulaic's (``stype[T.H]``) or R's (``stypeH``).
+        exponentiate : bool, default False
+            Odds or rate ratios ``exp(b)`` with limits ``exp(ci)`` and delta-method
+            standard errors ``exp(b) se`` (logit and log links).
 
         Returns
         -------
@@ -141,6 +148,10 @@ class GLMResult:
         """
         se = self.se.to_numpy()
         low, high = domain_interval(self.estimate, se, self.df, self.conf_level)
+        if exponentiate:
+            from govstats.design.margins import exponentiated
+
+            return exponentiated(self, low, high, names=names)
         return pd.DataFrame(
             {
                 "term": rename(list(self.params.index), names),
@@ -171,6 +182,98 @@ class GLMResult:
         terms = ", ".join(f"{k}={v:.4g}" for k, v in list(self.params.items())[:4])
         more = ", ..." if len(self.params) > 4 else ""
         return f"GLMResult({self.family}: {terms}{more}; n={self.n_obs}, df={self.df})"
+
+    # ---------------------------------------------------------------- tests, contrasts, margins
+    def wald_test(
+        self, terms: str | list[str], *, null: Any = None, method: str = "Wald"
+    ) -> WaldTest:
+        """Wald test of model terms (R ``regTermTest``); see ``design.tests.wald_test``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [1.0, 2, 2.5, 4, 3, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+        >>> round(SurveyDesign(df).glm("y ~ x").wald_test("x").p_value, 4)
+        0.0058
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.wald_test(self, terms, null=null, method=method)
+
+    def contrast(self, spec: Any, *, level: float | None = None) -> SurveyEstimate:
+        """Linear or nonlinear combination of coefficients (R ``svycontrast``).
+
+        See :func:`govstats.design.contrast.contrast`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> bool(fit.contrast("exp(x)").estimate[0] > 1)
+        True
+        """
+        from govstats.design import contrast as _contrast
+
+        return _contrast.contrast(self, spec, level=level)
+
+    def pseudo_r2(self, method: str = "Cox-Snell") -> float:
+        """Pseudo-R² (R ``psrsq``); R² for gaussian models.
+
+        See :func:`govstats.design.margins.pseudo_r2`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> 0 < fit.pseudo_r2("Nagelkerke") < 1
+        True
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.pseudo_r2(self, method)
+
+    def predict(self, data: pd.DataFrame | None = None, type: str = "response") -> Prediction:
+        """Predictions with design-based standard errors (R ``predict.svyglm``).
+
+        See :func:`govstats.design.margins.predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> len(fit.predict().estimate)
+        8
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.predict(self, data, type=type)
+
+    def margins(
+        self, variables: str | list[str] | None = None, *, kind: str = "ame", at: Any = None
+    ) -> SurveyEstimate:
+        """Average or at-means marginal effects with unconditional design SEs.
+
+        See :func:`govstats.design.margins.margins`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [0.0, 0, 1, 0, 1, 1, 1, 0], "x": [1.0, 2, 3, 4, 5, 6, 7, 3]})
+        >>> fit = SurveyDesign(df).glm("y ~ x", "binomial")
+        >>> fit.margins("x").to_frame()["variable"].tolist()
+        ['x']
+        """
+        from govstats.design import margins as _margins
+
+        return _margins.margins(self, variables, kind=kind, at=at)
 
 
 def _family(family: Any) -> tuple[Any, str]:
@@ -378,6 +481,7 @@ def svyglm(
         replicate_estimates=replicate_estimates,
         conf_level=float(level),
         seed=None if design.replicates is None else design.replicates.seed,
+        design=design,
     )
 
 

@@ -152,6 +152,15 @@ class SurveyEstimate:
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False)
 
+    def contrast(self, spec: object, *, level: float | None = None) -> SurveyEstimate:
+        """Linear or nonlinear contrast of the estimates (R ``svycontrast``).
+
+        See :func:`govstats.design.contrast.contrast`.
+        """
+        from govstats.design import contrast as _contrast
+
+        return _contrast.contrast(self, spec, level=level)
+
 
 def make_estimate(
     statistic: str,

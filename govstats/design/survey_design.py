@@ -19,7 +19,10 @@ from govstats.errors import DataError, DesignError
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
     from govstats.design.ivreg import IVResult
+    from govstats.design.mlogit import MLogitResult
+    from govstats.design.olr import OLRResult
     from govstats.design.replicates import Replicates
+    from govstats.design.tests import ChisqTest, TTest
 
 __all__ = ["SurveyDesign"]
 
@@ -637,3 +640,96 @@ class SurveyDesign:
         from govstats.design import ivreg as _ivreg
 
         return _ivreg.ivreg(self, formula, level=level, na_rm=na_rm)
+
+    # ------------------------------------------------------------------ models and tests
+    def olr(
+        self,
+        formula: str,
+        link: str = "logit",
+        *,
+        na_rm: bool = False,
+        max_iter: int = 100,
+        tol: float = 1.4901161193847656e-08,
+        level: float = 0.95,
+    ) -> OLRResult:
+        """Design-based proportional-odds model (R ``svyolr``).
+
+        See :func:`govstats.design.olr.svyolr`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).olr("y ~ x").to_frame()["term"].tolist()
+        ['x', '1|2', '2|3']
+        """
+        from govstats.design import olr as _olr
+
+        return _olr.svyolr(
+            self, formula, link, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
+        )
+
+    def chisq(self, row: str, col: str, statistic: str = "F", *, na_rm: bool = False) -> ChisqTest:
+        """Rao–Scott or Wald test of independence in a two-way table (R ``svychisq``).
+
+        See :func:`govstats.design.tests.svychisq`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).chisq("g", "y", "Wald").ndf
+        2.0
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.svychisq(self, row, col, statistic, na_rm=na_rm)
+
+    def ttest(
+        self, variable: str, by: str | None = None, *, na_rm: bool = False, level: float = 0.95
+    ) -> TTest:
+        """Design-based t test of a difference in means (R ``svyttest``).
+
+        See :func:`govstats.design.tests.svyttest`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> round(SurveyDesign(df).ttest("x", by="g").estimate, 6)
+        1.0
+        """
+        from govstats.design import tests as _tests
+
+        return _tests.svyttest(self, variable, by, na_rm=na_rm, level=level)
+
+    def mlogit(
+        self,
+        formula: str,
+        base: Any = None,
+        *,
+        na_rm: bool = False,
+        max_iter: int = 25,
+        tol: float = 1e-10,
+        level: float = 0.95,
+    ) -> MLogitResult:
+        """Design-based multinomial logit model (Stata ``svy: mlogit``).
+
+        See :func:`govstats.design.mlogit.svymlogit`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
+        ...                    "g": list("ababababab")})
+        >>> SurveyDesign(df).mlogit("g ~ x").params.index.tolist()
+        ['b:(Intercept)', 'b:x']
+        """
+        from govstats.design import mlogit as _mlogit
+
+        return _mlogit.svymlogit(
+            self, formula, base, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
+        )
