@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from govstats.design._columns import factor_levels, is_factor
 from govstats.design._formula import RHS, model_rhs, new_matrix, split_formula
 from govstats.design._irls import deviance
+from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import t_interval
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, GovstatsWarning, ModelError
@@ -493,8 +493,10 @@ def margins(
     specs: list[tuple[str, str, object, list[np.ndarray]]] = []
     for v in wanted:
         series = data[v]
-        if is_factor(series) or pd.api.types.is_bool_dtype(series):
-            levels: list[object] = factor_levels(series) if is_factor(series) else [False, True]
+        if is_categorical(series) or pd.api.types.is_bool_dtype(series):
+            levels: list[object] = (
+                factor_levels(series) if is_categorical(series) else [False, True]
+            )
             base_x = matrix(data.assign(**{v: _same_dtype(series, levels[0])}))  # type: ignore[arg-type]
             for level in levels[1:]:
                 level_x = matrix(data.assign(**{v: _same_dtype(series, level)}))  # type: ignore[arg-type]

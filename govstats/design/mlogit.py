@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from govstats.design._columns import factor_levels, is_factor
 from govstats.design._formula import RHS, model_rhs, split_formula
 from govstats.design._structure import check_columns
+from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import check_level
 from govstats.design.olr import coefficient_frame
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
@@ -266,8 +266,8 @@ def svymlogit(
     lhs, rhs_text = split_formula(formula)
     check_columns(design.data, [lhs], "response")
     series = design.data[lhs]
-    if is_factor(series) or pd.api.types.is_bool_dtype(series):
-        levels = factor_levels(series) if is_factor(series) else [False, True]
+    if is_categorical(series) or pd.api.types.is_bool_dtype(series):
+        levels = factor_levels(series) if is_categorical(series) else [False, True]
     else:
         levels = sorted(pd.unique(series.dropna()).tolist())
     values = series.to_numpy(dtype=object)

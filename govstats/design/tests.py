@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govstats.design._columns import factor_levels, is_factor
 from govstats.design._formula import canonical_term, model_rhs, split_formula
 from govstats.design._structure import check_columns
+from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import check_level, t_interval
 from govstats.errors import DataError, ModelError
 
@@ -263,7 +263,7 @@ def _finish(
 def _codes(design: SurveyDesign, name: str, active: np.ndarray) -> tuple[np.ndarray, list[object]]:
     series = design.data[name]
     present = series[active]
-    if is_factor(series):
+    if is_categorical(series):
         levels = (
             factor_levels(present)
             if not isinstance(series.dtype, pd.CategoricalDtype)
@@ -535,7 +535,7 @@ def svyttest(
         df = float(mean.df - 1)
     else:
         series = design.data[by]
-        if not is_factor(series) and not pd.api.types.is_bool_dtype(series):
+        if not is_categorical(series) and not pd.api.types.is_bool_dtype(series):
             values = set(pd.unique(series[design.weights_array != 0].dropna()).tolist())
             if not (values <= {0, 1} or values <= {1, 2}):
                 raise DataError(
