@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import formulaic
 import numpy as np
 import pandas as pd
 
 from govstats.design._structure import check_columns
+from govstats.design.categorical import as_numeric_frame
+from govstats.design.model_matrix import build_model_matrix
 from govstats.errors import DataError, ModelError
 
 _QUOTED = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
@@ -68,44 +69,33 @@ def canonical_term(term: str) -> str:
 
 
 def model_rhs(data: pd.DataFrame, rhs: str) -> RHS:
-    """Evaluate a right-hand side on ``data`` (missing predictors give NaN rows)."""
-    try:
-        matrix = formulaic.model_matrix(rhs, data, na_action="ignore")
-    except Exception as error:
-        try:
-            wanted = [str(v) for v in formulaic.Formula(rhs).required_variables]
-        except Exception:
-            wanted = []
-        absent = [v for v in wanted if v not in data.columns]
-        if absent:
-            check_columns(data, absent, "predictor")
-        raise ModelError(
-            f"cannot build the model matrix for {rhs!r}: {error}. Quote names with dots, "
-            'spaces or other symbols as `name` or Q("name").'
-        ) from error
-    spec = matrix.model_spec
-    names = ["(Intercept)" if c == "Intercept" else str(c) for c in matrix.columns]
+    """Evaluate a right-hand side on ``data`` (missing predictors give NaN rows).
+
+    The columns come from the one model-matrix builder
+    (:func:`govstats.design.model_matrix.build_model_matrix`, with the categorical
+    rule applied), named here as R names them.
+    """
+    mm = build_model_matrix(data, rhs)
+    names = list(mm.r_names)
     terms: dict[str, list[int]] = {}
-    for term, cols in spec.term_indices.items():
-        label = str(term)
-        terms["(Intercept)" if label == "1" else canonical_term(label)] = list(
-            range(len(names))[cols] if isinstance(cols, slice) else cols
-        )
-    used = sorted(str(v) for v in spec.variables_by_source.get("data", set()))
-    variables = [v for v in used if v in data.columns]
-    x = np.asarray(matrix, dtype=np.float64)
+    for k, term in enumerate(mm.terms):
+        key = "(Intercept)" if term == "Intercept" else canonical_term(term)
+        terms.setdefault(key, []).append(k)
+    variables = list(mm.variables)
+    x = mm.matrix
     complete: np.ndarray = np.asarray(~np.isnan(x).any(axis=1))
     if variables:
         complete = complete & ~data[variables].isna().any(axis=1).to_numpy()
     x = np.where(complete[:, None], x, np.nan)
-    return RHS(x, names, terms, variables, complete, spec)
+    return RHS(x, names, terms, variables, complete, mm.spec)
 
 
 def new_matrix(rhs: RHS, data: pd.DataFrame) -> np.ndarray:
     """Return the model matrix of new data with the coding of ``rhs`` (levels as in the fit)."""
     check_columns(data, rhs.variables, "predictor")
     try:
-        matrix = rhs.spec.get_model_matrix(data, na_action="ignore")  # type: ignore[attr-defined]
+        frame = as_numeric_frame(data, rhs.variables)
+        matrix = rhs.spec.get_model_matrix(frame, na_action="ignore")  # type: ignore[attr-defined]
     except Exception as error:
         raise DataError(
             f"cannot apply the model's coding to the new data: {error}. New data need the "

@@ -20,6 +20,7 @@ from govstats.design._formula import RHS, model_rhs, new_matrix, split_formula
 from govstats.design._irls import deviance
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import t_interval
+from govstats.design.model_matrix import rename
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, GovstatsWarning, ModelError
 
@@ -101,7 +102,7 @@ def _glm_rhs(model: GLMResult) -> RHS:
     design = _design_of(model)
     _, rhs_text = split_formula(model.formula)
     rhs = model_rhs(design.data, rhs_text)
-    if rhs.names != [str(n) for n in model.params.index]:
+    if rhs.names != rename([str(n) for n in model.params.index], "r"):
         raise ModelError("the model's coefficients do not match its formula on the design data.")
     return rhs
 
@@ -228,7 +229,7 @@ def pseudo_r2(model: GLMResult, method: str = "Cox-Snell") -> float:
     link = _link(model)
     w = np.where(active, design.weights_array, 0.0)
     mu = np.where(active, link.inverse(x @ model.params.to_numpy()), 0.5)
-    if "(Intercept)" in model.params.index:
+    if "(Intercept)" in rename([str(n) for n in model.params.index], "r"):
         mu0 = np.full_like(mu, float(w @ y / w.sum()))
     else:
         mu0 = np.full_like(mu, float(link.inverse(np.zeros(1))[0]))

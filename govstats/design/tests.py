@@ -19,6 +19,7 @@ from govstats.design._formula import canonical_term, model_rhs, split_formula
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import check_level, t_interval
+from govstats.design.model_matrix import rename
 from govstats.errors import DataError, ModelError
 
 if TYPE_CHECKING:
@@ -634,7 +635,7 @@ def wald_test(
             raise ModelError("ordinal models take method='Wald' only.")
         index = _olr_term_columns(model, terms)
     else:
-        index = term_columns(names, model.formula, design.data, terms)
+        index = term_columns(rename(names, "r"), model.formula, design.data, terms)
     beta = model.params.to_numpy()[index]
     if null is not None:
         beta = beta - np.asarray(null, dtype=np.float64)

@@ -140,7 +140,7 @@ def test_predict_at_the_fit_rows_is_the_fitted_mean() -> None:
     df = _frame(8)
     fit = SurveyDesign(df, weights="w", psu="psu").glm("g ~ x", "binomial")
     pred = fit.predict()
-    eta = fit.params["(Intercept)"] + fit.params["x"] * df["x"].to_numpy()
+    eta = fit.params["Intercept"] + fit.params["x"] * df["x"].to_numpy()
     np.testing.assert_allclose(pred.estimate, 1 / (1 + np.exp(-eta)), rtol=1e-12)
 
 

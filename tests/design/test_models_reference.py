@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from govstats.design.model_matrix import r_name as r_term_name
 from govstats.design.survey_design import SurveyDesign
-from tests.design.reference_builder import build_design, r_term_name
+from tests.design.reference_builder import build_design
 from tests.reference.cases import load_cases
 
 #: point estimates: R and govstats run the same iterations (svyolr: R's BFGS) or
