@@ -411,6 +411,36 @@ margins_case <- function(id, spec, design, data, formula, variable, call_design)
       list(formula = formula, variables = variable, kind = "ame"),
       list(estimate = setNames(list(est), name), se = setNames(list(sqrt(as.numeric(V))), name)))
 }
+# Linearization (Stata's vce(unconditional)): the AME's influence is its own weighted
+# deviation plus the coefficients' influence (svyglm's estfun times cov.unscaled) times the
+# AME's gradient, computed analytically here; its variance is svyrecvar of the sum.
+margins_lin_case <- function(id, spec, design, formula, call_design) {
+  m <- do.call(svyglm, list(formula = as.formula(formula), design = design,
+                            family = quasibinomial()))
+  X <- model.matrix(m)
+  b <- coef(m)
+  w <- weights(design, "sampling")[as.numeric(rownames(X))]
+  if (length(w) != nrow(X)) w <- weights(design, "sampling")
+  eta <- drop(X %*% b)
+  g <- dlogis(eta) * b[["ell"]]
+  est <- sum(w * g) / sum(w)
+  dlogis_prime <- dlogis(eta) * (1 - 2 * plogis(eta))
+  grad <- colSums(w * dlogis_prime * b[["ell"]] * X) / sum(w)
+  grad[["ell"]] <- grad[["ell"]] + sum(w * dlogis(eta)) / sum(w)
+  mu <- plogis(eta)
+  estfun <- X * (w * (m$y - mu))
+  infl_beta <- estfun %*% solve(crossprod(X, X * (w * mu * (1 - mu))))
+  infl <- w * (g - est) / sum(w) + drop(infl_beta %*% grad)
+  V <- svyrecvar(matrix(infl, ncol = 1), design$cluster, design$strata, design$fpc,
+                 postStrata = design$postStrata)
+  add(id, "margins", spec, sprintf("AME of ell in svyglm(%s, %s, quasibinomial), linearized",
+                                   formula, call_design),
+      list(formula = formula, variables = "ell", kind = "ame"),
+      list(estimate = list(ell = est), se = list(ell = sqrt(as.numeric(V)))))
+}
+margins_lin_case("margins-strat-lin-ell", S_STRAT, dstrat, "yes ~ ell + meals + stype", "dstrat")
+margins_lin_case("margins-clus1-lin-ell", S_CLUS1, dclus1, "yes ~ ell + meals", "dclus1")
+margins_lin_case("margins-poststrat-lin-ell", S_PS, dclus1_ps, "yes ~ ell + meals", "dclus1_ps")
 margins_case("margins-jkn-ell", S_JKN, jkn, apistrat, "yes ~ ell + meals + stype", "ell", "jkn")
 margins_case("margins-jkn-stype", S_JKN, jkn, apistrat, "yes ~ ell + meals + stype", "stype", "jkn")
 margins_case("margins-boot-ell", S_BOOT, boot, apiclus1, "yes ~ ell + meals + stype", "ell", "boot")
