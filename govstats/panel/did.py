@@ -65,6 +65,16 @@ class DIDResult:
     conf_level: float = DEFAULT_LEVEL
     method: str = "callaway-santanna"
 
+    @property
+    def estimate(self) -> np.ndarray:
+        """The overall ATT then the event-time ATTs, as in :meth:`to_frame`."""
+        return np.concatenate([[self.att], self.dynamic["estimate"].to_numpy()])
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors matching :attr:`estimate`."""
+        return np.concatenate([[self.att_se], self.dynamic["se"].to_numpy()])
+
     def to_frame(self) -> pd.DataFrame:
         """Return the overall ATT then the event-time ATTs (Callaway–Sant'Anna), tidy."""
         low, high = t_interval(np.array([self.att]), np.array([self.att_se]), self.df,
