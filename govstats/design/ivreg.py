@@ -109,7 +109,9 @@ class EndogeneityTest:
     Attributes
     ----------
     coef, se : ndarray, shape (n_endog,)
-        Coefficients of the first-stage residuals and their design SEs.
+        Coefficients of the first-stage residuals and their design SEs. All
+        missing when the instruments reproduce an endogenous regressor exactly
+        (zero first-stage residuals: the test is undefined, the F infinite).
     statistic : float
         Wald F ``W / n_endog``.
     df_num, df_den : float
@@ -491,15 +493,15 @@ def ivreg(
         totals = reps.weighted_totals(w, _iv.outer_rows(u))
         m_r = totals.reshape(-1, layout.k, layout.k)
         rfit = _iv.fit_moments(m_r, layout)
-        stacked = np.hstack(
-            [
-                rfit.beta,
-                rfit.first_stage.transpose(0, 2, 1).reshape(len(m_r), -1),
-                rfit.control,
-            ]
-        )
-        full = np.concatenate([fit.beta, fit.first_stage.T.reshape(-1), fit.control])
-        vcov_all = reps.vcov(stacked, full)
+        stacked = np.hstack([rfit.beta, rfit.first_stage.transpose(0, 2, 1).reshape(len(m_r), -1)])
+        full = np.concatenate([fit.beta, fit.first_stage.T.reshape(-1)])
+        # the control function is undefined where the instruments reproduce an endogenous
+        # regressor exactly: its block is left missing, the others are unaffected
+        n_control = fit.control.size
+        vcov_all = np.full((p + n_first + n_control,) * 2, np.nan)
+        vcov_all[: p + n_first, : p + n_first] = reps.vcov(stacked, full)
+        if np.isfinite(fit.control).all() and np.isfinite(rfit.control).all():
+            vcov_all[p + n_first :, p + n_first :] = reps.vcov(rfit.control, fit.control)
         replicate_estimates = rfit.beta
         dfull = design.df
     df = int(dfull + 1 - p)
@@ -548,11 +550,12 @@ def _first_stage(
     q = layout.n_instr
     df_den = float(design_df + 1 - k_z)
     f_values, p_values = [], []
+    exact = _iv.residual_share(m, layout) <= _iv.EXACT
     for j in range(layout.n_endog):
         block = slice(j * k_z, (j + 1) * k_z)
         coef = fit.first_stage[:, j][layout.n_exog :]
         v = vcov[block, block][layout.n_exog :, layout.n_exog :]
-        f = _iv.wald(coef, v) / q
+        f = float("inf") if exact[j] else _iv.wald(coef, v) / q
         f_values.append(f)
         p_values.append(float(stats.f.sf(f, q, df_den)) if df_den > 0 else np.nan)
     rows = names["exog"] + names["instr"]
@@ -575,7 +578,7 @@ def _endogeneity(
     k = layout.n_endog
     coef = fit.control[p:]
     v = vcov[p:, p:]
-    stat = _iv.wald(coef, v) / k
+    stat = _iv.wald(coef, v) / k if np.isfinite(v).all() and np.isfinite(coef).all() else np.nan
     df_den = float(design_df + 1 - p - k)
     return EndogeneityTest(
         coef=coef,
