@@ -17,7 +17,7 @@ from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
-    from govstats.design.ivreg import IVResult
+    from govstats.design.iv_results import IVResult
     from govstats.design.replicates import Replicates
 
 __all__ = ["SurveyDesign"]
