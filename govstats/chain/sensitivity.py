@@ -86,7 +86,8 @@ class SensitivityResult:
         outcome), ``rr`` (``exp(0.91 smd)``, at least 1), ``e_value`` and
         ``e_value_ci`` (for the interval limit closest to the null).
     method : str
-    level : float
+    conf_level : float
+        Confidence level of the intervals (the chain's).
     """
 
     link: tuple[str, str]
@@ -95,7 +96,7 @@ class SensitivityResult:
     thresholds: pd.DataFrame
     evalues: pd.DataFrame
     method: str
-    level: float
+    conf_level: float
 
     def to_frame(self) -> pd.DataFrame:
         """Return the tidy curves (``term``, ``rho``, ``estimate``, ``se``, ``ci_low``, ...)."""
@@ -106,7 +107,7 @@ class SensitivityResult:
         return "\n".join(
             [
                 f"Sensitivity to corr(error of {self.link[0]}, error of {self.link[1]}) "
-                f"({self.method}, level {self.level:.0%})",
+                f"({self.method}, level {self.conf_level:.0%})",
                 self.thresholds.to_string(index=False, float_format="{:.4g}".format),
                 "E-values (VanderWeele-Ding, RR = exp(0.91 d)):",
                 self.evalues.to_string(index=False, float_format="{:.4g}".format),
@@ -280,7 +281,7 @@ def sensitivity(
         thresholds=thresholds,
         evalues=_evalues(result, float(np.asarray(result.outcome_sd).reshape(-1)[0])),
         method=result.method,
-        level=result.level,
+        conf_level=result.level,
     )
 
 

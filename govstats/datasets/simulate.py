@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,10 @@ class ChainTruth:
         Specific indirect effects (``"rural -> info_access -> participation -> service"``
         and the six others), ``indirect_total``, ``direct`` and ``total``.
     intercepts, residual_sd : pandas.Series
-        Per equation.
+        Per equation (``residual_sd`` includes the confounder's share).
+    link_rho : float
+        Correlation of the disturbances of the ``info_access`` and ``service``
+        equations (0 without ``chain_confounding``).
     x, mediators, outcome, covariates
         The roles of the variables.
     """
@@ -63,6 +66,7 @@ class ChainTruth:
     effects: pd.Series
     intercepts: pd.Series
     residual_sd: pd.Series
+    link_rho: float = 0.0
     x: str = chain.X
     mediators: tuple[str, ...] = chain.MEDIATORS
     outcome: str = chain.OUTCOME
@@ -85,6 +89,16 @@ class ChainTruth:
             intercepts=pd.Series(chain.INTERCEPTS, name="intercept", dtype=float),
             residual_sd=pd.Series(chain.RESIDUAL_SD, name="residual_sd", dtype=float),
         )
+
+    def confounded(self, loading: float) -> ChainTruth:
+        """Return the truth when a confounder with ``loading`` enters info_access and service."""
+        if loading == 0:
+            return self
+        first, last = chain.MEDIATORS[0], chain.OUTCOME
+        sd = self.residual_sd.copy()
+        sd[first] = float(np.hypot(sd[first], loading))
+        sd[last] = float(np.hypot(sd[last], loading))
+        return replace(self, residual_sd=sd, link_rho=float(loading**2 / (sd[first] * sd[last])))
 
 
 @dataclass(frozen=True)
@@ -306,6 +320,7 @@ def simulate_survey(
     n_persons: int = 8000,
     period: str = "2021-12",
     persons_per_county: int = 25,
+    chain_confounding: float = 0.0,
 ) -> SimulatedSurvey:
     """Draw a stratified multistage survey of Chinese adults with a known divide chain.
 
@@ -321,6 +336,14 @@ def simulate_survey(
         (the latest report at or before it with both rates published).
     persons_per_county : int, default 25
         Target number of respondents per sampled county (PSU).
+    chain_confounding : float, default 0.0
+        Loading ``c`` of an unmeasured confounder ``U ~ N(0, 1)`` on the disturbances
+        of the ``info_access`` and the ``service`` equations. 0 (the default) leaves
+        the chain free of confounding; otherwise the errors of the two equations
+        correlate with ``rho = c^2 / sqrt((1 + c^2)(0.81 + c^2))`` (in
+        ``truth.link_rho``), least squares overstates the paths from information
+        access to service, and ``ChainResult.sensitivity`` at that rho recovers the
+        truth. The slopes (and so the true effects) do not change.
 
     Returns
     -------
@@ -437,7 +460,13 @@ def simulate_survey(
     weight *= (adults / stratum_sum)[stratum_of]
 
     persons = _persons(rng, urban)
-    constructs = _chain(rng, rural, persons)
+    # children of the generator (spawning draws nothing from it): causal columns, confounder
+    child_causal, child_chain = rng.spawn(2)
+    shift: dict[str, np.ndarray] = {}
+    if chain_confounding:
+        u = chain_confounding * child_chain.standard_normal(n)
+        shift = {chain.MEDIATORS[0]: u, chain.OUTCOME: u}
+    constructs = _chain(rng, rural, persons, shift)
     internet = _internet(rng, urban, constructs["info_access"], persons["age"], weight,
                          urban_rate, rural_rate)  # fmt: skip
 
@@ -476,7 +505,7 @@ def simulate_survey(
     data = pd.concat([data, _likert_columns(answers, data.index)], axis=1)
     # the causal columns come from a child generator, so every column above is the
     # same as in a survey without them
-    extra, satt = causal.causal_columns(rng.spawn(1)[0], county_of, rural, persons["edu_years"])
+    extra, satt = causal.causal_columns(child_causal, county_of, rural, persons["edu_years"])
     data = data.assign(**extra)
     value_labels = _value_labels(census)
     raw.attrs = {
@@ -486,7 +515,7 @@ def simulate_survey(
     }
     return SimulatedSurvey(
         data=data,
-        truth=ChainTruth.default(),
+        truth=ChainTruth.default().confounded(float(chain_confounding)),
         design_columns=dict(DESIGN_COLUMNS),
         notes=notes,
         seed=None if isinstance(seed, np.random.Generator) else int(seed),
@@ -541,7 +570,10 @@ def _persons(rng: np.random.Generator, urban: np.ndarray) -> dict[str, np.ndarra
 
 
 def _chain(
-    rng: np.random.Generator, rural: np.ndarray, persons: dict[str, np.ndarray]
+    rng: np.random.Generator,
+    rural: np.ndarray,
+    persons: dict[str, np.ndarray],
+    shift: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     values: dict[str, np.ndarray] = {"rural": rural.astype(float)}
     values.update({c: persons[c].astype(float) for c in chain.COVARIATES})
@@ -551,6 +583,8 @@ def _chain(
         for term, slope in chain.SLOPES[equation].items():
             mean = mean + slope * values[term]
         y = mean + rng.normal(0.0, chain.RESIDUAL_SD[equation], rural.size)
+        if shift and equation in shift:
+            y = y + shift[equation]
         values[equation] = y
         out[equation] = y
     return out

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: A first-stage residual sum of squares below this share of the total counts as zero.
+EXACT = 1e-10
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -129,8 +132,27 @@ def fit_moments(m: np.ndarray, layout: Layout) -> MomentFit:
     lt = np.swapaxes(lmap, -1, -2)
     rr = lt @ m @ lmap
     ry = lt @ m[..., :, y][..., None]
-    control = np.linalg.solve(rr, ry)[..., 0]
+    p = layout.n_exog + layout.n_endog
+    control = np.full((*m.shape[:-2], p + layout.n_endog), np.nan)
+    ok = np.all(residual_share(m, layout) > EXACT, axis=-1)
+    if np.any(ok):
+        control[ok] = np.linalg.solve(rr[ok], ry[ok])[..., 0]
     return MomentFit(beta=beta, first_stage=first, control=control)
+
+
+def residual_share(m: np.ndarray, layout: Layout) -> np.ndarray:
+    """First-stage residual sum of squares over the total, per endogenous regressor.
+
+    Shape (..., n_endog). At (about) zero the instruments reproduce the regressor
+    exactly: the control-function regression is singular and the first-stage F infinite.
+    """
+    z, endog = layout.z, layout.endog
+    mzz = m[..., z[:, None], z]
+    mze = m[..., z[:, None], endog]
+    gamma = np.linalg.solve(mzz, mze)
+    total = np.diagonal(m[..., endog[:, None], endog], axis1=-2, axis2=-1)
+    fitted = np.einsum("...ij,...ij->...j", gamma, mze)
+    return np.asarray((total - fitted) / np.abs(total))
 
 
 def influence(u: np.ndarray, w: np.ndarray, layout: Layout, fit: MomentFit) -> np.ndarray:
@@ -154,6 +176,8 @@ def influence(u: np.ndarray, w: np.ndarray, layout: Layout, fit: MomentFit) -> n
     for j, col in enumerate(layout.endog):
         v = u[:, col] - z @ fit.first_stage[:, j]
         blocks.append((v[:, None] * z) @ zinv)
+    if np.isnan(fit.control).any():
+        return np.hstack([*blocks, np.zeros((u.shape[0], fit.control.size))])
     regressors = u @ control_map(layout, fit.first_stage)
     r = y - regressors @ fit.control
     rinv = np.linalg.inv((regressors * w[:, None]).T @ regressors)

@@ -18,7 +18,7 @@ from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
-    from govstats.design.ivreg import IVResult
+    from govstats.design.iv_results import IVResult
     from govstats.design.mlogit import MLogitResult
     from govstats.design.olr import OLRResult
     from govstats.design.replicates import Replicates

@@ -65,6 +65,16 @@ class DIDResult:
     conf_level: float = DEFAULT_LEVEL
     method: str = "callaway-santanna"
 
+    @property
+    def estimate(self) -> np.ndarray:
+        """The overall ATT then the event-time ATTs, as in :meth:`to_frame`."""
+        return np.concatenate([[self.att], self.dynamic["estimate"].to_numpy()])
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors matching :attr:`estimate`."""
+        return np.concatenate([[self.att_se], self.dynamic["se"].to_numpy()])
+
     def to_frame(self) -> pd.DataFrame:
         """Return the overall ATT then the event-time ATTs (Callaway–Sant'Anna), tidy."""
         low, high = t_interval(np.array([self.att]), np.array([self.att_se]), self.df,
@@ -93,8 +103,11 @@ class DIDResult:
         return f"DIDResult(ATT={self.att:.4g} (se {self.att_se:.3g}); {self.control} controls)"
 
 
-def _cohorts(data: pd.DataFrame, cohort: str, entity: str) -> pd.Series:
+def _cohorts(data: pd.DataFrame, cohort: str, entity: str, time: str) -> pd.Series:
     values = pd.to_numeric(data[cohort], errors="coerce")
+    observed = values.dropna()
+    if observed.isin([0, 1]).all() and (values.groupby(data[entity]).nunique() > 1).any():
+        return _first_treated(data, values, cohort, entity, time)
     values = values.where(np.isfinite(values) & (values > 0), np.inf)
     per_entity = values.groupby(data[entity]).agg(["min", "max"])
     varying = per_entity.index[per_entity["min"] != per_entity["max"]]
@@ -104,6 +117,23 @@ def _cohorts(data: pd.DataFrame, cohort: str, entity: str) -> pd.Series:
             "period of first treatment (constant per entity; missing, 0 or inf for never)."
         )
     return per_entity["min"]
+
+
+def _first_treated(
+    data: pd.DataFrame, treated: pd.Series, name: str, entity: str, time: str
+) -> pd.Series:
+    """First period of an absorbing 0/1 treatment indicator, per entity (inf: never)."""
+    frame = pd.DataFrame({"e": data[entity], "t": pd.to_numeric(data[time]), "d": treated})
+    frame = frame.sort_values(["e", "t"])
+    switched_off = frame.groupby("e")["d"].diff() < 0
+    if switched_off.any():
+        who = frame.loc[switched_off, "e"].iloc[0]
+        raise DataError(
+            f"treatment column {name!r} goes from 1 back to 0 for entity {who!r}; staggered "
+            "adoption needs an absorbing treatment (or pass the period of first treatment)."
+        )
+    first = frame[frame["d"] == 1].groupby("e")["t"].min()
+    return first.reindex(pd.unique(frame["e"])).fillna(np.inf).astype(float)
 
 
 def _cluster_vcov(influence: np.ndarray, clusters: np.ndarray) -> np.ndarray:
@@ -176,7 +206,10 @@ def did(
     outcome, entity, time : str
         Outcome, entity id and period columns (periods numeric, e.g. survey years).
     cohort : str
-        Period of first treatment of the entity (missing, 0 or inf: never treated).
+        Period of first treatment of the entity (missing, 0 or inf: never treated), or
+        an absorbing 0/1 treatment indicator per period (the first period with 1 is
+        taken as the entity's cohort; an entity that leaves the panel before it is
+        treated then counts as never treated, so pass the period when it is known).
     weights : str, optional
         Longitudinal weights; the weight of the later period of every comparison is used.
     cluster : str, optional
@@ -227,7 +260,7 @@ def did(
         raise DataError(
             f"rows repeat an ({entity!r}, {time!r}) pair; one row per entity and period."
         )
-    first = _cohorts(data, cohort, entity)
+    first = _cohorts(data, cohort, entity, time)
     frame = data.assign(_w=1.0 if weights is None else data[weights])
     wide = frame.pivot(index=entity, columns=time, values=outcome)
     weight = frame.pivot(index=entity, columns=time, values="_w")

@@ -127,3 +127,29 @@ def test_bad_links_and_rho() -> None:
         res.sensitivity(link=("m", "y"), rho=[1.0])
     with pytest.raises(ModelError, match="name a mediator"):
         res.sensitivity(link="m")
+
+
+def test_sensitivity_at_the_simulators_true_rho_recovers_the_chain() -> None:
+    sim = gs.datasets.simulate_survey(seed=5, chain_confounding=0.8)
+    truth = sim.truth
+    assert 0.3 < truth.link_rho < 0.5
+    design = gs.SurveyDesign(sim.data, weights="weight", strata="stratum", psu="county")
+    res = gs.DivideChain(design, x="rural",
+                         mediators=["info_access", "participation", "expression"],
+                         outcome="service",
+                         covariates=["age", "female", "edu_years", "log_income"]).fit(
+        inference="linearization"
+    )  # fmt: skip
+    link = "rural -> info_access -> service"
+    naive = res.effects.loc[link]
+    assert naive["ci_high"] < truth.effects[link]  # confounding makes it far too negative
+    sens = res.sensitivity(link=("info_access", "service"), rho=[truth.link_rho])
+    at = sens.curves[sens.curves["rho"] == truth.link_rho].set_index("term")
+    for term in (link, "indirect_total", "direct", "total"):
+        assert abs(at.loc[term, "estimate"] - truth.effects[term]) < 3 * at.loc[term, "se"]
+
+
+def test_default_simulation_has_no_chain_confounding() -> None:
+    sim = gs.datasets.simulate_survey(seed=1, n_persons=1000)
+    assert sim.truth.link_rho == 0.0
+    assert sim.truth.residual_sd["info_access"] == 1.0

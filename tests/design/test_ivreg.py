@@ -89,3 +89,25 @@ def test_input_is_not_modified() -> None:
     before = df.copy()
     SurveyDesign(df, psu="psu").ivreg("y ~ 1 + [x ~ z]")
     pd.testing.assert_frame_equal(df, before)
+
+
+@pytest.mark.parametrize("kind", ["linearization", "domain", "calibrated", "jkn", "bootstrap"])
+def test_instrumenting_a_regressor_by_itself_is_the_design_glm(kind: str) -> None:
+    """Identity: with z = x, 2SLS is least squares, so estimates and SEs equal svyglm's."""
+    df = _frame(n=800)
+    df["x_copy"] = df["x"]
+    df["g"] = np.where(df["c"] > 0, "a", "b")
+    d = SurveyDesign(df, weights="w", strata="h", psu="psu", nest=True)
+    if kind == "domain":
+        d = d.subset(df["z"] > -1)
+    elif kind == "calibrated":
+        d = d.poststratify("g", {"a": 1000.0, "b": 700.0})
+    elif kind == "jkn":
+        d = d.to_replicates("jkn")
+    elif kind == "bootstrap":
+        d = d.to_replicates("bootstrap", 40, seed=3)
+    iv = d.ivreg("y ~ 1 + c + [x ~ x_copy]")
+    glm = d.glm("y ~ c + x")
+    np.testing.assert_allclose(iv.params.to_numpy(), glm.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(iv.se.to_numpy(), glm.se.to_numpy(), rtol=1e-8)
+    assert iv.df == glm.df

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,3 +110,19 @@ def test_did_interval_coverage_over_repeated_panels() -> None:
         low, high = res.to_frame().loc[0, ["ci_low", "ci_high"]]
         hits += low <= sim.truth["att_simple"] <= high
     assert 0.85 <= hits / runs <= 1.0
+
+
+def test_did_accepts_an_absorbing_treatment_indicator() -> None:
+    sim = simulate_panel(n_counties=30, persons_per_county=8, seed=7)
+    # persons who left before their county's rollout never show a 1: keep the stayers
+    waves = sim.data.groupby("person")["year"].transform("size")
+    sim = replace(sim, data=sim.data[waves == 5])
+    by_cohort = did(sim.data, "info_access", "person", "year", "first_treated",
+                    weights="weight", cluster="county")  # fmt: skip
+    by_indicator = did(sim.data, "info_access", "person", "year", "broadband",
+                       weights="weight", cluster="county")  # fmt: skip
+    assert by_indicator.att == pytest.approx(by_cohort.att, rel=1e-12)
+    flipped = sim.data.assign(broadband=np.where(sim.data["year"] == 2022, 0,
+                                                 sim.data["broadband"]))  # fmt: skip
+    with pytest.raises(DataError, match="absorbing"):
+        did(flipped, "info_access", "person", "year", "broadband")
