@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,26 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from govstats.design.inference import DEFAULT_LEVEL, t_interval
-from govstats.errors import ModelError
+from govstats.design.model_matrix import rename
 
-__all__ = ["EndogeneityTest", "FirstStage", "IVResult", "r_name"]
-
-_QUOTED = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
-
-
-def r_name(term: str) -> str:
-    """R's spelling of a coefficient name: ``Intercept`` -> ``(Intercept)``, ``g[T.b]`` -> ``gb``.
-
-    Examples
-    --------
-    >>> r_name("Intercept"), r_name("C(stype)[T.H]"), r_name("Q('avg.ed')")
-    ('(Intercept)', 'stypeH', 'avg.ed')
-    """
-    if term == "Intercept":
-        return "(Intercept)"
-    term = _QUOTED.sub(lambda m: m.group(2), term)
-    term = re.sub(r"C\(\s*([^,)]+?)\s*\)", r"\1", term)
-    return re.sub(r"`?([^`\[:]+)`?\[(?:T\.)?([^\]]+)\]", r"\1\2", term)
+__all__ = ["EndogeneityTest", "FirstStage", "IVResult"]
 
 
 @dataclass(frozen=True)
@@ -173,12 +155,12 @@ class IVResult:
         """Design standard errors by term."""
         return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
 
-    def to_frame(self, names: str = "formula") -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Return one row per coefficient.
 
         Parameters
         ----------
-        names : {"formula", "r"}
+        names : {"formulaic", "r"}
             Term names as the formula gives them, or R's (``(Intercept)``, ``stypeH``).
 
         Returns
@@ -186,15 +168,13 @@ class IVResult:
         pandas.DataFrame
             ``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
         """
-        if names not in ("formula", "r"):
-            raise ModelError(f"names={names!r}: use 'formula' or 'r'.")
         se = self.se.to_numpy()
         low, high = t_interval(self.estimate, se, self.df, self.conf_level)
         t = self.estimate / se
         terms = list(self.params.index)
         return pd.DataFrame(
             {
-                "term": [r_name(t) for t in terms] if names == "r" else terms,
+                "term": rename(terms, names),
                 "estimate": self.estimate,
                 "se": se,
                 "ci_low": low,

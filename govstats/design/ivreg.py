@@ -21,13 +21,13 @@ from scipy import stats
 
 from govstats.design import _iv
 from govstats.design.inference import DEFAULT_LEVEL, check_level
-from govstats.design.iv_results import EndogeneityTest, FirstStage, IVResult, r_name
+from govstats.design.iv_results import EndogeneityTest, FirstStage, IVResult
 from govstats.errors import DataError, DesignError, GovstatsWarning, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
 
-__all__ = ["EndogeneityTest", "FirstStage", "IVResult", "ivreg", "r_name"]
+__all__ = ["EndogeneityTest", "FirstStage", "IVResult", "ivreg"]
 
 #: First-stage F below which instruments are called weak (Staiger and Stock 1997).
 WEAK_F = 10.0

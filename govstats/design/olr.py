@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from govstats.design._irls import irls
 from govstats.design._optim import RELTOL, optimhess, vmmin
 from govstats.design._structure import check_columns
 from govstats.design.inference import check_level, t_interval
+from govstats.design.model_matrix import r_name
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -217,13 +217,6 @@ def coefficient_frame(
             "p_value": p,
         }
     )
-
-
-def r_name(term: str) -> str:
-    """Return a formulaic column name in R's spelling: ``stype[T.H]`` -> ``stypeH``."""
-    term = re.sub(r"\s*\*\*\s*", "^", term)
-    term = re.sub(r"`?([^`\[:]+)`?\[(?:T\.)?([^\]]+)\]", r"\1\2", term)
-    return "(Intercept)" if term == "Intercept" else term
 
 
 # ---------------------------------------------------------------- distributions
