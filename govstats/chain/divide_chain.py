@@ -15,6 +15,7 @@ from govstats.chain._summarise import Uncertainty, difference_table, effect_tabl
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
+from govstats.design import _guards
 from govstats.design.inference import check_level, check_replicates
 from govstats.errors import DataError, DesignError, ModelError
 
@@ -126,7 +127,8 @@ class DivideChain:
             frame = data.data
             self.design: Any | None = data
         elif isinstance(data, pd.DataFrame):
-            frame = data
+            _guards.check_unique_columns(data)
+            frame = _guards.snapshot(data)  # later edits of the caller's frame do not reach it
             self.design = None
         else:
             raise DataError(
@@ -190,6 +192,7 @@ class DivideChain:
                 if self.weights is None
                 else frame[self.weights].to_numpy(dtype=float)
             )
+            _guards.check_weight_scale(w, self.weights)
             sampling = _sampling.from_frame(w)
             z = self.spec.matrix(frame)
         else:
@@ -199,6 +202,8 @@ class DivideChain:
             sampling = _sampling.from_design(design)
             z = self.spec.matrix(frame)
             z = np.where(np.isnan(z), 0.0, z)
+        # infinite values or values whose squares overflow: an error, never NaN effects
+        _guards.check_value_scale(z[sampling.weights > 0], list(self.spec.columns))
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(

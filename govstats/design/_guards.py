@@ -76,8 +76,9 @@ def check_value_scale(matrix: np.ndarray, variables: Sequence[str]) -> None:
     if not np.isfinite(matrix[~np.isnan(matrix)]).all():
         column = int(np.flatnonzero(np.isinf(matrix).any(axis=0))[0])
         raise DataError(
-            f"column {variables[column]!r} holds infinite values; replace them by missing "
-            "values (and pass na_rm=True) or by finite numbers."
+            f"column {variables[column]!r} holds infinite values; replace them by finite "
+            "numbers or by missing values (which na_rm=True, or missing='listwise' in the "
+            "chain, leaves out)."
         )
 
 
