@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _replicates as _k
+from govstats.design.inference import check_replicates
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
@@ -340,7 +341,7 @@ def to_replicates(
         fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
         method = "fay" if fay_rho > 0 else "brr"
     else:
-        n_rep = 50 if replicates is None else int(replicates)
+        n_rep = 50 if replicates is None else check_replicates(replicates)
         rng, rng_seed = _as_generator(seed)
         fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng, design.lonely_psu)
     reps = Replicates(

@@ -210,3 +210,13 @@ def test_calibration_to_negative_weights_warns() -> None:
     assert cal.weights_array.min() == pytest.approx(-96.59776503623313, rel=1e-9)
     bounded = design.calibrate(totals, formula="~api99", bounds=(0.0, float("inf")))
     assert bounded.weights_array.min() >= 0
+
+
+def test_fractional_replicates_are_refused(design: gs.SurveyDesign) -> None:
+    with pytest.raises(GovstatsError, match=r"replicates=10\.5 is not a number of replicates"):
+        design.to_replicates("bootstrap", 10.5, seed=1)  # type: ignore[arg-type]
+
+
+def test_calibration_total_that_is_missing_is_named(design: gs.SurveyDesign) -> None:
+    with pytest.raises(DataError, match=r"population totals of \['\(Intercept\)'\] are missing"):
+        design.calibrate({"(Intercept)": np.nan, "x1": 3.0}, formula="~x1")
