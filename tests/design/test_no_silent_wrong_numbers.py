@@ -220,3 +220,9 @@ def test_fractional_replicates_are_refused(design: gs.SurveyDesign) -> None:
 def test_calibration_total_that_is_missing_is_named(design: gs.SurveyDesign) -> None:
     with pytest.raises(DataError, match=r"population totals of \['\(Intercept\)'\] are missing"):
         design.calibrate({"(Intercept)": np.nan, "x1": 3.0}, formula="~x1")
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 5, -0.05])
+def test_quantile_interval_rate_outside_0_1_is_refused(design: gs.SurveyDesign, alpha) -> None:
+    with pytest.raises(DataError, match="is outside"):
+        design.quantile("y", 0.5, alpha=alpha)
