@@ -146,6 +146,7 @@ def domain_codes(
     uniques_all = []
     for name in names:
         codes, uniques = pd.factorize(data[name], sort=True)
+        check_distinct_labels(name, list(uniques))
         valid &= codes >= 0
         combined = combined * (len(uniques) + 1) + codes
         uniques_all.append(uniques)

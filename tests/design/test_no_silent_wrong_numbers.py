@@ -226,3 +226,9 @@ def test_calibration_total_that_is_missing_is_named(design: gs.SurveyDesign) -> 
 def test_quantile_interval_rate_outside_0_1_is_refused(design: gs.SurveyDesign, alpha) -> None:
     with pytest.raises(DataError, match="is outside"):
         design.quantile("y", 0.5, alpha=alpha)
+
+
+def test_domains_whose_values_print_alike_are_refused(df: pd.DataFrame) -> None:
+    mixed = df.assign(g=pd.Series([1, "1", 2, 2] * 15, dtype=object))
+    with pytest.raises(DataError, match="column 'g' mixes values that print alike"):
+        gs.SurveyDesign(mixed).mean("y", by="g")
