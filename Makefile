@@ -17,13 +17,14 @@ report: $(STAMP)
 	$(VENV)/bin/govstats report
 
 # Everything CI can afford, the slow coverage, wheel, PDF and CLI tests included
-# (-m ""); --dist loadgroup keeps each expensive module fixture on one worker.
+# (-m ""); --dist loadfile keeps every test module on one worker, so an expensive
+# module fixture (the coverage study, the built report) runs once, not once per worker.
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -n 2 --dist loadgroup -m ""
+	$(PY) -m pytest -n 2 --dist loadfile -m ""
 
 test-all: test
 

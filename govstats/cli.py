@@ -226,6 +226,9 @@ def run(number: str, out_dir: Path | None, **options: Any) -> None:
     except (GovstatsError, OSError) as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:
+        click.echo(f"govstats: interrupted; {folder} may be incomplete", err=True)
+        sys.exit(130)
     state = "" if result.available else " (not available: see NOT_AVAILABLE.txt)"
     click.echo(f"wrote {folder}{state}")
 

@@ -15,7 +15,7 @@ from govstats.chain.binary import BinaryChainResult
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
-from govstats.design import SurveyDesign
+from govstats.design import SurveyDesign, _guards
 from govstats.design.categorical import group_codes
 from govstats.design.inference import (
     DEFAULT_LEVEL,
@@ -138,7 +138,8 @@ class DivideChain:
             frame = data.data
             self.design = data
         elif isinstance(data, pd.DataFrame):
-            frame = data
+            _guards.check_unique_columns(data)
+            frame = _guards.snapshot(data)  # later edits of the caller's frame do not reach it
             self.design = None
         else:
             raise DataError(
@@ -204,6 +205,7 @@ class DivideChain:
                 if self.weights is None
                 else frame[self.weights].to_numpy(dtype=float)
             )
+            _guards.check_weight_scale(w, self.weights)
             sampling = _sampling.from_frame(w)
             z = self.spec.matrix(frame)
         else:
@@ -212,6 +214,8 @@ class DivideChain:
             design = self.design.subset(~incomplete) if incomplete.any() else self.design
             sampling = _sampling.from_design(design)
             z = self.spec.matrix(frame, fill_missing=True)
+        # infinite values or values whose squares overflow: an error, never NaN effects
+        _guards.check_value_scale(z, list(self.spec.columns))
         return z, sampling, int(incomplete.sum()), frame
 
     def _groups(

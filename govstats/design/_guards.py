@@ -61,24 +61,29 @@ def check_weight_scale(weights: np.ndarray, column: str | None) -> None:
 
 
 def check_value_scale(matrix: np.ndarray, variables: Sequence[str]) -> None:
-    """Refuse analysis values whose squares overflow float64 (SE inf)."""
+    """Refuse infinite analysis values, or values whose squares overflow float64 (SE inf).
+
+    One pass per column (``fmin``/``fmax`` reductions skip NaN), no temporary arrays.
+    """
     if matrix.size == 0:
         return
-    magnitude = np.nanmax(np.abs(np.where(np.isfinite(matrix), matrix, 0.0)), axis=0)
-    too_large = [i for i, m in enumerate(magnitude) if m > LARGEST_SCALE]
-    if too_large:
-        i = too_large[0]
-        raise DataError(
-            f"values of {variables[i]!r} reach {magnitude[i]:.1e}: their squares overflow "
-            "float64, which would give an infinite standard error. Rescale the variable "
-            f"(e.g. data[{variables[i]!r}] / 1e6) and scale the results back."
-        )
-    if not np.isfinite(matrix[~np.isnan(matrix)]).all():
-        column = int(np.flatnonzero(np.isinf(matrix).any(axis=0))[0])
-        raise DataError(
-            f"column {variables[column]!r} holds infinite values; replace them by missing "
-            "values (and pass na_rm=True) or by finite numbers."
-        )
+    columns = matrix if matrix.ndim == 2 else matrix[:, None]
+    for i in range(columns.shape[1]):
+        column = columns[:, i]
+        high, low = float(np.fmax.reduce(column)), float(np.fmin.reduce(column))
+        if np.isinf(high) or np.isinf(low):
+            raise DataError(
+                f"column {variables[i]!r} holds infinite values; replace them by finite "
+                "numbers or by missing values (which na_rm=True, or missing='listwise' in the "
+                "chain, leaves out)."
+            )
+        magnitude = max(abs(high), abs(low))
+        if magnitude > LARGEST_SCALE:
+            raise DataError(
+                f"values of {variables[i]!r} reach {magnitude:.1e}: their squares overflow "
+                "float64, which would give an infinite standard error. Rescale the variable "
+                f"(e.g. data[{variables[i]!r}] / 1e6) and scale the results back."
+            )
 
 
 def check_distinct_labels(name: str, levels: Sequence[object]) -> None:

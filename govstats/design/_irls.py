@@ -98,11 +98,16 @@ def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.n
     r = np.linalg.qr(xs, mode="r")
     diag = np.abs(np.diag(r))
     if diag.size and diag.min() <= _QR_TOL * diag.max():
-        # Name the offending columns with a rank-revealing (pivoted) QR.
-        _, r_piv, piv = scipy.linalg.qr(xs, mode="economic", pivoting=True)
-        d_piv = np.abs(np.diag(r_piv))
-        rank = int(np.sum(d_piv > _QR_TOL * d_piv[0]))
-        dropped = [names[i] for i in piv[rank:]] or [names[int(np.argmin(diag))]]
+        # Name the offending columns as R's QR does: a term whose part not explained by
+        # the terms before it is negligible (R drops that later term as aliased); else
+        # fall back to a rank-revealing (pivoted) QR.
+        norms = np.linalg.norm(xs, axis=0)
+        dropped = [names[j] for j in range(diag.size) if diag[j] <= _QR_TOL * norms[j]]
+        if not dropped:
+            _, r_piv, piv = scipy.linalg.qr(xs, mode="economic", pivoting=True)
+            d_piv = np.abs(np.diag(r_piv))
+            rank = int(np.sum(d_piv > _QR_TOL * d_piv[0]))
+            dropped = [names[i] for i in piv[rank:]] or [names[int(np.argmin(diag))]]
         raise ModelError(
             f"model matrix is rank deficient: {dropped} are constant or collinear with the other "
             "terms in the estimation rows; drop or combine them."

@@ -624,6 +624,12 @@ def calibrate(
         pop = np.array([float(given[k]) for k in keys])
     else:
         mm, names, pop = _margin_model(design, dict(population_totals))
+    unusable = [n for n, v in zip(names, pop, strict=True) if not np.isfinite(v)]
+    if unusable:
+        raise DataError(
+            f"population totals of {unusable} are missing or infinite; give a finite total "
+            "for every calibration variable (or drop the variable from the model)"
+        )
     weights = np.asarray(design.weights_array, dtype=float)
     sample_total = mm.T @ weights
     drop = (sample_total == 0) & (pop == 0) & np.all(mm == 0, axis=0)

@@ -367,6 +367,11 @@ def quantile(
             "use a Woodruff interval ('mean', 'xlogit', 'asin', 'beta') on this design."
         )
     probs = check_probabilities(q)
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise DataError(
+            f"alpha={alpha!r} is outside (0, 1): pass the error rate of the interval, e.g. "
+            "alpha=0.05 for 95% limits."
+        )
     columns = expand(design.data, variables, text_as_factor=False)
     active, matrix = check_missing(
         columns,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import govstats as gs
-from govstats.errors import DataError, GovstatsError, ModelError
+from govstats.errors import DataError, DesignError, GovstatsError, ModelError
 
 from .conftest import make_chain_data
 
@@ -120,3 +121,31 @@ def test_too_few_draws_are_refused_not_defaulted(df, inference, replicates) -> N
 def test_level_outside_0_1_is_refused(df, level) -> None:
     with pytest.raises(GovstatsError, match="outside \\(0, 1\\)"):
         gs.DivideChain(df, "rural", ["m1"], "y").fit(inference="linearization", level=level)
+
+
+def test_repeated_column_names_are_refused(df) -> None:
+    with pytest.raises(DataError, match=r"repeated column names \('y'\)"):
+        gs.DivideChain(pd.concat([df, df[["y"]]], axis=1), "rural", ["m1"], "y")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"), [(np.inf, "'y' holds infinite values"), (1e300, "'y' reach")]
+)
+def test_infinite_or_overflowing_values_are_refused(df, values, message) -> None:
+    bad = df.assign(y=df["y"].where(df.index > 0, values))
+    with pytest.raises(DataError, match=message):
+        gs.DivideChain(bad, "rural", ["m1"], "y").fit(inference="linearization")
+
+
+def test_tiny_weights_are_refused(df) -> None:
+    with pytest.raises(DesignError, match="Rescale the weights"):
+        gs.DivideChain(df.assign(w=1e-300), "rural", ["m1"], "y", weights="w").fit()
+
+
+def test_editing_the_frame_afterwards_does_not_change_the_chain(df) -> None:
+    frame = df.copy()
+    chain = gs.DivideChain(frame, "rural", ["m1"], "y")
+    before = chain.fit(inference="linearization").effects
+    frame["y"] *= 3
+    frame.loc[0, "m1"] = 100.0
+    pd.testing.assert_frame_equal(before, chain.fit(inference="linearization").effects)

@@ -21,9 +21,6 @@ MEDIATORS = ["info_access", "participation", "expression"]
 COVARIATES = ["age", "female", "edu_years", "log_income"]
 N_LINEARIZATION, N_REPLICATE, N_PERSONS = 300, 200, 3000
 
-# One worker runs the whole module (``--dist loadgroup``), so the study is computed once.
-pytestmark = pytest.mark.xdist_group("chain_coverage")
-
 
 def _run() -> dict[str, np.ndarray]:
     out: dict[str, list] = {"lin": [], "rep": [], "est": []}

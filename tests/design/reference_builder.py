@@ -32,6 +32,8 @@ REPLICATE_METHOD = {
     "Fay": "fay",
     "bootstrap": "bootstrap",
 }
+# R's Woodruff limits of the svyby(svyquantile) cases, domain by domain
+BY_QUANTILE_LIMITS = "by_quantile_limits.json"
 # methods whose replicate weights govstats constructs exactly as R (deterministic);
 # any other stored set (bootstrap draws, user-supplied weights) is used as stored
 CONSTRUCTED = ("JK1", "JKn", "BRR", "Fay")
@@ -430,7 +432,8 @@ def expected_limits(case: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
     recorded. Otherwise they are R's ``confint(., df=degf(design))`` computed from R's own
     estimate, SE and df: ``estimate -/+ qt((1 + level)/2, df) * se``. Nothing of govstats
     enters, so govstats' ``ci_low``/``ci_high`` are compared with R. Quantiles by domain
-    (``svyby(svyquantile)``) have no symmetric interval and R's record holds no limits.
+    (``svyby(svyquantile)``) take R's Woodruff limits of every domain from
+    ``by_quantile_limits.json``.
     """
     if case["status"] != "ok" or case.get("df") is None:
         return None
@@ -438,7 +441,12 @@ def expected_limits(case: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
     if "ci_lower" in case and recorded_df == case["df"]:
         return dict(case["ci_lower"]), dict(case["ci_upper"])
     if is_quantile(case):
-        return None
+        # quantiles by domain: R's Woodruff limits of every domain, recorded beside the
+        # cases by generate_by_quantile_limits.R (svyby's confint is estimate -/+ z * SE)
+        by_domain = load_cases(BY_QUANTILE_LIMITS)["cases"].get(case["case_id"])
+        if by_domain is None:
+            return None
+        return dict(by_domain["ci_lower"]), dict(by_domain["ci_upper"])
     level = float(case.get("ci_level", 0.95))
     crit = float(stats.t.ppf(0.5 + level / 2, case["df"]))
     low, high = {}, {}

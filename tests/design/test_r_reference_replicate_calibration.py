@@ -24,7 +24,6 @@ from tests.design.reference_builder import (
     all_survey_cases,
     build_design,
     expected_limits,
-    is_quantile,
     r_names,
     run_estimator,
 )
@@ -127,8 +126,7 @@ def test_vcov(vcov_case: dict[str, Any], results: dict[str, tuple[SurveyDesign, 
 
 
 def test_every_case_with_a_df_compares_limits() -> None:
-    """Only quantiles by domain (no limits in R's record) are without an interval id."""
-    missing = [c["case_id"] for c in OK_CASES if c not in LIMIT_CASES and not is_quantile(c)]
+    missing = [c["case_id"] for c in OK_CASES if c not in LIMIT_CASES]
     assert missing == []
 
 

@@ -7,8 +7,7 @@ import pytest
 
 import govstats as gs
 
-# one worker runs the module (``--dist loadgroup``), so the design is built once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gaps_simulated")]
+pytestmark = pytest.mark.slow
 
 EXACT = 1e-9  # identities summed over a few dozen float64 terms
 

@@ -19,9 +19,6 @@ from govstats.report import build_report, fmt_number, run_analysis
 from govstats.report._labels import label
 from govstats.report.figures import DPI, FIGURE_SIZES
 
-# one worker runs the module (``--dist loadgroup``), so the report is built once
-pytestmark = pytest.mark.xdist_group("report_pdf")
-
 REPLICATES = 20  # reduced replicate count keeps the default run fast
 SEED = 11
 HEADINGS = ("sec_access", "sec_census", "sec_survey", "sec_chain", "sec_methods", "sec_limits")
