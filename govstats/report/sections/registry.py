@@ -81,7 +81,11 @@ def _numbered(key: str) -> SectionRunner:
                 )
             if key == "03":
                 return analyses.survey_description(
-                    survey, lang=context.lang, min_cell=context.min_cell, seed=context.seed
+                    survey,
+                    lang=context.lang,
+                    min_cell=context.min_cell,
+                    seed=context.seed,
+                    figures=tuple(options.get("figures", ())),
                 )
             return analyses.divide_chain(
                 survey,
