@@ -166,3 +166,31 @@ def test_shipped_example_spec_writes_both(tmp_path) -> None:
     assert [o.path.name for o in outcomes] == ["example.pdf", "example.docx"]
     text = _pdf_text(outcomes[0].path)
     assert "cnmaps" in text and "Gap decomposition" in text
+
+
+def test_cli_runs_a_spec_file_in_both_formats(tmp_path) -> None:
+    spec = tmp_path / "mine.toml"
+    spec.write_text(
+        'title = "Mine"\nlang = "en"\n[[sections]]\nkind = "census"\n'
+        '[[sections]]\nkind = "measurement"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "mine.pdf"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--spec",
+            str(spec),
+            "--format",
+            "pdf",
+            "--format",
+            "docx",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == [str(out), str(out.with_suffix(".docx"))]
+    assert "1. 2020 census" in _pdf_text(out) or "1. Census context" in _pdf_text(out)

@@ -74,7 +74,7 @@ def models_section(
     heading = title or ("回归模型" if lang == "zh" else "Regression models")
     table = regression_table(
         names,
-        labels=labels or survey_labels(survey),
+        labels=labels or survey_labels(survey, lang),
         stats=stats,
         lang=lang,
         title=heading,
@@ -86,10 +86,20 @@ def models_section(
     return AnalysisResult("", "models", heading, tables=(table,), methods=(method,))
 
 
-def survey_labels(survey: SurveyInput) -> dict[str, str]:
-    """Variable labels a survey carries (from its codebook), if any."""
-    found = getattr(survey, "labels", None)
-    return dict(found) if isinstance(found, Mapping) else {}
+def survey_labels(survey: SurveyInput, lang: str = "zh") -> dict[str, str]:
+    """Display labels of the survey's columns: the report's own bilingual names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = SurveyInput(pd.DataFrame({"edu_years": [1.0], "x9": [2.0]}), {}, None, False, "s")
+    >>> survey_labels(s, "en")
+    {'edu_years': 'Years of education'}
+    """
+    from govstats.report._labels import label
+
+    names = {str(c): label(str(c), lang) for c in survey.data.columns}
+    return {k: v for k, v in names.items() if v != k}
 
 
 def heterogeneity_section(
@@ -125,7 +135,7 @@ def heterogeneity_section(
     stats = ["n", "r2" if family == "gaussian" else "pseudo_r2"]
     table = regression_table(
         fitted,
-        labels=survey_labels(survey),
+        labels=survey_labels(survey, lang),
         stats=stats,
         lang=lang,
         title=f"{heading}: {by}",
