@@ -30,7 +30,9 @@ title = "Service supply"
 models = [
   { formula = "service ~ rural + age + female", family = "gaussian", label = "OLS" },
   { formula = "internet ~ rural + age", family = "binomial", label = "Logit" },
+  { formula = "service ~ rural + C(province_code)", label = "FE" },
 ]
+fixed_effects = ["province_code"]
 
 [[sections]]
 kind = "heterogeneity"
@@ -118,6 +120,7 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
         "2. Service supply",
         "OLS",
         "Pseudo R²",
+        "Province FE",
         "3. Heterogeneity",
         "not available in this version",
         "6. Methods",

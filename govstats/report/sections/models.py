@@ -41,6 +41,7 @@ def models_section(
     lang: str = "zh",
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
+    fixed_effects: Sequence[str] = (),
 ) -> AnalysisResult:
     """Fit the study's models on the survey design and lay them out as one regression table.
 
@@ -54,6 +55,8 @@ def models_section(
         Section and table title.
     labels : mapping, optional
         Variable labels for the table (default: the survey's codebook labels, if any).
+    fixed_effects : sequence of str
+        Variables entered as ``C(name)`` whose dummies are summarised in a "FE" row.
 
     Returns
     -------
@@ -63,6 +66,7 @@ def models_section(
     specs = _specs(models)
     design = survey.design()
     fitted = fit_models(design, specs)
+    hidden = tuple(fixed_effects)
     names = {
         (s.label or f"({i})"): f for i, (s, f) in enumerate(zip(specs, fitted, strict=True), 1)
     }
@@ -79,6 +83,7 @@ def models_section(
         lang=lang,
         title=heading,
         name="models",
+        fixed_effects=hidden,
     )
     method = words.models_method(
         [(s.formula, s.family) for s in specs], _design_words(design, lang), lang
@@ -99,7 +104,9 @@ def survey_labels(survey: SurveyInput, lang: str = "zh") -> dict[str, str]:
     from govstats.report._labels import label
 
     names = {str(c): label(str(c), lang) for c in survey.data.columns}
-    return {k: v for k, v in names.items() if v != k}
+    own = {k: v for k, v in names.items() if v != k}
+    # a Chinese report prints the codebook's own (Chinese) labels where it has them
+    return {**own, **survey.labels} if lang == "zh" else {**survey.labels, **own}
 
 
 def heterogeneity_section(

@@ -123,7 +123,11 @@ def _models(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult
         "models",
         context,
         lambda: models_section(
-            survey, options["models"], lang=context.lang, title=options.get("title")
+            survey,
+            options["models"],
+            lang=context.lang,
+            title=options.get("title"),
+            fixed_effects=tuple(options.get("fixed_effects", ())),
         ),
     )
 
