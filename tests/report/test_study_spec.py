@@ -158,6 +158,14 @@ def test_cli_refuses_a_format_the_out_file_contradicts(tmp_path) -> None:
     assert result.exit_code == 1 and "nonexistent.toml" in result.output
 
 
+def test_printed_spec_round_trips(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["spec"])
+    assert result.exit_code == 0
+    path = tmp_path / "study.toml"
+    path.write_text(result.output, encoding="utf-8")
+    assert load_spec(path).sections == load_spec("example").sections
+
+
 def test_not_in_this_version_names_the_kind() -> None:
     assert "测量" in not_in_this_version("measurement", "zh").title
 
