@@ -1,16 +1,16 @@
-# Two entry points: `make report` (the main job) and `make test`.
-# Both build a local virtual environment from pyproject.toml first.
+# Entry points: `make report` (the main job), `make test` and `make docs`.
+# Each builds a local virtual environment from pyproject.toml first.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test test-all lint
+.PHONY: report test test-all lint docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,docs]"
 	touch $(STAMP)
 
 report: $(STAMP)
@@ -25,6 +25,11 @@ test: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n 2 --dist loadfile -m ""
+
+# The documentation site (mkdocs + mkdocstrings) into site/, warnings as errors;
+# tests/test_docs.py runs the same build and the tutorial's code.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 test-all: test
 

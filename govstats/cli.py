@@ -39,7 +39,8 @@ def main() -> None:
     r"""Survey statistics for China's urban-rural digital divide.
 
     \b
-    govstats report      build the PDF report (figures, tables, methods)
+    govstats report      build the report, PDF or Word (--spec study.toml, --format docx)
+    govstats spec        print a shipped study spec to start your own from
     govstats run 04      run one numbered analysis and write its tables/figures
     govstats analyses    list the numbered analyses
     govstats datasets    list the embedded tables and their sources
@@ -185,6 +186,19 @@ def _study(spec: str | None, survey: Path | None, codebook: Path | None, **overr
             raise ReportError(f"codebook {codebook} does not exist or is not a file")
     study = load_spec(spec or "default")
     return study.with_overrides(data=survey, codebook=codebook, **overrides)
+
+
+@main.command("spec")
+@click.argument("name", type=click.Choice(["example", "default"]), default="example")
+def print_spec(name: str) -> None:
+    """Print a shipped study spec (TOML); save it beside your data and edit it.
+
+    ``govstats spec > study.toml`` then ``govstats report --spec study.toml``.
+    """
+    from importlib import resources
+
+    text = resources.files("govstats.report.specs").joinpath(f"{name}.toml").read_text("utf-8")
+    click.echo(text, nl=False)
 
 
 @main.command("analyses")

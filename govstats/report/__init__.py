@@ -1,4 +1,4 @@
-"""govstats.report: figures, three-line tables, the numbered analyses and the PDF report.
+"""govstats.report: study specs, regression tables, figures, maps and the PDF/Word report.
 
 This is the only layer (with the CLI) that imports matplotlib; figures are drawn with
 the Agg backend and the CJK font shipped by ``mplfonts``.
@@ -24,6 +24,7 @@ from govstats.report.build import (
     DEFAULT_OUT,
     ReportOutcome,
     build_report,
+    build_study,
     run_analyses,
     run_analysis,
     write_analysis,
@@ -32,6 +33,8 @@ from govstats.report.inputs import SurveyInput, file_sha256, load_survey
 from govstats.report.pdf import ReportMeta, render_pdf, write_atomic
 from govstats.report.regression import RegressionModel, regression_table
 from govstats.report.results import AnalysisResult, FigureSpec
+from govstats.report.sections import SECTIONS
+from govstats.report.spec import SectionSpec, StudySpec, load_spec, parse_spec
 from govstats.report.tables import (
     Table,
     fmt_number,
@@ -47,20 +50,26 @@ from govstats.report.tables import (
 __all__ = [
     "ANALYSES",
     "DEFAULT_OUT",
+    "SECTIONS",
     "AnalysisResult",
     "FigureSpec",
     "RegressionModel",
     "ReportMeta",
     "ReportOutcome",
+    "SectionSpec",
+    "StudySpec",
     "SurveyInput",
     "Table",
     "access_gap",
     "build_report",
+    "build_study",
     "census_context",
     "divide_chain",
     "file_sha256",
     "fmt_number",
+    "load_spec",
     "load_survey",
+    "parse_spec",
     "regression_table",
     "render_pdf",
     "run_analyses",

@@ -48,6 +48,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "period": ("时期", "Period"),
     "penetration_pct": ("互联网普及率（%）", "Internet penetration (%)"),
     "province": ("省份", "Province"),
+    "province_code": ("省份", "Province"),
     "population_10k": ("常住人口（万人）", "Population (10,000)"),
     "pop_share_pct": ("占全国（%）", "Share of national (%)"),
     "urban_share_pct": ("城镇化率（%）", "Urban share (%)"),

@@ -132,6 +132,9 @@ def render_docx(
     """
     lang = meta.lang
     document = _new_document(lang)
+    document.core_properties.title = meta.title or label("title", lang)
+    if meta.authors:
+        document.core_properties.author = ", ".join(meta.authors)
     document.add_paragraph(meta.title or label("title", lang), style="Title")
     document.add_paragraph(meta.subtitle or label("subtitle", lang))
     if meta.authors:

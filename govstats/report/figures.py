@@ -21,7 +21,8 @@ Expected ``spec.data`` columns per kind:
   suppressed); one map per panel, in order; ``options["units"]`` maps a panel to its
   colour-bar label. Boundaries from cnmaps.
 - ``distribution``: ``value``, ``group``, ``facet``, ``weight`` (seaborn kernel densities
-  of construct scores by group with the design weights, one axis per facet).
+  of construct scores by group with the design weights, one axis per facet);
+  ``options["order"]`` fixes the group order (and so the colours).
 - ``heatmap``: ``row``, ``column``, ``value`` (seaborn heatmap, annotated).
 """
 
@@ -500,7 +501,7 @@ def _distribution(fig: Any, spec: FigureSpec) -> None:
     _require(spec, ["value", "group", "facet", "weight"])
     facets = list(dict.fromkeys(spec.data["facet"]))
     axes = fig.subplots(1, len(facets), squeeze=False, sharey=True)[0]
-    groups = list(dict.fromkeys(spec.data["group"]))
+    groups = list(spec.options.get("order", dict.fromkeys(spec.data["group"])))
     palette = [COLORS["urban"], COLORS["rural"], COLORS["other"], COLORS["gap"]]
     for ax, facet in zip(axes, facets, strict=True):
         part = spec.data[spec.data["facet"] == facet]
@@ -518,6 +519,8 @@ def _distribution(fig: Any, spec: FigureSpec) -> None:
             legend=ax is axes[-1],
             ax=ax,
         )
+        if ax.get_legend() is not None:
+            ax.get_legend().set_title(None)
         ax.set_title(_wrap(str(facet), 16), fontsize=8.5)
         ax.set_xlabel(spec.options.get("axis_label", ""))
         ax.set_ylabel(label("density", spec.lang) if ax is axes[0] else "")

@@ -59,6 +59,8 @@ class SurveyInput:
         Notes from the simulator or the reader (synthetic values used, warnings).
     truth : object
         The simulator's chain truth, if any.
+    labels : mapping
+        Variable labels from the codebook or the file (used by regression tables).
 
     Examples
     --------
@@ -76,6 +78,7 @@ class SurveyInput:
     files: tuple[Path, ...] = ()
     notes: tuple[str, ...] = ()
     truth: Any = field(default=None, repr=False)
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return f"SurveyInput({self.label!r}, {len(self.data)} rows, simulated={self.simulated})"
@@ -190,7 +193,16 @@ def load_survey(
         label=path.name,
         files=(path, Path(codebook)),
         notes=notes,
+        labels=_variable_labels(read),
     )
+
+
+def _variable_labels(read: Any) -> dict[str, str]:
+    """Variable labels the reader found (codebook first, then the file)."""
+    found = getattr(read, "variable_labels", None)
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in found.items() if v}
 
 
 AGE_BINS = (17, 39, 59, 200)

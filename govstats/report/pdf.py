@@ -353,6 +353,10 @@ def render_pdf(
     """
     lang = meta.lang
     pdf, fonts = _new_pdf(lang)
+    if meta.title:
+        pdf.set_title(meta.title)
+    if meta.authors:
+        pdf.set_author(", ".join(meta.authors))
     pdf.add_page()
     pdf.ln(30)
     _bold_text(pdf, fonts, meta.title or label("title", lang), 20, align="C")

@@ -45,6 +45,7 @@ _WORDS = {
     "r2": ("R²", "R²"),
     "pseudo_r2": ("伪 R²", "Pseudo R²"),
     "fixed_effects": ("固定效应", "Fixed effects"),
+    "fe": ("固定效应", "FE"),
     "design": ("方差估计", "Variance"),
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
@@ -86,6 +87,38 @@ def _term_label(term: str, labels: Mapping[str, str], lang: str) -> str:
     return labels.get(term, term)
 
 
+def _term_of(term: str, variable: str) -> bool:
+    """Whether ``term`` is a dummy of ``variable`` (``C(v)[T.a]``, ``v[T.a]``, ``C(v, ...)[a]``)."""
+    if "[" not in term:
+        return False
+    base = term.split("[", 1)[0]
+    if base.startswith("C(") and base.endswith(")"):
+        base = base[2:-1].split(",", 1)[0].strip()
+    return base == variable
+
+
+class _WithStatistics:
+    """A model seen through the Protocol, with R² or pseudo-R² computed on its design."""
+
+    def __init__(self, model: Any, r2: float, pseudo_r2: float) -> None:
+        self._model = model
+        self.r2 = r2
+        self.pseudo_r2 = pseudo_r2
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def _with_fit_statistics(model: Any, design: Any) -> Any:
+    has = getattr(model, "r2", None) is not None or getattr(model, "pseudo_r2", None) is not None
+    if has or not hasattr(model, "formula") or not hasattr(model, "family"):
+        return model
+    from govstats.report.compute.models import fit_statistics
+
+    r2, pseudo = fit_statistics(design, model, str(model.family))
+    return _WithStatistics(model, r2, pseudo)
+
+
 def _stars(p: float, thresholds: Sequence[float]) -> str:
     if not np.isfinite(p):
         return ""
@@ -122,6 +155,8 @@ def regression_table(
     name: str = "regression",
     digits: int = 3,
     rows: Mapping[str, Sequence[str]] | None = None,
+    fixed_effects: Sequence[str] = (),
+    design: Any = None,
 ) -> Table:
     """Lay models side by side as a three-line regression table (Stata ``esttab``).
 
@@ -149,6 +184,14 @@ def regression_table(
         Extra rows (e.g. ``{"Province FE": ["Yes", "No"]}``), one value per model.
         A "fixed effects" row is added when any model has ``fixed_effects``, and a
         variance row when any model has ``method``.
+    fixed_effects : sequence of str
+        Variables entered as dummies (``C(province_code)``) whose coefficients are not
+        printed; each gets a row "<label> FE" saying Yes/No per model, as esttab's
+        ``indicate()``.
+    design : SurveyDesign, optional
+        The design the models were fitted on: fills R² (gaussian) or pseudo-R² (other
+        families) for models that do not carry them (a govstats ``GLMResult``), as
+        :func:`govstats.report.compute.models.fit_statistics`.
 
     Returns
     -------
@@ -191,6 +234,8 @@ def regression_table(
     if any(not 0 < t < 1 for t in stars):
         raise ReportError(f"stars must be p-value thresholds in (0, 1), got {list(stars)}")
     thresholds = sorted(stars, reverse=True)
+    if design is not None:
+        fitted = [_with_fit_statistics(m, design) for m in fitted]
     label_of = _label_map(labels)
     terms: list[str] = []
     records = []
@@ -213,7 +258,10 @@ def regression_table(
     for model_name in names:
         display[model_name] = []
     cells = {(str(r.model), str(r.term)): r for r in tidy.itertuples(index=False)}
+    hidden = {v: [t for t in terms if _term_of(t, v)] for v in fixed_effects}
     for term in terms:
+        if any(term in found for found in hidden.values()):
+            continue
         display[first] += [_term_label(term, label_of, lang), ""]
         for model_name in names:
             row: Any = cells.get((model_name, term))
@@ -224,6 +272,12 @@ def regression_table(
             else:
                 display[model_name] += ["", ""]
     extra: dict[str, list[str]] = {}
+    for variable, found in hidden.items():
+        key = f"{label_of.get(variable, variable)} {_word('fe', lang)}"
+        extra[key] = [
+            _word("yes", lang) if any((n, t) in cells for t in found) else _word("no", lang)
+            for n in names
+        ]
     if any(getattr(m, "fixed_effects", None) for m in fitted):
         extra[_word("fixed_effects", lang)] = [
             ", ".join(getattr(m, "fixed_effects", None) or ()) or _word("no", lang) for m in fitted

@@ -50,6 +50,7 @@ __all__ = [
     "SectionSpec",
     "StudySpec",
     "load_spec",
+    "parse_spec",
 ]
 
 #: Every section kind a spec may name. Kinds whose engine is not in this version print a

@@ -121,3 +121,32 @@ def test_codebook_labels(design) -> None:
     book = SimpleNamespace(variables={"x": SimpleNamespace(label="Years of schooling")})
     table = regression_table([design.glm("y ~ x")], labels=book, lang="en")
     assert "Years of schooling" in table.display["Variable"].tolist()
+
+
+def test_design_fills_r2_of_glm_results(sample, design) -> None:
+    linear = design.glm("y ~ x + C(g)")
+    logit = design.glm("z ~ x", "binomial")
+    table = regression_table(
+        [linear, logit], stats=("n", "r2", "pseudo_r2"), lang="en", design=design
+    )
+    shown = table.display.set_index("Variable")
+    r2, _ = fit_statistics(design, linear, "gaussian")
+    _, pseudo = fit_statistics(design, logit, "binomial")
+    assert shown.loc["R²", "(1)"] == f"{r2:.3f}" and shown.loc["R²", "(2)"] == "—"
+    assert shown.loc["Pseudo R²", "(2)"] == f"{pseudo:.3f}"
+
+
+def test_fixed_effects_are_indicated_not_printed(design) -> None:
+    with_fe = design.glm("y ~ x + C(g)")
+    without = design.glm("y ~ x")
+    table = regression_table(
+        {"FE": with_fe, "No FE": without},
+        labels={"g": "Group"},
+        fixed_effects=("g",),
+        lang="en",
+    )
+    rows = table.display["Variable"].tolist()
+    assert not any(r.startswith("Group:") for r in rows)
+    shown = table.display.set_index("Variable")
+    assert shown.loc["Group FE", "FE"] == "Yes" and shown.loc["Group FE", "No FE"] == "No"
+    assert set(table.data["term"]) >= {"C(g)[T.b]", "C(g)[T.c]"}  # kept in the CSV

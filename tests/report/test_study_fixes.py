@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from govstats.errors import GovstatsWarning
+from govstats.errors import GovstatsError, GovstatsWarning
 from govstats.report import survey_description
 from govstats.report.inputs import _warn_spikes, harmonise, load_survey, nine_code_spikes
 
@@ -72,3 +73,19 @@ def test_nine_code_spike_warns_and_a_real_value_does_not():
     with pytest.warns(GovstatsWarning, match=r"income has 5 rows at 9999996"):
         notes = _warn_spikes(frame, "cgss.dta")
     assert len(notes) == 1
+
+
+def test_seaborn_figures_of_the_constructs(survey):
+    result = survey_description(survey, lang="en", figures=("distributions", "correlations"))
+    kinds = {f.name: f for f in result.figures}
+    assert kinds["construct_distributions"].kind == "distribution"
+    heat = kinds["construct_correlations"].data
+    assert len(heat) == 16 and set(heat["value"].round(12)[heat["row"] == heat["column"]]) == {1}
+    # the weighted correlation is numpy's weighted covariance scaled, computed here again
+    data = survey.data[["info_access", "service"]].dropna()
+    w = survey.data.loc[data.index, "weight"].to_numpy()
+    c = np.cov(data.to_numpy().T, aweights=w)
+    pair = heat[(heat["row"] == "Information access") & (heat["column"] == "Service supply")]
+    assert pair["value"].iloc[0] == pytest.approx(c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]))
+    with pytest.raises(GovstatsError, match="figures"):
+        survey_description(survey, figures=("violins",))

@@ -30,7 +30,9 @@ title = "Service supply"
 models = [
   { formula = "service ~ rural + age + female", family = "gaussian", label = "OLS" },
   { formula = "internet ~ rural + age", family = "binomial", label = "Logit" },
+  { formula = "service ~ rural + C(province_code)", label = "FE" },
 ]
+fixed_effects = ["province_code"]
 
 [[sections]]
 kind = "heterogeneity"
@@ -118,6 +120,7 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
         "2. Service supply",
         "OLS",
         "Pseudo R²",
+        "Province FE",
         "3. Heterogeneity",
         "not available in this version",
         "6. Methods",
@@ -155,6 +158,14 @@ def test_cli_refuses_a_format_the_out_file_contradicts(tmp_path) -> None:
     assert result.exit_code == 1 and "nonexistent.toml" in result.output
 
 
+def test_printed_spec_round_trips(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["spec"])
+    assert result.exit_code == 0
+    path = tmp_path / "study.toml"
+    path.write_text(result.output, encoding="utf-8")
+    assert load_spec(path).sections == load_spec("example").sections
+
+
 def test_not_in_this_version_names_the_kind() -> None:
     assert "测量" in not_in_this_version("measurement", "zh").title
 
@@ -166,3 +177,31 @@ def test_shipped_example_spec_writes_both(tmp_path) -> None:
     assert [o.path.name for o in outcomes] == ["example.pdf", "example.docx"]
     text = _pdf_text(outcomes[0].path)
     assert "cnmaps" in text and "Gap decomposition" in text
+
+
+def test_cli_runs_a_spec_file_in_both_formats(tmp_path) -> None:
+    spec = tmp_path / "mine.toml"
+    spec.write_text(
+        'title = "Mine"\nlang = "en"\n[[sections]]\nkind = "census"\n'
+        '[[sections]]\nkind = "measurement"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "mine.pdf"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--spec",
+            str(spec),
+            "--format",
+            "pdf",
+            "--format",
+            "docx",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == [str(out), str(out.with_suffix(".docx"))]
+    assert "1. 2020 census" in _pdf_text(out) or "1. Census context" in _pdf_text(out)

@@ -111,6 +111,38 @@ def cnnic_for(
     return out, str(row["period"]), int(row["report_no"])
 
 
+CONSTRUCTS = ("info_access", "participation", "expression", "service")
+
+
+def weighted_correlations(data: pd.DataFrame, weights: Any, variables: list[str]) -> pd.DataFrame:
+    """Design-weighted Pearson correlations of ``variables`` (complete rows), tidy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row, column, value``, one row per pair (both orders and the diagonal).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 4.0, 6.5]})
+    >>> weighted_correlations(df, [1.0, 1.0, 2.0], ["a", "b"])["value"].round(3).tolist()
+    [1.0, 0.998, 0.998, 1.0]
+    """
+    frame = data[variables].astype(float)
+    w = np.asarray(weights, dtype=float)
+    keep = frame.notna().all(axis=1).to_numpy() & (w > 0)
+    cov = np.cov(frame.to_numpy()[keep].T, aweights=w[keep])
+    scale = np.sqrt(np.diag(cov))
+    matrix = cov / np.outer(scale, scale)
+    rows = [
+        (a, b, float(matrix[i, j]))
+        for i, a in enumerate(variables)
+        for j, b in enumerate(variables)
+    ]
+    return pd.DataFrame(rows, columns=["row", "column", "value"])
+
+
 def _by_group(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
     records = frame.set_index(key).to_dict("index")
     return {str(k): {str(c): v for c, v in row.items()} for k, row in records.items()}

@@ -41,6 +41,7 @@ def models_section(
     lang: str = "zh",
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
+    fixed_effects: Sequence[str] = (),
 ) -> AnalysisResult:
     """Fit the study's models on the survey design and lay them out as one regression table.
 
@@ -54,6 +55,8 @@ def models_section(
         Section and table title.
     labels : mapping, optional
         Variable labels for the table (default: the survey's codebook labels, if any).
+    fixed_effects : sequence of str
+        Variables entered as ``C(name)`` whose dummies are summarised in a "FE" row.
 
     Returns
     -------
@@ -63,6 +66,7 @@ def models_section(
     specs = _specs(models)
     design = survey.design()
     fitted = fit_models(design, specs)
+    hidden = tuple(fixed_effects)
     names = {
         (s.label or f"({i})"): f for i, (s, f) in enumerate(zip(specs, fitted, strict=True), 1)
     }
@@ -74,11 +78,12 @@ def models_section(
     heading = title or ("回归模型" if lang == "zh" else "Regression models")
     table = regression_table(
         names,
-        labels=labels or survey_labels(survey),
+        labels=labels or survey_labels(survey, lang),
         stats=stats,
         lang=lang,
         title=heading,
         name="models",
+        fixed_effects=hidden,
     )
     method = words.models_method(
         [(s.formula, s.family) for s in specs], _design_words(design, lang), lang
@@ -86,10 +91,22 @@ def models_section(
     return AnalysisResult("", "models", heading, tables=(table,), methods=(method,))
 
 
-def survey_labels(survey: SurveyInput) -> dict[str, str]:
-    """Variable labels a survey carries (from its codebook), if any."""
-    found = getattr(survey, "labels", None)
-    return dict(found) if isinstance(found, Mapping) else {}
+def survey_labels(survey: SurveyInput, lang: str = "zh") -> dict[str, str]:
+    """Display labels of the survey's columns: the report's own bilingual names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = SurveyInput(pd.DataFrame({"edu_years": [1.0], "x9": [2.0]}), {}, None, False, "s")
+    >>> survey_labels(s, "en")
+    {'edu_years': 'Years of education'}
+    """
+    from govstats.report._labels import label
+
+    names = {str(c): label(str(c), lang) for c in survey.data.columns}
+    own = {k: v for k, v in names.items() if v != k}
+    # a Chinese report prints the codebook's own (Chinese) labels where it has them
+    return {**own, **survey.labels} if lang == "zh" else {**survey.labels, **own}
 
 
 def heterogeneity_section(
@@ -125,7 +142,7 @@ def heterogeneity_section(
     stats = ["n", "r2" if family == "gaussian" else "pseudo_r2"]
     table = regression_table(
         fitted,
-        labels=survey_labels(survey),
+        labels=survey_labels(survey, lang),
         stats=stats,
         lang=lang,
         title=f"{heading}: {by}",

@@ -81,7 +81,11 @@ def _numbered(key: str) -> SectionRunner:
                 )
             if key == "03":
                 return analyses.survey_description(
-                    survey, lang=context.lang, min_cell=context.min_cell, seed=context.seed
+                    survey,
+                    lang=context.lang,
+                    min_cell=context.min_cell,
+                    seed=context.seed,
+                    figures=tuple(options.get("figures", ())),
                 )
             return analyses.divide_chain(
                 survey,
@@ -119,7 +123,11 @@ def _models(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult
         "models",
         context,
         lambda: models_section(
-            survey, options["models"], lang=context.lang, title=options.get("title")
+            survey,
+            options["models"],
+            lang=context.lang,
+            title=options.get("title"),
+            fixed_effects=tuple(options.get("fixed_effects", ())),
         ),
     )
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
+from govstats.errors import ReportError
 from govstats.report._labels import label
 from govstats.report.compute.survey_description import (
+    CONSTRUCTS,
     SurveyDescriptionFrames,
     compute_survey_description,
+    weighted_correlations,
 )
 from govstats.report.inputs import SurveyInput
 from govstats.report.prose import survey_description as words
@@ -35,6 +39,7 @@ def survey_description(
     seed: int = 2024,
     cnnic: pd.DataFrame | None = None,
     margins: Mapping[str, pd.Series] | None = None,
+    figures: Sequence[str] = (),
 ) -> AnalysisResult:
     """03 - design-weighted description of the survey by urban/rural.
 
@@ -54,6 +59,9 @@ def survey_description(
         Unused (uniform signature).
     cnnic, margins
         See :func:`govstats.report.compute.survey_description.compute_survey_description`.
+    figures : sequence of {"distributions", "correlations"}
+        Extra seaborn figures: design-weighted densities of the chain's construct scores
+        by urban/rural, and a heatmap of their design-weighted correlations.
 
     Returns
     -------
@@ -61,7 +69,66 @@ def survey_description(
         Tables ``survey_description``, ``internet_vs_cnnic``; figure ``internet_vs_cnnic``.
     """
     frames = compute_survey_description(survey, min_cell=min_cell, cnnic=cnnic, margins=margins)
-    return layout_survey_description(frames, lang, min_cell)
+    result = layout_survey_description(frames, lang, min_cell)
+    unknown = [f for f in figures if f not in ("distributions", "correlations")]
+    if unknown:
+        raise ReportError(f"description figures {unknown} unknown; use distributions, correlations")
+    extra = [_seaborn_figure(survey, kind, lang) for kind in figures]
+    return replace(result, figures=(*result.figures, *[f for f in extra if f is not None]))
+
+
+def _seaborn_figure(survey: SurveyInput, kind: str, lang: str) -> FigureSpec | None:
+    """Construct-score densities by urban/rural, or the constructs' correlation heatmap."""
+    data = survey.data
+    present = [c for c in CONSTRUCTS if c in data.columns]
+    if not present or "urban" not in data.columns:
+        return None
+    weights = survey.design().weights_array
+    zh = lang == "zh"
+    if kind == "correlations":
+        tidy = weighted_correlations(data, weights, present)
+        tidy["row"] = [label(v, lang) for v in tidy["row"]]
+        tidy["column"] = [label(v, lang) for v in tidy["column"]]
+        return FigureSpec(
+            "construct_correlations",
+            "heatmap",
+            tidy,
+            "链条构念的设计加权相关" if zh else "Design-weighted correlations of the constructs",
+            lang,
+            {"vmin": -1.0, "vmax": 1.0},
+            note="按设计权重计算的 Pearson 相关（完整个案）。"
+            if zh
+            else "Pearson correlations computed with the design weights (complete cases).",
+        )
+    parts = []
+    for variable in present:
+        keep = data[variable].notna() & data["urban"].isin([0, 1])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "value": data.loc[keep, variable].to_numpy(dtype=float),
+                    "group": [
+                        label("urban" if u == 1 else "rural", lang) for u in data.loc[keep, "urban"]
+                    ],
+                    "facet": label(variable, lang),
+                    "weight": weights[keep.to_numpy()],
+                }
+            )
+        )
+    return FigureSpec(
+        "construct_distributions",
+        "distribution",
+        pd.concat(parts, ignore_index=True),
+        "链条构念得分的城乡分布" if zh else "Construct scores by urban/rural",
+        lang,
+        {
+            "axis_label": "得分" if zh else "Score",
+            "order": [label("urban", lang), label("rural", lang)],
+        },
+        note="按设计权重的核密度估计；图中不含个体记录。"
+        if zh
+        else "Kernel densities weighted by the design weights; no respondent is shown.",
+    )
 
 
 def layout_survey_description(
