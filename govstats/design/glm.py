@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.genmod.families import Family
 
 from govstats.design._irls import IRLSFit, family_kind, irls
 from govstats.design._linearize import cluster_sums
@@ -245,7 +246,7 @@ def _design_matrix(
 def svyglm(
     design: SurveyDesign,
     formula: str,
-    family: Any = "gaussian",
+    family: str | Family = "gaussian",
     *,
     na_rm: bool = False,
     max_iter: int = 25,
@@ -261,7 +262,7 @@ def svyglm(
     formula : str
         ``"y ~ x1 + x2"`` (formulaic syntax). Quote names with dots or other
         symbols as ```api.stu``` or ``Q("api.stu")``; Chinese names work unquoted.
-    family : str or statsmodels family
+    family : str or statsmodels.genmod.families.Family
         ``"gaussian"``, ``"binomial"``/``"quasibinomial"``, ``"poisson"``/``"quasipoisson"``.
         Binomial fits are quasi-binomial as in R ``svyglm`` (non-integer weights);
         a two-level categorical response codes its first level 0.
