@@ -199,7 +199,7 @@ def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
             )
         y = (series.to_numpy(dtype=object) == levels[1]).astype(np.float64)
         y[pd.isna(series).to_numpy()] = np.nan
-        return y
+        return np.asarray(y)
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 

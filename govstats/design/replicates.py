@@ -96,7 +96,7 @@ class Replicates:
         # explicit replicate weights know nothing of a domain: rows the estimator has
         # zero-weighted (outside a subset) are zeroed in every replicate, as R's
         # subset() of a replicate design drops them
-        return (np.asarray(base_weights) != 0).astype(float)
+        return np.asarray(np.asarray(base_weights) != 0, dtype=np.float64)
 
     def weighted_totals(self, base_weights: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Column totals of ``values`` under every replicate weight.
@@ -124,7 +124,7 @@ class Replicates:
             assert self.psu_factors is not None
             totals = _k.psu_totals(self.psu_index, self.psu_factors.shape[0], vals * w[:, None])
             out = self.psu_factors.T @ totals
-        return out[:, 0] if one_d else out
+        return np.asarray(out[:, 0] if one_d else out)
 
     def weight_chunks(
         self, base_weights: np.ndarray, chunk: int = 64
@@ -243,13 +243,13 @@ def _replicate_df(method: str, fs: _k.FactorSet, psu_strata: np.ndarray) -> int:
     n_rep = fs.factors.shape[1]
     if method == "bootstrap" and min(fs.factors.shape) > _SVD_RANK_LIMIT:
         n_strata = np.unique(psu_strata).shape[0]
-        return min(n_rep, fs.factors.shape[0] - n_strata + 1) - 1
+        return int(min(n_rep, fs.factors.shape[0] - n_strata + 1) - 1)
     if fs.factors.size <= 4_000_000 or method not in ("jk1", "jkn"):
         return _k.rank_df(fs.factors)
     if method == "jk1":
-        return n_rep - 1
+        return int(n_rep) - 1
     deleted = np.argmin(fs.factors, axis=0)
-    return n_rep - np.unique(psu_strata[deleted]).shape[0]
+    return int(n_rep - np.unique(psu_strata[deleted]).shape[0])
 
 
 def to_replicates(

@@ -91,7 +91,7 @@ class SurveyEstimate:
     @property
     def se(self) -> np.ndarray:
         """Standard errors, ``sqrt(diag(vcov))``."""
-        return np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
+        return np.asarray(np.sqrt(np.clip(np.diag(self.vcov), 0.0, None)))
 
     @property
     def names(self) -> list[str]:

@@ -138,7 +138,9 @@ def _cnnic_for(period: str | None, cnnic: pd.DataFrame | None) -> dict[str, floa
     return out
 
 
-def _rake_margins(design: Any, data: pd.DataFrame, margins: Mapping[str, pd.Series]) -> dict:
+def _rake_margins(
+    design: Any, data: pd.DataFrame, margins: Mapping[str, pd.Series]
+) -> dict[str, dict[object, float]]:
     """Census margins rescaled to the survey's weighted total (census counts cover all ages).
 
     Province margins are used when the survey has ``province_code``; urban/rural always.
