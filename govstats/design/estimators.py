@@ -82,9 +82,9 @@ def mean_or_total(
     variables: str | Sequence[str],
     statistic: str,
     *,
-    by: str | Sequence[str] | None,
-    na_rm: bool,
-    text_as_factor: bool,
+    by: str | Sequence[str] | None = None,
+    na_rm: bool = False,
+    text_as_factor: bool = False,
     deff: bool | str = True,
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
@@ -148,8 +148,8 @@ def ratio(
     numerator: str | Sequence[str],
     denominator: str | Sequence[str],
     *,
-    by: str | Sequence[str] | None,
-    na_rm: bool,
+    by: str | Sequence[str] | None = None,
+    na_rm: bool = False,
     deff: bool = False,
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:

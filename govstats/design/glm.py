@@ -159,6 +159,7 @@ class GLMResult:
         head = (
             f"Design-based GLM ({self.family}, {self.link} link; {self.method}): {self.formula}\n"
             f"n = {self.n_obs}, residual df = {self.df}, dispersion = {self.dispersion:.6g}"
+            + (f", replicate seed {self.seed}" if self.seed is not None else "")
         )
         return (
             head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")

@@ -248,7 +248,7 @@ def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np
 
 
 def rao_wu_factors(
-    psu_strata: np.ndarray, replicates: int, seed: int, *, chunk: int = 256
+    psu_strata: np.ndarray, replicates: int, *, seed: SeedLike = None, chunk: int = 256
 ) -> Iterator[np.ndarray]:
     """Rao-Wu rescaled bootstrap factors, shape (n_psu, c), for consecutive chunks of replicates.
 
@@ -267,8 +267,8 @@ def rao_wu_factors(
     psu_strata : ndarray of int, shape (n_psu,)
         Stratum code of every PSU.
     replicates : int
-    seed : int
-        The seed recorded in the result (see :func:`resolve_seed`).
+    seed : int, numpy.random.Generator or None, keyword-only
+        Passed through :func:`resolve_seed`; callers pass the integer they record.
     chunk : int
         Replicates per yielded block.
 
@@ -279,10 +279,11 @@ def rao_wu_factors(
     ((5, 4), True, True)
     """
     replicates = check_replicates(replicates)
+    used, _ = resolve_seed(seed)
     psu_strata = np.asarray(psu_strata)
     strata = np.unique(psu_strata)
     members = [np.flatnonzero(psu_strata == h) for h in strata]
-    generators = spawn(seed, len(members))
+    generators = spawn(used, len(members))
     for start in range(0, replicates, max(1, chunk)):
         c = min(max(1, chunk), replicates - start)
         out = np.ones((psu_strata.shape[0], c))
@@ -295,7 +296,9 @@ def rao_wu_factors(
         yield out
 
 
-def iid_counts(n: int, replicates: int, seed: int, *, chunk: int = 256) -> Iterator[np.ndarray]:
+def iid_counts(
+    n: int, replicates: int, *, seed: SeedLike = None, chunk: int = 256
+) -> Iterator[np.ndarray]:
     """Row-resampling counts of the i.i.d. bootstrap, shape (n, c), per chunk of replicates.
 
     Replicate ``r`` draws ``n`` rows with replacement (PROCESS's bootstrap; R
@@ -309,7 +312,7 @@ def iid_counts(n: int, replicates: int, seed: int, *, chunk: int = 256) -> Itera
     ((5, 3), [5.0, 5.0, 5.0])
     """
     replicates = check_replicates(replicates)
-    rng = np.random.default_rng(seed)
+    _, rng = resolve_seed(seed)
     step = max(1, chunk)
     for start in range(0, replicates, step):
         c = min(step, replicates - start)

@@ -73,7 +73,7 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 def zeroin(
-    f: Callable[[float], float], lower: float, upper: float, tol: float, maxiter: int = 1000
+    f: Callable[[float], float], lower: float, upper: float, tol: float, max_iter: int = 1000
 ) -> float:
     """Brent's root finder step for step as R ``uniroot`` (``R_zeroin2``).
 
@@ -98,7 +98,7 @@ def zeroin(
         return a
     if fb == 0.0:
         return b
-    for _ in range(maxiter + 1):
+    for _ in range(max_iter + 1):
         prev_step = b - a
         if abs(fc) < abs(fb):
             a, b, c = b, c, b

@@ -137,6 +137,7 @@ class SurveyEstimate:
         head = (
             f"Design-based {self.statistic} ({self.method}), df = {self.df}, "
             f"{self.conf_level:.0%} t intervals"
+            + (f", replicate seed {self.seed}" if self.seed is not None else "")
         )
         table = self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}")
         return head + "\n" + table

@@ -352,7 +352,7 @@ def census_context(census: pd.DataFrame | None = None, *, lang: str = "zh") -> A
     if census is None:
         from govstats.datasets import load_census
 
-        census = load_census(level="province", year=2020)
+        census = load_census(geography="province", year=2020)
     needed = ["province_code", "province_zh", "province_en", "population_total", "urban_share_pct"]
     missing = [c for c in needed if c not in census.columns]
     if missing:
