@@ -214,6 +214,9 @@ def test_result_classes_have_the_documented_accessors(name: str) -> None:
     documented = ("estimate", "se", "df", "conf_level")
     missing = [f for f in documented if f not in fields and not hasattr(cls, f)]
     assert not missing, f"{name} lacks {missing}"
+    if "seed" in fields or hasattr(cls, "seed"):
+        has_draws = "replicate_estimates" in fields or hasattr(cls, "replicate_estimates")
+        assert has_draws, f"{name} records a seed but not its replicate_estimates"
 
 
 def _producers(cls: type) -> list[object]:
