@@ -195,6 +195,8 @@ def test_argument_names_and_defaults(qualname: str) -> None:
             problems.append(f"replicates defaults to {p.default!r}, not {DEFAULT_REPLICATES}")
         if p.name == "na_rm" and p.default is not False:
             problems.append("na_rm must default to False")
+        if p.name == "deff" and p.default is not p.empty and p.default is not False:
+            problems.append("deff must default to False (as R)")
         if "DataFrame" in str(p.annotation) and position == 0 and p.name != "data":
             problems.append(f"first argument {p.name!r} takes a DataFrame: call it 'data'")
     signature = _signature(obj)

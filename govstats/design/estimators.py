@@ -85,7 +85,7 @@ def mean_or_total(
     by: str | Sequence[str] | None = None,
     na_rm: bool = False,
     text_as_factor: bool = False,
-    deff: bool | str = True,
+    deff: bool | str = False,
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means (``statistic="mean"``) or totals (``"total"``) of ``variables``.

@@ -511,7 +511,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
         level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population means (R ``svymean``); a Categorical gives level proportions.
@@ -524,9 +524,9 @@ class SurveyDesign:
             Domain columns: one estimate per observed combination (R ``svyby``).
         na_rm : bool, default False
             Leave rows with missing values out of the estimate (as a domain).
-        deff : bool or "replace", default True
+        deff : bool or "replace", default False
             Design effects against simple random sampling without replacement (R
-            ``deff=TRUE``) or with replacement (``"replace"``); False: none.
+            ``deff=TRUE``) or with replacement (``"replace"``); False: none, as R.
         level : float, default 0.95
             Confidence level of the t intervals.
 
@@ -554,7 +554,7 @@ class SurveyDesign:
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
         level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population totals (R ``svytotal``); a Categorical gives level counts.

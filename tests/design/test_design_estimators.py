@@ -148,7 +148,7 @@ def test_categorical_levels_keep_declared_order_and_totals_count(sample: pd.Data
 
 def test_results_have_tidy_frames_summaries_and_one_line_reprs(sample: pd.DataFrame) -> None:
     design = gs.SurveyDesign(sample, weights="w", strata="stratum", psu="psu")
-    result = design.mean(["x", "z"], by="stratum")
+    result = design.mean(["x", "z"], by="stratum", deff=True)
     frame = result.to_frame()
     assert list(frame.columns) == [
         "stratum", "variable", "estimate", "se", "ci_low", "ci_high", "df", "deff"
@@ -169,11 +169,12 @@ def test_deff_of_a_simple_random_sample_without_replacement_is_one(sample: pd.Da
     design = gs.SurveyDesign(frame, fpc="pop")  # weights N/n implied by the fpc
     np.testing.assert_allclose(design.weights_array, big_n / n, rtol=RTOL)
     for method in ("mean", "total"):
-        result = getattr(design, method)(["x", "z"])
+        result = getattr(design, method)(["x", "z"], deff=True)
         np.testing.assert_allclose(result.deff, 1.0, rtol=1e-9)
     # With clustering the design effect of a clustered variable exceeds one.
     clustered = frame.assign(c=frame.groupby("psu")["x"].transform("mean"))
-    assert gs.SurveyDesign(clustered, psu="psu").mean("c").deff[0] > 2
+    assert gs.SurveyDesign(clustered, psu="psu").mean("c", deff=True).deff[0] > 2
+    assert design.mean("x").deff is None  # none unless asked, as R
 
 
 def test_average_rule_by_domain_equals_each_subset(sample: pd.DataFrame) -> None:

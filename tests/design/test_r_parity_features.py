@@ -83,7 +83,7 @@ def test_var_rejects_a_categorical_column(sample: pd.DataFrame) -> None:
 def test_deff_replace_uses_the_with_replacement_srs_variance(sample: pd.DataFrame) -> None:
     design = gs.SurveyDesign(sample, weights="w", strata="stratum", psu="psu", nest=True)
     with_rep = design.mean("y", deff="replace")
-    without = design.mean("y")
+    without = design.mean("y", deff=True)
     n, big_n = len(sample), float(sample["w"].sum())
     # vsrs(replace) = s^2/n and vsrs(without) = s^2 (N - n)/(N n)
     np.testing.assert_allclose(
@@ -100,7 +100,9 @@ def test_ratio_deff_equals_the_deff_of_the_linearized_total(sample: pd.DataFrame
     r = float(ratio.estimate[0])
     x_total = float(np.sum(sample["w"] * sample["x"]))
     scores = sample.assign(r=(sample["y"] - r * sample["x"]) / x_total)
-    total = gs.SurveyDesign(scores, weights="w", strata="stratum", psu="psu", nest=True).total("r")
+    total = gs.SurveyDesign(scores, weights="w", strata="stratum", psu="psu", nest=True).total(
+        "r", deff=True
+    )
     assert ratio.deff is not None and total.deff is not None
     np.testing.assert_allclose(ratio.deff, total.deff, rtol=1e-8)
     assert design.ratio("y", "x").deff is None
