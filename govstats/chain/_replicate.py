@@ -22,8 +22,9 @@ from govstats.errors import DesignError, ModelError
 
 Equation = tuple[str, list[int], int]
 
-#: Cap on the entries of one chunk of unit-by-replicate factors.
-MAX_CHUNK_ENTRIES = 20_000_000
+#: Cap on the entries of one chunk of unit-by-replicate factors (2e6 float64 = 16 MB:
+#: the draws, their counts and the factors of a chunk stay in cache-friendly sizes).
+MAX_CHUNK_ENTRIES = 2_000_000
 #: Jackknife deletions solved per batch.
 JACKKNIFE_BATCH = 4096
 

@@ -291,7 +291,9 @@ def rao_wu_factors(
             n_h = idx.shape[0]
             if n_h < 2:
                 continue
-            counts = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=c)
+            # n_h - 1 draws with replacement per replicate, counted per PSU
+            picks = rng.integers(0, n_h, size=(c, n_h - 1)) + n_h * np.arange(c)[:, None]
+            counts = np.bincount(picks.ravel(), minlength=c * n_h).reshape(c, n_h)
             out[idx] = counts.T * (n_h / (n_h - 1.0))
         yield out
 
