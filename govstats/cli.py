@@ -254,7 +254,7 @@ def datasets() -> None:
 
     try:
         cnnic = load_cnnic()
-        census = load_census(level="province", year=2020)
+        census = load_census(geography="province", year=2020)
     except GovstatsError as exc:
         _fail(str(exc))
         return

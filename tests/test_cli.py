@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from govstats.cli import main
+from govstats.io import write_survey
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,7 @@ def test_report_on_a_user_survey_file_via_the_cli(tmp_path) -> None:
 
     sim = gs.datasets.simulate_survey(seed=3, n_persons=2000)
     survey = tmp_path / "survey.sav"
-    sim.write(survey)
+    write_survey(sim.raw, survey)
     out = tmp_path / "user.pdf"
     codebook = resources.files("govstats.io") / "codebooks" / "simulated.toml"
     with resources.as_file(codebook) as cb:

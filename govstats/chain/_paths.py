@@ -48,7 +48,7 @@ def psu_crossproducts(
 def row_crossproducts(z: np.ndarray) -> np.ndarray:
     """(n, q) -> (n, q(q+1)/2): every row's packed outer product ``z_i z_i'``."""
     rows, cols = pair_index(z.shape[1])
-    return z[:, rows] * z[:, cols]
+    return np.asarray(z[:, rows] * z[:, cols])
 
 
 def solve_equations(full: np.ndarray, equations: Sequence[Equation]) -> list[np.ndarray]:

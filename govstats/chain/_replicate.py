@@ -22,8 +22,9 @@ from govstats.errors import DesignError, ModelError
 
 Equation = tuple[str, list[int], int]
 
-#: Cap on the entries of one chunk of unit-by-replicate factors.
-MAX_CHUNK_ENTRIES = 20_000_000
+#: Cap on the entries of one chunk of unit-by-replicate factors (2e6 float64 = 16 MB:
+#: the draws, their counts and the factors of a chunk stay in cache-friendly sizes).
+MAX_CHUNK_ENTRIES = 2_000_000
 #: Jackknife deletions solved per batch.
 JACKKNIFE_BATCH = 4096
 
@@ -93,7 +94,10 @@ def iid_plan(
     units = [_paths.row_crossproducts(z[rows]) * w[rows, None] for _, w in groups]
     return ReplicatePlan(
         chunks=inference.iid_counts(
-            rows.size, n_rep, seed, chunk=max(1, min(256, MAX_CHUNK_ENTRIES // max(rows.size, 1)))
+            rows.size,
+            n_rep,
+            seed=seed,
+            chunk=max(1, min(256, MAX_CHUNK_ENTRIES // max(rows.size, 1))),
         ),
         units=units,
         jack_units=units,
@@ -131,7 +135,7 @@ def design_plan(
         chunk = max(1, min(512, MAX_CHUNK_ENTRIES // max(sampling.n_psu, 1)))
         _refuse_lonely(strata)
         return ReplicatePlan(
-            chunks=inference.rao_wu_factors(strata, n_rep, seed, chunk=chunk),
+            chunks=inference.rao_wu_factors(strata, n_rep, seed=seed, chunk=chunk),
             units=psu_cross,
             jack_units=psu_cross,
             jack_strata=strata,

@@ -121,19 +121,19 @@ class ChainResult:
         columns = pd.MultiIndex.from_product([self.groups, self.effect_names])
         return pd.DataFrame(draws, columns=columns)
 
-    def _position(self, name: str, group: str | None) -> int:
+    def _position(self, name: str, domain: str | None) -> int:
         names = self.effect_names
         if name not in names:
             raise ModelError(f"no effect named {name!r}; the effects are {names}")
         offset = 0
         if self.groups:
-            if group is None:
+            if domain is None:
                 raise ModelError(
-                    f"the chain was fitted by {self.by!r}; pass group= one of {list(self.groups)}"
+                    f"the chain was fitted by {self.by!r}; pass domain= one of {list(self.groups)}"
                 )
-            if group not in self.groups:
-                raise ModelError(f"no group {group!r}; groups are {list(self.groups)}")
-            offset = self.groups.index(group) * len(names)
+            if domain not in self.groups:
+                raise ModelError(f"no group {domain!r}; groups are {list(self.groups)}")
+            offset = self.groups.index(domain) * len(names)
         return offset + names.index(name)
 
     # ------------------------------------------------------------------ public
@@ -177,7 +177,7 @@ class ChainResult:
             mat = np.full((theta.size, theta.size), np.nan)
         return pd.DataFrame(mat, index=labels, columns=labels)
 
-    def contrast(self, a: str, b: str, *, group: str | None = None) -> pd.DataFrame:
+    def contrast(self, a: str, b: str, *, domain: str | None = None) -> pd.DataFrame:
         """Estimate the difference of two effects, ``a - b``, with its own interval.
 
         The interval uses the stored replicate (or Monte Carlo) draws, so it needs
@@ -187,8 +187,9 @@ class ChainResult:
         ----------
         a, b : str
             Effect names (see ``effects.index``).
-        group : str, optional
-            The group, for a chain fitted with ``by=``.
+        domain : str, optional
+            The group (a label of ``groups``) whose effects are compared, for a
+            chain fitted with ``by=``.
 
         Returns
         -------
@@ -208,14 +209,14 @@ class ChainResult:
         ['contrast', 'estimate', 'se', 'ci_low', 'ci_high', 'df']
         """
         combo = np.zeros((1, self.effect_theta.size))
-        combo[0, self._position(a, group)] += 1.0
-        combo[0, self._position(b, group)] -= 1.0
+        combo[0, self._position(a, domain)] += 1.0
+        combo[0, self._position(b, domain)] -= 1.0
         label = f"({a}) - ({b})"
         table = summarise(self.effect_theta, self.effect_uncertainty, combo, [label])
         frame = pd.DataFrame({"contrast": [label], **{c: table[c] for c in _COLUMNS}})
         frame["df"] = self.df
-        if group is not None:
-            frame.insert(0, self.by or "group", group)
+        if domain is not None:
+            frame.insert(0, self.by or "group", domain)
         return frame
 
     def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
@@ -258,7 +259,7 @@ class ChainResult:
         out["df"] = float(self.df)
         return out
 
-    def to_process(self, group: str | None = None) -> pd.DataFrame:
+    def to_process(self, *, domain: str | None = None) -> pd.DataFrame:
         """Indirect effects laid out as PROCESS Model 6 prints them.
 
         Rows ``TOTAL``, ``Ind1``, ``Ind2``, ... numbered as PROCESS numbers them,
@@ -267,9 +268,9 @@ class ChainResult:
         ``key``, the path of every numbered effect -- match rows by the key when
         setting them beside an SPSS output.
         """
-        if self.groups and group is None:
-            raise ModelError(f"pass group= one of {list(self.groups)}")
-        frame: pd.DataFrame = self.effects.loc[group] if self.groups else self.effects  # type: ignore[assignment]
+        if self.groups and domain is None:
+            raise ModelError(f"pass domain= one of {list(self.groups)}")
+        frame: pd.DataFrame = self.effects.loc[domain] if self.groups else self.effects  # type: ignore[assignment]
         k = self.spec.k
         order: list[tuple[int, ...]] = []
         for first in range(k):

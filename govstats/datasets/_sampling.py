@@ -26,7 +26,7 @@ def largest_remainder(total: int, shares: np.ndarray, minimum: int) -> np.ndarra
     left = rest - int(floor.sum())
     order = np.argsort(-(quota - floor), kind="stable")
     floor[order[:left]] += 1
-    return base + floor
+    return np.asarray(base + floor)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def _check_census(frame: pd.DataFrame, year: int, path: Path) -> None:
 
 
 def load_census(
-    level: Literal["province", "national", "all"] = "province",
+    geography: Literal["province", "national", "all"] = "province",
     year: int = 2020,
     *,
     path: str | Path | None = None,
@@ -109,7 +109,7 @@ def load_census(
 
     Parameters
     ----------
-    level : {"province", "national", "all"}, default "province"
+    geography : {"province", "national", "all"}, default "province"
         The 31 provincial rows, the national row only, or both (national first).
     year : {2020, 2010}, default 2020
         Census year. The 2010 table has every provincial total (NBS communiqué No.2)
@@ -130,7 +130,7 @@ def load_census(
     Raises
     ------
     DataError
-        For an unknown ``level``/``year`` or a damaged table (bad code, bad number,
+        For an unknown ``geography``/``year`` or a damaged table (bad code, bad number,
         share outside 0-100, urban count above the total, a share that disagrees
         with its counts, or provinces that no longer add up to the national total
         minus the people allocated to no province).
@@ -149,7 +149,7 @@ def load_census(
     Examples
     --------
     >>> from govstats.datasets import load_census
-    >>> census = load_census(level="all")
+    >>> census = load_census(geography="all")
     >>> int(census.loc[census["is_national"], "population_total"].iloc[0])
     1411778724
     >>> int(load_census()["population_total"].sum())
@@ -157,16 +157,16 @@ def load_census(
     """
     if year not in FILES:
         raise DataError(f"census year {year!r} is not embedded; choose one of {sorted(FILES)}")
-    if level not in ("province", "national", "all"):
-        raise DataError(f"level={level!r} is unknown; use 'province', 'national' or 'all'")
+    if geography not in ("province", "national", "all"):
+        raise DataError(f"geography={geography!r} is unknown; use 'province', 'national' or 'all'")
     file = table_path(FILES[year], path)
     frame = read_checked_csv(file, _COLUMNS)
     _check_census(frame, year, file)
     frame["is_national"] = frame["province_code"] == NATIONAL_CODE
     frame = frame.sort_values(["is_national", "province_code"], ascending=[False, True])
-    if level == "province":
+    if geography == "province":
         frame = frame[~frame["is_national"]]
-    elif level == "national":
+    elif geography == "national":
         frame = frame[frame["is_national"]]
     out = frame.reset_index(drop=True)
     out.attrs = {

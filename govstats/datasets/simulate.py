@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from govstats._random import SeedLike, resolve_seed
 from govstats.datasets import _causal_truth as causal
 from govstats.datasets import _chain_truth as chain
 from govstats.datasets import _raw_items as items
@@ -144,15 +142,15 @@ class SimulatedSurvey:
         ``{"strata": "stratum", "psu": "county", "weights": "weight", "fpc": "fpc_county"}``.
     notes : list of str
         Synthetic values used and the CNNIC period chosen.
-    seed : int or None
-        The integer seed, or None when a Generator was passed.
+    seed : int
+        The integer seed actually used (rerun with it to reproduce the sample).
     causal_truth : CausalTruth
         The truth behind ``z_broadband``, ``internet_hours``, ``broadband_home``,
         ``digital_skill`` and ``egov_use``.
     raw : pandas.DataFrame
         The same persons as a survey file holds them: raw names, numeric codes
-        and missing codes; ``raw.attrs`` repeats the value labels, variable labels
-        and missing codes.
+        and missing codes (write it with :func:`govstats.io.write_survey`);
+        ``raw.attrs`` repeats the value labels, variable labels and missing codes.
     value_labels, variable_labels : dict
         Chinese value labels ``{raw name: {code: label}}`` and variable labels.
     missing_codes : dict of str to list of int
@@ -163,7 +161,7 @@ class SimulatedSurvey:
     truth: ChainTruth
     design_columns: dict[str, str]
     notes: list[str]
-    seed: int | None
+    seed: int
     raw: pd.DataFrame
     value_labels: dict[str, dict[int, str]] = field(repr=False)
     variable_labels: dict[str, str] = field(repr=False)
@@ -175,85 +173,6 @@ class SimulatedSurvey:
             f"SimulatedSurvey(n_persons={len(self.data)}, strata={self.data['stratum'].nunique()}, "
             f"psus={self.data['county'].nunique()}, seed={self.seed})"
         )
-
-    def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the raw file image as Stata (``.dta``, format 118, UTF-8) or SPSS (``.sav``).
-
-        Parameters
-        ----------
-        path : str or pathlib.Path
-            Target file; the suffix chooses the format.
-        overwrite : bool, default False
-            Replace an existing file. Without it an existing file is an error.
-
-        Returns
-        -------
-        pathlib.Path
-            The written file.
-
-        Raises
-        ------
-        DataError
-            For an unknown suffix or an existing file when ``overwrite`` is False.
-
-        Notes
-        -----
-        Value labels and variable labels are written in Chinese. In ``.sav`` files
-        the missing codes are declared as user-missing values (up to three per
-        variable); Stata has no numeric user-missing values, so in ``.dta`` they
-        are ordinary labelled codes, as in CGSS releases. The file is written to a
-        temporary name and moved into place.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> from govstats.datasets import simulate_survey
-        >>> sim = simulate_survey(seed=1, n_persons=400)
-        >>> with tempfile.TemporaryDirectory() as folder:
-        ...     out = sim.write(pathlib.Path(folder) / "sim.dta")
-        ...     out.suffix
-        '.dta'
-        """
-        import pyreadstat
-
-        target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix not in (".dta", ".sav"):
-            raise DataError(f"cannot write {target.name!r}: use a .dta or .sav suffix")
-        if target.exists() and not overwrite:
-            raise DataError(f"{target} exists; pass overwrite=True to replace it")
-        labels: dict[str, dict[int | float, str]] = {
-            k: {code: text for code, text in v.items()}
-            for k, v in self.value_labels.items()
-            if k in self.raw.columns
-        }
-        column_labels: dict[str, str | None] = dict(self.variable_labels)
-        handle, temporary = tempfile.mkstemp(suffix=suffix, dir=target.parent)
-        os.close(handle)
-        try:
-            if suffix == ".dta":
-                pyreadstat.write_dta(
-                    self.raw,
-                    temporary,
-                    file_label="govstats 模拟调查",
-                    column_labels=column_labels,
-                    version=14,
-                    variable_value_labels=labels,
-                )
-            else:
-                pyreadstat.write_sav(
-                    self.raw,
-                    temporary,
-                    file_label="govstats 模拟调查",
-                    column_labels=column_labels,
-                    variable_value_labels=labels,
-                    missing_ranges={k: list(v[:3]) for k, v in self.missing_codes.items()},
-                )
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-        return target
 
 
 def _urban_shares(census: pd.DataFrame, national: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -316,7 +235,7 @@ def _allocate(
 
 def simulate_survey(
     *,
-    seed: int | np.random.Generator = 2024,
+    seed: SeedLike = None,
     n_persons: int = 8000,
     period: str = "2021-12",
     persons_per_county: int = 25,
@@ -326,8 +245,9 @@ def simulate_survey(
 
     Parameters
     ----------
-    seed : int or numpy.random.Generator, default 2024
-        Source of randomness; the same integer gives bit-identical output.
+    seed : int, numpy.random.Generator or None, keyword-only
+        Source of randomness (``None``: fresh entropy). The integer seed used is
+        recorded in ``result.seed``; the same integer gives bit-identical output.
     n_persons : int, default 8000
         Number of respondents (at least 31 * 12 with the default
         ``persons_per_county``).
@@ -409,7 +329,7 @@ def simulate_survey(
     >>> round(float(sim.truth.effects["direct"]), 2)
     -0.3
     """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    used_seed, rng = resolve_seed(seed)
     census = load_census("province")
     national = load_census("national").iloc[0]
     codes = census["province_code"].astype(str).to_numpy()
@@ -518,7 +438,7 @@ def simulate_survey(
         truth=ChainTruth.default().confounded(float(chain_confounding)),
         design_columns=dict(DESIGN_COLUMNS),
         notes=notes,
-        seed=None if isinstance(seed, np.random.Generator) else int(seed),
+        seed=used_seed,
         raw=raw,
         value_labels=value_labels,
         variable_labels=dict(items.VARIABLE_LABELS),

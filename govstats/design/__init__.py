@@ -4,27 +4,19 @@
 multistage clusters, weights, fpc); its estimators (``mean``, ``total``,
 ``ratio``, ``proportion``, ``quantile``, ``var``, ``glm``, all with ``by=``
 domains, and ``ciprop``) return :class:`SurveyEstimate` / :class:`GLMResult`
-objects. Replicate-weight
-designs (:class:`Replicates`) and calibrated designs are the same type.
+objects. Replicate-weight designs (:class:`Replicates`, built by
+:meth:`SurveyDesign.to_replicates` or :func:`from_replicate_weights`) and
+calibrated designs are the same type.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from govstats.design.glm import GLMResult
+from govstats.design.replicates import Replicates
 from govstats.design.results import SurveyEstimate
 from govstats.design.survey_design import SurveyDesign
 
-if TYPE_CHECKING:
-    from govstats.design.replicates import Replicates
+#: Build a design from producer-supplied replicate weights (R ``svrepdesign``).
+from_replicate_weights = SurveyDesign.from_replicate_weights
 
-__all__ = ["GLMResult", "Replicates", "SurveyDesign", "SurveyEstimate"]
-
-
-def __getattr__(name: str) -> Any:
-    # Replicates lives in its own module, loaded on first use.
-    if name == "Replicates":
-        return importlib.import_module("govstats.design.replicates").Replicates
-    raise AttributeError(f"module 'govstats.design' has no attribute {name!r}")
+__all__ = ["GLMResult", "Replicates", "SurveyDesign", "SurveyEstimate", "from_replicate_weights"]

@@ -58,7 +58,7 @@ def poststratify_weights(
     pop = population if weights.ndim == 1 else population[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(totals > 0, pop / totals, 0.0)
-    return weights * ratio[codes]
+    return np.asarray(weights * ratio[codes])
 
 
 @dataclass(frozen=True)
@@ -289,14 +289,14 @@ def qr_basis(matrix: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     q, r, _ = scipy.linalg.qr(matrix, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     rank = int(np.sum(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
-    return q[:, :rank]
+    return np.asarray(q[:, :rank])
 
 
 def resid_greg(x: np.ndarray, basis: np.ndarray, w: np.ndarray) -> np.ndarray:
     """R: ``qr.resid(qr, x / w) * w`` with ``qr`` of ``mm * sqrt(d)`` and ``w = g sqrt(d)``."""
     y = x / w[:, None]
     y = y - basis @ (basis.T @ y)
-    return y * w[:, None]
+    return np.asarray(y * w[:, None])
 
 
 def resid_poststrat(
@@ -311,7 +311,7 @@ def resid_poststrat(
     denom = np.bincount(codes, weights=old_w, minlength=n_cells)
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(denom[:, None] != 0, sums / denom[:, None], 0.0)
-    return x - means[codes] * psw[:, None]
+    return np.asarray(x - means[codes] * psw[:, None])
 
 
 def resid_raking_cells(

@@ -70,7 +70,7 @@ def deviance(kind: str, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
 
 def _start_mu(kind: str, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     if kind == "binomial":
-        return (w * y + 0.5) / (w + 1)
+        return np.asarray((w * y + 0.5) / (w + 1))
     if kind == "poisson":
         return y + 0.1
     return y.copy()
@@ -118,7 +118,7 @@ def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.n
         return np.asarray(scipy.linalg.solve_triangular(r, inner))
 
     coef = solve(xs.T @ zs)
-    return coef + solve(xs.T @ (zs - xs @ coef))
+    return np.asarray(coef + solve(xs.T @ (zs - xs @ coef)))
 
 
 def irls(

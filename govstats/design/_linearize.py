@@ -169,7 +169,7 @@ def stage_variance(
                 "every stratum in this sample has a single PSU."
             )
         v = v * n_strat / n_ok
-    return v.reshape(p, p)
+    return np.asarray(v.reshape(p, p))
 
 
 def design_variance(

@@ -307,7 +307,7 @@ def rao_wu_factors(
                 "rescaled bootstrap cannot resample; merge it with a neighbouring stratum or set "
                 "lonely_psu='certainty' (no variance contribution) on the design"
             )
-    factors = np.hstack(list(inference.rao_wu_factors(psu_strata, replicates, seed)))
+    factors = np.hstack(list(inference.rao_wu_factors(psu_strata, replicates, seed=seed)))
     return FactorSet(factors, 1.0 / (replicates - 1.0), np.ones(replicates))
 
 

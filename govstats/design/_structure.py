@@ -81,7 +81,7 @@ def _codes(values: pd.Series, column: str, role: str) -> tuple[np.ndarray, np.nd
 def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     key = first * (int(second.max(initial=0)) + 1) + second
     codes, _ = pd.factorize(key, sort=True)
-    return codes.astype(np.int64)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _first_by_group(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:

@@ -10,6 +10,7 @@ replicate design every replicate is re-calibrated the same way, as R's methods f
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -281,8 +282,16 @@ def _finish(design: SurveyDesign, weights: np.ndarray, step: Step) -> SurveyDesi
 # --------------------------------------------------------------------------- public API
 
 
+#: Population counts of the levels of a variable: ``{level: count}``, a Series indexed
+#: by level, or a frame with the level column(s) and ``Freq`` (R's convention).
+LevelTotals = Mapping[object, float] | pd.Series | pd.DataFrame
+#: Calibration totals: ``{column or model-matrix name: total}`` (numeric variables) or
+#: ``{variable: LevelTotals}`` (categorical ones), or a Series of totals.
+PopulationTotals = Mapping[str, float | LevelTotals] | pd.Series
+
+
 def poststratify(
-    design: SurveyDesign, variable: str | Sequence[str], population: Any
+    design: SurveyDesign, variable: str | Sequence[str], population: LevelTotals
 ) -> SurveyDesign:
     """Post-stratify the weights to known population counts, as R ``postStratify``.
 
@@ -347,7 +356,7 @@ def poststratify(
 
 def rake(
     design: SurveyDesign,
-    margins: Mapping[str, Any],
+    margins: Mapping[str, LevelTotals],
     *,
     max_iter: int = 10,
     tol: float = 1.0,
@@ -540,7 +549,7 @@ def _margin_model(
 
 def calibrate(
     design: SurveyDesign,
-    population_totals: Mapping[str, Any] | pd.Series,
+    population_totals: PopulationTotals,
     *,
     formula: str | None = None,
     method: str = "linear",
@@ -847,8 +856,6 @@ def _recalibrate_block(
     chunk: int = 64,
     final_weights: np.ndarray | None = None,
 ) -> Replicates:
-    from govstats.design.replicates import Replicates
-
     margins = _cell_margins(steps)
     if margins is not None and reps.psu_factors is not None and final_weights is not None:
         return _recalibrate_units(reps, start_weights, final_weights, steps, margins)
@@ -862,17 +869,7 @@ def _recalibrate_block(
         used = start_weights > 0
         factors = row_weights[used] / start_weights[used, None]
         df = _replicates_kernels.rank_df(_distinct_rows(factors))
-    return Replicates(
-        method=reps.method,
-        scale=reps.scale,
-        rscales=reps.rscales,
-        mse=reps.mse,
-        psu_index=reps.psu_index,
-        psu_factors=None,
-        row_weights=row_weights,
-        seed=reps.seed,
-        df=df,
-    )
+    return dataclasses.replace(reps, psu_factors=None, row_weights=row_weights, df=df)
 
 
 def _distinct_rows(factors: np.ndarray) -> np.ndarray:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
+from govstats.design._proportion import proportion_limits
 from govstats.design.inference import DEFAULT_LEVEL, check_level, critical_value
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
@@ -89,20 +90,9 @@ def ciprop(
     alpha = 1 - check_level(level)
     crit = critical_value(df, level)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "mean":
-            low, high = p - crit * se, p + crit * se
-        elif method == "asin":
-            centre, half = np.arcsin(np.sqrt(p)), crit * se / (2 * np.sqrt(p * (1 - p)))
-            low, high = np.sin(centre - half) ** 2, np.sin(centre + half) ** 2
-        elif method == "xlogit":
-            centre, half = np.log(p / (1 - p)), crit * se / (p * (1 - p))
-            low, high = special.expit(centre - half), special.expit(centre + half)
-        elif method == "beta":
+        if method in ("mean", "asin", "xlogit", "beta"):
             n_rows = int(np.count_nonzero(own.weights_array))
-            ratio = stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)
-            n_eff = p * (1 - p) / var * ratio**2
-            low = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-            high = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            low, high = proportion_limits(p, se, crit, method, alpha, n_rows, df)
         else:
             fit = own.glm(f"`{variable}` ~ 1", family="quasibinomial", na_rm=na_rm)
             b, b_se = float(fit.params.iloc[0]), float(fit.se.iloc[0])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.genmod.families import Family
 
 from govstats.design import _kernel
 from govstats.design._glm_checks import check_fit, check_response
@@ -170,6 +171,7 @@ class GLMResult:
         head = (
             f"Design-based GLM ({self.family}, {self.link} link; {self.method}): {self.formula}\n"
             f"n = {self.n_obs}, residual df = {self.df}, dispersion = {self.dispersion:.6g}"
+            + (f", replicate seed {self.seed}" if self.seed is not None else "")
         )
         return (
             head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
@@ -302,7 +304,7 @@ def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
             )
         y = (series.to_numpy(dtype=object) == levels[1]).astype(np.float64)
         y[pd.isna(series).to_numpy()] = np.nan
-        return y
+        return np.asarray(y)
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -349,7 +351,7 @@ def _design_matrix(
 def svyglm(
     design: SurveyDesign,
     formula: str,
-    family: Any = "gaussian",
+    family: str | Family = "gaussian",
     *,
     na_rm: bool = False,
     max_iter: int = 25,
@@ -365,7 +367,7 @@ def svyglm(
     formula : str
         ``"y ~ x1 + x2"`` (formulaic syntax). Quote names with dots or other
         symbols as ```api.stu``` or ``Q("api.stu")``; Chinese names work unquoted.
-    family : str or statsmodels family
+    family : str or statsmodels.genmod.families.Family
         ``"gaussian"``, ``"binomial"``/``"quasibinomial"``, ``"poisson"``/``"quasipoisson"``.
         Binomial fits are quasi-binomial as in R ``svyglm`` (non-integer weights);
         a two-level categorical response codes its first level 0.

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import stats
 
+from govstats._random import SeedLike, resolve_seed, spawn
 from govstats.errors import GovstatsError, GovstatsWarning
 
 __all__ = [
@@ -43,66 +44,6 @@ DEFAULT_LEVEL = 0.95
 #: Number of bootstrap / Monte Carlo replicates unless ``replicates=`` says otherwise
 #: (enough for percentile intervals; R's ``as.svrepdesign`` default of 50 is for SEs only).
 DEFAULT_REPLICATES = 1000
-
-SeedLike = int | np.random.Generator | None
-
-# Seeds are drawn below 2**63 so that they print, store in JSON and round-trip as int64.
-_SEED_BOUND = 2**63
-
-
-def resolve_seed(seed: SeedLike, *, argument: str = "seed") -> tuple[int, np.random.Generator]:
-    """Return the integer seed actually used and a Generator built from it.
-
-    ``None`` draws fresh entropy; a ``numpy.random.Generator`` is asked for one
-    integer, so that the run is reproducible from the returned seed alone. The
-    same integer seed always gives the same Generator (``numpy.random.default_rng``).
-
-    Parameters
-    ----------
-    seed : int, numpy.random.Generator or None
-        A non-negative integer, a Generator, or ``None`` for fresh entropy.
-    argument : str, default "seed"
-        Name of the argument, for the error message.
-
-    Returns
-    -------
-    (int, numpy.random.Generator)
-        The seed to record in the result, and the generator to draw from.
-
-    Raises
-    ------
-    GovstatsError
-        ``seed`` is a float, a string, a bool or a negative integer.
-
-    Examples
-    --------
-    >>> used, rng = resolve_seed(7)
-    >>> used
-    7
-    >>> float(rng.random()) == float(resolve_seed(used)[1].random())
-    True
-    """
-    if seed is None:
-        used = int(np.random.SeedSequence().generate_state(2, np.uint32).view(np.uint64)[0])
-        used %= _SEED_BOUND
-    elif isinstance(seed, np.random.Generator):
-        used = int(seed.integers(0, _SEED_BOUND))
-    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise GovstatsError(
-            f"{argument}={seed!r} is not a seed: pass a non-negative integer, a "
-            f"numpy.random.Generator, or None for fresh entropy (the result records the "
-            f"seed used)."
-        )
-    else:
-        used = operator.index(seed)
-        if used < 0:
-            raise GovstatsError(f"{argument}={seed} is negative: pass a non-negative integer seed.")
-    return used, np.random.default_rng(used)
-
-
-def spawn(seed: int, n: int) -> list[np.random.Generator]:
-    """``n`` independent child generators of an integer seed (for parallel or batched draws)."""
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def check_level(level: float, *, argument: str = "level") -> float:
@@ -307,7 +248,7 @@ def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np
 
 
 def rao_wu_factors(
-    psu_strata: np.ndarray, replicates: int, seed: int, *, chunk: int = 256
+    psu_strata: np.ndarray, replicates: int, *, seed: SeedLike = None, chunk: int = 256
 ) -> Iterator[np.ndarray]:
     """Rao-Wu rescaled bootstrap factors, shape (n_psu, c), for consecutive chunks of replicates.
 
@@ -326,8 +267,8 @@ def rao_wu_factors(
     psu_strata : ndarray of int, shape (n_psu,)
         Stratum code of every PSU.
     replicates : int
-    seed : int
-        The seed recorded in the result (see :func:`resolve_seed`).
+    seed : int, numpy.random.Generator or None, keyword-only
+        Passed through :func:`resolve_seed`; callers pass the integer they record.
     chunk : int
         Replicates per yielded block.
 
@@ -338,10 +279,11 @@ def rao_wu_factors(
     ((5, 4), True, True)
     """
     replicates = check_replicates(replicates)
+    used, _ = resolve_seed(seed)
     psu_strata = np.asarray(psu_strata)
     strata = np.unique(psu_strata)
     members = [np.flatnonzero(psu_strata == h) for h in strata]
-    generators = spawn(seed, len(members))
+    generators = spawn(used, len(members))
     for start in range(0, replicates, max(1, chunk)):
         c = min(max(1, chunk), replicates - start)
         out = np.ones((psu_strata.shape[0], c))
@@ -349,12 +291,16 @@ def rao_wu_factors(
             n_h = idx.shape[0]
             if n_h < 2:
                 continue
-            counts = rng.multinomial(n_h - 1, np.full(n_h, 1.0 / n_h), size=c)
+            # n_h - 1 draws with replacement per replicate, counted per PSU
+            picks = rng.integers(0, n_h, size=(c, n_h - 1)) + n_h * np.arange(c)[:, None]
+            counts = np.bincount(picks.ravel(), minlength=c * n_h).reshape(c, n_h)
             out[idx] = counts.T * (n_h / (n_h - 1.0))
         yield out
 
 
-def iid_counts(n: int, replicates: int, seed: int, *, chunk: int = 256) -> Iterator[np.ndarray]:
+def iid_counts(
+    n: int, replicates: int, *, seed: SeedLike = None, chunk: int = 256
+) -> Iterator[np.ndarray]:
     """Row-resampling counts of the i.i.d. bootstrap, shape (n, c), per chunk of replicates.
 
     Replicate ``r`` draws ``n`` rows with replacement (PROCESS's bootstrap; R
@@ -368,7 +314,7 @@ def iid_counts(n: int, replicates: int, seed: int, *, chunk: int = 256) -> Itera
     ((5, 3), [5.0, 5.0, 5.0])
     """
     replicates = check_replicates(replicates)
-    rng = np.random.default_rng(seed)
+    _, rng = resolve_seed(seed)
     step = max(1, chunk)
     for start in range(0, replicates, step):
         c = min(step, replicates - start)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from govstats.design._columns import check_missing, domain_codes, expand
 from govstats.design._guards import check_probabilities
+from govstats.design._proportion import proportion_limits
 from govstats.design.inference import DEFAULT_LEVEL, check_level, critical_value
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError
@@ -112,7 +112,7 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 def zeroin(
-    f: Callable[[float], float], lower: float, upper: float, tol: float, maxiter: int = 1000
+    f: Callable[[float], float], lower: float, upper: float, tol: float, max_iter: int = 1000
 ) -> float:
     """Brent's root finder step for step as R ``uniroot`` (``R_zeroin2``).
 
@@ -137,7 +137,7 @@ def zeroin(
         return a
     if fb == 0.0:
         return b
-    for _ in range(maxiter + 1):
+    for _ in range(max_iter + 1):
         prev_step = b - a
         if abs(fc) < abs(fb):
             a, b, c = b, c, b
@@ -172,26 +172,6 @@ def zeroin(
     return b
 
 
-def _probability_limits(
-    m: float, se: float, crit: float, interval_type: str, alpha: float, n_rows: int, df: int
-) -> tuple[float, float]:
-    """Interval for the CDF at the quantile on R's scales (``woodruffCI(method=)``)."""
-    if interval_type == "mean":
-        return m - crit * se, m + crit * se
-    if interval_type == "xlogit":
-        centre, half = np.log(m / (1 - m)), crit * se / (m * (1 - m))
-        return float(special.expit(centre - half)), float(special.expit(centre + half))
-    if interval_type == "asin":
-        centre, half = np.arcsin(np.sqrt(m)), crit * se / (2 * np.sqrt(m * (1 - m)))
-        return float(np.sin(centre - half) ** 2), float(np.sin(centre + half) ** 2)
-    # beta: Korn-Graubard with the effective sample size
-    ratio = stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)
-    n_eff = m * (1 - m) / se**2 * ratio**2
-    low = stats.beta.ppf(alpha / 2, n_eff * m, n_eff * (1 - m) + 1)
-    high = stats.beta.ppf(1 - alpha / 2, n_eff * m + 1, n_eff * (1 - m))
-    return float(low), float(high)
-
-
 def _woodruff(
     design: SurveyDesign,
     x: np.ndarray,
@@ -206,7 +186,7 @@ def _woodruff(
     m = probe.mean("below", deff=False)
     crit = critical_value(design.df, 1 - alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
-        low_p, high_p = _probability_limits(
+        low_p, high_p = proportion_limits(
             float(m.estimate[0]),
             float(m.se[0]),
             crit,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _replicates as _k
+from govstats.design.calibration import recalibrate_replicates
 from govstats.design.inference import (
     DEFAULT_REPLICATES,
     SeedLike,
@@ -34,7 +35,7 @@ from govstats.errors import DataError, DesignError
 if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
 
-__all__ = ["Replicates", "from_replicate_weights", "to_replicates"]
+__all__ = ["Replicates", "to_replicates", "user_replicates"]
 
 _METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "user")
 
@@ -100,7 +101,7 @@ class Replicates:
         # explicit replicate weights know nothing of a domain: rows the estimator has
         # zero-weighted (outside a subset) are zeroed in every replicate, as R's
         # subset() of a replicate design drops them
-        return (np.asarray(base_weights) != 0).astype(float)
+        return np.asarray(np.asarray(base_weights) != 0, dtype=np.float64)
 
     def weighted_totals(self, base_weights: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Column totals of ``values`` under every replicate weight.
@@ -128,7 +129,7 @@ class Replicates:
             assert self.psu_factors is not None
             totals = _k.psu_totals(self.psu_index, self.psu_factors.shape[0], vals * w[:, None])
             out = self.psu_factors.T @ totals
-        return out[:, 0] if one_d else out
+        return np.asarray(out[:, 0] if one_d else out)
 
     def weight_chunks(
         self, base_weights: np.ndarray, chunk: int = 64
@@ -275,13 +276,13 @@ def _replicate_df(method: str, fs: _k.FactorSet, psu_strata: np.ndarray) -> int:
     n_rep = fs.factors.shape[1]
     if method == "bootstrap" and min(fs.factors.shape) > _SVD_RANK_LIMIT:
         n_strata = np.unique(psu_strata).shape[0]
-        return min(n_rep, fs.factors.shape[0] - n_strata + 1) - 1
+        return int(min(n_rep, fs.factors.shape[0] - n_strata + 1) - 1)
     if fs.factors.size <= 4_000_000 or method not in ("jk1", "jkn"):
         return _k.rank_df(fs.factors)
     if method == "jk1":
-        return n_rep - 1
+        return int(n_rep) - 1
     deleted = np.argmin(fs.factors, axis=0)
-    return n_rep - np.unique(psu_strata[deleted]).shape[0]
+    return int(n_rep - np.unique(psu_strata[deleted]).shape[0])
 
 
 def to_replicates(
@@ -388,59 +389,28 @@ def to_replicates(
     if np.any(design.weights_array == 0):
         reps = replace(reps, df=reps.domain_df(design.weights_array))
     if design.calibration is not None:
-        from govstats.design.calibration import recalibrate_replicates
-
         reps = recalibrate_replicates(design, reps)
     return design.with_weights(
         design.weights_array, calibration=design.calibration, replicates=reps
     )
 
 
-def from_replicate_weights(
-    data: pd.DataFrame,
-    weights: str | None,
+def user_replicates(
+    base: SurveyDesign,
     replicate_weights: Sequence[str] | np.ndarray,
     *,
     method: str = "user",
     scale: float,
     rscales: Sequence[float] | np.ndarray | None = None,
     mse: bool = False,
-) -> SurveyDesign:
-    """Build a design from replicate weights supplied by a data producer (R ``svrepdesign``).
+) -> Replicates:
+    """Validate replicate weights supplied by a data producer (R ``svrepdesign``).
 
-    Parameters
-    ----------
-    data : DataFrame
-    weights : str or None
-        Full-sample weight column (None: weights 1).
-    replicate_weights : list of str or ndarray of shape (n, R)
-        Replicate weight columns (full replicate weights, R ``combined.weights=TRUE``).
-    method : str
-        Label of the method (``"jk1"``, ``"jkn"``, ``"brr"``, ``"fay"``,
-        ``"bootstrap"`` or ``"user"``); only ``scale`` and ``rscales`` enter the variance.
-    scale : float
-        Overall variance constant given by the producer (e.g. ``(R-1)/R`` for JK1,
-        ``1/R`` for BRR, ``1/(R-1)`` for a bootstrap).
-    rscales : sequence of float, optional
-        Per-replicate constants (default 1).
-    mse : bool
-        Centre on the full-sample estimate.
-
-    Returns
-    -------
-    SurveyDesign
-        Every row its own PSU; ``replicates.row_weights`` holds the matrix.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> df = pd.DataFrame({"y": [1.0, 3.0], "w": [1.0, 1.0], "r1": [2.0, 0.0], "r2": [0.0, 2.0]})
-    >>> d = from_replicate_weights(df, "w", ["r1", "r2"], method="brr", scale=0.5)
-    >>> d.replicates.n_replicates
-    2
+    The design is built by :meth:`SurveyDesign.from_replicate_weights`, which
+    documents the arguments; this function checks them and returns the
+    :class:`Replicates` (explicit ``row_weights`` of shape ``(n, R)``).
     """
-    from govstats.design.survey_design import SurveyDesign
-
+    data = base.data
     method = method.lower()
     if method not in _METHODS:
         raise DesignError(f"unknown replicate method {method!r}; choose one of {_METHODS}")
@@ -468,8 +438,7 @@ def from_replicate_weights(
         raise DataError(f"rscales has {rs.shape[0]} values for {n_rep} replicates")
     if not np.isfinite(scale) or scale <= 0:
         raise DataError(f"scale must be a positive number; got {scale}")
-    base = SurveyDesign(data, weights=weights)
-    reps = Replicates(
+    return Replicates(
         method=method,
         scale=float(scale),
         rscales=rs,
@@ -480,4 +449,3 @@ def from_replicate_weights(
         seed=None,
         df=_k.rank_df(matrix),
     )
-    return base.with_weights(base.weights_array, calibration=None, replicates=reps)

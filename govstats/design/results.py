@@ -91,7 +91,7 @@ class SurveyEstimate:
     @property
     def se(self) -> np.ndarray:
         """Standard errors, ``sqrt(diag(vcov))``."""
-        return np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
+        return np.asarray(np.sqrt(np.clip(np.diag(self.vcov), 0.0, None)))
 
     @property
     def names(self) -> list[str]:
@@ -137,6 +137,7 @@ class SurveyEstimate:
         head = (
             f"Design-based {self.statistic} ({self.method}), df = {self.df}, "
             f"{self.conf_level:.0%} t intervals"
+            + (f", replicate seed {self.seed}" if self.seed is not None else "")
         )
         table = self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}")
         return head + "\n" + table

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from statsmodels.genmod.families import Family
 
-from govstats.design import _guards, estimators, glm, quantile
+from govstats.design import _guards, calibration, ciprop, estimators, glm, quantile, svyvar
+from govstats.design import replicates as _replicates
 from govstats.design._linearize import LONELY_RULES, cluster_sums, design_variance, stage_variance
 from govstats.design._structure import Structure, build_structure
+from govstats.design.calibration import LevelTotals, PopulationTotals
 from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
 from govstats.design.results import SurveyEstimate
 from govstats.errors import DataError, DesignError
@@ -237,9 +240,7 @@ class SurveyDesign:
                 f"scores have {scores.shape[0]} rows; the design has {len(self.data)}."
             )
         if self.calibration is not None:
-            from govstats.design.calibration import residualize
-
-            scores = np.asarray(residualize(self.calibration, scores))  # type: ignore[arg-type]
+            scores = np.asarray(calibration.residualize(self.calibration, scores))  # type: ignore[arg-type]
         return design_variance(
             scores,
             self._structure.variance_stages,
@@ -342,7 +343,7 @@ class SurveyDesign:
             structure=self.structure,
         )
 
-    def subset(self, mask: Any) -> SurveyDesign:
+    def subset(self, mask: pd.Series | np.ndarray | Sequence[bool]) -> SurveyDesign:
         """Restrict to the domain where ``mask`` is true, keeping every PSU (R ``subset``).
 
         Rows outside the domain get zero weight, so domain variances use the full
@@ -396,29 +397,124 @@ class SurveyDesign:
 
         See :func:`govstats.design.replicates.to_replicates`.
         """
-        from govstats.design import replicates as _replicates
-
-        return _replicates.to_replicates(  # type: ignore[no-any-return]
+        return _replicates.to_replicates(
             self, method, replicates, seed=seed, fay_rho=fay_rho, mse=mse
         )
 
-    def poststratify(self, *args: Any, **kwargs: Any) -> SurveyDesign:
-        """Post-stratify to known population counts (see ``calibration.poststratify``)."""
-        from govstats.design import calibration as _calibration
+    def poststratify(self, variable: str | Sequence[str], population: LevelTotals) -> SurveyDesign:
+        """Post-stratify to known population counts (R ``postStratify``).
 
-        return _calibration.poststratify(self, *args, **kwargs)  # type: ignore[no-any-return]
+        Parameters
+        ----------
+        variable : str or sequence of str
+            Post-stratification variable(s); several are crossed.
+        population : dict, pandas Series or DataFrame
+            Population count of every level (a frame: level columns and ``Freq``).
 
-    def rake(self, *args: Any, **kwargs: Any) -> SurveyDesign:
-        """Rake to known margins (see ``calibration.rake``)."""
-        from govstats.design import calibration as _calibration
+        Returns
+        -------
+        SurveyDesign
+            Weights ``w_i N_c / N_hat_c`` in cell ``c``; see
+            :func:`govstats.design.calibration.poststratify`.
 
-        return _calibration.rake(self, *args, **kwargs)  # type: ignore[no-any-return]
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"g": ["a", "a", "b"], "w": [1.0, 1.0, 1.0]})
+        >>> SurveyDesign(df, weights="w").poststratify("g", {"a": 10, "b": 5}).weights_array
+        array([5., 5., 5.])
+        """
+        return calibration.poststratify(self, variable, population)
 
-    def calibrate(self, *args: Any, **kwargs: Any) -> SurveyDesign:
-        """Calibrate to population totals (see ``calibration.calibrate``)."""
-        from govstats.design import calibration as _calibration
+    def rake(
+        self,
+        margins: Mapping[str, LevelTotals],
+        *,
+        max_iter: int = 10,
+        tol: float = 1.0,
+        margin_rtol: float = 1e-6,
+    ) -> SurveyDesign:
+        """Rake to known one-way margins (R ``rake``).
 
-        return _calibration.calibrate(self, *args, **kwargs)  # type: ignore[no-any-return]
+        Parameters
+        ----------
+        margins : dict
+            ``{variable: level totals}``.
+        max_iter : int, default 10
+            Maximum sweeps (R ``control$maxit``).
+        tol : float, default 1
+            R's ``control$epsilon``: stop when no cell of the joint weighted table
+            moves by ``tol`` or more in a sweep (relative to the weight total when < 1).
+        margin_rtol : float, default 1e-6
+            Relative tolerance for the margins' grand totals to agree.
+
+        Returns
+        -------
+        SurveyDesign
+            See :func:`govstats.design.calibration.rake`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["u", "v", "u", "v"]})
+        >>> raked = SurveyDesign(df).rake({"a": {"x": 6, "y": 4}, "b": {"u": 5, "v": 5}})
+        >>> round(float(raked.weights_array.sum()), 6)
+        10.0
+        """
+        return calibration.rake(self, margins, max_iter=max_iter, tol=tol, margin_rtol=margin_rtol)
+
+    def calibrate(
+        self,
+        population_totals: PopulationTotals,
+        *,
+        formula: str | None = None,
+        method: str = "linear",
+        bounds: tuple[float, float] | None = None,
+        max_iter: int = 50,
+        tol: float = 1e-7,
+    ) -> SurveyDesign:
+        """Calibrate to population totals: GREG, raking or logit (R ``calibrate``).
+
+        Parameters
+        ----------
+        population_totals : dict or pandas Series
+            With ``formula``: a total per model-matrix column, named as R
+            (``"(Intercept)"``, ``"stypeH"``) or formulaic (``"stype[T.H]"``) names it.
+            Without: ``{variable: total}`` or ``{variable: {level: total}}``.
+        formula : str, optional
+            Calibration model such as ``"~stype + api99"``.
+        method : {"linear", "raking", "logit"}
+            R's ``calfun``.
+        bounds : (float, float), optional
+            Bounds on the calibration factors; required for ``"logit"``.
+        max_iter : int, default 50
+            Newton iterations (R ``maxit``).
+        tol : float, default 1e-7
+            R's ``epsilon``: every total within ``tol (1 + |T|)``.
+
+        Returns
+        -------
+        SurveyDesign
+            See :func:`govstats.design.calibration.calibrate`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "w": [2.0] * 4})
+        >>> cal = SurveyDesign(df, weights="w").calibrate({"(Intercept)": 10, "x": 30},
+        ...                                               formula="~x")
+        >>> round(float(cal.weights_array.sum()), 8)
+        10.0
+        """
+        return calibration.calibrate(
+            self,
+            population_totals,
+            formula=formula,
+            method=method,
+            bounds=bounds,
+            max_iter=max_iter,
+            tol=tol,
+        )
 
     # ------------------------------------------------------------------ estimators
     def mean(
@@ -442,7 +538,7 @@ class SurveyDesign:
             Leave rows with missing values out of the estimate (as a domain).
         deff : bool or "replace", default False
             Design effects against simple random sampling without replacement (R
-            ``deff=TRUE``) or with replacement (``"replace"``); False: none.
+            ``deff=TRUE``) or with replacement (``"replace"``); False: none, as R.
         level : float, default 0.95
             Confidence level of the t intervals.
 
@@ -559,9 +655,7 @@ class SurveyDesign:
         >>> round(float(SurveyDesign(df, weights="w").var("y").estimate[0]), 6)
         1.666667
         """
-        from govstats.design import svyvar as _svyvar
-
-        return _svyvar.svyvar(self, variables, by=by, na_rm=na_rm, level=level)
+        return svyvar.svyvar(self, variables, by=by, na_rm=na_rm, level=level)
 
     def ciprop(
         self,
@@ -575,9 +669,7 @@ class SurveyDesign:
 
         See :func:`govstats.design.ciprop.ciprop`.
         """
-        from govstats.design import ciprop as _ciprop
-
-        return _ciprop.ciprop(self, variable, method=method, level=level, na_rm=na_rm)
+        return ciprop.ciprop(self, variable, method=method, level=level, na_rm=na_rm)
 
     def quantile(
         self,
@@ -608,7 +700,7 @@ class SurveyDesign:
     def glm(
         self,
         formula: str,
-        family: Any = "gaussian",
+        family: str | Family = "gaussian",
         *,
         na_rm: bool = False,
         max_iter: int = 25,
@@ -655,10 +747,6 @@ class SurveyDesign:
         """Design-based proportional-odds model (R ``svyolr``).
 
         See :func:`govstats.design.olr.svyolr`.
-
-        Examples
-        --------
-        >>> import pandas as pd
         >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10),
         ...                    "g": list("ababababab")})
         >>> SurveyDesign(df).olr("y ~ x").to_frame()["term"].tolist()
@@ -733,3 +821,55 @@ class SurveyDesign:
         return _mlogit.svymlogit(
             self, formula, base, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
         )
+
+    @classmethod
+    def from_replicate_weights(
+        cls,
+        data: pd.DataFrame,
+        weights: str | None,
+        replicate_weights: Sequence[str] | np.ndarray,
+        *,
+        method: str = "user",
+        scale: float,
+        rscales: Sequence[float] | np.ndarray | None = None,
+        mse: bool = False,
+    ) -> SurveyDesign:
+        """Build a design from replicate weights supplied by a data producer (R ``svrepdesign``).
+
+        Parameters
+        ----------
+        data : DataFrame
+        weights : str or None
+            Full-sample weight column (None: weights 1).
+        replicate_weights : list of str or ndarray of shape (n, R)
+            Replicate weight columns (full replicate weights, R ``combined.weights=TRUE``).
+        method : str
+            Label of the method (``"jk1"``, ``"jkn"``, ``"brr"``, ``"fay"``,
+            ``"bootstrap"`` or ``"user"``); only ``scale`` and ``rscales`` enter the variance.
+        scale : float
+            Overall variance constant given by the producer (e.g. ``(R-1)/R`` for JK1,
+            ``1/R`` for BRR, ``1/(R-1)`` for a bootstrap).
+        rscales : sequence of float, optional
+            Per-replicate constants (default 1).
+        mse : bool
+            Centre on the full-sample estimate.
+
+        Returns
+        -------
+        SurveyDesign
+            Every row its own PSU; ``replicates.row_weights`` holds the matrix.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 3.0], "w": [1.0, 1.0], "r1": [2.0, 0.0],
+        ...                    "r2": [0.0, 2.0]})
+        >>> d = SurveyDesign.from_replicate_weights(df, "w", ["r1", "r2"], method="brr", scale=0.5)
+        >>> d.replicates.n_replicates
+        2
+        """
+        base = cls(data, weights=weights)
+        reps = _replicates.user_replicates(
+            base, replicate_weights, method=method, scale=scale, rscales=rscales, mse=mse
+        )
+        return base.with_weights(base.weights_array, calibration=None, replicates=reps)

@@ -83,7 +83,7 @@ class IIDBootstrap:
     @classmethod
     def draw(cls, n: int, replicates: int, seed: int) -> IIDBootstrap:
         """Draw ``replicates`` bootstrap resamples of ``n`` rows from the integer ``seed``."""
-        counts = np.hstack(list(iid_counts(n, replicates, seed))).T
+        counts = np.hstack(list(iid_counts(n, replicates, seed=seed))).T
         return cls(counts=counts, seed=seed)
 
     @property

@@ -61,11 +61,11 @@ def build(
         parsed = formulaic.Formula(formula)
     except Exception as exc:  # formulaic raises several parser error types
         raise DataError(f"cannot parse formula {formula!r}: {exc}") from None
-    if not hasattr(parsed, "lhs") or len(parsed.lhs) != 1:  # type: ignore[union-attr]
+    if not hasattr(parsed, "lhs") or len(parsed.lhs) != 1:
         raise DataError(f"formula {formula!r} needs exactly one outcome on the left of '~'.")
     variables = sorted(parsed.required_variables)
     check_columns(data, variables)
-    on_right = {str(v) for v in parsed.rhs.required_variables}  # type: ignore[union-attr]
+    on_right = {str(v) for v in parsed.rhs.required_variables}
     for group in [by] if isinstance(by, str) else list(by):
         if group not in on_right:
             continue

@@ -16,7 +16,7 @@ def minmax(x: np.ndarray, positive: np.ndarray) -> np.ndarray:
     hi = x.max(axis=0)
     span = hi - lo
     up = (x - lo) / span
-    return np.where(positive, up, 1.0 - up)
+    return np.asarray(np.where(positive, up, 1.0 - up))
 
 
 def entropy_weight_kernel(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Reading survey files (.dta, .sav, .csv, .parquet) through TOML codebooks.
+"""Reading survey files (.dta, .sav, .csv, .parquet) through TOML codebooks, and writing them.
 
 Examples
 --------
@@ -17,6 +17,7 @@ from govstats.io.codebook import (
     shipped_codebooks,
 )
 from govstats.io.read_survey import SurveyData, read_survey
+from govstats.io.write_survey import write_survey
 
 __all__ = [
     "Codebook",
@@ -28,4 +29,5 @@ __all__ = [
     "read_survey",
     "shipped_codebook",
     "shipped_codebooks",
+    "write_survey",
 ]

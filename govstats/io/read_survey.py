@@ -130,10 +130,10 @@ def read_survey(
     --------
     >>> import tempfile, pathlib
     >>> from govstats.datasets import simulate_survey
-    >>> from govstats.io import read_survey, shipped_codebook
+    >>> from govstats.io import read_survey, shipped_codebook, write_survey
     >>> sim = simulate_survey(seed=1, n_persons=1000)
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     file = sim.write(pathlib.Path(folder) / "sim.dta")
+    ...     file = write_survey(sim.raw, pathlib.Path(folder) / "sim.dta")
     ...     survey = read_survey(file, codebook=shipped_codebook("simulated"))
     >>> list(survey.data["hukou"].cat.categories)
     ['农业', '非农业']

@@ -90,7 +90,7 @@ class _Fonts:
 def _new_pdf(lang: str) -> tuple[Any, _Fonts]:
     from fpdf import FPDF
 
-    class _Report(FPDF):  # type: ignore[misc]
+    class _Report(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(fonts.sans, size=8)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import govstats as gs
+from govstats.io import write_survey
 from govstats.report import divide_chain, load_survey, run_analysis, survey_description
 from govstats.report.inputs import harmonise
 from govstats.report.tables import SUPPRESSED_MARK
@@ -154,7 +155,7 @@ def test_harmonise_derives_standard_columns() -> None:
 def test_report_on_a_user_survey_file(tmp_path) -> None:
     sim = gs.datasets.simulate_survey(seed=SEED, n_persons=1500)
     path = tmp_path / "survey.dta"
-    sim.write(path)
+    write_survey(sim.raw, path)
     codebook = resources.files("govstats.io") / "codebooks" / "simulated.toml"
     with resources.as_file(codebook) as cb:
         loaded = load_survey(path, cb)

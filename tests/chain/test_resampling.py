@@ -125,7 +125,7 @@ def test_by_group_replicate_differences_use_the_same_replicates() -> None:
     se = diff.std(ddof=1)
     got = res.differences.loc["west - east", "se"]
     np.testing.assert_allclose(got.to_numpy(), se.to_numpy(), rtol=1e-10)
-    contrast = res.contrast("rural -> m1 -> y", "rural -> m2 -> y", group="east")
+    contrast = res.contrast("rural -> m1 -> y", "rural -> m2 -> y", domain="east")
     assert contrast["se"].iloc[0] > 0
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import govstats as gs
-from govstats.design.replicates import from_replicate_weights
+from govstats.design import from_replicate_weights
 
 #: Two fits of the same normal equations summed in another order agree to ~1e-15.
 SAME = 1e-13

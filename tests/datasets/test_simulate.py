@@ -66,7 +66,17 @@ def test_generator_seed_is_accepted():
     a = simulate_survey(seed=np.random.default_rng(5), n_persons=1000)
     b = simulate_survey(seed=np.random.default_rng(5), n_persons=1000)
     pd.testing.assert_frame_equal(a.data, b.data, check_exact=True)
-    assert a.seed is None
+    # the Generator gives one integer seed, recorded; rerunning with it reproduces the sample
+    again = simulate_survey(seed=a.seed, n_persons=1000)
+    pd.testing.assert_frame_equal(a.data, again.data, check_exact=True)
+
+
+def test_no_seed_draws_one_and_records_it():
+    a = simulate_survey(n_persons=400)
+    assert isinstance(a.seed, int)
+    pd.testing.assert_frame_equal(
+        a.data, simulate_survey(seed=a.seed, n_persons=400).data, check_exact=True
+    )
 
 
 def test_design_structure(sim):

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govstats.design import from_replicate_weights
 from govstats.design.inference import DEFAULT_REPLICATES
-from govstats.design.replicates import from_replicate_weights
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import GovstatsWarning
 from tests.reference.cases import REFERENCE, case_frame, load_cases

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from govstats.design import from_replicate_weights
 from govstats.design import replicates as rep_module
 from govstats.design.calibration import CalibrationInfo
-from govstats.design.replicates import Replicates, from_replicate_weights
+from govstats.design.replicates import Replicates
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import ConvergenceError, DataError, DesignError, GovstatsError
 from tests.reference.cases import read_data, survey_cases

@@ -12,7 +12,7 @@ import pytest
 from govstats.datasets import simulate_survey
 from govstats.datasets._raw_items import ITEMS
 from govstats.errors import CodebookError, DataError
-from govstats.io import SurveyData, load_codebook, read_survey, shipped_codebook
+from govstats.io import SurveyData, load_codebook, read_survey, shipped_codebook, write_survey
 
 MIN_VALID = {"info_access": 3, "participation": 3, "expression": 2, "service": 3}
 MISSING = (98, 99, -8)
@@ -26,7 +26,7 @@ def sim():
 @pytest.fixture(scope="module", params=["dta", "sav"])
 def written(sim, tmp_path_factory, request):
     path = tmp_path_factory.mktemp("files") / f"simulated.{request.param}"
-    sim.write(path)
+    write_survey(sim.raw, path)
     return path
 
 
@@ -138,7 +138,7 @@ def test_without_codebook_returns_codes_and_labels(sim, written):
 
 def test_write_never_overwrites_silently(sim, written):
     with pytest.raises(DataError, match="exists"):
-        sim.write(written)
+        write_survey(sim.raw, written)
 
 
 def test_csv_and_parquet_read_through_the_codebook(sim, tmp_path):

@@ -32,7 +32,7 @@ def compute_census(census: pd.DataFrame | None = None) -> pd.DataFrame:
     if census is None:
         from govstats.datasets import load_census
 
-        census = load_census(level="province", year=2020)
+        census = load_census(geography="province", year=2020)
     needed = ["province_code", "province_zh", "province_en", "population_total", "urban_share_pct"]
     missing = [c for c in needed if c not in census.columns]
     if missing:
