@@ -202,8 +202,10 @@ def factorize_sorted(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         if high - low <= 4 * values.shape[0] + 1024:
             shifted = (values - low).astype(np.int64, copy=False)
             present = np.bincount(shifted) > 0
-            lookup = np.cumsum(present) - 1
             uniques = (np.flatnonzero(present) + low).astype(dtype)
+            if present.all():  # every value in the range occurs: the codes are the offsets
+                return shifted, uniques
+            lookup = np.cumsum(present) - 1
             return lookup[shifted], uniques
     hashed, distinct = pd.factorize(series, sort=True)
     return np.asarray(hashed, dtype=np.int64), np.asarray(distinct)

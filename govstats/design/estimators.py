@@ -182,13 +182,20 @@ def _linear_vcov(
 
     else:
         inside = domains.codes >= 0
-        values = y.copy()
+        # rows outside every domain read domain 0's constants and are zeroed below
+        own = np.where(inside, domains.codes, 0)
+        values = y
         if x is not None:
             assert ratio is not None and x_total is not None
-            r = ratio.reshape(n_domains, k)[domains.codes[inside]]
-            total = x_total.reshape(n_domains, k)[domains.codes[inside]]
-            values[inside] = (y[inside] - r * x[inside]) / total
-        values = np.where(inside[:, None], values * weights[:, None], 0.0)
+            if n_domains == 1:
+                values = (y - ratio[None, :] * x) / x_total[None, :]
+            else:
+                r = ratio.reshape(n_domains, k)[own]
+                total = x_total.reshape(n_domains, k)[own]
+                values = (y - r * x) / total
+        values = values * weights[:, None]
+        if not domains.everything:
+            values = np.where(inside[:, None], values, 0.0)
         if design.calibration is None:
 
             def compute(d: int | None, present: np.ndarray) -> np.ndarray:
@@ -198,10 +205,12 @@ def _linear_vcov(
                 return design.vcov_domain_rows(values, own, 1, present)
 
         else:
-            scores = np.zeros((len(weights), n_domains * k))
-            for d in range(n_domains):
-                rows = domains.codes == d
-                scores[rows, cut(d)] = values[rows]
+            if n_domains == 1:
+                scores = values
+            else:
+                scores = np.zeros((len(weights), n_domains * k))
+                for d in range(n_domains):
+                    scores[:, cut(d)] = np.where((domains.codes == d)[:, None], values, 0.0)
 
             def compute(d: int | None, present: np.ndarray) -> np.ndarray:
                 return design.vcov_rows(scores if d is None else scores[:, cut(d)], present)
