@@ -99,15 +99,14 @@ def _psu_domain_totals(
 def _replicate_units(design: SurveyDesign) -> tuple[np.ndarray, int] | None:
     """Return the units of the replicate factors when they are not the PSUs, else None.
 
-    Replicates of a post-stratified or raked design carry one factor per PSU within a
-    calibration cell (``replicates.psu_index``); plain replicates one per PSU.
+    Replicates of a post-stratified or raked design also adjust every calibration cell,
+    so their totals are taken per PSU within a cell (``replicates.unit_index``).
     """
     replicates = design.replicates
     assert replicates is not None and replicates.psu_factors is not None
-    index = replicates.psu_index
-    if index is design.psu_index or np.array_equal(index, design.psu_index):
+    if replicates.cell_factors is None:
         return None
-    return index, replicates.psu_factors.shape[0]
+    return replicates.unit_index, replicates.n_units
 
 
 def _factor_totals(
@@ -123,7 +122,7 @@ def _factor_totals(
     units = _replicate_units(design)
     if units is not None:
         psu_totals = _psu_domain_totals(design, values, domains, weights, units)
-    return np.asarray(replicates.psu_factors.T @ psu_totals)
+    return replicates.replicate_totals(psu_totals)
 
 
 def _replicate_totals(
@@ -135,7 +134,7 @@ def _replicate_totals(
     if replicates.psu_factors is not None:
         units = _replicate_units(design)
         psu_totals = _psu_domain_totals(design, values, domains, weights, units)
-        return np.asarray(replicates.psu_factors.T @ psu_totals)
+        return replicates.replicate_totals(psu_totals)
     p = values.shape[1]
     blocks = []
     for d in range(domains.n):
