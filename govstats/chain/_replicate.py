@@ -151,10 +151,13 @@ def design_plan(
             units = psu_cross
         else:
             # re-calibrated replicates: cross-products per PSU within a calibration cell,
-            # factors for a few replicates at a time
-            step = max(1, min(512, MAX_CHUNK_ENTRIES // max(rep.n_units, 1)))
-            chunks = rep.unit_factor_chunks(step)
-            units = [_paths.psu_crossproducts(z, w, rep.unit_index, rep.n_units) for _, w in groups]
+            # combined cell by cell into every replicate's cross-product (R, pairs); the
+            # chunks then only pick replicates (identity columns)
+            units = [
+                rep.replicate_totals(_paths.psu_crossproducts(z, w, rep.unit_index, rep.n_units))
+                for _, w in groups
+            ]
+            chunks = (np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512))
     return ReplicatePlan(
         chunks=chunks,
         units=units,

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Rows handled at once where per-row temporaries are needed (bounded memory).
-ROW_BLOCK = 65_536
+ROW_BLOCK = 16_384
 #: Mean rows per group below which the per-group BLAS loop gives way to row blocks.
 _MIN_ROWS_PER_GROUP = 48
 

@@ -120,9 +120,23 @@ def _factor_totals(
     replicates = design.replicates
     assert replicates is not None and replicates.psu_factors is not None
     units = _replicate_units(design)
-    if units is not None:
-        psu_totals = _psu_domain_totals(design, values, domains, weights, units)
-    return replicates.replicate_totals(psu_totals)
+    if units is None:
+        return replicates.replicate_totals(psu_totals)
+    return _cell_replicate_totals(design, values, domains, weights, units)
+
+
+def _cell_replicate_totals(
+    design: SurveyDesign,
+    values: np.ndarray | None,
+    domains: _Domains,
+    weights: np.ndarray,
+    units: tuple[np.ndarray, int],
+) -> np.ndarray:
+    """Replicate totals of re-calibrated replicates (one calibration cell at a time)."""
+    replicates = design.replicates
+    assert replicates is not None
+    weighted = weights[:, None] if values is None else values * weights[:, None]
+    return replicates.domain_replicate_totals(weighted, domains.codes, domains.n)
 
 
 def _replicate_totals(
@@ -133,8 +147,9 @@ def _replicate_totals(
     assert replicates is not None
     if replicates.psu_factors is not None:
         units = _replicate_units(design)
-        psu_totals = _psu_domain_totals(design, values, domains, weights, units)
-        return replicates.replicate_totals(psu_totals)
+        if units is not None:
+            return _cell_replicate_totals(design, values, domains, weights, units)
+        return replicates.replicate_totals(_psu_domain_totals(design, values, domains, weights))
     p = values.shape[1]
     blocks = []
     for d in range(domains.n):

@@ -137,6 +137,63 @@ class Replicates:
                 out += self.cell_factors[c][:, None] * part
         return out
 
+    @cached_property
+    def _cell_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows ordered by cell with bounds; units ordered by cell with bounds; unit ranks."""
+        assert self.cell_index is not None and self.cell_factors is not None
+        n_cells = self.cell_factors.shape[0]
+        _, _, unit_cell = self._units
+        keys = self.cell_index.astype(np.uint16) if n_cells <= 1 << 16 else self.cell_index
+        rows = np.argsort(keys, kind="stable")
+        row_bounds = np.searchsorted(self.cell_index[rows], np.arange(n_cells + 1))
+        units = np.argsort(unit_cell, kind="stable")
+        unit_bounds = np.searchsorted(unit_cell[units], np.arange(n_cells + 1))
+        rank = np.empty(unit_cell.shape[0], dtype=np.int64)
+        rank[units] = np.arange(units.shape[0]) - unit_bounds[unit_cell[units]]
+        return rows, row_bounds, units, unit_bounds, rank
+
+    def domain_replicate_totals(
+        self, weighted_values: np.ndarray, domains: np.ndarray, n_domains: int
+    ) -> np.ndarray:
+        """(n, k) weighted row values and domain codes -> (R, n_domains * k) replicate totals.
+
+        Domain-major columns (domain 0's k totals, then domain 1's, ...); rows with a
+        negative domain code count nowhere. With cell factors the rows are taken one
+        calibration cell at a time, so memory stays at one cell's (units x domains x k).
+        """
+        assert self.psu_factors is not None
+        vals = np.asarray(weighted_values, dtype=float)
+        if vals.ndim == 1:
+            vals = vals[:, None]
+        k = vals.shape[1]
+        out = np.zeros((self.n_replicates, n_domains * k))
+        if self.cell_index is None or self.cell_factors is None:
+            n_units = self.psu_factors.shape[0]
+            n_bins = n_units * n_domains
+            key = np.where(domains >= 0, self.psu_index * n_domains + domains, n_bins)
+            totals = np.empty((n_bins, k))
+            for j in range(k):
+                totals[:, j] = np.bincount(key, weights=vals[:, j], minlength=n_bins + 1)[:-1]
+            return np.asarray(self.psu_factors.T @ totals.reshape(n_units, n_domains * k))
+        unit, unit_psu, _ = self._units
+        rows, row_bounds, units, unit_bounds, rank = self._cell_layout
+        for c in range(self.cell_factors.shape[0]):
+            members = rows[row_bounds[c] : row_bounds[c + 1]]
+            if members.size == 0:
+                continue
+            cell_units = units[unit_bounds[c] : unit_bounds[c + 1]]
+            m = cell_units.shape[0]
+            dom = domains[members]
+            key = np.where(dom >= 0, rank[unit[members]] * n_domains + dom, m * n_domains)
+            totals = np.empty((m * n_domains, k))
+            for j in range(k):
+                totals[:, j] = np.bincount(
+                    key, weights=vals[members, j], minlength=m * n_domains + 1
+                )[:-1]
+            part = self.psu_factors[unit_psu[cell_units]].T @ totals.reshape(m, n_domains * k)
+            out += self.cell_factors[c][:, None] * part
+        return out
+
     def unit_factor_chunks(self, chunk: int) -> Iterator[np.ndarray]:
         """Yield (n_units, c) factors of consecutive replicates (for refitting kernels)."""
         assert self.psu_factors is not None
