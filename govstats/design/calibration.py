@@ -228,8 +228,8 @@ def _cells(
     design: SurveyDesign, name: str, population: Any, weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """Codes of the data rows in the population cells, the levels and their totals."""
-    _column(design, name, "post-stratification")
-    raw, labels = _row_keys(design.data[[name]])
+    column = _column(design, name, "post-stratification")
+    raw, labels = _row_keys(column.to_frame())
     return _cells_from_keys(raw, labels, name, _as_population(population, name), weights)
 
 
@@ -237,7 +237,11 @@ def _cells_from_keys(
     raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
-    seen = np.bincount(np.where(active, raw, labels.shape[0]), minlength=labels.shape[0] + 1)
+    everyone = bool(active.all())
+    seen = np.bincount(
+        raw if everyone else np.where(active, raw, labels.shape[0]),
+        minlength=labels.shape[0] + 1,
+    )
     data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
     absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
@@ -255,7 +259,10 @@ def _cells_from_keys(
     index = {k: i for i, k in enumerate(levels)}
     # rows outside the domain (zero weight) may carry any level: park them in cell 0
     group_code = np.array([index.get(str(k), 0) for k in labels], dtype=np.int64)
-    codes = group_code[raw] if raw.size else raw
+    if np.array_equal(group_code, np.arange(group_code.shape[0])):
+        codes = raw  # the data's level order is the population's: no gather
+    else:
+        codes = group_code[raw] if raw.size else raw
     totals = np.array([pop[k] for k in levels])
     return codes, levels, totals
 
