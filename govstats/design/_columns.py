@@ -155,6 +155,9 @@ def domain_codes(
         uniques_all.append(uniques)
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
+    if len(names) == 1 and valid.all():
+        # one column seen in every row: its sorted codes are the domains
+        return combined, [(_plain(v),) for v in uniques_all[0]], names
     out = np.full(n, -1, dtype=np.int64)
     size = int(combined.max()) + 1
     if size <= 4 * n + 1024:

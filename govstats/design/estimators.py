@@ -81,12 +81,14 @@ def _psu_domain_totals(
     domains: _Domains,
     weights: np.ndarray,
     units: tuple[np.ndarray, int] | None = None,
+    bins: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Per-PSU, per-domain weighted totals of ``values`` (n, p) -> (n_psu, n_domains * p).
 
-    ``values=None`` totals the weights themselves; ``units`` as in :func:`_bins`.
+    ``values=None`` totals the weights themselves; ``units`` as in :func:`_bins`;
+    ``bins`` is the result of :func:`_bins` when the caller has it already.
     """
-    key, n_bins = _bins(design, domains, units)
+    key, n_bins = _bins(design, domains, units) if bins is None else bins
     columns = (
         [weights] if values is None else [values[:, j] * weights for j in range(values.shape[1])]
     )
@@ -354,8 +356,9 @@ def mean_or_total(
     (values,), domains = _prepare(design, [columns], by, na_rm)
     w = design.weights_array
     p = values.shape[1]
-    psu_y = _psu_domain_totals(design, values, domains, w)
-    psu_w = _psu_domain_totals(design, None, domains, w)
+    bins = _bins(design, domains)
+    psu_y = _psu_domain_totals(design, values, domains, w, bins=bins)
+    psu_w = _psu_domain_totals(design, None, domains, w, bins=bins)
     num = psu_y.sum(axis=0)
     den = np.repeat(psu_w.sum(axis=0), p)
     if statistic == "mean":
