@@ -71,6 +71,8 @@ def _bins(
     n_bins = n_units * domains.n
     if domains.n == 1 and domains.everything:
         return index, n_bins
+    if domains.everything:
+        return index * domains.n + domains.codes, n_bins
     key = np.where(domains.codes >= 0, index * domains.n + domains.codes, n_bins)
     return key, n_bins
 
