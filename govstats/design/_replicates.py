@@ -393,6 +393,19 @@ def product_rank_df(
     formed. Otherwise the rank comes from a blockwise QR (the singular values of the
     final triangle are those of the whole matrix), with ``matrix_rank``'s tolerance.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _product_rank_df(psu_factors, cell_factors, unit_psu, unit_cell, block)
+
+
+def _product_rank_df(
+    psu_factors: np.ndarray,
+    cell_factors: np.ndarray,
+    unit_psu: np.ndarray,
+    unit_cell: np.ndarray,
+    block: int,
+) -> int:
     n_rep = psu_factors.shape[1]
     if unit_psu.size == 0:
         return 0
@@ -417,7 +430,14 @@ def product_rank_df(
 
 
 def rank_df(matrix: np.ndarray) -> int:
-    """R ``degf`` of a replicate design: rank of the replicate weights minus one."""
+    """R ``degf`` of a replicate design: rank of the replicate weights minus one.
+
+    The SVD runs on one BLAS thread: for these sizes (hundreds of PSUs by a thousand
+    replicates) waking the threads of a busy machine costs up to 30 times the SVD.
+    """
+    from threadpoolctl import threadpool_limits
+
     if matrix.size == 0:
         return 0
-    return int(np.linalg.matrix_rank(matrix)) - 1
+    with threadpool_limits(1, user_api="blas"):
+        return int(np.linalg.matrix_rank(matrix)) - 1
