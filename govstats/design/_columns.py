@@ -151,7 +151,7 @@ def domain_codes(
     for name in names:
         codes, uniques = factorize_sorted(data[name])
         valid &= codes >= 0
-        combined = combined * (len(uniques) + 1) + codes
+        combined = codes if len(names) == 1 else combined * (len(uniques) + 1) + codes
         uniques_all.append(uniques)
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
@@ -203,11 +203,17 @@ def factorize_sorted(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         values = series.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low <= 4 * values.shape[0] + 1024:
-            shifted = (values - low).astype(np.int64, copy=False)
+            shifted = (
+                values.astype(np.int64, copy=False)
+                if low == 0
+                else (values - low).astype(np.int64, copy=False)
+            )
             present = np.bincount(shifted) > 0
             uniques = (np.flatnonzero(present) + low).astype(dtype)
             if present.all():  # every value in the range occurs: the codes are the offsets
-                return shifted, uniques
+                codes = shifted.view()  # may share the column's memory: never written to
+                codes.flags.writeable = False
+                return codes, uniques
             lookup = np.cumsum(present) - 1
             return lookup[shifted], uniques
     hashed, distinct = pd.factorize(series, sort=True)
