@@ -106,12 +106,15 @@ class JointCells:
     factors : tuple of ndarray, each shape (n_joint,)
         Calibration factor of every joint cell right after margin ``m``'s adjustment in
         the last sweep (the last one is the final factor).
+    start : ndarray, shape (n,), optional
+        The weights before raking (``margin_weights[m] = start * factors[m][codes]``).
     """
 
     codes: np.ndarray
     margin_cells: tuple[np.ndarray, ...]
     counts: np.ndarray
     factors: tuple[np.ndarray, ...]
+    start: np.ndarray | None = None
 
 
 def margin_cells_of_joint(
@@ -171,7 +174,7 @@ def rake_weights(
             old = new
             iterations += 1
     counts: np.ndarray = np.bincount(joint_codes, minlength=n_joint).astype(np.float64)
-    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after))
+    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after), w)
     margin_w = tuple(w * f[joint_codes] for f in after)
     final = margin_w[-1] if margin_w else w.copy()
     return RakeResult(final, margin_w, iterations, delta, converged, joint)
@@ -382,6 +385,14 @@ def resid_raking_cells(
                     axis=1,
                 )
                 acc[m] = acc[m] + (s_m[m] - taken) / np.where(cnt[m] > 0, cnt[m], 1.0)[:, None]
+    if joint.start is not None:
+        # x - sum_m psw_m A_m[c_m] = x - start * K[joint cell]: one gather, not one per margin
+        with np.errstate(invalid="ignore"):
+            per_cell = sum(
+                (g[m][:, None] * acc[m][joint.margin_cells[m]] for m in range(len(acc))),
+                start=np.zeros((n_joint, p)),
+            )
+        return np.asarray(x - joint.start[:, None] * per_cell[joint.codes])
     out = x.astype(float, copy=True)
     for (codes, _, psw), a in zip(margins, acc, strict=True):
         out -= psw[:, None] * a[codes]
