@@ -137,6 +137,7 @@ def rake_weights(
     n_joint: int,
     max_iter: int,
     epsilon: float,
+    margin_cells: Sequence[np.ndarray] | None = None,
 ) -> RakeResult:
     """Raking by iterative proportional fitting with R ``rake()``'s stopping rule.
 
@@ -148,10 +149,16 @@ def rake_weights(
     Every row of a joint cell is multiplied by the same factors, so the sweeps run on
     the (n_joint,) table of weighted counts -- one pass over the rows to build it and
     one to apply the final factors -- instead of re-weighting every row at every step.
+    ``margin_cells`` (the cell of every margin for every joint cell) is derived from
+    the rows when not given.
     """
     w = np.asarray(weights, dtype=float)
     base: np.ndarray = np.bincount(joint_codes, weights=w, minlength=n_joint)
-    cells = margin_cells_of_joint(margin_codes, joint_codes, n_joint)
+    cells = (
+        margin_cells_of_joint(margin_codes, joint_codes, n_joint)
+        if margin_cells is None
+        else tuple(np.asarray(c, dtype=np.int64) for c in margin_cells)
+    )
     factor = np.ones(n_joint)
     old: np.ndarray = base.copy()
     iterations = 0

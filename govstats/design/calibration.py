@@ -414,12 +414,19 @@ def rake(
         )
     joint = parsed[0][0]
     n_joint = len(parsed[0][1])
+    sizes = [len(levels) for _, levels, _ in parsed]
+    mixed_radix = True
     for codes, levels, _ in parsed[1:]:
         joint = joint * len(levels) + codes
         n_joint *= len(levels)
         if n_joint > 4 * joint.shape[0] + 1024:  # sparse: number the combinations present
             joint = pd.factorize(joint)[0].astype(np.int64)
             n_joint = int(joint.max()) + 1
+            mixed_radix = False
+    cells = None
+    if mixed_radix:  # the cell of every margin follows from the joint cell's digits
+        strides = np.cumprod([1, *sizes[::-1]])[::-1][1:]
+        cells = [(np.arange(n_joint) // st) % sz for st, sz in zip(strides, sizes, strict=True)]
     eps = epsilon * float(weights.sum()) if epsilon < 1 else float(epsilon)
     res = _k.rake_weights(
         [p[0] for p in parsed],
@@ -429,6 +436,7 @@ def rake(
         n_joint,
         max_iter,
         eps,
+        cells,
     )
     report = ConvergenceReport("rake", res.iterations, res.max_change, res.converged)
     if not res.converged:
