@@ -152,17 +152,19 @@ def design_plan(
         chunks: Iterator[np.ndarray] = (wc for _, wc in rep.weight_chunks(sampling.weights))
         units = [_paths.row_crossproducts(z) * (w > 0)[:, None] for _, w in groups]
     else:
-        factors = np.asarray(rep.psu_factors, dtype=float)
-        chunks = (factors[:, i : i + 512] for i in range(0, n_rep, 512))
-        units = psu_cross
-        unit_index = np.asarray(rep.psu_index)
-        if unit_index is not sampling.psu_index and not np.array_equal(
-            unit_index, sampling.psu_index
-        ):
-            # factors per PSU x calibration cell: cross-products per such unit
+        if rep.cell_factors is None:
+            factors = np.asarray(rep.psu_factors, dtype=float)
+            chunks = (factors[:, i : i + 512] for i in range(0, n_rep, 512))
+            units = psu_cross
+        else:
+            # re-calibrated replicates: cross-products per PSU within a calibration cell,
+            # combined cell by cell into every replicate's cross-product (R, pairs); the
+            # chunks then only pick replicates (identity columns)
             units = [
-                _paths.psu_crossproducts(z, w, unit_index, factors.shape[0]) for _, w in groups
+                rep.replicate_totals(_paths.psu_crossproducts(z, w, rep.unit_index, rep.n_units))
+                for _, w in groups
             ]
+            chunks = (np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512))
     return ReplicatePlan(
         chunks=chunks,
         units=units,

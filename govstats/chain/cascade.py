@@ -71,7 +71,7 @@ def _from_crossproducts(
     if rep is not None:
         if rep.psu_factors is None:
             return None
-        units, n_units = rep.psu_index, rep.psu_factors.shape[0]
+        units, n_units = rep.unit_index, rep.n_units
     elif design is not None and design.can_aggregate:
         units, n_units = sampling.psu_index, sampling.n_psu
     else:
@@ -92,8 +92,7 @@ def _from_crossproducts(
     sizes = den.sum(axis=0)
     means = (num.sum(axis=0) / np.tile(sizes, len(cols_y))).reshape(len(cols_y), 2)
     if rep is not None:
-        factors = np.asarray(rep.psu_factors)
-        rep_num, rep_den = factors.T @ num, factors.T @ den
+        rep_num, rep_den = rep.replicate_totals(num), rep.replicate_totals(den)
         vcov = rep.vcov(rep_num / np.tile(rep_den, len(cols_y)), means.ravel())
         return means, vcov, float(rep.df)
     assert design is not None

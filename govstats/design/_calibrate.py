@@ -106,12 +106,15 @@ class JointCells:
     factors : tuple of ndarray, each shape (n_joint,)
         Calibration factor of every joint cell right after margin ``m``'s adjustment in
         the last sweep (the last one is the final factor).
+    start : ndarray, shape (n,), optional
+        The weights before raking (``margin_weights[m] = start * factors[m][codes]``).
     """
 
     codes: np.ndarray
     margin_cells: tuple[np.ndarray, ...]
     counts: np.ndarray
     factors: tuple[np.ndarray, ...]
+    start: np.ndarray | None = None
 
 
 def margin_cells_of_joint(
@@ -134,6 +137,7 @@ def rake_weights(
     n_joint: int,
     max_iter: int,
     tol: float,
+    margin_cells: Sequence[np.ndarray] | None = None,
 ) -> RakeResult:
     """Raking by iterative proportional fitting with R ``rake()``'s stopping rule.
 
@@ -145,10 +149,16 @@ def rake_weights(
     Every row of a joint cell is multiplied by the same factors, so the sweeps run on
     the (n_joint,) table of weighted counts -- one pass over the rows to build it and
     one to apply the final factors -- instead of re-weighting every row at every step.
+    ``margin_cells`` (the cell of every margin for every joint cell) is derived from
+    the rows when not given.
     """
     w = np.asarray(weights, dtype=float)
     base: np.ndarray = np.bincount(joint_codes, weights=w, minlength=n_joint)
-    cells = margin_cells_of_joint(margin_codes, joint_codes, n_joint)
+    cells = (
+        margin_cells_of_joint(margin_codes, joint_codes, n_joint)
+        if margin_cells is None
+        else tuple(np.asarray(c, dtype=np.int64) for c in margin_cells)
+    )
     factor = np.ones(n_joint)
     old: np.ndarray = base.copy()
     iterations = 0
@@ -171,7 +181,7 @@ def rake_weights(
             old = new
             iterations += 1
     counts: np.ndarray = np.bincount(joint_codes, minlength=n_joint).astype(np.float64)
-    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after))
+    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after), w)
     margin_w = tuple(w * f[joint_codes] for f in after)
     final = margin_w[-1] if margin_w else w.copy()
     return RakeResult(final, margin_w, iterations, delta, converged, joint)
@@ -382,6 +392,14 @@ def resid_raking_cells(
                     axis=1,
                 )
                 acc[m] = acc[m] + (s_m[m] - taken) / np.where(cnt[m] > 0, cnt[m], 1.0)[:, None]
+    if joint.start is not None:
+        # x - sum_m psw_m A_m[c_m] = x - start * K[joint cell]: one gather, not one per margin
+        with np.errstate(invalid="ignore"):
+            per_cell = sum(
+                (g[m][:, None] * acc[m][joint.margin_cells[m]] for m in range(len(acc))),
+                start=np.zeros((n_joint, p)),
+            )
+        return np.asarray(x - joint.start[:, None] * per_cell[joint.codes])
     out = x.astype(float, copy=True)
     for (codes, _, psw), a in zip(margins, acc, strict=True):
         out -= psw[:, None] * a[codes]

@@ -193,14 +193,14 @@ def linear_vcov(
 
     else:
         inside = domains.codes >= 0
-        # rows outside every domain read domain 0's constants and are zeroed below
-        own = np.where(inside, domains.codes, 0)
         values = y
         if x is not None:
             assert ratio is not None and x_total is not None
             if n_domains == 1:
                 values = (y - ratio[None, :] * x) / x_total[None, :]
             else:
+                # rows outside every domain read domain 0's constants; zeroed below
+                own = np.where(inside, domains.codes, 0)
                 r = ratio.reshape(n_domains, k)[own]
                 total = x_total.reshape(n_domains, k)[own]
                 values = (y - r * x) / total

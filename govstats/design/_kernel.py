@@ -15,8 +15,8 @@ Contract, for every function of this module:
   placed in the row's group (PSU or cell), so for any split of the rows into
   blocks ``B_1 .. B_m`` that keep their group codes,
   ``f(all rows) == f(B_1) + ... + f(B_m)`` -- the same sums, only added in another
-  order (equal to the last bits of floating-point rounding). A distributed
-  (partitioned) computation maps these functions over the partitions with the
+  order (equal to the last bits of floating-point rounding). A partitioned
+  computation (the Dask path) maps these functions over the partitions with the
   *global* codes and ``n_groups`` and adds the results; no partition needs to see
   another's rows and no PSU needs to lie in one partition.
 * **No n x B or n x p^2 temporaries.** Memory beyond the inputs is at most one
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Rows handled at once where per-row temporaries are needed (bounded memory).
-ROW_BLOCK = 65_536
+ROW_BLOCK = 16_384
 #: Mean rows per group below which the per-group BLAS loop gives way to row blocks.
 _MIN_ROWS_PER_GROUP = 48
 

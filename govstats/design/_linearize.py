@@ -215,20 +215,28 @@ def design_variance(
     if scores.ndim == 1:
         scores = scores[:, None]
     k = scores.shape[1]
+    whole = domains is None
     if domains is None:
         domains = np.zeros(scores.shape[0], dtype=np.int64)
         n_domains = 1
     inside = domains >= 0
-    present_rows = row_present.astype(np.float64)
+    everywhere = bool(row_present.all())
     v = np.zeros((n_domains * k, n_domains * k))
     for number, stage in enumerate(stages, start=1):
         n_bins = stage.n_clusters * n_domains
-        key = np.where(inside, stage.cluster * n_domains + domains, n_bins)
+        if whole:  # one domain holding every row: the clusters are the bins
+            key = stage.cluster
+        else:
+            key = np.where(inside, stage.cluster * n_domains + domains, n_bins)
         totals = np.empty((n_bins, k))
         for j in range(k):
             totals[:, j] = np.bincount(key, weights=scores[:, j], minlength=n_bins + 1)[:n_bins]
-        present_clusters = np.bincount(
-            stage.cluster, weights=present_rows, minlength=stage.n_clusters
+        present_clusters: np.ndarray = (
+            np.bincount(stage.cluster, minlength=stage.n_clusters).astype(np.float64)
+            if everywhere
+            else np.bincount(
+                stage.cluster, weights=row_present.astype(np.float64), minlength=stage.n_clusters
+            )
         )
         present = (
             np.bincount(stage.cluster_stratum, weights=present_clusters, minlength=stage.n_strata)

@@ -24,10 +24,12 @@ from govstats.errors import DesignError
 __all__ = [
     "FactorSet",
     "brr_factors",
+    "dense_codes",
     "hadamard",
     "jk1_factors",
     "jkn_factors",
     "paley",
+    "product_rank_df",
     "psu_totals",
     "rank_df",
     "rao_wu_factors",
@@ -319,8 +321,85 @@ def psu_totals(psu_index: np.ndarray, n_psu: int, weighted_values: np.ndarray) -
     return out
 
 
+def dense_codes(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``0..k-1`` of the distinct values of non-negative integers, and those values.
+
+    Examples
+    --------
+    >>> codes, values = dense_codes(np.array([7, 3, 7]))
+    >>> codes.tolist(), values.tolist()
+    ([1, 0, 1], [3, 7])
+    """
+    raw = np.asarray(raw, dtype=np.int64)
+    if raw.size == 0:
+        return raw, raw
+    size = int(raw.max()) + 1
+    if size <= 4 * raw.shape[0] + 1024:
+        present = np.bincount(raw, minlength=size) > 0
+        return np.cumsum(present)[raw] - 1, np.flatnonzero(present)
+    values, codes = np.unique(raw, return_inverse=True)
+    return codes.astype(np.int64).reshape(-1), values
+
+
+def product_rank_df(
+    psu_factors: np.ndarray,
+    cell_factors: np.ndarray,
+    unit_psu: np.ndarray,
+    unit_cell: np.ndarray,
+    block: int = 2_000_000,
+) -> int:
+    """R ``degf`` of replicate weights ``F[psu_u] * C[cell_u]`` over the given units.
+
+    The rank is at most R; when the units of one cell already reach it (the usual
+    case: a cell's rows are ``F`` rescaled column by column) no larger matrix is
+    formed. Otherwise the rank comes from a blockwise QR (the singular values of the
+    final triangle are those of the whole matrix), with ``matrix_rank``'s tolerance.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _product_rank_df(psu_factors, cell_factors, unit_psu, unit_cell, block)
+
+
+def _product_rank_df(
+    psu_factors: np.ndarray,
+    cell_factors: np.ndarray,
+    unit_psu: np.ndarray,
+    unit_cell: np.ndarray,
+    block: int,
+) -> int:
+    n_rep = psu_factors.shape[1]
+    if unit_psu.size == 0:
+        return 0
+    counts = np.bincount(unit_cell)
+    largest = int(np.argmax(counts))
+    rows = unit_psu[unit_cell == largest]
+    if rows.size >= n_rep:
+        sub = psu_factors[rows] * cell_factors[largest]
+        if int(np.linalg.matrix_rank(sub)) == n_rep:
+            return n_rep - 1
+    step = max(n_rep, block // max(n_rep, 1))
+    triangles = []
+    for lo in range(0, unit_psu.size, step):
+        part = psu_factors[unit_psu[lo : lo + step]] * cell_factors[unit_cell[lo : lo + step]]
+        triangles.append(np.linalg.qr(part, mode="r"))
+    tri = np.linalg.qr(np.vstack(triangles), mode="r") if len(triangles) > 1 else triangles[0]
+    sing = np.linalg.svd(tri, compute_uv=False)
+    if sing.size == 0 or sing[0] == 0:
+        return -1
+    tol = sing[0] * max(unit_psu.size, n_rep) * np.finfo(float).eps
+    return int(np.sum(sing > tol)) - 1
+
+
 def rank_df(matrix: np.ndarray) -> int:
-    """R ``degf`` of a replicate design: rank of the replicate weights minus one."""
+    """R ``degf`` of a replicate design: rank of the replicate weights minus one.
+
+    The SVD runs on one BLAS thread: for these sizes (hundreds of PSUs by a thousand
+    replicates) waking the threads of a busy machine costs up to 30 times the SVD.
+    """
+    from threadpoolctl import threadpool_limits
+
     if matrix.size == 0:
         return 0
-    return int(np.linalg.matrix_rank(matrix)) - 1
+    with threadpool_limits(1, user_api="blas"):
+        return int(np.linalg.matrix_rank(matrix)) - 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -229,8 +229,8 @@ def _cells(
     design: SurveyDesign, name: str, population: Any, weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """Codes of the data rows in the population cells, the levels and their totals."""
-    _column(design, name, "post-stratification")
-    raw, labels = _row_keys(design.data[[name]])
+    column = _column(design, name, "post-stratification")
+    raw, labels = _row_keys(column.to_frame())
     return _cells_from_keys(raw, labels, name, _as_population(population, name), weights)
 
 
@@ -238,7 +238,11 @@ def _cells_from_keys(
     raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     active = weights != 0
-    seen = np.bincount(np.where(active, raw, labels.shape[0]), minlength=labels.shape[0] + 1)
+    everyone = bool(active.all())
+    seen = np.bincount(
+        raw if everyone else np.where(active, raw, labels.shape[0]),
+        minlength=labels.shape[0] + 1,
+    )
     data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
     absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
@@ -256,7 +260,10 @@ def _cells_from_keys(
     index = {k: i for i, k in enumerate(levels)}
     # rows outside the domain (zero weight) may carry any level: park them in cell 0
     group_code = np.array([index.get(str(k), 0) for k in labels], dtype=np.int64)
-    codes = group_code[raw] if raw.size else raw
+    if np.array_equal(group_code, np.arange(group_code.shape[0])):
+        codes = raw  # the data's level order is the population's: no gather
+    else:
+        codes = group_code[raw] if raw.size else raw
     totals = np.array([pop[k] for k in levels])
     return codes, levels, totals
 
@@ -416,12 +423,19 @@ def rake(
         )
     joint = parsed[0][0]
     n_joint = len(parsed[0][1])
+    sizes = [len(levels) for _, levels, _ in parsed]
+    mixed_radix = True
     for codes, levels, _ in parsed[1:]:
         joint = joint * len(levels) + codes
         n_joint *= len(levels)
         if n_joint > 4 * joint.shape[0] + 1024:  # sparse: number the combinations present
             joint = pd.factorize(joint)[0].astype(np.int64)
             n_joint = int(joint.max()) + 1
+            mixed_radix = False
+    cells = None
+    if mixed_radix:  # the cell of every margin follows from the joint cell's digits
+        strides = np.cumprod([1, *sizes[::-1]])[::-1][1:]
+        cells = [(np.arange(n_joint) // st) % sz for st, sz in zip(strides, sizes, strict=True)]
     eps = tol * float(weights.sum()) if tol < 1 else float(tol)
     res = _k.rake_weights(
         [p[0] for p in parsed],
@@ -431,6 +445,7 @@ def rake(
         n_joint,
         max_iter,
         eps,
+        cells,
     )
     report = ConvergenceReport("rake", res.iterations, res.max_change, res.converged)
     if not res.converged:
@@ -769,84 +784,96 @@ def _cell_margins(steps: Sequence[Step]) -> list[tuple[np.ndarray, int]] | None:
     return margins
 
 
-def _dense_codes(raw: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Codes 0..k-1 of the values of ``raw`` (in ``0..size-1``) that occur, and those values."""
-    if size <= 4 * raw.shape[0] + 1024:
-        present = np.bincount(raw, minlength=size) > 0
-        values = np.flatnonzero(present)
-        lookup = np.cumsum(present) - 1
-        return lookup[raw], values
-    codes, values = pd.factorize(raw, sort=True)
-    return codes.astype(np.int64), np.asarray(values, dtype=np.int64)
-
-
-def _recalibrate_units(
+def _recalibrate_cells(
     reps: Replicates,
     start_weights: np.ndarray,
     final_weights: np.ndarray,
     steps: Sequence[Step],
     margins: list[tuple[np.ndarray, int]],
-    chunk: int = 256,
-) -> Replicates:
-    """Re-calibrate cell-wise steps per unit = (replicate unit, joint calibration cell).
+) -> Replicates | None:
+    """Re-calibrate cell-wise steps on the table of joint cells, per replicate.
 
-    Post-stratification and raking multiply every row of a calibration cell by the
-    same factor, so all rows of one unit -- one PSU (or earlier unit) within one cell
-    of the cross-classification of every margin -- keep a common replicate factor.
-    The steps are re-run on the (units, R) table of unit weight totals, and the
-    design keeps per-unit factors instead of an (n, R) weight matrix.
+    Post-stratification and raking multiply every row of a joint calibration cell
+    (one cell of the cross-classification of every margin) by the same factor. So the
+    steps are re-run on the (cells, R) table of replicate start totals
+    ``T[J, r] = sum_psu F[psu, r] M[J, psu]`` (``M``: start totals per cell and PSU),
+    and the design keeps the PSU factors plus one adjustment per cell and replicate
+    (``cell_factors``), never an (n, R) weight matrix. None when the (cells x PSUs)
+    table would be too large (the caller then builds row weights).
     """
     from govstats.design.replicates import Replicates
 
     assert reps.psu_factors is not None
-    joint = np.zeros(start_weights.shape[0], dtype=np.int64)
+    n = start_weights.shape[0]
+    joint = np.zeros(n, dtype=np.int64)
     n_joint = 1
-    for codes, n_cells in margins:
+    extra = []
+    if reps.cell_index is not None and reps.cell_factors is not None:
+        extra = [(reps.cell_index, reps.cell_factors.shape[0])]  # an earlier calibration
+    for codes, n_cells in [*extra, *margins]:
         joint = joint * n_cells + codes
         n_joint *= n_cells
         if n_joint > 1 << 40:
-            joint, values = _dense_codes(joint, int(joint.max()) + 1)
-            n_joint = values.shape[0]
-    joint, _ = _dense_codes(joint, n_joint)
+            joint, _ = _replicates_kernels.dense_codes(joint)
+            n_joint = int(joint.max()) + 1
+    joint, _ = _replicates_kernels.dense_codes(joint)
     n_joint = int(joint.max()) + 1
-    n_in = reps.psu_factors.shape[0]
-    unit, values = _dense_codes(np.asarray(reps.psu_index) * n_joint + joint, n_in * n_joint)
-    n_units = values.shape[0]
-    unit_in, unit_joint = values // n_joint, values % n_joint
-    cells_of_joint = _k.margin_cells_of_joint([c for c, _ in margins], joint, n_joint)
-    unit_codes = [cells[unit_joint] for cells in cells_of_joint]
-    start = np.bincount(unit, weights=start_weights, minlength=n_units)
-    current = np.bincount(unit, weights=final_weights, minlength=n_units)
-    factors = np.empty((n_units, reps.n_replicates))
-    for lo in range(0, reps.n_replicates, chunk):
-        block = start[:, None] * reps.psu_factors[unit_in, lo : lo + chunk]
-        position = 0
-        for step in steps:
-            if isinstance(step, PostStratStep):
-                block = _k.poststratify_weights(unit_codes[position], block, step.population)
-                position += 1
-            else:
-                assert isinstance(step, RakeStep)
-                used = unit_codes[position : position + len(step.margin_codes)]
-                block = _k.rake_sweeps(used, step.populations, block, step.sweeps)
-                position += len(step.margin_codes)
-        factors[:, lo : lo + chunk] = block
+    n_psu = reps.psu_factors.shape[0]
+    if n_joint * n_psu > 50_000_000:
+        return None
+    cells_of_joint = _k.margin_cells_of_joint([c for c, _ in [*extra, *margins]], joint, n_joint)
+    table = np.bincount(
+        joint * n_psu + reps.psu_index, weights=start_weights, minlength=n_joint * n_psu
+    ).reshape(n_joint, n_psu)
+    start_table = table @ reps.psu_factors  # (n_joint, R)
+    if extra:
+        assert reps.cell_factors is not None
+        start_table *= reps.cell_factors[cells_of_joint[0]]
+    calibrated = start_table
+    position = len(extra)
+    for step in steps:
+        if isinstance(step, PostStratStep):
+            calibrated = _k.poststratify_weights(
+                cells_of_joint[position], calibrated, step.population
+            )
+            position += 1
+        else:
+            assert isinstance(step, RakeStep)
+            used = cells_of_joint[position : position + len(step.margin_codes)]
+            calibrated = _k.rake_sweeps(used, step.populations, calibrated, step.sweeps)
+            position += len(step.margin_codes)
+    start_cells = np.bincount(joint, weights=start_weights, minlength=n_joint)
+    final_cells = np.bincount(joint, weights=final_weights, minlength=n_joint)
     with np.errstate(divide="ignore", invalid="ignore"):
-        factors /= np.where(current > 0, current, np.inf)[:, None]
-    # R recomputes degf() as the rank of the new replicate weights: the rank of the
-    # distinct unit factors of units that keep a row
-    df = _replicates_kernels.rank_df(_distinct_rows(factors[start > 0]))
-    return Replicates(
+        # replicate weight / full-sample weight in every cell: the re-calibration of
+        # the replicate over that of the full sample (and any earlier adjustment)
+        adjust = np.where(start_table > 0, calibrated / start_table, 0.0)
+        if extra:
+            assert reps.cell_factors is not None
+            adjust *= reps.cell_factors[cells_of_joint[0]]
+        full = np.where(final_cells > 0, start_cells / final_cells, 0.0)
+    cell_factors = adjust * full[:, None]
+    out = Replicates(
         method=reps.method,
         scale=reps.scale,
         rscales=reps.rscales,
         mse=reps.mse,
-        psu_index=unit,
-        psu_factors=factors,
+        psu_index=reps.psu_index,
+        psu_factors=reps.psu_factors,
         row_weights=None,
         seed=reps.seed,
-        df=df,
+        df=reps.df,
+        cell_index=joint,
+        cell_factors=cell_factors,
     )
+    # R recomputes degf() as the rank of the new replicate weights, over the units
+    # (PSU x cell) that keep a row of positive start weight
+    _, unit_psu, unit_cell = out._units
+    keep = np.bincount(out.unit_index, weights=start_weights, minlength=out.n_units) > 0
+    df = _replicates_kernels.product_rank_df(
+        reps.psu_factors, cell_factors, unit_psu[keep], unit_cell[keep]
+    )
+    return replace(out, df=df)
 
 
 def _recalibrate_block(
@@ -858,7 +885,9 @@ def _recalibrate_block(
 ) -> Replicates:
     margins = _cell_margins(steps)
     if margins is not None and reps.psu_factors is not None and final_weights is not None:
-        return _recalibrate_units(reps, start_weights, final_weights, steps, margins)
+        cells = _recalibrate_cells(reps, start_weights, final_weights, steps, margins)
+        if cells is not None:
+            return cells
     blocks = [_apply_steps(w, steps) for _, w in reps.weight_chunks(start_weights, chunk)]
     row_weights = np.hstack(blocks)
     df = reps.df

@@ -181,10 +181,17 @@ def group_codes(
     for name in names:
         codes, uniques = _codes(data[name])
         valid &= codes >= 0
-        combined = combined * (len(uniques) + 1) + codes
+        combined = codes if len(names) == 1 else combined * (len(uniques) + 1) + codes
         uniques_all.append(uniques)
     if not valid.any():
         raise DesignError(f"no rows with non-missing {names} in the design's domain.")
+    if (
+        len(names) == 1
+        and valid.all()
+        and all(np.bincount(combined, minlength=len(uniques_all[0])) > 0)
+    ):
+        # one column seen in every row and every level observed: its codes are the groups
+        return combined, [(v,) for v in uniques_all[0]], names
     out = np.full(n, -1, dtype=np.int64)
     size = int(combined.max()) + 1
     if size <= 4 * n + 1024:
@@ -250,10 +257,18 @@ def factorize_sorted(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         values = series.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low <= 4 * values.shape[0] + 1024:
-            shifted = (values - low).astype(np.int64, copy=False)
+            shifted = (
+                values.astype(np.int64, copy=False)
+                if low == 0
+                else (values - low).astype(np.int64, copy=False)
+            )
             present = np.bincount(shifted) > 0
-            lookup = np.cumsum(present) - 1
             uniques = (np.flatnonzero(present) + low).astype(dtype)
+            if present.all():  # every value in the range occurs: the codes are the offsets
+                codes = shifted.view()  # may share the column's memory: never written to
+                codes.flags.writeable = False
+                return codes, uniques
+            lookup = np.cumsum(present) - 1
             return lookup[shifted], uniques
     hashed, distinct = pd.factorize(series, sort=True)
     return np.asarray(hashed, dtype=np.int64), np.asarray(distinct)

@@ -519,12 +519,11 @@ def _replicate_coefs(
     ):
         # Normal equations of every replicate from per-unit cross-products of [X, y]
         # (one small product per PSU, no n x p^2 array), then one product over units.
-        factors = replicates.psu_factors
         xy = np.empty((x.shape[0], p + 1), order="F")
         xy[:, :p] = x
         xy[:, p] = y
-        packed = _kernel.psu_crossproducts(xy, w, replicates.psu_index, factors.shape[0])
-        full = _kernel.unpack(factors.T @ packed, p + 1)
+        packed = _kernel.psu_crossproducts(xy, w, replicates.unit_index, replicates.n_units)
+        full = _kernel.unpack(replicates.replicate_totals(packed), p + 1)
         return np.linalg.solve(full[:, :p, :p], full[:, :p, p:])[:, :, 0]
     out = []
     for _, chunk in replicates.weight_chunks(design.weights_array):

@@ -229,8 +229,8 @@ def _score_interval(
     return rule(float(np.mean(xs <= low))), rule(float(np.mean(xs <= high)))
 
 
-#: Entries of one block of replicate weights (rows x replicates) in the replicate interval.
-_REPLICATE_BLOCK = 4_000_000
+#: Replicates whose weights are formed at once in the replicate interval (rows x this).
+_REPLICATE_BLOCK = 4
 
 
 def _replicate_interval(
@@ -238,12 +238,12 @@ def _replicate_interval(
 ) -> tuple[float, float]:
     """R ``repCI``: the quantile under every replicate weight, variance by ``svrVar``.
 
-    The rows are sorted once; replicate weights come in blocks of a few replicates
-    (about ``_REPLICATE_BLOCK`` entries), taken in that order.
+    The rows are sorted once; replicate weights come in blocks of
+    ``_REPLICATE_BLOCK`` replicates, taken in that order.
     """
     reps = design.replicates
     assert reps is not None
-    chunk = max(1, _REPLICATE_BLOCK // max(x.shape[0], 1))
+    chunk = _REPLICATE_BLOCK
     values = [
         rule.replicate(block[rule.order, r], p)
         for _, block in reps.weight_chunks(design.weights_array, chunk)

@@ -4,18 +4,20 @@ A replicate design is a :class:`~govstats.design.SurveyDesign` whose ``replicate
 attribute holds a :class:`Replicates`. Replicates are stored as factors per PSU
 (``psu_factors``, shape ``(n_psu, R)``), so a design with a million rows and 200
 replicates keeps a few megabytes, never an ``n x R`` weight matrix. Post-stratified and
-raked designs re-calibrate every replicate on cell totals and keep one factor per *unit*
--- a PSU within one cell of the cross-classification of the calibration margins --
-so ``psu_index`` then codes those units. Only GREG-calibrated replicates (or weights
-supplied by a data producer) carry explicit ``row_weights``. Code that combines
-``psu_factors`` with totals must total by ``replicates.psu_index``, not by the design's
-PSUs.
+raked designs re-calibrate every replicate on the table of joint calibration cells and
+add one adjustment per cell (``cell_factors``, shape ``(n_cells, R)``): the replicate
+weight of row ``i`` is ``w_i * psu_factors[psu_i, r] * cell_factors[cell_i, r]``. Code
+that needs replicate totals sums its values per *unit* (``unit_index``: a PSU, or a PSU
+within a calibration cell) and calls :meth:`Replicates.replicate_totals`. Only
+GREG-calibrated replicates (or weights supplied by a data producer) carry explicit
+``row_weights``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,10 +58,9 @@ class Replicates:
         Centre the squared deviations on the full-sample estimate (True) or on the
         mean of the replicate estimates (False, R's default).
     psu_index : ndarray of int64, shape (n,)
-        Unit of every row: the first-stage PSU (the design's coding) or, after
-        post-stratification or raking, the PSU within a joint calibration cell.
-    psu_factors : ndarray, shape (n_units, R), or None
-        Multiplier of the full-sample (analysis) weight of every row of that unit.
+        First-stage PSU of every row (the design's coding).
+    psu_factors : ndarray, shape (n_psu, R), or None
+        Multiplier of the full-sample weight of every row in that PSU.
     row_weights : ndarray, shape (n, R), or None
         Explicit replicate weights (user-supplied or re-calibrated); used instead of
         ``psu_factors`` when set.
@@ -67,6 +68,11 @@ class Replicates:
         Seed actually used by a bootstrap (None for deterministic methods).
     df : int
         Degrees of freedom as R ``degf()``: rank of the replicate weights minus one.
+    cell_index : ndarray of int64, shape (n,), or None
+        Joint calibration cell of every row (post-stratified or raked designs).
+    cell_factors : ndarray, shape (n_cells, R), or None
+        Replicate re-calibration of every cell relative to the full sample: a further
+        multiplier of the weights of that cell's rows.
 
     Notes
     -----
@@ -84,14 +90,135 @@ class Replicates:
     row_weights: np.ndarray | None
     seed: int | None
     df: int
+    cell_index: np.ndarray | None = None
+    cell_factors: np.ndarray | None = None
 
     @property
     def n_replicates(self) -> int:
         """Number of replicates ``R``."""
         return int(self.rscales.shape[0])
 
+    @cached_property
+    def _units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unit of every row, and the PSU and cell of every unit (PSU x calibration cell)."""
+        assert self.psu_factors is not None
+        if self.cell_index is None or self.cell_factors is None:
+            n_psu = self.psu_factors.shape[0]
+            return self.psu_index, np.arange(n_psu), np.zeros(n_psu, dtype=np.int64)
+        n_cells = self.cell_factors.shape[0]
+        unit, values = _k.dense_codes(self.psu_index * n_cells + self.cell_index)
+        return unit, values // n_cells, values % n_cells
+
+    @property
+    def unit_index(self) -> np.ndarray:
+        """(n,) unit of every row: its PSU, or its PSU within its calibration cell.
+
+        Replicate weights are constant multiples of the full-sample weights within a
+        unit, so per-unit totals and :meth:`replicate_totals` give every replicate total.
+        """
+        return self._units[0]
+
+    @property
+    def n_units(self) -> int:
+        """Number of units (see :attr:`unit_index`)."""
+        return int(self._units[1].shape[0])
+
+    def replicate_totals(self, unit_totals: np.ndarray) -> np.ndarray:
+        """(n_units, k) per-unit weighted totals -> (R, k) totals under every replicate.
+
+        ``sum_u F[psu_u, r] C[cell_u, r] T_u``: with PSU factors alone one product
+        ``F' T``; with cell factors, one product per calibration cell over its units,
+        so no (units x R) matrix is formed.
+        """
+        assert self.psu_factors is not None
+        totals = np.asarray(unit_totals, dtype=float)
+        if self.cell_index is None or self.cell_factors is None:
+            return np.asarray(self.psu_factors.T @ totals)
+        _, unit_psu, unit_cell = self._units
+        out = np.zeros((self.n_replicates, totals.shape[1]))
+        order = np.argsort(unit_cell, kind="stable")
+        bounds = np.searchsorted(unit_cell[order], np.arange(self.cell_factors.shape[0] + 1))
+        for c in range(self.cell_factors.shape[0]):
+            members = order[bounds[c] : bounds[c + 1]]
+            if members.size:
+                part = self.psu_factors[unit_psu[members]].T @ totals[members]
+                out += self.cell_factors[c][:, None] * part
+        return out
+
+    @cached_property
+    def _cell_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows ordered by cell with bounds; units ordered by cell with bounds; unit ranks."""
+        assert self.cell_index is not None and self.cell_factors is not None
+        n_cells = self.cell_factors.shape[0]
+        _, _, unit_cell = self._units
+        keys = self.cell_index.astype(np.uint16) if n_cells <= 1 << 16 else self.cell_index
+        rows = np.argsort(keys, kind="stable")
+        row_bounds = np.searchsorted(self.cell_index[rows], np.arange(n_cells + 1))
+        units = np.argsort(unit_cell, kind="stable")
+        unit_bounds = np.searchsorted(unit_cell[units], np.arange(n_cells + 1))
+        rank = np.empty(unit_cell.shape[0], dtype=np.int64)
+        rank[units] = np.arange(units.shape[0]) - unit_bounds[unit_cell[units]]
+        return rows, row_bounds, units, unit_bounds, rank
+
+    def domain_replicate_totals(
+        self, weighted_values: np.ndarray, domains: np.ndarray, n_domains: int
+    ) -> np.ndarray:
+        """(n, k) weighted row values and domain codes -> (R, n_domains * k) replicate totals.
+
+        Domain-major columns (domain 0's k totals, then domain 1's, ...); rows with a
+        negative domain code count nowhere. With cell factors the rows are taken one
+        calibration cell at a time, so memory stays at one cell's (units x domains x k).
+        """
+        assert self.psu_factors is not None
+        vals = np.asarray(weighted_values, dtype=float)
+        if vals.ndim == 1:
+            vals = vals[:, None]
+        k = vals.shape[1]
+        out = np.zeros((self.n_replicates, n_domains * k))
+        if self.cell_index is None or self.cell_factors is None:
+            n_units = self.psu_factors.shape[0]
+            n_bins = n_units * n_domains
+            key = np.where(domains >= 0, self.psu_index * n_domains + domains, n_bins)
+            totals = np.empty((n_bins, k))
+            for j in range(k):
+                totals[:, j] = np.bincount(key, weights=vals[:, j], minlength=n_bins + 1)[:-1]
+            return np.asarray(self.psu_factors.T @ totals.reshape(n_units, n_domains * k))
+        unit, unit_psu, _ = self._units
+        rows, row_bounds, units, unit_bounds, rank = self._cell_layout
+        for c in range(self.cell_factors.shape[0]):
+            members = rows[row_bounds[c] : row_bounds[c + 1]]
+            if members.size == 0:
+                continue
+            cell_units = units[unit_bounds[c] : unit_bounds[c + 1]]
+            m = cell_units.shape[0]
+            dom = domains[members]
+            key = np.where(dom >= 0, rank[unit[members]] * n_domains + dom, m * n_domains)
+            totals = np.empty((m * n_domains, k))
+            for j in range(k):
+                totals[:, j] = np.bincount(
+                    key, weights=vals[members, j], minlength=m * n_domains + 1
+                )[:-1]
+            part = self.psu_factors[unit_psu[cell_units]].T @ totals.reshape(m, n_domains * k)
+            out += self.cell_factors[c][:, None] * part
+        return out
+
+    def unit_factor_chunks(self, chunk: int) -> Iterator[np.ndarray]:
+        """Yield (n_units, c) factors of consecutive replicates (for refitting kernels)."""
+        assert self.psu_factors is not None
+        _, unit_psu, unit_cell = self._units
+        for start in range(0, self.n_replicates, chunk):
+            sl = slice(start, min(start + chunk, self.n_replicates))
+            block = self.psu_factors[unit_psu, sl]
+            if self.cell_factors is not None:
+                block = block * self.cell_factors[unit_cell, sl]
+            yield block
+
     def __repr__(self) -> str:
-        kind = "row weights" if self.row_weights is not None else "PSU factors"
+        kind = (
+            "row weights"
+            if self.row_weights is not None
+            else "PSU factors" + (" x cell factors" if self.cell_factors is not None else "")
+        )
         return (
             f"Replicates(method={self.method!r}, R={self.n_replicates}, scale={self.scale:.6g}, "
             f"mse={self.mse}, df={self.df}, {kind})"
@@ -126,9 +253,8 @@ class Replicates:
         if self.row_weights is not None:
             out = self.row_weights.T @ (vals * self._row_mask(w)[:, None])
         else:
-            assert self.psu_factors is not None
-            totals = _k.psu_totals(self.psu_index, self.psu_factors.shape[0], vals * w[:, None])
-            out = self.psu_factors.T @ totals
+            totals = _k.psu_totals(self.unit_index, self.n_units, vals * w[:, None])
+            out = self.replicate_totals(totals)
         return np.asarray(out[:, 0] if one_d else out)
 
     def weight_chunks(
@@ -152,7 +278,10 @@ class Replicates:
                 yield sl, self.row_weights[:, sl] * mask[:, None]
             else:
                 assert self.psu_factors is not None
-                yield sl, w[:, None] * self.psu_factors[self.psu_index, sl]
+                block = w[:, None] * self.psu_factors[self.psu_index, sl]
+                if self.cell_index is not None and self.cell_factors is not None:
+                    block *= self.cell_factors[self.cell_index, sl]
+                yield sl, block
 
     def vcov(self, replicate_estimates: np.ndarray, full_estimate: np.ndarray) -> np.ndarray:
         """(R, p), (p,) -> (p, p) replicate covariance (see Notes of the class)."""
@@ -169,10 +298,15 @@ class Replicates:
         """
         active = np.asarray(base_weights) != 0
         if self.psu_factors is not None:
-            present = np.unique(self.psu_index[active])
-            if present.shape[0] == self.psu_factors.shape[0]:
+            units = np.flatnonzero(np.bincount(self.unit_index[active], minlength=self.n_units))
+            if units.shape[0] == self.n_units:
                 return self.df
-            return _k.rank_df(self.psu_factors[present])
+            if self.cell_factors is None:
+                return _k.rank_df(self.psu_factors[units])
+            _, unit_psu, unit_cell = self._units
+            return _k.product_rank_df(
+                self.psu_factors, self.cell_factors, unit_psu[units], unit_cell[units]
+            )
         assert self.row_weights is not None
         if active.all():
             return self.df

@@ -177,6 +177,8 @@ class SurveyDesign:
     # ------------------------------------------------------------------ structure
     def _linearization_df(self) -> int:
         active = self.weights_array != 0
+        if active.all():  # every PSU and stratum code has rows
+            return int(self.n_psu - self._structure.stages[0].n_strata)
         n_psu = np.count_nonzero(np.bincount(self.psu_index[active], minlength=self.n_psu))
         n_strata = np.count_nonzero(np.bincount(self.strata_index[active]))
         return int(n_psu - n_strata)
