@@ -53,7 +53,7 @@ def prepare(
     return matrices, Domains(codes, labels, names)
 
 
-def bins(
+def psu_domain_bins(
     design: SurveyDesign, domains: Domains, units: tuple[np.ndarray, int] | None = None
 ) -> tuple[np.ndarray, int]:
     """Bin of every row in the (PSU, domain) grid; rows outside every domain go to a last bin.
@@ -80,10 +80,10 @@ def psu_domain_totals(
 ) -> np.ndarray:
     """Per-PSU, per-domain weighted totals of ``values`` (n, p) -> (n_psu, n_domains * p).
 
-    ``values=None`` totals the weights themselves; ``units`` as in :func:`bins`;
-    ``bins`` is the result of :func:`bins` when the caller has it already.
+    ``values=None`` totals the weights themselves; ``units`` as in :func:`psu_domain_bins`;
+    ``bins`` is the result of :func:`psu_domain_bins` when the caller has it already.
     """
-    key, n_bins = bins(design, domains, units) if bins is None else bins
+    key, n_bins = psu_domain_bins(design, domains, units) if bins is None else bins
     columns = (
         [weights] if values is None else [values[:, j] * weights for j in range(values.shape[1])]
     )
@@ -119,10 +119,10 @@ def factor_totals(
     units = replicate_units(design)
     if units is None:
         return replicates.replicate_totals(psu_totals)
-    return _cellreplicate_totals(design, values, domains, weights, units)
+    return cell_replicate_totals(design, values, domains, weights, units)
 
 
-def _cellreplicate_totals(
+def cell_replicate_totals(
     design: SurveyDesign,
     values: np.ndarray | None,
     domains: Domains,
@@ -133,7 +133,7 @@ def _cellreplicate_totals(
     replicates = design.replicates
     assert replicates is not None
     weighted = weights[:, None] if values is None else values * weights[:, None]
-    return replicates.domainreplicate_totals(weighted, domains.codes, domains.n)
+    return replicates.domain_replicate_totals(weighted, domains.codes, domains.n)
 
 
 def replicate_totals(
@@ -145,7 +145,7 @@ def replicate_totals(
     if replicates.psu_factors is not None:
         units = replicate_units(design)
         if units is not None:
-            return _cellreplicate_totals(design, values, domains, weights, units)
+            return cell_replicate_totals(design, values, domains, weights, units)
         return replicates.replicate_totals(psu_domain_totals(design, values, domains, weights))
     p = values.shape[1]
     blocks = []

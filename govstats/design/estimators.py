@@ -20,10 +20,10 @@ from govstats.design import _deff
 from govstats.design._columns import expand
 from govstats.design._domains import (
     Domains,
-    bins,
     factor_totals,
     linear_vcov,
     prepare,
+    psu_domain_bins,
     psu_domain_totals,
     replicate_totals,
 )
@@ -102,7 +102,7 @@ def mean_or_total(
     (values,), domains = prepare(design, [columns], by, na_rm)
     w = design.weights_array
     p = values.shape[1]
-    cells = bins(design, domains)
+    cells = psu_domain_bins(design, domains)
     psu_y = psu_domain_totals(design, values, domains, w, bins=cells)
     psu_w = psu_domain_totals(design, None, domains, w, bins=cells)
     num = psu_y.sum(axis=0)

@@ -61,7 +61,7 @@ def check_level(level: float, *, argument: str = "level") -> float:
         )
     value = float(level)
     if not 0.0 < value < 1.0:
-        hint = f" (did you mean {value / 100:g}?)" if 1.0 < value < 100.0 else ""
+        hint = f" (did you mean {value / 100:g}?)" if 50.0 <= value < 100.0 else ""
         raise GovstatsError(
             f"{argument}={level!r} is outside (0, 1): pass a confidence level such as 0.95{hint}."
         )

@@ -222,13 +222,13 @@ def test_calibration_total_that_is_missing_is_named(design: gs.SurveyDesign) -> 
         design.calibrate({"(Intercept)": np.nan, "x1": 3.0}, formula="~x1")
 
 
-@pytest.mark.parametrize("alpha", [0.0, 1.0, 5, -0.05])
-def test_quantile_interval_rate_outside_0_1_is_refused(design: gs.SurveyDesign, alpha) -> None:
-    with pytest.raises(DataError, match="is outside"):
-        design.quantile("y", 0.5, alpha=alpha)
+@pytest.mark.parametrize("level", [0.0, 1.0, 5, -0.05])
+def test_quantile_level_outside_0_1_is_refused(design: gs.SurveyDesign, level) -> None:
+    with pytest.raises(gs.GovstatsError, match=r"level=.* is outside \(0, 1\)"):
+        design.quantile("y", 0.5, level=level)
 
 
 def test_domains_whose_values_print_alike_are_refused(df: pd.DataFrame) -> None:
     mixed = df.assign(g=pd.Series([1, "1", 2, 2] * 15, dtype=object))
-    with pytest.raises(DataError, match="column 'g' mixes values that print alike"):
+    with pytest.raises(DataError, match="column 'g' mixes numbers and text"):
         gs.SurveyDesign(mixed).mean("y", by="g")
