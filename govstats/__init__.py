@@ -37,6 +37,7 @@ _LAZY = {
     "gaps": ("govstats.gaps", None),
     "io": ("govstats.io", None),
     "report": ("govstats.report", None),
+    "sem": ("govstats.sem", None),
 }
 
 __all__ = [
@@ -58,10 +59,11 @@ __all__ = [
     "io",
     "read_survey",
     "report",
+    "sem",
 ]
 
 if TYPE_CHECKING:
-    from govstats import chain, datasets, design, gaps, io, report
+    from govstats import chain, datasets, design, gaps, io, report, sem
     from govstats.chain import DivideChain
     from govstats.design import SurveyDesign
     from govstats.io import read_survey
