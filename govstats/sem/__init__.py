@@ -8,6 +8,7 @@ linearization or its replicate weights.
 from __future__ import annotations
 
 from govstats.sem.fit import fit
+from govstats.sem.latent_chain import LatentChainResult, latent_chain
 from govstats.sem.results import SEMResult
 
-__all__ = ["SEMResult", "fit"]
+__all__ = ["LatentChainResult", "SEMResult", "fit", "latent_chain"]
