@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from govstats.sem.fit import fit
 from govstats.sem.latent_chain import LatentChainResult, latent_chain
+from govstats.sem.reliability import reliability
 from govstats.sem.results import SEMResult
 
-__all__ = ["LatentChainResult", "SEMResult", "fit", "latent_chain"]
+__all__ = ["LatentChainResult", "SEMResult", "fit", "latent_chain", "reliability"]

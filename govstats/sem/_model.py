@@ -88,24 +88,54 @@ def sample_moments(x: np.ndarray, w: np.ndarray, groups: np.ndarray, n_groups: i
 
 
 def start_values(pt: ParTable, moments: Moments) -> np.ndarray:
-    """Return starting values as lavaan's ``start = "simple"`` (shape (1, q)).
+    """Return starting values (shape (1, q)) close to lavaan's defaults.
 
-    Free loadings 1, observed residual variances half the sample variance,
-    latent variances 0.05, everything else 0 except observed intercepts (sample means).
+    Observed residual variances are half the sample variance and observed
+    intercepts the sample means (lavaan ``start = "simple"``). A factor whose
+    first indicator is observed gets its variance from that marker's
+    covariances with the other indicators (``S_mk S_ml / S_kl``, the one-factor
+    identity; cf. lavaan's ``fabin3``) and loadings ``S_mj / psi``; other latent
+    variances start at 0.05, other loadings at 1, everything else at 0.
     """
     theta = np.zeros(pt.n_free)
     ov = {v: i for i, v in enumerate(pt.roles.ov)}
     lv = set(pt.roles.lv)
+    psi: dict[tuple[int, str], float] = {}
+    for g in range(pt.n_groups):
+        cov = moments.cov[0, g]
+        for f in pt.roles.lv:
+            rows = [i for i in range(len(pt)) if pt.group[i] == g and pt.op[i] == "=~"
+                    and pt.lhs[i] == f]  # fmt: skip
+            items = [pt.rhs[i] for i in rows if pt.rhs[i] in ov]
+            if len(items) < 2 or len(items) != len(rows):
+                continue
+            m, others = ov[items[0]], [ov[v] for v in items[1:]]
+            if len(others) >= 2:
+                guesses = [cov[m, k] * cov[m, el] / cov[k, el]
+                           for a, k in enumerate(others) for el in others[a + 1 :]
+                           if abs(cov[k, el]) > 1e-12]  # fmt: skip
+                value = float(np.median(guesses)) if guesses else 0.05
+            else:
+                value = float(cov[m, others[0]])
+            psi[(g, f)] = float(np.clip(value, 0.05 * cov[m, m], 0.95 * cov[m, m]))
     for i in range(len(pt)):
         k = pt.free[i]
         if k < 0:
             continue
-        g = pt.group[i]
+        g = int(pt.group[i])
         lhs, op, rhs = pt.lhs[i], pt.op[i], pt.rhs[i]
+        cov = moments.cov[0, g]
         if op == "=~":
             theta[k] = 1.0
+            marker = next((pt.rhs[j] for j in range(len(pt)) if pt.group[j] == g
+                           and pt.op[j] == "=~" and pt.lhs[j] == lhs), None)  # fmt: skip
+            if (g, lhs) in psi and rhs in ov and marker in ov:
+                theta[k] = float(np.clip(cov[ov[marker], ov[rhs]] / psi[(g, lhs)], -5, 5))
         elif op == "~~" and lhs == rhs:
-            theta[k] = 0.05 if lhs in lv else 0.5 * moments.cov[0, g, ov[lhs], ov[lhs]]
+            if lhs in lv:
+                theta[k] = psi.get((g, lhs), 0.05)
+            else:
+                theta[k] = 0.5 * cov[ov[lhs], ov[lhs]]
         elif op == "~1" and lhs in ov:
             theta[k] = moments.mean[0, g, ov[lhs]]
     return theta[None, :]

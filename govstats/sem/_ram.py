@@ -280,11 +280,16 @@ def fisher_scoring(
         except np.linalg.LinAlgError:
             step = np.stack([np.linalg.lstsq(info[i], grad[i], rcond=None)[0]
                              for i in range(len(active))])  # fmt: skip
-        alpha = np.ones(len(active))
-        new = th - step
+        # damp steps that would move a parameter by more than twice its size (far from
+        # the optimum, a full Fisher step can flip a loading's sign)
+        relative = np.max(np.abs(step) / (1 + np.abs(th)), axis=1)
+        alpha = np.minimum(1.0, 2.0 / np.maximum(relative, 1e-300))
+        new = th - alpha[:, None] * step
         f_new = model.objective(new, sub)
+        # near the optimum F changes at rounding level only: a small step is taken whole
+        tiny = relative < 1e-6
         for _half in range(40):
-            worse = ~(f_new <= f + 1e-12 * np.abs(f))
+            worse = ~((f_new <= f + 1e-14 + 1e-12 * np.abs(f)) | tiny)
             if not worse.any():
                 break
             alpha[worse] /= 2

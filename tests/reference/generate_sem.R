@@ -182,11 +182,39 @@ invariance <- list(
             p_value = unname(lrt_ml[["Pr(>Chisq)"]]))
 )
 
+# reliability of x1..x3 and x4..x6: alpha and alpha-if-deleted from the (weighted) ML
+# covariance (both are free of the divisor), item-rest correlations, omega total from
+# the lavaan one-factor fit: (sum lambda)^2 psi / ((sum lambda)^2 psi + sum theta)
+reliability_case <- function(items, weights = NULL) {
+  x <- hs[, items]
+  wt <- if (is.null(weights)) rep(1, nrow(x)) else hs[[weights]]
+  S <- cov.wt(x, wt = wt, method = "ML")$cov
+  alpha_of <- function(S) { k <- ncol(S); k / (k - 1) * (1 - sum(diag(S)) / sum(S)) }
+  item_rest <- sapply(seq_along(items), function(j)
+    sum(S[j, -j]) / sqrt(S[j, j] * sum(S[-j, -j])))
+  if_deleted <- sapply(seq_along(items), function(j) alpha_of(S[-j, -j, drop = FALSE]))
+  model <- paste("f =~", paste(items, collapse = " + "))
+  fit <- if (is.null(weights)) cfa(model, hs) else cfa(model, hs, sampling.weights = weights)
+  pe <- parameterEstimates(fit)
+  lam <- pe$est[pe$op == "=~"]
+  theta <- pe$est[pe$op == "~~" & pe$lhs %in% items & pe$lhs == pe$rhs]
+  psi <- pe$est[pe$op == "~~" & pe$lhs == "f"]
+  list(items = items, weights = weights, alpha = alpha_of(S),
+       omega = sum(lam)^2 * psi / (sum(lam)^2 * psi + sum(theta)),
+       item_rest = item_rest, alpha_if_deleted = if_deleted)
+}
+reliability <- list(
+  visual = reliability_case(c("x1", "x2", "x3")),
+  textual_weighted = reliability_case(c("x4", "x5", "x6"), "w"),
+  speed_four = reliability_case(c("x7", "x8", "x9", "x1"))
+)
+
 out <- list(
   generator = "tests/reference/generate_sem.R",
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   cases = cases,
-  invariance = invariance
+  invariance = invariance,
+  reliability = reliability
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", na = "null",
                   pretty = TRUE),
