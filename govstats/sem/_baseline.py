@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from govstats.sem import _fitmeasures as fm
-from govstats.sem._model import casewise_scores, observed_information, score_meat
+from govstats.sem._model import casewise_scores, observed_information
 from govstats.sem._partable import ParTable
 from govstats.sem._ram import GroupMatrices, Moments, RamModel
 
 if TYPE_CHECKING:
     from govstats.sem.fit import _Data
 
-__all__ = ["baseline_fit", "scaling_factor"]
+__all__ = ["MeatFunction", "baseline_fit", "scaling_factor"]
+
+#: ``meat(scores (n, k), rows (n,) bool) -> (k, k)``: first-order information of the
+#: scores of the selected rows per unit of (normalised) weight -- the outer
+#: products of weighted scores (lavaan), their cluster sums, or the design variance.
+MeatFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
@@ -34,6 +40,7 @@ def scaling_factor(
     observed: np.ndarray,
     meat: np.ndarray,
     dof: float,
+    meat_of: MeatFunction,
 ) -> float:
     """Yuan-Bentler scaling factor, Mplus variant (lavaan ``yuan.bentler.mplus``).
 
@@ -45,10 +52,13 @@ def scaling_factor(
     trace_h1 = 0.0
     for g in range(pt.n_groups):
         rows = d.groups == g
-        trace_h1 += fm.h1_trace(
-            d.x[rows], d.w[rows], moments.mean[0, g], moments.cov[0, g], x_idx,
-            ram.meanstructure, None if d.cluster is None else d.cluster[rows],
-        )  # fmt: skip
+        cov = moments.cov[0, g]
+        scores = np.zeros((d.x.shape[0], 0))
+        part = fm.moment_scores(d.x[rows], moments.mean[0, g], np.linalg.inv(cov),
+                                ram.meanstructure)  # fmt: skip
+        scores = np.zeros((d.x.shape[0], part.shape[1]))
+        scores[rows] = part
+        trace_h1 += fm.h1_trace(meat_of(scores, rows), cov, x_idx, ram.meanstructure)
     trace_h0 = float(np.trace(np.linalg.solve(observed, meat)))
     return (trace_h1 - trace_h0) / dof
 
@@ -91,7 +101,9 @@ def _independence(pt: ParTable) -> tuple[RamModel, np.ndarray, int]:
     return RamModel(tuple(groups), k, pt.meanstructure), np.asarray(nox), k
 
 
-def baseline_fit(pt: ParTable, moments: Moments, d: _Data, robust: bool) -> dict[str, float]:
+def baseline_fit(
+    pt: ParTable, moments: Moments, d: _Data, meat_of: MeatFunction | None
+) -> dict[str, float]:
     """Chi-square, df and (when ``robust``) scaling factor of the independence model."""
     model, nox, k = _independence(pt)
     theta = []
@@ -108,9 +120,9 @@ def baseline_fit(pt: ParTable, moments: Moments, d: _Data, robust: bool) -> dict
     per_group = p * (p + 1) // 2 - nx * (nx + 1) // 2 + ((p - nx) if pt.meanstructure else 0)
     dof = float(per_group * pt.n_groups - k)
     out = {"chisq": chisq, "df": dof, "scaling": np.nan}
-    if robust and dof > 0:
+    if meat_of is not None and dof > 0:
         observed = observed_information(model, th[0], moments)
         scores = casewise_scores(model, th[0], moments, d.x, d.groups)
-        meat = score_meat(scores, d.w, d.groups, d.cluster) / n_total
-        out["scaling"] = scaling_factor(pt, model, th[0], moments, d, observed, meat, dof)
+        meat = meat_of(scores, np.ones(d.x.shape[0], dtype=bool))
+        out["scaling"] = scaling_factor(pt, model, th[0], moments, d, observed, meat, dof, meat_of)
     return out

@@ -59,31 +59,16 @@ def _h1_information(inv: np.ndarray, meanstructure: bool) -> np.ndarray:
     return info
 
 
-def h1_trace(
-    x: np.ndarray,
-    w: np.ndarray,
-    mean: np.ndarray,
-    cov: np.ndarray,
-    x_idx: np.ndarray,
-    meanstructure: bool,
-    cluster: np.ndarray | None,
-) -> float:
-    """``tr(A1^{-1} B1)`` of one group: h1 first-order over expected information at the sample.
+def h1_trace(b1: np.ndarray, cov: np.ndarray, x_idx: np.ndarray, meanstructure: bool) -> float:
+    """Return ``tr(A1^{-1} B1)`` of one group (saturated model at the sample moments).
 
-    Entries of the exogenous covariates are left out (lavaan zeroes and drops them).
+    ``b1`` is the first-order information of the saturated scores (see
+    :func:`moment_scores`); ``A1`` the expected information at the sample
+    covariance ``cov``. Entries of the exogenous covariates are left out (lavaan
+    zeroes and drops them).
     """
     inv = np.linalg.inv(cov)
     p = cov.shape[0]
-    sc = moment_scores(x, mean, inv, meanstructure) * w[:, None]
-    n = w.sum()
-    if cluster is not None:
-        _, codes = np.unique(cluster, return_inverse=True)
-        n_c = int(codes.max()) + 1
-        sums = np.zeros((n_c, sc.shape[1]))
-        np.add.at(sums, codes, sc)
-        b1 = sums.T @ sums * (n_c / (n_c - 1)) / n
-    else:
-        b1 = sc.T @ sc / n
     a1 = _h1_information(inv, meanstructure)
     r, c = vech_pairs(p)
     is_x = np.isin(np.arange(p), x_idx)

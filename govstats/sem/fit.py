@@ -14,6 +14,7 @@ from govstats.design.inference import check_level, t_interval
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import DataError, DesignError, GovstatsWarning, ModelError
 from govstats.sem import _fitmeasures as fm
+from govstats.sem._baseline import MeatFunction, baseline_fit, scaling_factor
 from govstats.sem._model import (
     casewise_scores,
     observed_information,
@@ -340,6 +341,7 @@ def fit(
     method = se
     observed = None
     meat = None
+    meat_of = None
     replicate_estimates = None
     seed = None
     df = float("inf")
@@ -349,17 +351,13 @@ def fit(
     else:
         observed = observed_information(ram, theta1, moments)
         a_inv = np.linalg.inv(observed)
-        meat = score_meat(scores, d.w, d.groups, cluster_codes) / n_total
+        meat_of = _meat_function(d, design if se == "design" else None)
+        meat = meat_of(scores, np.ones(len(d.rows), dtype=bool))
         if cluster_codes is not None:
             method = "robust.cluster"
         vcov = a_inv @ meat @ a_inv / n_total
         if se == "design":
             assert design is not None
-            full = np.zeros((d.n_rows, pt.n_free))
-            full[d.rows] = scores * d.raw_w[:, None]
-            v_totals = design.vcov_totals(full)
-            total_w = float(d.raw_w.sum())
-            vcov = a_inv @ v_totals @ a_inv / total_w**2
             method = "linearization"
             df = float(design.df)
         elif se == "replicate":
@@ -396,9 +394,8 @@ def fit(
     _warn_heywood(pt, base)
     table = _table(pt, ram, names, theta, moments, base, se_rows, def_values,
                    np.sqrt(np.maximum(np.diag(v_def), 0)), df, level, d.labels)  # fmt: skip
-    robust = se != "standard"
     fit_values = _fit_measures(pt, ram, theta, moments, f_min[0], n_total, n_moments, d,
-                               observed, meat, robust)  # fmt: skip
+                               observed, meat, meat_of if se != "standard" else None)  # fmt: skip
     return SEMResult(
         table=table,
         estimate=table["estimate"].to_numpy(),
@@ -414,6 +411,27 @@ def fit(
         seed=seed,
         iterations=int(iters[0]),
     )
+
+
+def _meat_function(d: _Data, design: SurveyDesign | None) -> MeatFunction:
+    """First-order information of scores per unit of normalised weight (see MeatFunction).
+
+    Without a design: lavaan's ``sum (w u)(w u)^T / N`` (cluster sums times
+    ``nC/(nC-1)`` with clusters). With a design: ``N / W^2 V_design(sum w u)`` (``W`` the
+    sum of the design weights), so that ``A^{-1} B A^{-1} / N`` is the design sandwich.
+    """
+
+    def meat_of(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        n_sub = float(d.w[rows].sum())
+        if design is None:
+            cluster = None if d.cluster is None else d.cluster[rows]
+            return score_meat(scores[rows], d.w[rows], d.groups[rows], cluster) / n_sub
+        full = np.zeros((d.n_rows, scores.shape[1]))
+        full[d.rows[rows]] = scores[rows] * d.raw_w[rows, None]
+        w_sub = float(d.raw_w[rows].sum())
+        return np.asarray(n_sub * design.vcov_totals(full) / w_sub**2)
+
+    return meat_of
 
 
 def _replicate_moments(design: SurveyDesign, d: _Data, n_groups: int, full: Moments) -> Moments:
@@ -513,8 +531,7 @@ def _table(pt: ParTable, ram: RamModel, names: Sequence[str], theta: np.ndarray,
 def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Moments,
                   f_min: float, n_total: float, n_moments: int, d: _Data,
                   observed: np.ndarray | None, meat: np.ndarray | None,
-                  robust: bool) -> dict[str, float]:  # fmt: skip
-    from govstats.sem._baseline import baseline_fit, scaling_factor
+                  meat_of: MeatFunction | None) -> dict[str, float]:  # fmt: skip
 
     chisq = 2 * n_total * f_min
     dof = float(n_moments - pt.n_free)
@@ -522,7 +539,7 @@ def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Momen
     pvalue = float(stats.chi2.sf(chisq, dof)) if dof > 0 else np.nan
     out: dict[str, float] = {"npar": float(pt.n_free), "fmin": f_min, "chisq": chisq,
                              "df": dof, "pvalue": pvalue}  # fmt: skip
-    base = baseline_fit(pt, moments, d, robust)
+    base = baseline_fit(pt, moments, d, meat_of)
     out["baseline.chisq"], out["baseline.df"] = base["chisq"], base["df"]
     out["cfi"] = fm.cfi(chisq, dof, base["chisq"], base["df"])
     out["tli"] = fm.tli(chisq, dof, base["chisq"], base["df"])
@@ -533,9 +550,10 @@ def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Momen
     out["rmsea"] = fm.rmsea(chisq, dof, n_total, g_count)
     low, high = fm.rmsea_interval(chisq, dof, n_total, g_count)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = low, high
-    if robust and observed is not None and meat is not None:
+    if meat_of is not None and observed is not None and meat is not None:
         # a saturated model (df = 0) has no scaling factor; lavaan keeps the unscaled chisq
-        c = scaling_factor(pt, ram, theta, moments, d, observed, meat, dof) if dof > 0 else np.nan
+        c = (scaling_factor(pt, ram, theta, moments, d, observed, meat, dof, meat_of)
+             if dof > 0 else np.nan)  # fmt: skip
         scaled = chisq / c if dof > 0 else chisq
         out["chisq.scaled"], out["df.scaled"] = scaled, dof
         out["pvalue.scaled"] = float(stats.chi2.sf(scaled, dof)) if dof > 0 else np.nan

@@ -34,6 +34,9 @@ def test_linearization_equals_lavaan_cluster_robust(hs: pd.DataFrame, name: str)
     merged = ref.merge(result.to_frame(), on=["lhs", "op", "rhs"], suffixes=("_ref", ""))
     assert len(merged) == len(ref)
     np.testing.assert_allclose(merged["se"], merged["se_ref"], rtol=1e-4, atol=1e-7)
+    # the scaled test with the design's first-order information is lavaan's cluster one
+    for name in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust"):
+        assert result.fit[name] == pytest.approx(case["fit"][name], rel=1e-5)
     assert result.df == design.df
     assert result.method == "linearization"
 
