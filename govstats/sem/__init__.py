@@ -8,8 +8,17 @@ linearization or its replicate weights.
 from __future__ import annotations
 
 from govstats.sem.fit import fit
+from govstats.sem.invariance import InvarianceResult, invariance
 from govstats.sem.latent_chain import LatentChainResult, latent_chain
 from govstats.sem.reliability import reliability
 from govstats.sem.results import SEMResult
 
-__all__ = ["LatentChainResult", "SEMResult", "fit", "latent_chain", "reliability"]
+__all__ = [
+    "InvarianceResult",
+    "LatentChainResult",
+    "SEMResult",
+    "fit",
+    "invariance",
+    "latent_chain",
+    "reliability",
+]
