@@ -189,8 +189,8 @@ def invariance(
         verdict = (f"scalar invariance holds across {group!r}: latent means may be compared "
                    f"(Chen 2007 criteria on {cfi_name}/{rmsea_name}).")  # fmt: skip
     elif failed:
-        d_cfi = float(table.loc[failed[0], "delta_cfi"])
-        d_rmsea = float(table.loc[failed[0], "delta_rmsea"])
+        d_cfi = float(table["delta_cfi"].to_numpy()[levels.index(failed[0])])
+        d_rmsea = float(table["delta_rmsea"].to_numpy()[levels.index(failed[0])])
         verdict = (f"{failed[0]} invariance fails across {group!r} (delta CFI "
                    f"{d_cfi:.4f}, delta RMSEA {d_rmsea:.4f}): latent means are not "
                    f"comparable; free the non-invariant items (partial invariance).")  # fmt: skip
