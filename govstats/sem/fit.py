@@ -330,6 +330,8 @@ def fit(
         per_group += p - nx
     n_moments = per_group * n_groups
     theta0 = start_values(pt, moments)
+    # a model whose information is singular at generic starting values is not identified
+    _identification(pt, ram, theta0, moments, n_moments)
     theta, f_min, iters = fisher_scoring(ram, theta0, moments, max_iter=max_iter, tol=tol)
     _identification(pt, ram, theta, moments, n_moments)
     theta1 = theta[0]
