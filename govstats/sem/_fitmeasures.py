@@ -150,3 +150,36 @@ def srmr(cov: np.ndarray, sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray,
     if meanstructure:
         values = np.concatenate([values, (mean - mu) / sd])
     return float(np.sqrt(np.mean(values**2)))
+
+
+def incremental(x2: float, df: float, x2_null: float, df_null: float) -> dict[str, float]:
+    """Return NFI, RFI, IFI, RNI and PNFI (lavaan ``lav_fit_nfi`` ... ``lav_fit_pnfi``)."""
+    out: dict[str, float] = {}
+    if df > df_null or x2_null == 0:
+        out["nfi"] = np.nan
+    else:
+        out["nfi"] = (x2_null - x2) / x2_null if df > 0 else 1.0
+    if df > df_null:
+        out["rfi"] = np.nan
+    elif df > 0 and df_null > 0:
+        t1, t2 = x2_null / df_null - x2 / df, x2_null / df_null
+        out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    else:
+        out["rfi"] = 1.0
+    t1, t2 = x2_null - x2, x2_null - df
+    out["ifi"] = 1.0 if t2 < 0 else (np.nan if t2 == 0 else t1 / t2)
+    t2 = x2_null - df_null
+    out["rni"] = np.nan if t2 == 0 else 1.0 - (x2 - df) / t2
+    out["pnfi"] = (
+        (df / df_null) * (x2_null - x2) / x2_null if df_null > 0 and x2_null > 0 else np.nan
+    )
+    return out
+
+
+def rmsea_pvalue(x2: float, df: float, n: float, groups: int, h0: float, close: bool) -> float:
+    """Return lavaan's test of close (RMSEA <= h0) or not-close fit."""
+    if not df > 0:
+        return np.nan
+    ncp = n * df * h0**2 / groups
+    cdf = float(stats.ncx2.cdf(x2, df, ncp))
+    return 1.0 - cdf if close else cdf

@@ -492,7 +492,7 @@ def _table(pt: ParTable, ram: RamModel, names: Sequence[str], theta: np.ndarray,
                                   set(pt.roles.lv))  # fmt: skip
     label = list(pt.label)
     lhs, op, rhs = list(pt.lhs), list(pt.op), list(pt.rhs)
-    group = [labels[g] for g in pt.group]
+    group = [int(g) + 1 for g in pt.group]
     est = list(base)
     se = list(se_rows)
     if pt.defined:
@@ -506,7 +506,7 @@ def _table(pt: ParTable, ram: RamModel, names: Sequence[str], theta: np.ndarray,
             op.append(":=")
             rhs.append(dfn.expression.replace("**", "^").replace(" ", ""))
             label.append(dfn.name)
-            group.append(labels[0] if len(labels) == 1 else "")
+            group.append(1 if len(labels) == 1 else 0)
             est.append(float(def_values[j]))
             se.append(float(def_se[j]))
         std_lv = np.concatenate([std_lv, std_def[0]])
@@ -524,6 +524,7 @@ def _table(pt: ParTable, ram: RamModel, names: Sequence[str], theta: np.ndarray,
     term = [f"{a}{o}{b}" if o != "~1" else f"{a}~1" for a, o, b in zip(lhs, op, rhs, strict=True)]
     return pd.DataFrame({
         "lhs": lhs, "op": op, "rhs": rhs, "label": label, "group": group,
+        "group_label": [labels[g - 1] if g > 0 else "" for g in group],
         "estimate": est_a, "se": se_a, "z": z, "p_value": p_value,
         "ci_low": low, "ci_high": high, "std_lv": std_lv, "std_all": std_all,
         "term": term, "df": np.full(len(lhs), df, dtype=np.float64),
@@ -543,15 +544,25 @@ def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Momen
                              "df": dof, "pvalue": pvalue}  # fmt: skip
     base = baseline_fit(pt, moments, d, meat_of)
     out["baseline.chisq"], out["baseline.df"] = base["chisq"], base["df"]
+    out["baseline.pvalue"] = float(stats.chi2.sf(base["chisq"], base["df"]))
     out["cfi"] = fm.cfi(chisq, dof, base["chisq"], base["df"])
     out["tli"] = fm.tli(chisq, dof, base["chisq"], base["df"])
+    out["nnfi"] = out["tli"]
+    out.update(fm.incremental(chisq, dof, base["chisq"], base["df"]))
+    out["ntotal"] = n_total
     logl, logl_h1 = _loglik(pt, ram, theta, moments)
     out["logl"], out["unrestricted.logl"] = logl, logl_h1
     out["aic"] = -2 * logl + 2 * pt.n_free
     out["bic"] = -2 * logl + pt.n_free * np.log(n_total)
+    out["bic2"] = -2 * logl + pt.n_free * np.log((n_total + 2) / 24)
     out["rmsea"] = fm.rmsea(chisq, dof, n_total, g_count)
     low, high = fm.rmsea_interval(chisq, dof, n_total, g_count)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = low, high
+    out["rmsea.ci.level"] = 0.90
+    out["rmsea.pvalue"] = fm.rmsea_pvalue(chisq, dof, n_total, g_count, 0.05, close=True)
+    out["rmsea.close.h0"] = 0.05
+    out["rmsea.notclose.pvalue"] = fm.rmsea_pvalue(chisq, dof, n_total, g_count, 0.08, close=False)
+    out["rmsea.notclose.h0"] = 0.08
     if meat_of is not None and observed is not None and meat is not None:
         # a saturated model (df = 0) has no scaling factor; lavaan keeps the unscaled chisq
         c = (scaling_factor(pt, ram, theta, moments, d, observed, meat, dof, meat_of)
@@ -562,14 +573,24 @@ def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Momen
         out["chisq.scaling.factor"] = c
         out["baseline.chisq.scaled"] = base["chisq"] / base["scaling"]
         out["baseline.chisq.scaling.factor"] = base["scaling"]
+        out["baseline.df.scaled"] = base["df"]
+        out["baseline.pvalue.scaled"] = float(
+            stats.chi2.sf(out["baseline.chisq.scaled"], base["df"])
+        )
         out["cfi.scaled"] = fm.cfi(scaled, dof, out["baseline.chisq.scaled"], base["df"])
         out["tli.scaled"] = fm.tli(scaled, dof, out["baseline.chisq.scaled"], base["df"])
+        out["nnfi.scaled"] = out["tli.scaled"]
+        for key, value in fm.incremental(scaled, dof, out["baseline.chisq.scaled"],
+                                         base["df"]).items():  # fmt: skip
+            out[f"{key}.scaled"] = value
         if dof > 0:
             out["cfi.robust"] = fm.cfi(chisq, dof, base["chisq"], base["df"], c, base["scaling"])
             out["tli.robust"] = fm.tli(chisq, dof, base["chisq"], base["df"], c, base["scaling"])
             out["rmsea.scaled"] = fm.rmsea(chisq, c * dof, n_total, g_count)
             low, high = fm.rmsea_interval(chisq, c * dof, n_total, g_count)
             out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = low, high
+            out["rmsea.pvalue.scaled"] = fm.rmsea_pvalue(chisq, c * dof, n_total, g_count,
+                                                         0.05, close=True)  # fmt: skip
         else:
             out["cfi.robust"] = out["tli.robust"] = out["rmsea.scaled"] = np.nan
         out["rmsea.robust"] = fm.rmsea(chisq, dof, n_total, g_count, c_hat=c)

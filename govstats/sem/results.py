@@ -63,13 +63,14 @@ class SEMResult:
     def to_frame(self) -> pd.DataFrame:
         """Parameter estimates in lavaan's ``parameterEstimates(standardized=TRUE)`` layout.
 
-        Columns: ``lhs, op, rhs, label`` (``group`` after them with several groups),
+        Columns: ``lhs, op, rhs, label`` (with several groups then ``group``, the
+        1-based group number as lavaan, 0 for defined parameters, and ``group_label``),
         ``estimate, se, z, p_value, ci_low, ci_high, std_lv, std_all``, then
         ``term`` (``lhs op rhs``, the govstats id) and ``df``.
         """
         columns = list(_COLUMNS)
         if len(self.groups) > 1:
-            columns.insert(4, "group")
+            columns[4:4] = ["group", "group_label"]
         return self.table[columns].copy()
 
     def fit_measures(self) -> pd.Series:

@@ -75,7 +75,11 @@ FIT_NAMES <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scal
                "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust", "logl",
                "unrestricted.logl", "aic", "bic", "rmsea", "rmsea.ci.lower",
                "rmsea.ci.upper", "rmsea.pvalue", "rmsea.scaled", "rmsea.ci.lower.scaled",
-               "rmsea.ci.upper.scaled", "rmsea.robust", "srmr")
+               "rmsea.ci.upper.scaled", "rmsea.robust", "srmr", "ntotal", "bic2",
+               "baseline.pvalue", "baseline.df.scaled", "baseline.pvalue.scaled", "nnfi",
+               "rfi", "nfi", "pnfi", "ifi", "rni", "nnfi.scaled", "rfi.scaled",
+               "nfi.scaled", "pnfi.scaled", "ifi.scaled", "rni.scaled", "rmsea.pvalue",
+               "rmsea.notclose.pvalue", "rmsea.pvalue.scaled")
 
 cases <- list()
 

@@ -37,7 +37,10 @@ FIT_NAMES = [
     "baseline.chisq.scaling.factor", "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust",
     "tli.robust", "logl", "unrestricted.logl", "aic", "bic", "rmsea", "rmsea.ci.lower",
     "rmsea.ci.upper", "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled",
-    "rmsea.robust", "srmr",
+    "rmsea.robust", "srmr", "ntotal", "bic2", "baseline.pvalue", "baseline.df.scaled",
+    "baseline.pvalue.scaled", "nnfi", "rfi", "nfi", "pnfi", "ifi", "rni", "nnfi.scaled",
+    "rfi.scaled", "nfi.scaled", "pnfi.scaled", "ifi.scaled", "rni.scaled", "rmsea.pvalue",
+    "rmsea.notclose.pvalue", "rmsea.pvalue.scaled",
 ]  # fmt: skip
 
 
@@ -69,10 +72,7 @@ def matched(request: pytest.FixtureRequest) -> tuple[dict, gs.sem.SEMResult, pd.
     case = CASES[request.param]
     result = _fit(case)
     mine = result.to_frame()
-    labels = list(result.groups)
-    mine["group_number"] = (
-        [labels.index(g) + 1 if g in labels else 1 for g in mine["group"]] if "group" in mine else 1
-    )
+    mine["group_number"] = mine["group"] if "group" in mine else 1
     ref = pd.DataFrame(case["parameters"])
     merged = ref.merge(
         mine, left_on=["lhs", "op", "rhs", "group"],
