@@ -87,7 +87,7 @@ def standardize(
             return sd(v) if v in latent else 1.0  # type: ignore[operator]
 
         if o == "=~":
-            std_lv[i] = est * sd(a)
+            std_lv[i] = est * sd(a) / sd_lv(b)
             std_all[i] = est * sd(a) / sd(b)
         elif o == "~":
             std_lv[i] = est * sd_lv(b) / sd_lv(a)

@@ -23,7 +23,7 @@ from govstats.sem._model import (
     score_meat,
     start_values,
 )
-from govstats.sem._partable import ParTable, build
+from govstats.sem._partable import ParTable, build, roles
 from govstats.sem._ram import Moments, RamModel, fisher_scoring
 from govstats.sem._standardize import check_defined, evaluate_defined, standardize
 from govstats.sem._syntax import parse
@@ -312,8 +312,7 @@ def fit(
             "se='replicate' needs a replicate design: use design.to_replicates(...) first."
         )
     rows, defined = parse(model)
-    prelim = build(rows, defined)
-    d = _prepare(data, prelim.roles.ov, weights, cluster, group, na_rm)
+    d = _prepare(data, roles(rows).ov, weights, cluster, group, na_rm)
     n_groups = len(d.labels)
     if meanstructure is None:
         meanstructure = n_groups > 1 or cluster is not None

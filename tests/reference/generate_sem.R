@@ -150,7 +150,42 @@ add_case("latent_chain_weighted", "latent chain with a covariate, weights and cl
 add_case("cfa_hs_meanstructure", "user-requested mean structure",
          "cfa", HS3, "holzinger_swineford", hs, meanstructure = TRUE)
 
+add_case("cfa_free_marker", "first loading freed (NA*), factor variance fixed to 1, orthogonal pair",
+         "cfa", "visual =~ NA*x1 + x2 + x3
+visual ~~ 1*visual
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+visual ~~ 0*speed", "holzinger_swineford", hs)
+add_case("sem_second_order", "second-order factor",
+         "cfa", "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+g =~ visual + textual + speed", "holzinger_swineford", hs)
+add_case("sem_two_outcomes", "two latent outcomes of one factor (auto.cov.y) with a covariate",
+         "sem", "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+textual ~ visual + age
+speed ~ visual + age", "holzinger_swineford", hs, sampling.weights = "w")
+add_case("path_random_x", "covariance among predictors written by the user (not fixed.x)",
+         "sem", "x5 ~ x1 + female
+x1 ~~ female", "holzinger_swineford", hs)
+add_case("cfa_latent_means", "user intercepts: a fixed item intercept and a free latent mean",
+         "cfa", "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+x1 ~ 0*1
+x4 ~ 0*1
+visual ~ 1
+textual ~ 1", "holzinger_swineford", hs)
+
 # ---------------------------------------------------------------- multiple groups
+add_case("mg_labels", "group-specific and shared labels with a defined difference",
+         "cfa", "visual =~ x1 + c(a1, a2)*x2 + c(b, b)*x3
+textual =~ x4 + x5 + x6
+diff := a1 - a2", "holzinger_swineford", hs, group = "school")
+add_case("mg_weighted", "two groups with sampling weights",
+         "cfa", HS3, "holzinger_swineford", hs, group = "school", sampling.weights = "w",
+         group.equal = "loadings")
 add_case("mg_configural_ml", "two groups (school), configural", "cfa", HS3,
          "holzinger_swineford", hs, group = "school")
 add_case("mg_metric_ml", "two groups, equal loadings", "cfa", HS3,
