@@ -245,6 +245,7 @@ def build(
     # number the free parameters: rows sharing a label, or held equal across groups
     free = np.full(len(lhs), -1, dtype=np.int64)
     keys: dict[object, int] = {}
+    first_row: dict[object, int] = {}
     n_free = 0
     for i in range(len(lhs)):
         if not is_free[i]:
@@ -258,8 +259,12 @@ def build(
             slot = ("row", i)
         if slot not in keys:
             keys[slot] = n_free
+            first_row[slot] = i
             n_free += 1
         free[i] = keys[slot]
+        if isinstance(slot, tuple) and slot[0] == "equal":
+            # lavaan labels group.equal constraints by the first row's plabel
+            label[i] = f".p{first_row[slot] + 1}."
     labels_used = {lab for lab in label if lab}
     for d in defined:
         if d.name in labels_used:

@@ -87,6 +87,21 @@ def test_same_parameter_rows(matched: tuple) -> None:
     assert len(result.to_frame()) == len(case["parameters"]["lhs"])
 
 
+def test_labels(matched: tuple) -> None:
+    _, _, merged = matched
+    expected = merged["label_ref"].fillna("").astype(str)
+    assert (merged["label"] == expected).all(), merged.loc[merged["label"] != expected]
+
+
+def test_rows_in_lavaan_order(matched: tuple) -> None:
+    case, result, _ = matched
+    frame = result.to_frame()
+    groups = frame["group"] if "group" in frame else pd.Series(1, index=frame.index)
+    mine = list(zip(frame["lhs"], frame["op"], frame["rhs"], groups, strict=True))
+    p = case["parameters"]
+    assert mine == list(zip(p["lhs"], p["op"], p["rhs"], p["group"], strict=True))
+
+
 def test_groups_in_lavaan_order(matched: tuple) -> None:
     case, result, _ = matched
     if "group" in case["args"]:
