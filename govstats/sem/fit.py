@@ -347,13 +347,19 @@ def fit(
     seed = None
     df = float("inf")
     scores = casewise_scores(ram, theta1, moments, d.x, d.groups)
+    # lavaan reports the scaled (Yuan-Bentler) test for weights, clusters and MLR even
+    # when the standard errors are asked to be "standard"
+    scaled_test = se != "standard" or weights is not None or cluster is not None
+    scaled_test = scaled_test or estimator == "MLR"
+    if scaled_test:
+        observed = observed_information(ram, theta1, moments)
+        meat_of = _meat_function(d, design if se == "design" else None)
+        meat = meat_of(scores, np.ones(len(d.rows), dtype=bool))
     if se == "standard":
         vcov = np.linalg.inv(expected) / n_total
     else:
-        observed = observed_information(ram, theta1, moments)
+        assert observed is not None and meat is not None
         a_inv = np.linalg.inv(observed)
-        meat_of = _meat_function(d, design if se == "design" else None)
-        meat = meat_of(scores, np.ones(len(d.rows), dtype=bool))
         if cluster_codes is not None:
             method = "robust.cluster"
         vcov = a_inv @ meat @ a_inv / n_total
@@ -396,7 +402,7 @@ def fit(
     table = _table(pt, ram, names, theta, moments, base, se_rows, def_values,
                    np.sqrt(np.maximum(np.diag(v_def), 0)), df, level, d.labels)  # fmt: skip
     fit_values = _fit_measures(pt, ram, theta, moments, f_min[0], n_total, n_moments, d,
-                               observed, meat, meat_of if se != "standard" else None)  # fmt: skip
+                               observed, meat, meat_of)  # fmt: skip
     return SEMResult(
         table=table,
         estimate=table["estimate"].to_numpy(),

@@ -127,6 +127,9 @@ add_case("cfa_hs_mlr", "three-factor CFA, MLR (observed-information sandwich, Yu
          "cfa", HS3, "holzinger_swineford", hs, estimator = "MLR")
 add_case("cfa_hs_weighted", "sampling weights: weighted ML moments, robust SEs, scaled test",
          "cfa", HS3, "holzinger_swineford", hs, sampling.weights = "w")
+add_case("cfa_hs_weighted_standard",
+         "sampling weights with se = 'standard': expected information, scaled test still reported",
+         "cfa", HS3, "holzinger_swineford", hs, sampling.weights = "w", se = "standard")
 add_case("cfa_hs_cluster", "cluster-robust sandwich (robust.cluster), unweighted",
          "cfa", HS3, "holzinger_swineford", hs, cluster = "clus", estimator = "MLR")
 add_case("cfa_hs_weighted_cluster",

@@ -62,6 +62,8 @@ def _fit(case: dict) -> gs.sem.SEMResult:
         kwargs["group_equal"] = [equal] if isinstance(equal, str) else equal
     if "estimator" in args:
         kwargs["estimator"] = args["estimator"]
+    if "se" in args:
+        kwargs["se"] = args["se"]
     if "meanstructure" in args:
         kwargs["meanstructure"] = args["meanstructure"]
     return gs.sem.fit(case["model"], _data(case["data"]), **kwargs)
