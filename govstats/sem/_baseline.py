@@ -102,9 +102,18 @@ def _independence(pt: ParTable) -> tuple[RamModel, np.ndarray, int]:
 
 
 def baseline_fit(
-    pt: ParTable, moments: Moments, d: _Data, meat_of: MeatFunction | None
+    pt: ParTable,
+    moments: Moments,
+    d: _Data,
+    meat_of: MeatFunction | None,
+    *,
+    expected: bool = False,
 ) -> dict[str, float]:
-    """Chi-square, df and (when ``robust``) scaling factor of the independence model."""
+    """Chi-square, df and (with ``meat_of``) scaling factor of the independence model.
+
+    ``expected`` takes the expected instead of the observed information as the
+    bread of the scaling factor (lavaan with ``information = "expected"``).
+    """
     model, nox, k = _independence(pt)
     theta = []
     for g in range(pt.n_groups):
@@ -121,7 +130,12 @@ def baseline_fit(
     dof = float(per_group * pt.n_groups - k)
     out = {"chisq": chisq, "df": dof, "scaling": np.nan}
     if meat_of is not None and dof > 0:
-        observed = observed_information(model, th[0], moments)
+        if expected:
+            _, _, info = model.derivatives(th, moments)
+            assert info is not None
+            observed = info[0]
+        else:
+            observed = observed_information(model, th[0], moments)
         scores = casewise_scores(model, th[0], moments, d.x, d.groups)
         meat = meat_of(scores, np.ones(d.x.shape[0], dtype=bool))
         out["scaling"] = scaling_factor(pt, model, th[0], moments, d, observed, meat, dof, meat_of)

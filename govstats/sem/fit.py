@@ -401,8 +401,10 @@ def fit(
     _warn_heywood(pt, base)
     table = _table(pt, ram, names, theta, moments, base, se_rows, def_values,
                    np.sqrt(np.maximum(np.diag(v_def), 0)), df, level, d.labels)  # fmt: skip
+    # the scaled test's bread is the information the SEs use (lavaan's E.inv)
+    bread = expected if se == "standard" else observed
     fit_values = _fit_measures(pt, ram, theta, moments, f_min[0], n_total, n_moments, d,
-                               observed, meat, meat_of)  # fmt: skip
+                               bread, meat, meat_of, se == "standard")  # fmt: skip
     return SEMResult(
         table=table,
         estimate=table["estimate"].to_numpy(),
@@ -539,7 +541,8 @@ def _table(pt: ParTable, ram: RamModel, names: Sequence[str], theta: np.ndarray,
 def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Moments,
                   f_min: float, n_total: float, n_moments: int, d: _Data,
                   observed: np.ndarray | None, meat: np.ndarray | None,
-                  meat_of: MeatFunction | None) -> dict[str, float]:  # fmt: skip
+                  meat_of: MeatFunction | None,
+                  expected_bread: bool) -> dict[str, float]:  # fmt: skip
 
     chisq = 2 * n_total * f_min
     dof = float(n_moments - pt.n_free)
@@ -547,7 +550,7 @@ def _fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Momen
     pvalue = float(stats.chi2.sf(chisq, dof)) if dof > 0 else np.nan
     out: dict[str, float] = {"npar": float(pt.n_free), "fmin": f_min, "chisq": chisq,
                              "df": dof, "pvalue": pvalue}  # fmt: skip
-    base = baseline_fit(pt, moments, d, meat_of)
+    base = baseline_fit(pt, moments, d, meat_of, expected=expected_bread)
     out["baseline.chisq"], out["baseline.df"] = base["chisq"], base["df"]
     out["baseline.pvalue"] = float(stats.chi2.sf(base["chisq"], base["df"]))
     out["cfi"] = fm.cfi(chisq, dof, base["chisq"], base["df"])
