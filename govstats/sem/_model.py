@@ -194,7 +194,7 @@ def observed_information(
         np.repeat(moments.cov, 4 * q, axis=0),
         np.repeat(moments.n, 4 * q, axis=0),
     )
-    _, grad, _ = model.derivatives(points, batch, information=False)
+    _, grad = model.gradient(points, batch)
     m2, m1, p1, p2 = grad[:q], grad[q : 2 * q], grad[2 * q : 3 * q], grad[3 * q :]
     hess = (m2 - 8 * m1 + 8 * p1 - p2) / (12 * step)
     return np.asarray(0.5 * (hess + hess.T))

@@ -28,7 +28,7 @@ import numpy as np
 
 from govstats.errors import ConvergenceError
 
-__all__ = ["GroupMatrices", "Moments", "RamModel", "fisher_scoring"]
+__all__ = ["GroupMatrices", "Moments", "RamModel", "fisher_scoring", "refit_near"]
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,55 @@ class RamModel:
             f = f + np.einsum("ri,rij,rj->r", d, inv, d)
         return np.where(ok, 0.5 * f, np.inf)
 
+    def gradient(self, theta: np.ndarray, moments: Moments) -> tuple[np.ndarray, np.ndarray]:
+        """Return F (R,) and its gradient (R, q) without forming dSigma.
+
+        With ``W = Sigma^{-1}(Sigma - S - d d^T)Sigma^{-1}`` and ``Bo`` the observed
+        rows of ``B``, the gradient of a path entry ``(i, j)`` is
+        ``(Bo^T W C)_{ij}`` (``C`` the observed columns of the full covariance), of a
+        covariance entry ``(Bo^T W Bo)_{ij}`` (half on the diagonal), and the mean
+        part subtracts ``(Bo^T Sigma^{-1} d)_i`` times ``(B M)_j`` (or 1 for intercepts).
+        """
+        r, q = theta.shape
+        f = np.zeros(r)
+        grad = np.zeros((r, q))
+        weights = moments.n / moments.n.sum(axis=1, keepdims=True)
+        for g, gm in enumerate(self.groups):
+            sigma, mu, b, full, bm = self.implied(g, theta, moments)
+            wg = weights[:, g]
+            f += wg * self._group_f(g, sigma, mu, moments)
+            inv, _, _ = _inv_logdet(sigma)
+            p = gm.n_obs
+            resid = sigma - moments.cov[:, g]
+            d = moments.mean[:, g] - mu
+            if self.meanstructure:
+                resid = resid - d[:, :, None] * d[:, None, :]
+            w = inv @ resid @ inv
+            bo_t = np.swapaxes(b[:, :p, :], 1, 2)  # (R, n, p)
+            bw = bo_t @ w
+            part = np.zeros((r, q))
+            zb = bo_t @ np.einsum("rab,rb->ra", inv, d)[:, :, None] if self.meanstructure else None
+            free = gm.a_par >= 0
+            if free.any():
+                i, j, k = gm.a_row[free], gm.a_col[free], gm.a_par[free]
+                g_a = bw @ full[:, :p, :]
+                vals = g_a[:, i, j]
+                if zb is not None:
+                    vals = vals - zb[:, i, 0] * bm[:, j]
+                np.add.at(part.T, k, vals.T)
+            free = gm.s_par >= 0
+            if free.any():
+                i, j, k = gm.s_row[free], gm.s_col[free], gm.s_par[free]
+                g_s = bw @ b[:, :p, :]
+                vals = g_s[:, i, j] * np.where(i == j, 0.5, 1.0)[None, :]
+                np.add.at(part.T, k, vals.T)
+            free = gm.m_par >= 0
+            if free.any() and zb is not None:
+                i, k = gm.m_row[free], gm.m_par[free]
+                np.add.at(part.T, k, -zb[:, i, 0].T)
+            grad += wg[:, None] * part
+        return f, grad
+
     def derivatives(
         self, theta: np.ndarray, moments: Moments, information: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -228,6 +277,9 @@ class RamModel:
 def _accumulate(target: np.ndarray, par: np.ndarray, values: np.ndarray) -> None:
     # add entry derivatives into their parameters' slots (several entries share a
     # parameter under equality constraints)
+    if np.unique(par).size == par.size:
+        target[:, par] += values
+        return
     order = np.argsort(par, kind="stable")
     par_sorted = par[order]
     starts = np.flatnonzero(np.r_[True, par_sorted[1:] != par_sorted[:-1]])
@@ -308,6 +360,54 @@ def fisher_scoring(
             "the model may not be identified, or raise max_iter."
         )
     return theta, f_all, iterations
+
+
+def refit_near(
+    model: RamModel,
+    theta0: np.ndarray,
+    moments: Moments,
+    hessian: np.ndarray,
+    *,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> np.ndarray:
+    """Refit a batch of moment sets that lie near the one ``theta0`` solves (replicates).
+
+    Newton steps with the fixed Hessian ``hessian`` (q, q) of the full-sample fit
+    need only gradients; rows whose objective rises or that have not converged in
+    30 steps finish by :func:`fisher_scoring`.
+
+    Returns
+    -------
+    ndarray, shape (R, q)
+    """
+    h_inv = np.linalg.inv(hessian)
+    theta = np.array(theta0, dtype=np.float64)
+    done = np.zeros(theta.shape[0], dtype=bool)
+    failed = np.zeros_like(done)
+    f_prev = model.objective(theta, moments)
+    for _ in range(30):
+        active = np.flatnonzero(~done & ~failed)
+        if active.size == 0:
+            break
+        sub = _take(moments, active)
+        _, grad = model.gradient(theta[active], sub)
+        step = grad @ h_inv.T
+        new = theta[active] - step
+        f_new = model.objective(new, sub)
+        bad = ~(f_new <= f_prev[active] + 1e-10 * (1 + np.abs(f_prev[active])))
+        failed[active[bad]] = True
+        ok = active[~bad]
+        theta[ok] = new[~bad]
+        f_prev[ok] = f_new[~bad]
+        small = np.max(np.abs(step) / (1 + np.abs(theta[active])), axis=1) < tol
+        done[active[small & ~bad]] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        theta[rest], _, _ = fisher_scoring(
+            model, theta[rest], _take(moments, rest), max_iter=max_iter, tol=tol
+        )
+    return theta
 
 
 def _take(moments: Moments, rows: np.ndarray) -> Moments:

@@ -24,7 +24,7 @@ from govstats.sem._model import (
     start_values,
 )
 from govstats.sem._partable import ParTable, build, roles
-from govstats.sem._ram import Moments, RamModel, fisher_scoring
+from govstats.sem._ram import Moments, RamModel, fisher_scoring, refit_near
 from govstats.sem._standardize import check_defined, evaluate_defined, standardize
 from govstats.sem._syntax import parse
 from govstats.sem.results import SEMResult
@@ -372,7 +372,7 @@ def fit(
             reps = design.replicates
             rep_moments = _replicate_moments(design, d, n_groups, moments)
             start = np.repeat(theta, reps.n_replicates, axis=0)
-            rep_theta, _, _ = fisher_scoring(ram, start, rep_moments, max_iter=max_iter, tol=1e-8)
+            rep_theta = refit_near(ram, start, rep_moments, observed, max_iter=max_iter, tol=1e-9)
             method = reps.method
             seed = reps.seed
             df = float(design.df)
