@@ -196,6 +196,12 @@ add_case("mg_metric_ml", "two groups, equal loadings", "cfa", HS3,
 add_case("mg_scalar_ml", "two groups, equal loadings and intercepts", "cfa", HS3,
          "holzinger_swineford", hs, group = "school",
          group.equal = c("loadings", "intercepts"))
+add_case("mg_strict_ml", "two groups, equal loadings, intercepts and residual variances",
+         "cfa", HS3, "holzinger_swineford", hs, group = "school",
+         group.equal = c("loadings", "intercepts", "residuals"))
+add_case("mg_regressions_mlr", "two groups, latent regressions and lv variances held equal",
+         "sem", COVARIATES, "holzinger_swineford", hs, group = "school",
+         group.equal = c("loadings", "regressions", "lv.variances"), estimator = "MLR")
 add_case("mg_configural_mlr", "configural, MLR", "cfa", HS3,
          "holzinger_swineford", hs, group = "school", estimator = "MLR")
 add_case("mg_metric_mlr", "metric, MLR", "cfa", HS3,
