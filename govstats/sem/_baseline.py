@@ -13,7 +13,7 @@ from govstats.sem._partable import ParTable
 from govstats.sem._ram import GroupMatrices, Moments, RamModel
 
 if TYPE_CHECKING:
-    from govstats.sem.fit import _Data
+    from govstats.sem._data import Data
 
 __all__ = ["MeatFunction", "baseline_fit", "scaling_factor"]
 
@@ -36,7 +36,7 @@ def scaling_factor(
     ram: RamModel,
     theta: np.ndarray,
     moments: Moments,
-    d: _Data,
+    d: Data,
     observed: np.ndarray,
     meat: np.ndarray,
     dof: float,
@@ -104,7 +104,7 @@ def _independence(pt: ParTable) -> tuple[RamModel, np.ndarray, int]:
 def baseline_fit(
     pt: ParTable,
     moments: Moments,
-    d: _Data,
+    d: Data,
     meat_of: MeatFunction | None,
     *,
     expected: bool = False,

@@ -10,11 +10,11 @@ import pandas as pd
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import DataError, ModelError
+from govstats.sem._data import prepare, replicate_moments
 from govstats.sem._model import ram_from_partable, sample_moments, start_values
 from govstats.sem._partable import build
 from govstats.sem._ram import Moments, fisher_scoring
 from govstats.sem._syntax import parse
-from govstats.sem.fit import _prepare, _replicate_moments
 
 __all__ = ["reliability"]
 
@@ -126,7 +126,7 @@ def reliability(
     if len(items) < 2:
         raise DataError(f"reliability needs two or more items; got {items}.")
     design = data if isinstance(data, SurveyDesign) else SurveyDesign(data)
-    d = _prepare(design, items, None, None, None, na_rm)
+    d = prepare(design, items, None, None, None, na_rm)
     spread = d.x.max(axis=0) - d.x.min(axis=0)
     if (spread == 0).any():
         bad = [items[j] for j in np.flatnonzero(spread == 0)]
@@ -137,7 +137,7 @@ def reliability(
     names = (["alpha", "omega"] + [f"item_rest:{v}" for v in items]
              + [f"alpha_if_deleted:{v}" for v in items])  # fmt: skip
     if design.replicates is not None:
-        reps = _replicate_moments(design, d, 1, full)
+        reps = replicate_moments(design, d, 1, full)
         draws = _statistics(reps.cov[:, 0], items)
         vcov = design.replicates.vcov(draws, estimate)
         return make_estimate(
