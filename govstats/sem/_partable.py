@@ -185,6 +185,15 @@ def build(
                 f"{row.lhs} {row.op} {row.rhs} has {len(row.modifiers)} modifiers for "
                 f"{n_groups} group(s)."
             )
+    # covariances in lavaan's canonical order (latent then observed variables), so that a
+    # user's "f2 ~~ f1" is the default "f1 ~~ f2" (lavaan lav_partable_covariance_reorder)
+    order = {v: i for i, v in enumerate((*r.lv, *r.ov))}
+    rows = [
+        SyntaxRow(row.rhs, row.op, row.lhs, row.modifiers)
+        if row.op == "~~" and order.get(row.lhs, -1) > order.get(row.rhs, -1)
+        else row
+        for row in rows
+    ]
     user_keys = [(row.lhs, row.op, row.rhs) for row in rows]
     seen = set()
     unique_rows = []

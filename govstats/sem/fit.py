@@ -235,8 +235,12 @@ def fit(
         per_group += p - nx
     n_moments = per_group * n_groups
     theta0 = start_values(pt, moments)
-    # a model whose information is singular at generic starting values is not identified
-    _identification(pt, ram, theta0, moments, n_moments)
+    # a model whose information is singular at a generic point is not identified (the
+    # starting values themselves are not generic: covariances start at zero)
+    k = np.arange(pt.n_free)
+    generic = theta0 + 0.05 * (1 + np.abs(theta0)) * np.sin(1.7 * k + 0.3)
+    if np.isfinite(ram.objective(generic, moments)).all():
+        _identification(pt, ram, generic, moments, n_moments)
     theta, f_min, iters = fisher_scoring(ram, theta0, moments, max_iter=max_iter, tol=tol)
     _identification(pt, ram, theta, moments, n_moments)
     theta1 = theta[0]

@@ -159,6 +159,12 @@ visual ~~ 1*visual
 textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9
 visual ~~ 0*speed", "holzinger_swineford", hs)
+add_case("cfa_swapped_cov", "covariances written against lavaan's order (textual ~~ visual, x9 ~~ x7)",
+         "cfa", "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+textual ~~ visual
+x9 ~~ x7", "holzinger_swineford", hs)
 add_case("sem_second_order", "second-order factor",
          "cfa", "visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
