@@ -206,6 +206,16 @@ def build(
     for row in unique_rows:
         if row.op == "=~" and row.lhs not in first_loading:
             first_loading[row.lhs] = row.rhs
+    # auto.fix.single: an observed item that is the only indicator of its factor (and
+    # loads on nothing else) has its residual variance fixed to zero
+    loads = [row for row in unique_rows if row.op == "=~"]
+    single = {
+        row.rhs
+        for row in loads
+        if sum(o.lhs == row.lhs for o in loads) == 1
+        and sum(o.rhs == row.rhs for o in loads) == 1
+        and row.rhs not in lv
+    }
     lhs: list[str] = []
     op: list[str] = []
     rhs: list[str] = []
@@ -226,6 +236,8 @@ def build(
             is_exo = False
             if b == "=~" and first_loading.get(a) == c:
                 fixed_value, free_row = 1.0, False
+            if b == "~~" and a == c and a in single and not by_user:
+                fixed_value, free_row = 0.0, False
             if b == "~~" and a in ov_x and c in ov_x:
                 free_row, is_exo = False, True
             if b == "~1":

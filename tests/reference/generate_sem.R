@@ -165,6 +165,10 @@ textual =~ x4 + x5 + x6
 speed =~ x7 + x8 + x9
 textual ~~ visual
 x9 ~~ x7", "holzinger_swineford", hs)
+add_case("sem_single_indicator", "a factor with one indicator (auto.fix.single) in a latent path",
+         "sem", "visual =~ x1 + x2 + x3
+speed =~ x7
+speed ~ visual + female", "holzinger_swineford", hs)
 add_case("sem_second_order", "second-order factor",
          "cfa", "visual =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
