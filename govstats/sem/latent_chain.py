@@ -182,10 +182,10 @@ def latent_chain(
         ``{"info_access": ["i1", "i2", "i3"], ...}``.
     covariates : sequence of str
         Observed covariates of every equation (fixed exogenous, as lavaan).
-    inference : {"linearization", "replicate"}
+    inference : {"linearization", "replicate", "bootstrap"}
         Delta method on the design-based sandwich, or refits under the design's
         replicate weights (a Rao-Wu bootstrap with ``replicates`` draws is made
-        when the design has none).
+        when the design has none; ``"bootstrap"`` says the same).
     replicates : int, default 1000
     seed : int, Generator or None
         Seed of the bootstrap replicates (recorded in ``result.seed``).
@@ -234,7 +234,7 @@ def latent_chain(
         raise ModelError(f"x={x!r} must be an observed column, not a latent construct.")
     if not isinstance(design, SurveyDesign):
         raise GovstatsError("latent_chain needs a SurveyDesign (use SurveyDesign(df) for SRS).")
-    if inference == "replicate":
+    if inference in ("replicate", "bootstrap"):
         if design.replicates is None:
             design = design.to_replicates("bootstrap", check_replicates(replicates), seed=seed)
         se = "replicate"
@@ -242,7 +242,8 @@ def latent_chain(
         se = "design"
     else:
         raise GovstatsError(
-            f"inference={inference!r} is not known: use 'linearization' or 'replicate'."
+            f"inference={inference!r} is not known: use 'linearization' or 'replicate' "
+            f"('bootstrap': replicate with Rao-Wu bootstrap weights)."
         )
     syntax, names, paths = chain_syntax(x, mediators, outcome, measurement, covariates)
     result = fit(syntax, design, se=se, level=level, na_rm=na_rm)
