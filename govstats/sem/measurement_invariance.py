@@ -11,8 +11,8 @@ from scipy import stats
 
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import ModelError
-from govstats.sem.fit import fit
 from govstats.sem.results import SEMResult
+from govstats.sem.sem_fit import fit
 
 __all__ = ["LEVELS", "InvarianceResult", "invariance"]
 

@@ -12,8 +12,8 @@ import pandas as pd
 from govstats.design.inference import SeedLike, check_replicates
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import GovstatsError, ModelError
-from govstats.sem.fit import fit
 from govstats.sem.results import SEMResult
+from govstats.sem.sem_fit import fit
 
 __all__ = ["LatentChainResult", "latent_chain"]
 
