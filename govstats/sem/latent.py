@@ -147,7 +147,7 @@ def chain_syntax(
 
 
 def latent_chain(
-    design: SurveyDesign,
+    design: SurveyDesign | pd.DataFrame,
     *,
     x: str,
     mediators: Sequence[str],
@@ -172,7 +172,8 @@ def latent_chain(
 
     Parameters
     ----------
-    design : SurveyDesign
+    design : SurveyDesign or DataFrame
+        A DataFrame is a simple random sample.
     x : str
         Exposure (e.g. ``"rural"``), observed.
     mediators : sequence of str
@@ -232,8 +233,12 @@ def latent_chain(
             )
     if x in measurement:
         raise ModelError(f"x={x!r} must be an observed column, not a latent construct.")
+    if isinstance(design, pd.DataFrame):
+        design = SurveyDesign(design)
     if not isinstance(design, SurveyDesign):
-        raise GovstatsError("latent_chain needs a SurveyDesign (use SurveyDesign(df) for SRS).")
+        raise GovstatsError(
+            "latent_chain needs a SurveyDesign or a DataFrame (a simple random sample)."
+        )
     if inference in ("replicate", "bootstrap"):
         if design.replicates is None:
             design = design.to_replicates("bootstrap", check_replicates(replicates), seed=seed)

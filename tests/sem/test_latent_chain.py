@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import govstats as gs
@@ -102,7 +101,7 @@ def test_bad_arguments(design: gs.SurveyDesign) -> None:
         gs.sem.latent_chain(design, x="rural", mediators=["info_access"], outcome="service",
                             measurement={}, inference="magic")  # fmt: skip
     with pytest.raises(GovstatsError, match="SurveyDesign"):
-        gs.sem.latent_chain(pd.DataFrame(), x="rural", mediators=["m"], outcome="y",
+        gs.sem.latent_chain([1, 2], x="rural", mediators=["m"], outcome="y",
                             measurement={})  # fmt: skip
 
 
