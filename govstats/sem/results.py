@@ -41,6 +41,7 @@ class SEMResult:
     groups : tuple of str
         Group labels (one empty label without groups).
     replicate_estimates : ndarray or None, shape (R, k)
+        Replicate values of every row of ``table`` (fixed rows repeat their value).
     seed : int or None
     iterations : int
         Fisher-scoring iterations of the full-sample fit.

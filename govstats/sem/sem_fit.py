@@ -299,7 +299,9 @@ def fit(
         q = pt.n_free
         vcov = v_all[:q, :q]
         v_def = v_all[q:, q:]
-        replicate_estimates = combined
+        # one column per row of the table, as ``estimate`` (fixed rows repeat their value)
+        by_row = np.where(pt.free[None, :] >= 0, combined[:, np.maximum(pt.free, 0)], base[None, :])
+        replicate_estimates = np.hstack([by_row, rep_def])
     elif pt.defined:
         jac = _jacobian(func, theta1)
         v_def = jac @ vcov @ jac.T
