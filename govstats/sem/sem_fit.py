@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
 from govstats.design.inference import check_level
 from govstats.design.survey_design import SurveyDesign
-from govstats.errors import DesignError, GovstatsWarning, ModelError
+from govstats.errors import ConvergenceError, DesignError, GovstatsWarning, ModelError
 from govstats.sem._data import check_items, meat_function, prepare, replicate_moments
 from govstats.sem._model import (
     casewise_scores,
@@ -241,7 +242,7 @@ def fit(
     generic = theta0 + 0.05 * (1 + np.abs(theta0)) * np.sin(1.7 * k + 0.3)
     if np.isfinite(ram.objective(generic, moments)).all():
         _identification(pt, ram, generic, moments, n_moments)
-    theta, f_min, iters = fisher_scoring(ram, theta0, moments, max_iter=max_iter, tol=tol)
+    theta, f_min, iters = _minimise(ram, theta0, moments, max_iter, tol)
     _identification(pt, ram, theta, moments, n_moments)
     theta1 = theta[0]
     n_total = float(moments.n.sum())
@@ -332,6 +333,30 @@ def fit(
         seed=seed,
         iterations=int(iters[0]),
     )
+
+
+def _minimise(
+    ram: RamModel, theta0: np.ndarray, moments: Moments, max_iter: int, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fisher scoring; when it stalls, quasi-Newton (BFGS) then Fisher scoring to polish."""
+    try:
+        return fisher_scoring(ram, theta0, moments, max_iter=max_iter, tol=tol)
+    except ConvergenceError as first:
+
+        def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
+            f, grad = ram.gradient(th[None, :], moments)
+            return float(f[0]), grad[0]
+
+        found = optimize.minimize(
+            objective, theta0[0], jac=True, method="BFGS",
+            options={"maxiter": max_iter, "gtol": 1e-9},
+        )  # fmt: skip
+        if not np.isfinite(found.fun):
+            raise first from None
+        try:
+            return fisher_scoring(ram, found.x[None, :], moments, max_iter=max_iter, tol=tol)
+        except ConvergenceError:
+            raise first from None
 
 
 def _warn_heywood(pt: ParTable, values: np.ndarray) -> None:

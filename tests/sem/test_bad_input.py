@@ -108,3 +108,12 @@ def test_unknown_options(data: pd.DataFrame) -> None:
     with pytest.raises(ModelError, match="group_equal='slopes'"):
         gs.sem.fit(MODEL, data.assign(g=np.repeat([0, 1], 200)), group="g",
                    group_equal=["slopes"])  # fmt: skip
+
+
+def test_stalled_fisher_scoring_is_finished_by_quasi_newton() -> None:
+    hs = pd.read_csv(__import__("pathlib").Path(__file__).parents[1] / "reference" / "data"
+                     / "holzinger_swineford.csv")  # fmt: skip
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    full = gs.sem.fit(model, hs)
+    short = gs.sem.fit(model, hs, max_iter=30)  # Fisher scoring alone needs about 50
+    np.testing.assert_allclose(short.estimate, full.estimate, atol=1e-8)
