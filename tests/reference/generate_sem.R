@@ -267,12 +267,31 @@ reliability <- list(
   speed_four = reliability_case(c("x7", "x8", "x9", "x1"))
 )
 
+# delete-one-cluster jackknife (JK1) of the weighted CFA, every replicate refitted by
+# lavaan: replicate weights w * n/(n-1) outside the deleted cluster, zero inside;
+# var = (n-1)/n sum (theta_r - mean)^2 (R survey's JK1 with mse = FALSE)
+jackknife <- local({
+  clusters <- sort(unique(hs$clus))
+  n <- length(clusters)
+  draws <- t(sapply(clusters, function(cl) {
+    d <- hs
+    d$wr <- ifelse(d$clus == cl, 0, d$w * n / (n - 1))
+    coef(cfa(HS3, d[d$wr > 0, ], sampling.weights = "wr"))
+  }))
+  full <- coef(cfa(HS3, hs, sampling.weights = "w"))
+  list(r_call = paste("for every cluster: cfa(model, data without it, sampling.weights =",
+                      "w * n/(n-1)); se = sqrt((n-1)/n * sum((theta_r - mean)^2))"),
+       model = HS3, names = names(full), estimate = unname(full),
+       se = unname(sqrt((n - 1) / n * colSums(sweep(draws, 2, colMeans(draws))^2))))
+})
+
 out <- list(
   generator = "tests/reference/generate_sem.R",
   versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   cases = cases,
   invariance = invariance,
-  reliability = reliability
+  reliability = reliability,
+  jackknife = jackknife
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", na = "null",
                   pretty = TRUE),

@@ -98,3 +98,14 @@ def test_design_se_needs_a_design(hs: pd.DataFrame) -> None:
         gs.sem.fit(HS3, gs.SurveyDesign(hs, weights="w", psu="clus"), se="replicate")
     with pytest.raises(DesignError, match="carries its own"):
         gs.sem.fit(HS3, gs.SurveyDesign(hs, weights="w", psu="clus"), weights="w")
+
+
+def test_jackknife_equals_lavaan_refits(hs: pd.DataFrame) -> None:
+    # every replicate refitted by lavaan (generate_sem.R): the per-PSU moment path gives
+    # the same replicate estimates, so the same JK1 standard errors; lavaan's stopping
+    # error (~1e-6 per refit) against replicate deviations of ~1e-2 allows 1e-3
+    ref = json.loads((REFERENCE / "sem_cases.json").read_text())["jackknife"]
+    design = gs.SurveyDesign(hs, weights="w", psu="clus").to_replicates("jk1")
+    frame = gs.sem.fit(ref["model"], design).to_frame().set_index("term")
+    np.testing.assert_allclose(frame.loc[ref["names"], "estimate"], ref["estimate"], rtol=1e-5)
+    np.testing.assert_allclose(frame.loc[ref["names"], "se"], ref["se"], rtol=1e-3)
