@@ -60,6 +60,7 @@ _LAZY = {
     "panel": ("govstats.panel", None),
     "io": ("govstats.io", None),
     "report": ("govstats.report", None),
+    "sem": ("govstats.sem", None),
 }
 
 __all__ = [
@@ -83,10 +84,11 @@ __all__ = [
     "panel",
     "read_survey",
     "report",
+    "sem",
 ]
 
 if TYPE_CHECKING:
-    from govstats import causal, chain, datasets, design, gaps, io, panel, report
+    from govstats import causal, chain, datasets, design, gaps, io, panel, report, sem
     from govstats.chain import DivideChain
     from govstats.design import SurveyDesign
     from govstats.io import read_survey

@@ -10,6 +10,7 @@ Examples
 from govstats.datasets.census import census_margins, load_census
 from govstats.datasets.cnnic import load_cnnic
 from govstats.datasets.context import merge_context, nearest_cnnic_report
+from govstats.datasets.items import SimulatedItems, simulate_items
 from govstats.datasets.national import load_national_series
 from govstats.datasets.provinces import PROVINCES, province_code
 from govstats.datasets.simulate import ChainTruth, SimulatedSurvey, simulate_survey
@@ -18,6 +19,7 @@ from govstats.datasets.simulate_panel import SimulatedPanel, simulate_panel
 __all__ = [
     "PROVINCES",
     "ChainTruth",
+    "SimulatedItems",
     "SimulatedPanel",
     "SimulatedSurvey",
     "census_margins",
@@ -27,6 +29,7 @@ __all__ = [
     "merge_context",
     "nearest_cnnic_report",
     "province_code",
+    "simulate_items",
     "simulate_panel",
     "simulate_survey",
 ]
