@@ -17,7 +17,9 @@ import pandas as pd
 import statsmodels.api as sm
 
 from govstats.design._formula import RHS, model_rhs, new_matrix, split_formula
+from govstats.design._glm_frame import design_matrix as _design_matrix
 from govstats.design._irls import deviance
+from govstats.design._links import cdf, pdf
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import t_interval
 from govstats.design.model_matrix import rename
@@ -26,6 +28,8 @@ from govstats.errors import DataError, GovstatsWarning, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.mlogit import MLogitResult
+    from govstats.design.olr import OLRResult
     from govstats.design.survey_design import SurveyDesign
 
 __all__ = ["Prediction", "exponentiated", "margins", "predict", "pseudo_r2"]
@@ -109,8 +113,6 @@ def _glm_rhs(model: GLMResult) -> RHS:
 
 def _glm_response(model: GLMResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Response, model matrix and rows of the fit (weights non-zero)."""
-    from govstats.design.glm import _design_matrix
-
     design = _design_of(model)
     x, y, _, _ = _design_matrix(design, model.formula, model.family)
     active = (design.weights_array != 0) & ~np.isnan(y)
@@ -308,9 +310,7 @@ def _glm_model(model: GLMResult) -> _Model:
     )
 
 
-def _olr_model(model: Any) -> _Model:
-    from govstats.design.olr import cdf, pdf
-
+def _olr_model(model: OLRResult) -> _Model:
     kind = "gumbel" if model.link == "cloglog" and model.method == "linearization" else model.link
     pc = model.n_coef
 
@@ -348,7 +348,7 @@ def _olr_model(model: Any) -> _Model:
     )
 
 
-def _mlogit_model(model: Any) -> _Model:
+def _mlogit_model(model: MLogitResult) -> _Model:
     p = len(model.rhs.names)
     n_out = len(model.levels)
     base = model.base_index
@@ -383,22 +383,6 @@ def _mlogit_model(model: Any) -> _Model:
     )
 
 
-def _as_model(model: Any) -> _Model:
-    from govstats.design.glm import GLMResult
-    from govstats.design.mlogit import MLogitResult
-    from govstats.design.olr import OLRResult
-
-    if isinstance(model, GLMResult):
-        return _glm_model(model)
-    if isinstance(model, OLRResult):
-        return _olr_model(model)
-    if isinstance(model, MLogitResult):
-        return _mlogit_model(model)
-    raise ModelError(
-        f"margins needs a GLM, ordinal or multinomial result, not {type(model).__name__}."
-    )
-
-
 def _jacobian(func: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
     """Central-difference Jacobian (m, k) of a vector function of k arguments."""
     at = np.asarray(at, dtype=np.float64)
@@ -413,7 +397,7 @@ def _jacobian(func: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.nd
 
 
 def margins(
-    model: Any,
+    model: GLMResult | OLRResult | MLogitResult,
     variables: str | Sequence[str] | None = None,
     *,
     kind: str = "ame",
@@ -463,9 +447,55 @@ def margins(
     >>> round(float(ame.estimate[0]), 4)
     0.1567
     """
+    if not callable(getattr(model, "margins", None)):
+        raise ModelError(
+            f"margins needs a GLM, ordinal or multinomial result, not {type(model).__name__}."
+        )
+    return model.margins(variables, kind=kind, at=at)
+
+
+def glm_effects(
+    model: GLMResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects of a design GLM (see :func:`margins`)."""
+    return _effects(_glm_model(model), variables, kind=kind, at=at)
+
+
+def olr_effects(
+    model: OLRResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects on every category's probability of an ordinal model."""
+    return _effects(_olr_model(model), variables, kind=kind, at=at)
+
+
+def mlogit_effects(
+    model: MLogitResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects on every outcome's probability of a multinomial model."""
+    return _effects(_mlogit_model(model), variables, kind=kind, at=at)
+
+
+def _effects(
+    m: _Model,
+    variables: str | Sequence[str] | None,
+    *,
+    kind: str,
+    at: Mapping[str, object] | None,
+) -> SurveyEstimate:
     if kind not in ("ame", "mem"):
         raise DataError(f"kind={kind!r} is not 'ame' or 'mem'.")
-    m = _as_model(model)
     design = m.design
     data = design.data
     if at:

@@ -8,14 +8,18 @@ designs alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from govstats.design._formula import canonical_term, model_rhs, split_formula
+from govstats.design._glm_frame import design_matrix as _design_matrix
+from govstats.design._glm_frame import resolve_family as _family
+from govstats.design._irls import deviance, irls
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import check_level, t_interval
@@ -24,7 +28,11 @@ from govstats.errors import DataError, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.olr import OLRResult
     from govstats.design.survey_design import SurveyDesign
+
+#: Values of the tested coefficients under the null hypothesis (default zero).
+NullValues: TypeAlias = float | Sequence[float] | np.ndarray | None
 
 __all__ = ["ChisqTest", "TTest", "WaldTest", "svychisq", "svyttest", "wald_test"]
 
@@ -582,7 +590,11 @@ def term_columns(names: list[str], formula: str, data: pd.DataFrame, terms: obje
 
 
 def wald_test(
-    model: GLMResult | Any, terms: str | list[str], *, null: object = None, method: str = "Wald"
+    model: GLMResult | OLRResult,
+    terms: str | list[str],
+    *,
+    null: NullValues = None,
+    method: str = "Wald",
 ) -> WaldTest:
     """Wald test that every coefficient of one or more model terms is zero (R ``regTermTest``).
 
@@ -622,15 +634,27 @@ def wald_test(
     >>> round(test.F, 4), test.df, test.ddf
     (28.9917, 1.0, 4.0)
     """
+    if not callable(getattr(model, "wald_test", None)):
+        raise ModelError(f"wald_test needs a GLM or ordinal result, not {type(model).__name__}.")
+    return model.wald_test(terms, null=null, method=method)
+
+
+def term_wald_test(
+    model: GLMResult | OLRResult,
+    terms: str | list[str],
+    *,
+    null: NullValues = None,
+    method: str = "Wald",
+    ordinal: bool = False,
+) -> WaldTest:
+    """Wald test of model terms; ``ordinal`` for a proportional-odds model's slopes."""
     if method not in ("Wald", "LRT"):
         raise ModelError(f"method={method!r} is not available; use 'Wald' or 'LRT'.")
     design = getattr(model, "design", None)
     if design is None:
         raise ModelError("this model result does not keep its design; refit it with design.glm().")
     names = [str(n) for n in model.params.index]
-    from govstats.design.olr import OLRResult
-
-    if isinstance(model, OLRResult):
+    if ordinal:
         if method != "Wald":
             raise ModelError("ordinal models take method='Wald' only.")
         index = _olr_term_columns(model, terms)
@@ -684,9 +708,6 @@ def _working_lrt(
     model: GLMResult, design: SurveyDesign, index: list[int]
 ) -> tuple[float, np.ndarray]:
     """Working 2 log LR of dropping ``index`` and the eigenvalues of ``V0^{-1} V``."""
-    from govstats.design._irls import deviance, irls
-    from govstats.design.glm import _design_matrix, _family
-
     fam, kind = _family(model.family)
     x, y, names, _ = _design_matrix(design, model.formula, kind)
     active = (design.weights_array != 0) & ~np.isnan(y)
