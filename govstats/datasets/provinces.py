@@ -151,8 +151,10 @@ def province_code(values: pd.Series) -> pd.Series: ...  # type: ignore[overload-
 @overload
 def province_code(values: str | int | float) -> str: ...
 @overload
-def province_code(values: Iterable[Any]) -> list[str | None]: ...
-def province_code(values: Any) -> Any:
+def province_code(values: Iterable[object]) -> list[str | None]: ...
+def province_code(
+    values: pd.Series | str | int | float | Iterable[object],
+) -> pd.Series | str | list[str | None]:
     """Return two-digit GB/T 2260 province codes, as text, from what a survey file stores.
 
     Accepts integer codes (``11``), floats (``11.0``, as Stata and SPSS store codes),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -218,7 +218,7 @@ def _newton(
 def svymlogit(
     design: SurveyDesign,
     formula: str,
-    base: Any = None,
+    base: Hashable | None = None,
     *,
     na_rm: bool = False,
     max_iter: int = 25,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -799,7 +799,7 @@ class SurveyDesign:
     def mlogit(
         self,
         formula: str,
-        base: Any = None,
+        base: Hashable | None = None,
         *,
         na_rm: bool = False,
         max_iter: int = 25,
