@@ -62,7 +62,7 @@ class AIPWResult:
     @property
     def se(self) -> np.ndarray:
         """Design standard errors."""
-        return np.sqrt(np.clip(np.diag(self.vcov), 0, None))
+        return np.asarray(np.sqrt(np.clip(np.diag(self.vcov), 0, None)))
 
     def to_frame(self) -> pd.DataFrame:
         """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -147,9 +147,9 @@ def _from_digits(digits: str, value: object) -> str:
 
 
 @overload
-def province_code(values: pd.Series) -> pd.Series: ...  # type: ignore[overload-overlap]
+def province_code(values: pd.Series) -> pd.Series: ...
 @overload
-def province_code(values: str | int | float) -> str: ...
+def province_code(values: str | int | float) -> str: ...  # type: ignore[overload-overlap]
 @overload
 def province_code(values: Iterable[object]) -> list[str | None]: ...
 def province_code(

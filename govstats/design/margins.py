@@ -88,6 +88,12 @@ class Prediction:
         return f"Prediction({self.type}: {len(self.estimate)} rows, df={self.df})"
 
 
+def _rhs_of(model: OLRResult | MLogitResult) -> RHS:
+    if model.rhs is None:
+        raise ModelError("this model result does not keep its formula terms; refit it.")
+    return model.rhs
+
+
 # ---------------------------------------------------------------- GLM pieces
 def _link(model: GLMResult) -> Any:
     if model.link not in _LINKS:
@@ -311,6 +317,7 @@ def _glm_model(model: GLMResult) -> _Model:
 
 
 def _olr_model(model: OLRResult) -> _Model:
+    design, rhs = _design_of(model), _rhs_of(model)
     kind = "gumbel" if model.link == "cloglog" and model.method == "linearization" else model.link
     pc = model.n_coef
 
@@ -331,10 +338,9 @@ def _olr_model(model: OLRResult) -> _Model:
         )
         return np.asarray(-(density - density_low) * (dx @ theta[:pc])[:, None])
 
-    rhs = model.rhs
     keep = [j for j, n in enumerate(rhs.names) if n != "(Intercept)"]
     return _Model(
-        model.design,
+        design,
         rhs,
         keep,
         model.params.to_numpy(),
@@ -343,13 +349,14 @@ def _olr_model(model: OLRResult) -> _Model:
         list(model.levels),
         response,
         slope,
-        int(model.design.df),
+        int(design.df),
         model.conf_level,
     )
 
 
 def _mlogit_model(model: MLogitResult) -> _Model:
-    p = len(model.rhs.names)
+    design, rhs = _design_of(model), _rhs_of(model)
+    p = len(rhs.names)
     n_out = len(model.levels)
     base = model.base_index
 
@@ -369,8 +376,8 @@ def _mlogit_model(model: MLogitResult) -> _Model:
         return np.asarray(prob * (deta - (prob * deta).sum(axis=1, keepdims=True)))
 
     return _Model(
-        model.design,
-        model.rhs,
+        design,
+        rhs,
         list(range(p)),
         model.params.to_numpy(),
         model.replicate_estimates,
@@ -378,7 +385,7 @@ def _mlogit_model(model: MLogitResult) -> _Model:
         list(model.levels),
         response,
         slope,
-        int(model.design.df),
+        int(design.df),
         model.conf_level,
     )
 
@@ -543,7 +550,7 @@ def _effects(
     def rows(theta: np.ndarray, mats: list[np.ndarray], how: str) -> np.ndarray:
         if how == "slope":
             return m.slope(theta, mats[0], mats[1])
-        return m.response(theta, mats[0]) - m.response(theta, mats[1])
+        return np.asarray(m.response(theta, mats[0]) - m.response(theta, mats[1]))
 
     def point(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
         out = []
@@ -585,7 +592,7 @@ def _effects(
                     flat: np.ndarray, how: str = how, sizes: list[int] = sizes
                 ) -> np.ndarray:
                     parts = np.split(flat, np.cumsum(sizes)[:-1])
-                    return rows(m.params, [p[None, :] for p in parts], how)[0]
+                    return np.asarray(rows(m.params, [p[None, :] for p in parts], how)[0])
 
                 grad = _jacobian(at_means, means)
                 centred = np.hstack([x - w @ x / total for x in mats]) * (w / total)[:, None]

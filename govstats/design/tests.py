@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -667,7 +667,7 @@ def term_wald_test(
     k = len(index)
     ddf = float(model.df)
     if method == "LRT":
-        chisq, misspec = _working_lrt(model, design, index)
+        chisq, misspec = _working_lrt(cast("GLMResult", model), design, index)
         p = p_fsum(chisq, misspec, ddf)
     else:
         chisq = float(beta @ np.linalg.solve(v, beta))
