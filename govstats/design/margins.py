@@ -60,6 +60,15 @@ class Prediction:
     index : pandas.Index
         Row labels of the predicted rows.
     conf_level : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2, 2.5, 4, 3, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+    >>> pred = SurveyDesign(df).glm("y ~ x").predict(pd.DataFrame({"x": [1.0, 2.0]}))
+    >>> pred.to_frame()["term"].tolist()
+    [0, 1]
     """
 
     estimate: np.ndarray
@@ -71,11 +80,15 @@ class Prediction:
     index: pd.Index
     conf_level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row per prediction: ``row, estimate, se, ci_low, ci_high, df``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row per prediction: ``term, estimate, se, ci_low, ci_high, df``.
+
+        ``term`` is the label of the predicted row; ``names`` is accepted as by every
+        model table (row labels are not spelled differently in R).
+        """
         return pd.DataFrame(
             {
-                "row": self.index,
+                "term": self.index,
                 "estimate": self.estimate,
                 "se": self.se,
                 "ci_low": self.ci_low,
@@ -83,6 +96,14 @@ class Prediction:
                 "df": float(self.df),
             }
         )
+
+    def summary(self) -> str:
+        """Predictions as text."""
+        head = f"Predictions ({self.type} scale), {self.conf_level:.0%} intervals on {self.df} df"
+        return head + "\n" + self.to_frame().to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
     def __repr__(self) -> str:
         return f"Prediction({self.type}: {len(self.estimate)} rows, df={self.df})"

@@ -59,6 +59,18 @@ class ChisqTest:
         Pearson's ``X^2`` of the weighted table scaled to the sample size.
     design_effects : ndarray
         Eigenvalues of R's ``Delta`` matrix (generalised design effects; Rao–Scott only).
+    estimate : float
+        The statistic (as in :meth:`to_frame`); ``se`` and ``conf_level`` are NaN (a
+        test has no interval).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"a": ["x", "y", "x", "y", "x", "x"], "b": [0, 1, 1, 1, 0, 0]})
+    >>> test = SurveyDesign(df).chisq("a", "b")
+    >>> test.method, test.to_frame()["term"].tolist()
+    ('F', ['independence'])
     """
 
     statistic: float
@@ -70,20 +82,51 @@ class ChisqTest:
     pearson: float
     design_effects: np.ndarray
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``method, statistic, ndf, ddf, df, p_value``."""
+    @property
+    def estimate(self) -> float:
+        """The statistic."""
+        return self.statistic
+
+    @property
+    def se(self) -> float:
+        """NaN: a test statistic has no standard error."""
+        return float("nan")
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: a test has no interval."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term, estimate`` (the statistic), NaN ``se`` and limits, ``df``.
+
+        Then ``statistic, ndf, ddf, p_value, method``; ``df`` is the chi-square df
+        ("Chisq"; NaN otherwise), ``ndf``/``ddf`` those of the F reference.
+        """
         return pd.DataFrame(
             [
                 {
-                    "method": self.method,
+                    "term": "independence",
+                    "estimate": self.statistic,
+                    "se": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "df": np.nan if self.df is None else float(self.df),
                     "statistic": self.statistic,
-                    "ndf": self.ndf,
-                    "ddf": self.ddf,
-                    "df": self.df,
+                    "ndf": np.nan if self.ndf is None else float(self.ndf),
+                    "ddf": np.nan if self.ddf is None else float(self.ddf),
                     "p_value": self.p_value,
+                    "method": self.method,
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """The test as text (R ``svychisq`` prints the same numbers)."""
+        return f"Design-based test of independence: {self!r}"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
     def __repr__(self) -> str:
         dfs = (
@@ -109,6 +152,15 @@ class TTest:
     ci_low, ci_high : float
         t interval at ``conf_level``.
     conf_level : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "g": [0, 0, 0, 1, 1, 1]})
+    >>> test = SurveyDesign(df).ttest("y", by="g")
+    >>> round(test.estimate, 4), test.to_frame()["term"].tolist()
+    (3.3333, ['difference'])
     """
 
     estimate: float
@@ -120,8 +172,11 @@ class TTest:
     ci_high: float
     conf_level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``estimate, se, ci_low, ci_high, df, t, p_value``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
+
+        ``names`` is accepted as by every model table (the row is the difference).
+        """
         return pd.DataFrame(
             [
                 {
@@ -136,6 +191,17 @@ class TTest:
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """The test as text."""
+        return (
+            f"Design-based t test: difference {self.estimate:.6g} (se {self.se:.6g}), "
+            f"t = {self.statistic:.4g}, df = {self.df:g}, p = {self.p_value:.4g}; "
+            f"{self.conf_level:.0%} interval [{self.ci_low:.6g}, {self.ci_high:.6g}]"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 @dataclass(frozen=True)
@@ -155,6 +221,18 @@ class WaldTest:
     terms : tuple of str
     coefficients : tuple of str
         The coefficients tested.
+    estimate : float
+        ``F`` (as in :meth:`to_frame`); ``se`` and ``conf_level`` are NaN (a test has
+        no interval).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0, 3.0, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+    >>> test = SurveyDesign(df).glm("y ~ x").wald_test("x")
+    >>> test.to_frame()[["term", "estimate", "df", "ddf"]].round(4).values.tolist()
+    [['x', 28.9917, 1.0, 4.0]]
     """
 
     F: float
@@ -165,19 +243,53 @@ class WaldTest:
     terms: tuple[str, ...]
     coefficients: tuple[str, ...]
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``terms, F, df, ddf, p_value``."""
+    @property
+    def estimate(self) -> float:
+        """The F statistic."""
+        return self.F
+
+    @property
+    def se(self) -> float:
+        """NaN: a test statistic has no standard error."""
+        return float("nan")
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: a test has no interval."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term`` (the terms tested), ``estimate`` (F), NaN ``se`` and limits.
+
+        Then ``df`` (numerator), ``ddf``, ``F``, ``chisq``, ``p_value``. ``names`` is
+        accepted as by every model table (terms are spelled as in the formula).
+        """
         return pd.DataFrame(
             [
                 {
-                    "terms": " + ".join(self.terms),
-                    "F": self.F,
+                    "term": " + ".join(self.terms),
+                    "estimate": self.F,
+                    "se": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
                     "df": float(self.df),
                     "ddf": float(self.ddf),
+                    "F": self.F,
+                    "chisq": self.chisq,
                     "p_value": self.p_value,
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """The test as text (R ``regTermTest``)."""
+        return (
+            f"Wald test for {', '.join(self.terms)}: F = {self.F:.6g} on {self.df:g} and "
+            f"{self.ddf:g} df, p = {self.p_value:.4g}"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 # ---------------------------------------------------------------- estimates with covariance
