@@ -82,8 +82,10 @@ class FirstStage:
         return float("nan")
 
     def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
-        """One row per endogenous regressor: ``term``, ``estimate`` (the partial F), NaN
-        ``se`` and limits, ``df`` (``df_den``), then ``partial_f``, dfs, p value, partial R^2.
+        """One row per endogenous regressor, with the partial F as ``estimate``.
+
+        Columns ``term``, ``estimate``, NaN ``se`` and limits, ``df`` (``df_den``), then
+        ``partial_f``, dfs, p value, partial R^2.
         """
         nan = np.full(len(self.endogenous), np.nan)
         return pd.DataFrame(

@@ -122,7 +122,7 @@ class ChisqTest:
         )
 
     def summary(self) -> str:
-        """The test as text (R ``svychisq`` prints the same numbers)."""
+        """Return the test as text (R ``svychisq`` prints the same numbers)."""
         return f"Design-based test of independence: {self!r}"
 
     def _repr_html_(self) -> str:
@@ -193,7 +193,7 @@ class TTest:
         )
 
     def summary(self) -> str:
-        """The test as text."""
+        """Return the test as text."""
         return (
             f"Design-based t test: difference {self.estimate:.6g} (se {self.se:.6g}), "
             f"t = {self.statistic:.4g}, df = {self.df:g}, p = {self.p_value:.4g}; "
@@ -282,7 +282,7 @@ class WaldTest:
         )
 
     def summary(self) -> str:
-        """The test as text (R ``regTermTest``)."""
+        """Return the test as text (R ``regTermTest``)."""
         return (
             f"Wald test for {', '.join(self.terms)}: F = {self.F:.6g} on {self.df:g} and "
             f"{self.ddf:g} df, p = {self.p_value:.4g}"
