@@ -112,9 +112,7 @@ class OLRResult:
         """The thresholds only."""
         return self.params.iloc[self.n_coef :]
 
-    def to_frame(
-        self, *, exponentiate: bool = False, level: float = DEFAULT_LEVEL, names: str = "formulaic"
-    ) -> pd.DataFrame:
+    def to_frame(self, *, exponentiate: bool = False, names: str = "formulaic") -> pd.DataFrame:
         """One row per slope, then per threshold.
 
         Columns ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
@@ -134,7 +132,7 @@ class OLRResult:
             self.params,
             self.se.to_numpy(),
             self.df,
-            check_level(level),
+            self.conf_level,
             exponentiate=np.arange(len(self.params)) < self.n_coef if exponentiate else None,
             names=names,
         )
