@@ -600,3 +600,16 @@ class SurveyDesign:
             f"SurveyDesign({kind}: {len(self.data)} rows, {self.n_psu} PSUs, {self.n_strata} "
             f"strata, {stages} stage(s), df={self.df}, lonely_psu={self.lonely_psu!r})"
         )
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Return a :class:`~govstats.design.distributed.DistributedDesign` for a dask frame.
+
+        Estimators on a ``dask.dataframe.DataFrame`` run as passes of partition sums;
+        dask is imported only then.
+        """
+        data = args[0] if args else kwargs.get("data")
+        if cls is SurveyDesign and type(data).__module__.split(".")[0] == "dask":
+            from govstats.design.distributed import DistributedDesign
+
+            return object.__new__(DistributedDesign)
+        return object.__new__(cls)
