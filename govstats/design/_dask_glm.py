@@ -62,7 +62,7 @@ class Model:
 
 
 def check_part(part: pd.DataFrame, number: int, model: Model) -> np.ndarray:
-    """Counts of one partition: rows, missing per column, weights and response range."""
+    """Count, in one partition, rows, missing per column, weights and response range."""
     a = model.arrays(part)
     active, use, y, w = a["active"], a["use"], a["y"], a["w"]
     per_column = [
