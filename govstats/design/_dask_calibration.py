@@ -230,8 +230,9 @@ def poststratify(design: DistributedDesign, variable: Any, population: Any) -> D
     new = _k.poststratify_weights(group, base, totals)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(base > 0, new / base, 1.0)
+    no_margins = np.zeros((0, n_cells), dtype=np.int64)
     cells = Cells("poststratify", names, maps, joint_keys, factor, group,
-                  np.zeros((0, n_cells), dtype=np.int64), np.zeros((0, n_cells)), base, rows, None)  # fmt: skip
+                  no_margins, no_margins.astype(float), base, rows, None)  # fmt: skip
     return design._new(calibration=cells)
 
 
