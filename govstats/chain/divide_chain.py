@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import block_diag
 
-from govstats.chain import _effects, _paths, _replicate, _sampling
+from govstats.chain import _distributed, _effects, _paths, _replicate, _sampling
 from govstats.chain._inference import MIN_BCA_REPLICATES
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
 from govstats.chain.cascade import cascade_table
@@ -116,6 +116,10 @@ class DivideChain:
         *,
         missing: str = "error",
     ) -> None:
+        self._levels: dict[str, list[object]] | None = None
+        if _distributed.is_distributed(data):  # a design on a dask DataFrame
+            _distributed.setup(self, data, x, mediators, outcome, covariates, weights, missing)
+            return
         if _is_design(data):
             if weights is not None:
                 raise DesignError(
@@ -263,6 +267,8 @@ class DivideChain:
         -------
         ChainResult
         """
+        if self._levels is not None:
+            return _distributed.fit(self, inference, replicates, ci, level, seed, by, progress)
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
@@ -389,6 +395,8 @@ class DivideChain:
             ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``; the gap is x = 1
             minus x = 0, with a design-based SE (linearization or replicates).
         """
+        if self._levels is not None:
+            return self.fit(inference="none", level=level).cascade  # type: ignore[return-value]
         z, sampling, _, _ = self._prepare(None)
         if not _is_binary(z[sampling.weights > 0, 1]):
             raise ModelError(

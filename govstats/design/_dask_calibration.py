@@ -225,14 +225,14 @@ def poststratify(design: DistributedDesign, variable: Any, population: Any) -> D
     group = np.zeros(n_cells, dtype=np.int64)
     group[cell] = group_of_row
     base = np.bincount(cell, weights=frame["__w"].to_numpy(), minlength=n_cells)
-    rows = np.bincount(cell, weights=frame["__n"].to_numpy(), minlength=n_cells)
+    n_rows = np.bincount(cell, weights=frame["__n"].to_numpy(), minlength=n_cells)
     totals = np.array([pop[k] for k in levels])
     new = _k.poststratify_weights(group, base, totals)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(base > 0, new / base, 1.0)
     no_margins = np.zeros((0, n_cells), dtype=np.int64)
     cells = Cells("poststratify", names, maps, joint_keys, factor, group,
-                  no_margins, no_margins.astype(float), base, rows, None)  # fmt: skip
+                  no_margins, no_margins.astype(float), base, n_rows, None)  # fmt: skip
     return design._new(calibration=cells)
 
 
@@ -308,7 +308,7 @@ def residual_totals(
     -------
     ndarray, shape (n_psu, D, k)
     """
-    cells: Cells = design.calibration.cells  # type: ignore[union-attr]
+    cells: Cells = design.calibration  # type: ignore[assignment]
     psu_totals = weighted.sum(axis=1)
     cell_totals = weighted.sum(axis=0)  # (n_cell, D, k)
     calibrated = pas.weights.sum(axis=2)  # (n_psu, n_cell): every row, in or out of domains

@@ -210,7 +210,7 @@ def analysis_columns(
     names = as_list(variables)
     if not names:
         raise DataError(f"no {role} variable given; name at least one column.")
-    meta = design.data._meta
+    meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
     for name in names:
         if name not in meta.columns:
             shown = ", ".join(map(repr, list(meta.columns)[:12]))
@@ -509,7 +509,7 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        factors = design.replicates.psu_factors.T
+        factors = np.asarray(design.replicates.psu_factors).T
         rep_y, rep_w = factors @ psu_y, factors @ psu_w
         replicate_estimates = rep_y / np.repeat(rep_w, k, axis=1) if statistic == "mean" else rep_y
         vcov = design.replicates.vcov(replicate_estimates, estimate)
@@ -575,7 +575,7 @@ def ratio(
     estimate = ty / tx
     replicate_estimates = None
     if design.replicates is not None:
-        factors = design.replicates.psu_factors.T
+        factors = np.asarray(design.replicates.psu_factors).T
         replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:

@@ -179,7 +179,7 @@ def _parse(design: DistributedDesign, formula: str, kind: str) -> tuple[str, lis
     if "~" not in formula:
         raise ModelError(f"formula {formula!r} has no '~'; write 'response ~ predictors'.")
     lhs, rhs = _unquote(formula).split("~", 1)
-    meta = design.data._meta
+    meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
     response = lhs.strip().strip("`")
     if response not in meta.columns:
         raise DataError(f"response column {response!r} is not in the data; check the spelling.")
@@ -302,7 +302,7 @@ def svyglm(
         cross = run_partitions(design.data, cross_part, model, design.n_psu, combine=_add_arrays)
         q = p + 1
         rows, cols = np.triu_indices(q)
-        factors = design.replicates.psu_factors
+        factors = np.asarray(design.replicates.psu_factors)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed
@@ -346,11 +346,12 @@ def _linear_cov(
     design: DistributedDesign, bins: _partition.BinSums, bread: np.ndarray, p: int
 ) -> tuple[np.ndarray, int]:
     """Sandwich covariance from the per-(PSU, cell) score sums, and the design df of the fit."""
-    n_cell = 1 if design.calibration is None else design.calibration.cells.n_cells
+    cells = getattr(design.calibration, "cells", None)
+    n_cell = 1 if cells is None else cells.n_cells
     full = _partition.dense(bins, design.n_psu, n_cell, [()])
     j = 2 + p
     unweighted = None
-    if design.calibration is not None and design.calibration.cells.kind == "rake":
+    if cells is not None and cells.kind == "rake":
         unweighted = full[..., j : j + p]
         j += p
     pas = Pass(full[..., 0], full[..., 1], full[..., j], full[..., 2 : 2 + p], None, None, [()])

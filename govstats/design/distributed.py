@@ -62,7 +62,7 @@ def _dask() -> Any:
     return dask
 
 
-def run_partitions(ddf: Any, function: Any, *args: Any, combine: Any = None) -> list[Any] | Any:
+def run_partitions(ddf: Any, function: Any, *args: Any, combine: Any = None) -> Any:
     """Apply ``function(partition, number, *args)`` to every partition and gather the results.
 
     With ``combine`` the results are added pairwise on the workers (a tree
@@ -219,23 +219,23 @@ def _check_partitions(results: list[dict[str, Any]], weights: str | None, fpc: s
             ("weights_inf", "infinite values", "fix those weights"),
             ("weights_negative", "negative values", "sampling weights must be >= 0"),
         ):
-            bad = [(r["number"], r[key]) for r in results if r.get(key)]
-            if bad:
-                total = sum(c for _, c in bad)
+            flagged = [(r["number"], r[key]) for r in results if r.get(key)]
+            if flagged:
+                total = sum(c for _, c in flagged)
                 raise DesignError(
                     f"weights column {weights!r} has {total} {what} in partitions "
-                    f"{[num for num, _ in bad][:10]}; {fix} before building the design."
+                    f"{[num for num, _ in flagged][:10]}; {fix} before building the design."
                 )
         if sum(r.get("weights_sum", 0.0) for r in results) <= 0:
             raise DesignError(
                 f"weights column {weights!r} sums to zero; no row carries any weight."
             )
     for key, role in (("psu_missing", "psu"), ("strata_missing", "strata")):
-        bad = [(r["number"], r[key]) for r in results if r.get(key)]
-        if bad:
+        ids = [(r["number"], r[key]) for r in results if r.get(key)]
+        if ids:
             raise DesignError(
-                f"{role} column has {sum(c for _, c in bad)} missing values (partitions "
-                f"{[num for num, _ in bad][:10]}); every row needs a {role} id. Drop those rows "
+                f"{role} column has {sum(c for _, c in ids)} missing values (partitions "
+                f"{[num for num, _ in ids][:10]}); every row needs a {role} id. Drop those rows "
                 "or fill the ids before building the design."
             )
     if fpc is not None:
@@ -556,7 +556,7 @@ class DistributedDesign(SurveyDesign):
         return self.calibration is None
 
     def _new(self, **changes: Any) -> DistributedDesign:
-        values = {
+        values: dict[str, Any] = {
             "adjust_domain_lonely": self.adjust_domain_lonely,
             "replicates": self.replicates,
             "calibration": self.calibration,
