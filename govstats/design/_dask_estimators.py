@@ -293,13 +293,22 @@ class Pass:
         return len(self.labels)
 
 
-def _sorted_labels(labels: Sequence[tuple[object, ...]], width: int) -> list[tuple[object, ...]]:
-    """Domain labels in R ``svyby`` order: lexicographic in each column's sorted values."""
+def _sorted_labels(
+    labels: Sequence[tuple[object, ...]], dtypes: Sequence[Any]
+) -> list[tuple[object, ...]]:
+    """Domain labels in R ``svyby`` order: lexicographic in each column's sorted values.
+
+    A Categorical column sorts by its declared categories, as ``pd.factorize(sort=True)``.
+    """
+    width = len(dtypes)
     if width == 0:
         return list(labels)
     ranks = []
     for j in range(width):
-        _, uniques = pd.factorize(pd.Series([lab[j] for lab in labels], dtype=object), sort=True)
+        values = pd.Series([lab[j] for lab in labels], dtype=object)
+        if isinstance(dtypes[j], pd.CategoricalDtype) and dtypes[j].categories is not None:
+            values = values.astype(dtypes[j])
+        _, uniques = pd.factorize(values, sort=True)
         ranks.append({_plain(v): i for i, v in enumerate(uniques)})
     return sorted(labels, key=lambda lab: tuple(ranks[j][lab[j]] for j in range(width)))
 
@@ -348,7 +357,7 @@ def run_pass(
             "na_rm=True to leave those rows out of the estimate (the design is kept, as R's "
             "na.rm=TRUE), or impute them first."
         )
-    labels = _sorted_labels(merged.labels, len(by_names))
+    labels = _sorted_labels(merged.labels, [design.data._meta[b].dtype for b in by_names])
     if not labels:
         if by_names:
             raise DesignError(f"no rows with non-missing {list(by_names)} in the design's domain.")
