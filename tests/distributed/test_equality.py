@@ -184,3 +184,28 @@ def test_categorical_columns_keep_their_declared_levels():
     dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(frame, **DESIGN)
     assert_estimates_equal(dist.mean("region"), mem.mean("region"))
     assert_estimates_equal(dist.total("y", by="region"), mem.total("y", by="region"))
+
+
+def test_unsupported_estimators_raise_instead_of_collecting(pair):
+    dist, _ = pair
+    for call in (
+        lambda: dist.quantile("y"),
+        lambda: dist.var("y"),
+        lambda: dist.subset(None),
+        lambda: dist.calibrate("~x1", [1.0, 2.0]),
+        lambda: dist.ratio("y", "x2", deff=True),
+        lambda: dist.to_replicates("bootstrap", 10, seed=1).glm("b ~ x1", "binomial"),
+    ):
+        with pytest.raises(gs.DesignError, match="dask"):
+            call()
+
+
+def test_import_govstats_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, govstats as gs; gs.SurveyDesign; gs.DivideChain; "
+        "import govstats.design.distributed; assert 'dask' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
