@@ -226,6 +226,7 @@ def fit(
     sums = run_partitions(
         design.data, _chain_part, table.layout, table.psu_strata, spec,
         chain._levels, design.n_psu, combine=_add,
+        columns=[*table.layout.columns, *spec.used_columns],
     )  # fmt: skip
     n_dropped = int(sums["incomplete"])
     if n_dropped and chain.missing == "error":

@@ -130,7 +130,10 @@ def _joint_table(design: DistributedDesign, names: Sequence[str]) -> pd.DataFram
                 f"calibration variable {name!r} is not a column of the data; available columns "
                 f"start with {list(meta.columns[:8])}. Fix the name or add the column"
             )
-    parts = run_partitions(design.data, _combos_part, table.layout, table.psu_strata, list(names))
+    parts = run_partitions(
+        design.data, _combos_part, table.layout, table.psu_strata, list(names),
+        columns=[*table.layout.columns, *names],
+    )  # fmt: skip
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
     frame = frame.groupby(list(names), sort=False, dropna=False).sum().reset_index()
     for name in names:

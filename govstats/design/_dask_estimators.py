@@ -341,8 +341,10 @@ def run_pass(
         unweighted=cells is not None and cells.kind == "rake",
         squares=squares,
     )
+    read = [*table.layout.columns, *numeric, *(name for name, _ in factors), *by_names]
+    read += list(cells.variables) if cells is not None else []
     merged, missing = run_partitions(
-        design.data, estimator_part, req, na_rm, combine=merge_with_missing
+        design.data, estimator_part, req, na_rm, combine=merge_with_missing, columns=read
     )
     k = req.k
     source = list(numeric) + [name for name, levels in factors for _ in levels]

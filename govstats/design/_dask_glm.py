@@ -23,7 +23,7 @@ import pandas as pd
 from govstats.design import _partition
 from govstats.design._dask_estimators import Pass, psu_score_totals, rows_and_weights
 from govstats.design._irls import _start_mu, _valid, deviance
-from govstats.design.distributed import run_partitions
+from govstats.design.distributed import run_jobs, run_partitions
 from govstats.design.glm import GLMResult, _family, _plain_columns, _unquote
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
@@ -233,7 +233,15 @@ def svyglm(
     cells = getattr(design.calibration, "cells", None)
     model = Model(table.layout, table.psu_strata, cells, response, tuple(predictors), fam, kind,
                   na_rm, 1.0, cells is not None and cells.kind == "rake")  # fmt: skip
-    counts = run_partitions(design.data, check_part, model, combine=_add_arrays)
+    read = [*table.layout.columns, response, *predictors]
+    read += list(cells.variables) if cells is not None else []
+    data = design.data[list(dict.fromkeys(read))]
+    start = None
+    if kind == "binomial":  # R's binomial starting values depend on the weight scale
+        counts = run_partitions(data, check_part, model, combine=_add_arrays)
+    else:  # prior weights enter the first step linearly: one pass for checks and step
+        counts, start = run_jobs(data, [(check_part, (model,), _add_arrays),
+                                        (step_part, (model, None, None), _add_steps)])  # fmt: skip
     n_active, n_bad, w_active, n_use, w_use = counts[:5]
     if n_bad and not na_rm:
         used = [response, *predictors]
@@ -254,7 +262,11 @@ def svyglm(
     model = Model(table.layout, table.psu_strata, cells, response, tuple(predictors), fam, kind,
                   na_rm, weight_scale, model.unweighted)  # fmt: skip
     exact = kind == "gaussian" and type(fam.link).__name__ == "Identity"
-    step = run_partitions(design.data, step_part, model, None, None, combine=_add_steps)
+    if start is None:
+        step = run_partitions(data, step_part, model, None, None, combine=_add_steps)
+    else:
+        step = {**start, "dev": start["dev"] / weight_scale, "A": start["A"] / weight_scale,
+                "b": start["b"] / weight_scale}  # fmt: skip
     if step["valid"]:
         raise ConvergenceError("the GLM's starting values are outside the valid range of the mean.")
     dev_old = step["dev"]
@@ -264,7 +276,7 @@ def svyglm(
     for iteration in range(1, maxiter + 1):
         a_mat, b_vec = step["A"], step["b"]
         coef = _solve(a_mat, b_vec, names)
-        nxt = run_partitions(design.data, step_part, model, coef, coef_old, combine=_add_steps)
+        nxt = run_partitions(data, step_part, model, coef, coef_old, combine=_add_steps)
         halvings = 0
         while nxt["valid"] or not np.isfinite(nxt["dev"]):
             if coef_old is None or halvings > 30:
@@ -273,7 +285,7 @@ def svyglm(
                     "check the response coding and for separation."
                 )
             coef = (coef + coef_old) / 2
-            nxt = run_partitions(design.data, step_part, model, coef, coef_old, combine=_add_steps)
+            nxt = run_partitions(data, step_part, model, coef, coef_old, combine=_add_steps)
             halvings += 1
         dev = nxt["dev"]
         if exact:
@@ -299,7 +311,7 @@ def svyglm(
                 "replicate refits of a non-linear GLM are not supported on a dask DataFrame yet; "
                 "use a linearization design (drop to_replicates) for this model."
             )
-        cross = run_partitions(design.data, cross_part, model, design.n_psu, combine=_add_arrays)
+        cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_arrays)
         q = p + 1
         rows, cols = np.triu_indices(q)
         factors = np.asarray(design.replicates.psu_factors)

@@ -62,24 +62,44 @@ def _dask() -> Any:
     return dask
 
 
-def run_partitions(ddf: Any, function: Any, *args: Any, combine: Any = None) -> Any:
+def run_partitions(
+    ddf: Any, function: Any, *args: Any, combine: Any = None, columns: Any = None
+) -> Any:
     """Apply ``function(partition, number, *args)`` to every partition and gather the results.
 
-    With ``combine`` the results are added pairwise on the workers (a tree
-    reduction) and only the total reaches the client. The active scheduler is used
-    (a ``distributed.Client`` if one exists); a failed task raises on the client and
-    no partial result is returned.
+    With ``combine`` the results are added in groups on the workers (a tree
+    reduction) and only the total reaches the client. ``columns`` restricts the
+    partitions to the columns the function reads (pushed down into parquet reads).
+    The active scheduler is used (a ``distributed.Client`` if one exists); a failed
+    task raises on the client and no partial result is returned.
+    """
+    return run_jobs(ddf, [(function, args, combine)], columns=columns)[0]
+
+
+def run_jobs(
+    ddf: Any, jobs: Sequence[tuple[Any, tuple[Any, ...], Any]], columns: Any = None
+) -> list[Any]:
+    """Run several ``(function, args, combine)`` jobs over the same partitions in one pass.
+
+    The partitions are read once and shared by the jobs (one ``dask.compute``).
     """
     dask = _dask()
+    if columns is not None:
+        ddf = ddf[list(dict.fromkeys(columns))]
     parts = ddf.to_delayed()
-    call = dask.delayed(function, pure=True)
-    tasks = [call(part, number, *args) for number, part in enumerate(parts)]
-    if combine is not None:
-        add = dask.delayed(combine, pure=True)
-        while len(tasks) > 1:
-            tasks = [add(tasks[i : i + 8]) for i in range(0, len(tasks), 8)]
+    outputs = []
+    for function, args, combine in jobs:
+        call = dask.delayed(function, pure=True)
+        tasks = [call(part, number, *args) for number, part in enumerate(parts)]
+        if combine is not None:
+            add = dask.delayed(combine, pure=True)
+            while len(tasks) > 1:
+                tasks = [add(tasks[i : i + 8]) for i in range(0, len(tasks), 8)]
+            outputs.append(tasks[0])
+        else:
+            outputs.append(dask.delayed(list)(tasks))
     try:
-        results = dask.compute(*tasks)
+        return list(dask.compute(*outputs))
     except Exception as error:
         if type(error).__name__ != "KilledWorker":
             raise
@@ -88,7 +108,6 @@ def run_partitions(ddf: Any, function: Any, *args: Any, combine: Any = None) -> 
             "up after retrying, so no result was produced. Check the workers' memory limit "
             "and logs, or use smaller partitions."
         ) from error
-    return results[0] if combine is not None else list(results)
 
 
 # ---------------------------------------------------------------------- the PSU table
@@ -125,8 +144,9 @@ class Layout:
 
     @property
     def columns(self) -> list[str]:
-        """Design columns every partition must hold."""
-        return [c for c in (self.weights, self.strata, self.psu, self.fpc) if c is not None]
+        """Columns an estimator pass reads to place and weight the rows."""
+        nested = [self.strata] if self.nested_keys is not None and self.strata else []
+        return [self.psu, *nested, *([self.weights] if self.weights else [])]
 
     def psu_codes(self, part: pd.DataFrame) -> np.ndarray:
         """First-stage PSU code of every row of a partition."""
@@ -356,7 +376,12 @@ def build_psu_table(
                 f"{role} column {name!r} is not in the data; available columns include {shown}. "
                 "Check the spelling (names are case-sensitive)."
             )
-    results = run_partitions(ddf, _structure_part, columns)
+    needed = [c for c in columns.values() if c is not None]
+    try:
+        results = run_partitions(ddf, _structure_part, columns, columns=needed)
+    except KeyError:
+        # a partition lacks a design column: rerun unprojected so the check can name it
+        results = run_partitions(ddf, _structure_part, columns)
     assert isinstance(results, list)
     _check_partitions(results, weights, columns["fpc"])
     n_rows = int(sum(r["rows"] for r in results))
