@@ -11,8 +11,8 @@ in-memory replicate run does. A light first pass finds the levels of categorical
 covariates and which mediators are binary, so every partition codes ``Z`` alike.
 
 Supported: linearization, replicate (the design's replicates or a new Rao-Wu
-bootstrap), Monte Carlo and ``none``; ``by=``, the i.i.d. row bootstrap and
-calibrated designs raise :class:`~govstats.errors.ModelError` /
+bootstrap), Monte Carlo and ``none``, overall and ``by=`` groups; the i.i.d. row
+bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
 :class:`~govstats.errors.DesignError`.
 """
 
@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
 from govstats.chain import _effects, _inference, _paths, _replicate, _sampling
-from govstats.chain._summarise import Uncertainty, effect_table
+from govstats.chain._summarise import Uncertainty, difference_table, effect_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, _is_categorical, specific_paths
 from govstats.design import _replicates as _design_replicates
@@ -123,23 +124,54 @@ def _chain_part(
     spec: ChainSpec,
     levels: dict[str, list[object]],
     n_psu: int,
+    by: str | None,
+    groups: list[object],
 ) -> dict[str, Any]:
-    """Per-PSU cross-products of ``Z`` over complete rows, and counts, for one partition."""
+    """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts."""
     from govstats.design._dask_estimators import rows_and_weights
 
     psu, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
     z = _matrix(spec, levels, part)
     incomplete = part[list(spec.used_columns)].isna().any(axis=1).to_numpy() & (w > 0)
-    use = (w > 0) & ~incomplete
+    by_missing = np.zeros(len(part), dtype=bool)
+    if by is None:
+        group = np.zeros(len(part), dtype=np.int64)
+    else:
+        by_missing = part[by].isna().to_numpy() & (w > 0)
+        group = np.asarray(pd.Index(groups).get_indexer(part[by].to_numpy()), np.int64)  # type: ignore[arg-type]
+    use = (w > 0) & ~incomplete & ~by_missing
     z = np.where(use[:, None], z, 0.0)
     x = z[use, 1]
+    n_groups = max(len(groups), 1)
+    cross = np.stack(
+        [packed_crossproducts(psu, n_psu, z, np.where(use & (group == g), w, 0.0))
+         for g in range(n_groups)]
+    )  # fmt: skip
+    rows = np.stack(
+        [np.bincount(psu[use & (group == g)], minlength=n_psu) for g in range(n_groups)]
+    ).astype(np.float64)
     return {
-        "cross": packed_crossproducts(psu, n_psu, z, np.where(use, w, 0.0)),
-        "rows": np.bincount(psu[use], minlength=n_psu).astype(np.float64),
-        "incomplete": float(incomplete.sum()),
+        "cross": cross,
+        "rows": rows,
+        "incomplete": float((incomplete | by_missing).sum()),
+        "by_missing": float(by_missing.sum()),
         "missing": part[list(spec.used_columns)].isna().to_numpy()[w > 0].sum(axis=0),
         "x": np.array([(x == 0).sum(), (x == 1).sum(), ((x != 0) & (x != 1)).sum()], float),
     }
+
+
+def _by_levels(design: DistributedDesign, by: str) -> list[object]:
+    """Levels of the ``by`` column as ``DivideChain._groups`` orders them."""
+    meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
+    if by not in meta.columns:
+        raise DataError(f"by={by!r} is not a column of the data")
+    ddf: Any = design.data
+    values = pd.unique(pd.Series(np.asarray(ddf[by].dropna().unique().compute())))
+    dtype = meta[by].dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+        present = set(values.tolist())
+        return [c for c in dtype.categories if c in present]
+    return sorted(values.tolist())
 
 
 def _add(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,41 +244,64 @@ def fit(
             "inference='bootstrap' (i.i.d. rows) is not available on a dask design; use "
             "inference='replicate' (design bootstrap) or 'linearization'"
         )
-    if by is not None:
-        raise ModelError(
-            "by= is not supported for the divide chain on a dask DataFrame yet; fit the chain "
-            "on each group's design, or in memory"
-        )
     if not 0 < level < 1:
         raise ModelError(f"level={level}; give a confidence level between 0 and 1")
     spec = chain.spec
+    if by is not None and by in spec.used_columns:
+        raise ModelError(
+            f"by={by!r} is also x, a mediator, the outcome or a covariate; within each "
+            "group it would be constant -- drop it from the chain or group by another column"
+        )
     table = design.table
     assert table is not None
     q = len(spec.columns)
+    groups = [] if by is None else _by_levels(design, by)
+    if by is not None and len(groups) < 2:
+        raise ModelError(f"by={by!r} has a single level {groups}; nothing to compare")
     sums = run_partitions(
         design.data, _chain_part, table.layout, table.psu_strata, spec,
-        chain._levels, design.n_psu, combine=_add,
-        columns=[*table.layout.columns, *spec.used_columns],
+        chain._levels, design.n_psu, by, groups, combine=_add,
+        columns=[*table.layout.columns, *spec.used_columns, *([by] if by else [])],
     )  # fmt: skip
     n_dropped = int(sums["incomplete"])
+    if sums["by_missing"] and chain.missing == "error":
+        raise DataError(
+            f"by column {by!r} has {int(sums['by_missing'])} missing values; fix them or "
+            "pass missing='listwise'"
+        )
     if n_dropped and chain.missing == "error":
         named = {c: int(v) for c, v in zip(spec.used_columns, sums["missing"], strict=True) if v}
         raise DataError(
             f"{n_dropped} of {table.n_rows} rows have missing values (per column: {named}); "
             "impute them or pass missing='listwise' to drop them"
         )
-    s_psu = _paths.unpack(sums["cross"], q)
-    full = s_psu.sum(axis=0)
     equations = spec.equations()
     sizes = [len(regs) for _, regs, _ in equations]
     emap = _effects.EffectMap.from_sizes(sizes, specific_paths(spec.k))
+    labels = [str(g) for g in groups] or [""]
+    wheres = [f" in group {by}={lab!r}" if by else "" for lab in labels]
+    s_groups, fulls, coef_groups = [], [], []
+    for g, label in enumerate(labels):
+        s_psu_g = _paths.unpack(sums["cross"][g], q)
+        full_g = s_psu_g.sum(axis=0)
+        n_g = int(sums["rows"][g].sum())
+        chain._check(full_g, np.ones(n_g), None, max(sizes), label, None, inference)  # type: ignore[arg-type]
+        n_psu_g = int((sums["rows"][g] > 0).sum())
+        if by and n_psu_g <= max(sizes):
+            raise ModelError(
+                f"group {by}={label!r} has members in only {n_psu_g} PSUs, fewer than the "
+                f"{max(sizes) + 1} a chain with {max(sizes)} parameters needs for design-based "
+                f"variances; merge groups of {by!r} or fit without by="
+            )
+        beta = _paths.solve_equations(full_g[None], equations)
+        s_groups.append(s_psu_g)
+        fulls.append(full_g)
+        coef_groups.append([b[0] for b in beta])
+    theta = np.concatenate([np.concatenate(c) for c in coef_groups])
+    eff = np.concatenate([_effects.effects(np.concatenate(c)[None], emap)[0] for c in coef_groups])
     n_rows = int(sums["rows"].sum())
-    chain._check(full, np.ones(n_rows), None, max(sizes), "", None, inference)  # type: ignore[arg-type]
-    beta = _paths.solve_equations(full[None], equations)
-    coefs = [b[0] for b in beta]
-    theta = np.concatenate(coefs)
-    eff = _effects.effects(theta[None], emap)[0]
-    present = sums["rows"] > 0
+    s_psu = np.sum(s_groups, axis=0)
+    present = sums["rows"].sum(axis=0) > 0
     df_lin = float(present.sum() - np.unique(table.psu_strata[present]).size)
     rng = _rng(seed)
     seed_out = seed if isinstance(seed, int) else None
@@ -254,11 +309,16 @@ def fit(
         ci_used = "wald"
         coef_unc = eff_unc = Uncertainty("none", "wald", level, df_lin)
     elif inference in ("linearization", "montecarlo"):
-        z = _psu_influence(s_psu, full, coefs, equations)
+        z = np.hstack(
+            [_psu_influence(s, f, c, equations)
+             for s, f, c in zip(s_groups, fulls, coef_groups, strict=True)]
+        )  # fmt: skip
         vcov = design.vcov_psu_totals(z, present=present)
         if inference == "linearization":
             ci_used = _check_ci(ci, ("wald",), "wald", inference)
-            grad = _effects.effect_gradients(theta, emap)
+            grad = block_diag(
+                *(_effects.effect_gradients(np.concatenate(c), emap) for c in coef_groups)
+            )
             coef_unc = Uncertainty("linearization", ci_used, level, df_lin, vcov=vcov)
             eff_unc = Uncertainty(
                 "linearization", ci_used, level, df_lin, vcov=grad @ vcov @ grad.T
@@ -268,10 +328,11 @@ def fit(
             draws = _sampling.normal_draws(
                 rng, theta, vcov, replicates or _replicate.DEFAULT_REPLICATES
             )
-            coef_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=draws)
-            eff_unc = Uncertainty(
-                "montecarlo", ci_used, level, df_lin, draws=_effects.effects(draws, emap)
+            eff_draws = np.hstack(
+                [_effects.effects(part, emap) for part in np.hsplit(draws, len(labels))]
             )
+            coef_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=draws)
+            eff_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=eff_draws)
     else:
         rep = design.replicates
         asked = replicates
@@ -293,16 +354,16 @@ def fit(
         plan = _replicate.design_plan(
             None,  # type: ignore[arg-type]
             sampling,
-            [("", np.ones(0))],
-            [sums["cross"]],
+            [(lab, np.ones(0)) for lab in labels],
+            list(sums["cross"]),
             asked,
             rng,  # type: ignore[arg-type]
         )
         ci_used = chain._replicate_ci(ci, plan)
-        coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, [""], progress)
+        coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
         jack_coef = jack_eff = None
         if ci_used == "bca":
-            jack_coef, jack_eff = _replicate.jackknife(plan, q, equations, emap, [""])
+            jack_coef, jack_eff = _replicate.jackknife(plan, q, equations, emap, wheres)
         common = (plan.scale, plan.rscales, plan.mse)
         coef_unc = Uncertainty(
             plan.label, ci_used, level, plan.df, coef_draws, jack_coef, None, *common
@@ -311,8 +372,12 @@ def fit(
             plan.label, ci_used, level, plan.df, eff_draws, jack_eff, None, *common
         )
     no_bca: list[str] = []
-    paths = chain._paths_frame(theta, coef_unc, (), None, no_bca)
-    effects = effect_table(eff, eff_unc, spec.effect_names(), (), None, no_bca)
+    group_labels = tuple(labels) if by else ()
+    paths = chain._paths_frame(theta, coef_unc, group_labels, by, no_bca)
+    effects = effect_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+    differences = None
+    if by:
+        differences = difference_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
     cascade = None
     if sums["x"][2] == 0 and sums["x"][0] > 0 and sums["x"][1] > 0:
         cascade = cascade_table(s_psu, design, spec, level, present)
@@ -320,7 +385,7 @@ def fit(
         spec=spec,
         paths=paths,
         effects=effects,
-        differences=None,
+        differences=differences,
         cascade=cascade,
         method=eff_unc.method,
         ci=ci_used,
@@ -329,9 +394,9 @@ def fit(
         n_obs=n_rows,
         n_dropped=n_dropped,
         seed=seed_out,
-        notes=chain._notes(n_dropped, None, no_bca),
-        groups=(),
-        by=None,
+        notes=chain._notes(n_dropped, by, no_bca),
+        groups=group_labels,
+        by=by,
         effect_theta=eff,
         effect_uncertainty=eff_unc,
         path_theta=theta,

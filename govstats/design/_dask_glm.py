@@ -236,8 +236,15 @@ def svyglm(
     read = [*table.layout.columns, response, *predictors]
     read += list(cells.variables) if cells is not None else []
     data = design.data[list(dict.fromkeys(read))]
-    start = None
-    if kind == "binomial":  # R's binomial starting values depend on the weight scale
+    exact = kind == "gaussian" and type(fam.link).__name__ == "Identity"
+    start = cross = None
+    if exact:  # a linear model: per-PSU cross-products give the fit and the replicates
+        jobs = [
+            (check_part, (model,), _add_arrays),
+            (cross_part, (model, design.n_psu), _add_arrays),
+        ]
+        counts, cross = run_jobs(data, jobs)
+    elif kind == "binomial":  # R's binomial starting values depend on the weight scale
         counts = run_partitions(data, check_part, model, combine=_add_arrays)
     else:  # prior weights enter the first step linearly: one pass for checks and step
         counts, start = run_jobs(data, [(check_part, (model,), _add_arrays),
@@ -261,7 +268,9 @@ def svyglm(
     weight_scale = float(w_active / n_active)
     model = Model(table.layout, table.psu_strata, cells, response, tuple(predictors), fam, kind,
                   na_rm, weight_scale, model.unweighted)  # fmt: skip
-    exact = kind == "gaussian" and type(fam.link).__name__ == "Identity"
+    if exact:
+        assert cross is not None
+        return _linear_fit(design, data, model, cross, names, formula, n_use, w_use)
     if start is None:
         step = run_partitions(data, step_part, model, None, None, combine=_add_steps)
     else:
@@ -342,6 +351,96 @@ def svyglm(
         formula=formula,
         method=design.method,
         iterations=iterations,
+        replicate_estimates=replicate_estimates,
+        seed=None if design.replicates is None else design.replicates.seed,
+    )
+
+
+def linear_part(part: pd.DataFrame, number: int, model: Model, coef: np.ndarray) -> dict[str, Any]:
+    """Exact residuals of a linear model at ``coef``: score sums per (PSU, cell) and moments."""
+    a = model.arrays(part)
+    use = a["use"]
+    n = a["x"].shape[0]
+    x = np.where(use[:, None], a["x"], 0.0)
+    r = np.where(use, a["y"] - x @ coef, 0.0)
+    w = a["w"]
+    wr = np.where(use, w * r, 0.0)
+    columns = [np.ones(n)[:, None], w[:, None], x * wr[:, None]]
+    if model.unweighted:
+        columns.append(x * r[:, None])
+    columns.append((w == 0).astype(np.float64)[:, None])
+    domain = np.where(use, 0, -1).astype(np.int64)
+    return {
+        "bins": _partition.bin_sums(a["psu"], a["cell"], domain, [()], np.hstack(columns)),
+        "moments": np.array([wr.sum(), (wr * r).sum()]),
+    }
+
+
+def _add_linear(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "bins": _partition.merge([p["bins"] for p in parts]),
+        "moments": np.sum([p["moments"] for p in parts], axis=0),
+    }
+
+
+def _linear_fit(
+    design: DistributedDesign,
+    data: Any,
+    model: Model,
+    cross: np.ndarray,
+    names: list[str],
+    formula: str,
+    n_use: float,
+    w_use: float,
+) -> GLMResult:
+    """Fit a linear model from per-PSU cross-products, refined once from exact residuals.
+
+    As ``_irls`` for the identity link: one weighted least-squares step (with one
+    refinement from the residuals, as ``_irls._wls``); the sandwich uses the score
+    sums at that step, replicate refits the per-PSU cross-products.
+    """
+    p = len(names)
+    q = p + 1
+    rows, cols = np.triu_indices(q)
+    total = np.empty((q, q))
+    total[rows, cols] = cross.sum(axis=0)
+    total[cols, rows] = cross.sum(axis=0)
+    a_mat, b_vec = total[:p, :p], total[:p, p]
+    coef = _solve(a_mat, b_vec, names)
+    last = run_partitions(data, linear_part, model, coef, combine=_add_linear)
+    inside = last["bins"].keys[:, 2] >= 0
+    coef = coef + _solve(a_mat, last["bins"].sums[inside, 2 : 2 + p].sum(axis=0), names)
+    bread = np.linalg.inv(a_mat)
+    m1, m2 = last["moments"]
+    replicate_estimates = None
+    if design.replicates is not None:
+        factors = np.asarray(design.replicates.psu_factors)
+        packed = factors.T @ cross
+        full = np.empty((packed.shape[0], q, q))
+        full[:, rows, cols] = packed
+        full[:, cols, rows] = packed
+        replicate_estimates = np.linalg.solve(full[:, :p, :p], full[:, :p, p][:, :, None])[:, :, 0]
+        cov = design.replicates.vcov(replicate_estimates, coef)
+        df = design.df + 1 - p
+        dispersion = float(m2 / model.scale)
+    else:
+        cov, df = _linear_cov(design, last["bins"], bread, p)
+        df = df + 1 - p
+        n = int(n_use)
+        centre = m1 / w_use
+        ss = m2 - w_use * centre**2
+        dispersion = float(ss / w_use * n / max(n - 1, 1) * (w_use / n_use) / model.scale)
+    return GLMResult(
+        params=pd.Series(coef, index=names),
+        cov=pd.DataFrame(cov, index=names, columns=names),
+        df=int(df),
+        family="gaussian",
+        link="identity",
+        dispersion=dispersion,
+        n_obs=int(n_use),
+        formula=formula,
+        method=design.method,
+        iterations=1,
         replicate_estimates=replicate_estimates,
         seed=None if design.replicates is None else design.replicates.seed,
     )

@@ -81,10 +81,19 @@ def bin_sums(
     n_cell = int(cell.max(initial=0)) + 1
     n_dom = len(labels) + 1
     key = (psu.astype(np.int64) * n_cell + cell) * n_dom + (domain + 1)
-    uniq, inverse = np.unique(key, return_inverse=True)
-    out = np.empty((uniq.size, values.shape[1]))
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=uniq.size)
+    n_keys = (int(psu.max(initial=0)) + 1) * n_cell * n_dom
+    if n_keys <= 2 * key.size + 65536:
+        # few bins for the rows: dense sums, then keep the non-empty bins
+        occupied = np.bincount(key, minlength=n_keys)
+        uniq = np.flatnonzero(occupied)
+        out = np.empty((uniq.size, values.shape[1]))
+        for j in range(values.shape[1]):
+            out[:, j] = np.bincount(key, weights=values[:, j], minlength=n_keys)[uniq]
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        out = np.empty((uniq.size, values.shape[1]))
+        for j in range(values.shape[1]):
+            out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=uniq.size)
     keys = np.column_stack([uniq // (n_cell * n_dom), (uniq // n_dom) % n_cell, uniq % n_dom - 1])
     return BinSums(keys.astype(np.int64), out, tuple(labels))
 

@@ -209,3 +209,18 @@ def test_import_govstats_does_not_import_dask():
         "import govstats.design.distributed; assert 'dask' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("inference", ["linearization", "replicate"])
+def test_divide_chain_by_groups_equals_in_memory(pair, inference):
+    dist, mem = pair
+    spec = {"x": "rural", "mediators": ["m1", "m2"], "outcome": "service", "covariates": ["x2"]}
+    got = gs.DivideChain(dist, **spec).fit(
+        inference=inference, replicates=40, seed=5, by="sex", progress=False
+    )
+    want = gs.DivideChain(mem, **spec).fit(
+        inference=inference, replicates=40, seed=5, by="sex", progress=False
+    )
+    assert_chains_equal(got, want)
+    assert_frames_equal(got.differences.reset_index(), want.differences.reset_index())
+    assert got.groups == want.groups
