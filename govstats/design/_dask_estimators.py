@@ -83,19 +83,18 @@ def rows_and_weights(
     return psu, cell, w0 * cells.factor[cell], w0
 
 
-def _values(part: pd.DataFrame, req: Request) -> np.ndarray:
-    blocks = []
-    for name in req.numeric:
-        blocks.append(part[name].to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
+def _values(part: pd.DataFrame, req: Request) -> list[np.ndarray]:
+    """Analysis value columns of a partition (NaN where missing), one array per column."""
+    out = [part[name].to_numpy(dtype=np.float64, na_value=np.nan) for name in req.numeric]
     for name, levels in req.factors:
         series = part[name]
         values = series.to_numpy(dtype=object)
-        block = np.empty((len(part), len(levels)))
-        for j, level in enumerate(levels):
-            block[:, j] = values == level
-        block[pd.isna(series).to_numpy()] = np.nan
-        blocks.append(block)
-    return np.hstack(blocks) if blocks else np.zeros((len(part), 0))
+        missing = pd.isna(series).to_numpy()
+        for level in levels:
+            column = (values == level).astype(np.float64)
+            column[missing] = np.nan
+            out.append(column)
+    return out
 
 
 def local_domains(
@@ -136,21 +135,22 @@ def estimator_part(
     psu, cell, w, _ = rows_and_weights(part, req.layout, req.psu_strata, req.cells)
     values = _values(part, req)
     active = w != 0
-    nan = np.isnan(values)
-    missing = (nan & active[:, None]).sum(axis=0).astype(np.float64)
+    nans = [np.isnan(v) for v in values]
+    missing = np.array([float(np.count_nonzero(m & active)) for m in nans])
     if na_rm:
-        active = active & ~nan.any(axis=1)
-    filled = np.where(nan, 0.0, values)
+        for m in nans:
+            active = active & ~m
     domain, labels = local_domains(part, req.by, active)
-    inside = (domain >= 0)[:, None]
-    wv = np.where(inside, filled * w[:, None], 0.0)
-    columns = [np.ones(len(part))[:, None], w[:, None], wv]
+    inside = domain >= 0
+    filled = [np.where(inside & ~m, v, 0.0) for v, m in zip(values, nans, strict=True)]
+    wv = [v * w for v in filled]
+    columns = [np.ones(len(part)), w, *wv]
     if req.unweighted:
-        columns.append(np.where(inside, filled, 0.0))
+        columns.extend(filled)
     if req.squares:
-        columns.append(wv * filled)
-    columns.append((w == 0).astype(np.float64)[:, None])
-    sums = _partition.bin_sums(psu, cell, domain, labels, np.hstack(columns))
+        columns.extend(a * v for a, v in zip(wv, filled, strict=True))
+    columns.append((w == 0).astype(np.float64))
+    sums = _partition.bin_sums(psu, cell, domain, labels, columns)
     return sums, missing
 
 

@@ -60,7 +60,7 @@ def bin_sums(
     cell: np.ndarray,
     domain: np.ndarray,
     labels: Sequence[tuple[object, ...]],
-    values: np.ndarray,
+    values: np.ndarray | Sequence[np.ndarray],
 ) -> BinSums:
     """Sum the rows of ``values`` within (PSU, cell, domain) bins.
 
@@ -70,14 +70,20 @@ def bin_sums(
         Bin coordinates of every row (``domain`` may be -1).
     labels : sequence of tuple
         Domain labels of the codes ``0..len(labels)-1``.
-    values : ndarray of float64, shape (n, m)
-        Row values (no NaN: the caller zeroes or routes missing rows).
+    values : ndarray of float64, shape (n, m), or sequence of m arrays of shape (n,)
+        Row values (no NaN: the caller zeroes or routes missing rows). A sequence of
+        contiguous columns avoids copying them into one matrix.
 
     Returns
     -------
     BinSums
         Only the non-empty bins.
     """
+    columns = (
+        [values[:, j] for j in range(values.shape[1])]
+        if isinstance(values, np.ndarray)
+        else list(values)
+    )
     n_cell = int(cell.max(initial=0)) + 1
     n_dom = len(labels) + 1
     key = (psu.astype(np.int64) * n_cell + cell) * n_dom + (domain + 1)
@@ -86,14 +92,14 @@ def bin_sums(
         # few bins for the rows: dense sums, then keep the non-empty bins
         occupied = np.bincount(key, minlength=n_keys)
         uniq = np.flatnonzero(occupied)
-        out = np.empty((uniq.size, values.shape[1]))
-        for j in range(values.shape[1]):
-            out[:, j] = np.bincount(key, weights=values[:, j], minlength=n_keys)[uniq]
+        out = np.empty((uniq.size, len(columns)))
+        for j, column in enumerate(columns):
+            out[:, j] = np.bincount(key, weights=column, minlength=n_keys)[uniq]
     else:
         uniq, inverse = np.unique(key, return_inverse=True)
-        out = np.empty((uniq.size, values.shape[1]))
-        for j in range(values.shape[1]):
-            out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=uniq.size)
+        out = np.empty((uniq.size, len(columns)))
+        for j, column in enumerate(columns):
+            out[:, j] = np.bincount(inverse, weights=column, minlength=uniq.size)
     keys = np.column_stack([uniq // (n_cell * n_dom), (uniq // n_dom) % n_cell, uniq % n_dom - 1])
     return BinSums(keys.astype(np.int64), out, tuple(labels))
 
@@ -159,8 +165,13 @@ def packed_crossproducts(
         Upper triangles in ``numpy.triu_indices(q)`` order, as the chain's kernels
         (``govstats.chain._paths``) expect; additive over row blocks.
     """
-    rows, cols = np.triu_indices(z.shape[1])
-    out = np.empty((n_psu, rows.size))
-    for j, (a, b) in enumerate(zip(rows, cols, strict=True)):
-        out[:, j] = np.bincount(psu, weights=weights * z[:, a] * z[:, b], minlength=n_psu)
+    q = z.shape[1]
+    columns = [np.ascontiguousarray(z[:, a]) for a in range(q)]
+    out = np.empty((n_psu, q * (q + 1) // 2))
+    j = 0
+    for a in range(q):
+        weighted = weights * columns[a]
+        for b in range(a, q):
+            out[:, j] = np.bincount(psu, weights=weighted * columns[b], minlength=n_psu)
+            j += 1
     return out

@@ -192,35 +192,50 @@ def _structure_part(part: pd.DataFrame, number: int, columns: dict[str, Any]) ->
     else:
         nonzero = np.ones(n, dtype=bool)
     psu = part[columns["psu"]]
-    strata = (
-        part[columns["strata"]] if columns["strata"] else pd.Series(np.zeros(n), index=part.index)
-    )
     out["psu_missing"] = int(psu.isna().sum())
-    out["strata_missing"] = int(strata.isna().sum())
-    frame = pd.DataFrame(
+    psu_codes, psu_values = pd.factorize(psu)
+    if columns["strata"]:
+        strata = part[columns["strata"]]
+        out["strata_missing"] = int(strata.isna().sum())
+        h_codes, h_values = pd.factorize(strata)
+    else:
+        out["strata_missing"] = 0
+        h_codes, h_values = np.zeros(n, dtype=np.int64), np.array([0.0])
+    valid = (psu_codes >= 0) & (h_codes >= 0)
+    width = len(psu_values) + 1
+    key = h_codes.astype(np.int64) * width + psu_codes
+    # codes are numbered by first appearance: a code first occurs where the running
+    # maximum of the codes grows
+    codes, keys = pd.factorize(key[valid])
+    positions = np.flatnonzero(valid)
+    grows = np.zeros(codes.size, dtype=bool)
+    if codes.size:
+        grows[0] = True
+        grows[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    keys = np.asarray(keys, dtype=np.int64)
+    table = pd.DataFrame(
         {
-            "h": strata.to_numpy(),
-            "psu": psu.to_numpy(),
-            "pos": np.arange(n, dtype=np.int64),
-            "active": nonzero.astype(np.int64),
+            "h": np.asarray(h_values)[keys // width],
+            "psu": np.asarray(psu_values)[keys % width],
+            "pos": positions[grows],
+            "rows": np.bincount(codes, minlength=keys.size),
+            "active": np.bincount(codes, weights=nonzero[valid], minlength=keys.size).astype(
+                np.int64
+            ),
         }
     )
-    aggs: dict[str, tuple[str, str]] = {
-        "pos": ("pos", "min"),
-        "rows": ("pos", "size"),
-        "active": ("active", "sum"),
-    }
     if columns["fpc"]:
         fpc = part[columns["fpc"]]
         if not pd.api.types.is_numeric_dtype(fpc):
             out["fpc_dtype"] = str(fpc.dtype)
             return out
-        frame["fpc"] = fpc.to_numpy(dtype=np.float64, na_value=np.nan)
-        out["fpc_nan"] = int(frame["fpc"].isna().sum())
-        aggs["fmin"] = ("fpc", "min")
-        aggs["fmax"] = ("fpc", "max")
-    table = frame.dropna(subset=["h", "psu"]).groupby(["h", "psu"], sort=False).agg(**aggs)
-    table = table.reset_index()
+        values = fpc.to_numpy(dtype=np.float64, na_value=np.nan)
+        out["fpc_nan"] = int(np.isnan(values).sum())
+        low = np.full(keys.size, np.inf)
+        high = np.full(keys.size, -np.inf)
+        np.minimum.at(low, codes, values[valid])
+        np.maximum.at(high, codes, values[valid])
+        table["fmin"], table["fmax"] = low, high
     table["part"] = number
     out["table"] = table
     return out
