@@ -48,22 +48,31 @@ class Model:
     scale: float
     unweighted: bool
 
-    def arrays(self, part: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Rows of one partition: PSU, cell, weights, X, y and the complete-row mask."""
+    def columns(self, part: pd.DataFrame) -> dict[str, Any]:
+        """Rows of one partition: PSU, cell, weights, the columns of X, y, complete rows."""
         psu, cell, w, _ = rows_and_weights(part, self.layout, self.psu_strata, self.cells)
         y = part[self.response].to_numpy(dtype=np.float64, na_value=np.nan)
         cols = [part[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in self.predictors]
-        x = np.column_stack([np.ones(len(part)), *cols])
-        bad = np.isnan(y) | np.isnan(x).any(axis=1)
+        bad = np.isnan(y)
+        for col in cols:
+            bad |= np.isnan(col)
         active = w != 0
         use = active & ~bad if self.na_rm else active
-        return {"psu": psu, "cell": cell, "w": w, "x": x, "y": y, "bad": bad, "active": active,
-                "use": use}  # fmt: skip
+        return {"psu": psu, "cell": cell, "w": w, "xs": [np.ones(len(part)), *cols], "y": y,
+                "bad": bad, "active": active, "use": use}  # fmt: skip
+
+    def arrays(self, part: pd.DataFrame) -> dict[str, Any]:
+        """:meth:`columns` with X as one (n, p) matrix."""
+        a = self.columns(part)
+        a["x"] = np.column_stack(a["xs"])
+        return a
 
 
-def check_part(part: pd.DataFrame, number: int, model: Model) -> np.ndarray:
+def check_part(
+    part: pd.DataFrame, number: int, model: Model, a: dict[str, Any] | None = None
+) -> np.ndarray:
     """Count, in one partition, rows, missing per column, weights and response range."""
-    a = model.arrays(part)
+    a = model.columns(part) if a is None else a
     active, use, y, w = a["active"], a["use"], a["y"], a["w"]
     per_column = [
         part[c].isna().to_numpy()[active].sum() for c in (model.response, *model.predictors)
@@ -149,13 +158,17 @@ def step_part(
     return out
 
 
-def cross_part(part: pd.DataFrame, number: int, model: Model, n_psu: int) -> np.ndarray:
-    """Per-PSU packed cross-products of ``[X, y]`` with the analysis weights."""
-    a = model.arrays(part)
+def cross_part(part: pd.DataFrame, number: int, model: Model, n_psu: int) -> dict[str, np.ndarray]:
+    """Count rows and sum per-PSU packed cross-products of ``[X, y]`` (analysis weights)."""
+    a = model.columns(part)
     use = a["use"]
-    z = np.column_stack([a["x"], a["y"]])
-    z = np.where(use[:, None], z, 0.0)
-    return _partition.packed_crossproducts(a["psu"], n_psu, z, np.where(use, a["w"], 0.0))
+    z = [np.where(use, col, 0.0) for col in (*a["xs"], a["y"])]
+    cross = _partition.packed_crossproducts(a["psu"], n_psu, z, np.where(use, a["w"], 0.0))
+    return {"counts": check_part(part, number, model, a), "cross": cross}
+
+
+def _add_dicts(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {key: np.sum([p[key] for p in parts], axis=0) for key in parts[0]}
 
 
 def _add_steps(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -239,11 +252,8 @@ def svyglm(
     exact = kind == "gaussian" and type(fam.link).__name__ == "Identity"
     start = cross = None
     if exact:  # a linear model: per-PSU cross-products give the fit and the replicates
-        jobs = [
-            (check_part, (model,), _add_arrays),
-            (cross_part, (model, design.n_psu), _add_arrays),
-        ]
-        counts, cross = run_jobs(data, jobs)
+        first = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)
+        counts, cross = first["counts"], first["cross"]
     elif kind == "binomial":  # R's binomial starting values depend on the weight scale
         counts = run_partitions(data, check_part, model, combine=_add_arrays)
     else:  # prior weights enter the first step linearly: one pass for checks and step
@@ -320,7 +330,7 @@ def svyglm(
                 "replicate refits of a non-linear GLM are not supported on a dask DataFrame yet; "
                 "use a linearization design (drop to_replicates) for this model."
             )
-        cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_arrays)
+        cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)["cross"]
         q = p + 1
         rows, cols = np.triu_indices(q)
         factors = np.asarray(design.replicates.psu_factors)
@@ -358,20 +368,20 @@ def svyglm(
 
 def linear_part(part: pd.DataFrame, number: int, model: Model, coef: np.ndarray) -> dict[str, Any]:
     """Exact residuals of a linear model at ``coef``: score sums per (PSU, cell) and moments."""
-    a = model.arrays(part)
+    a = model.columns(part)
     use = a["use"]
-    n = a["x"].shape[0]
-    x = np.where(use[:, None], a["x"], 0.0)
-    r = np.where(use, a["y"] - x @ coef, 0.0)
+    xs = [np.where(use, col, 0.0) for col in a["xs"]]
+    fitted = sum(c * b for c, b in zip(xs, coef, strict=True))
+    r = np.where(use, a["y"] - fitted, 0.0)
     w = a["w"]
     wr = np.where(use, w * r, 0.0)
-    columns = [np.ones(n)[:, None], w[:, None], x * wr[:, None]]
+    columns = [np.ones(len(part)), w, *(col * wr for col in xs)]
     if model.unweighted:
-        columns.append(x * r[:, None])
-    columns.append((w == 0).astype(np.float64)[:, None])
+        columns.extend(col * r for col in xs)
+    columns.append((w == 0).astype(np.float64))
     domain = np.where(use, 0, -1).astype(np.int64)
     return {
-        "bins": _partition.bin_sums(a["psu"], a["cell"], domain, [()], np.hstack(columns)),
+        "bins": _partition.bin_sums(a["psu"], a["cell"], domain, [()], columns),
         "moments": np.array([wr.sum(), (wr * r).sum()]),
     }
 

@@ -147,7 +147,7 @@ def dense(
 
 
 def packed_crossproducts(
-    psu: np.ndarray, n_psu: int, z: np.ndarray, weights: np.ndarray
+    psu: np.ndarray, n_psu: int, z: np.ndarray | Sequence[np.ndarray], weights: np.ndarray
 ) -> np.ndarray:
     """Per-PSU weighted cross-products ``sum_{i in p} w_i z_i z_i'``, packed.
 
@@ -155,7 +155,7 @@ def packed_crossproducts(
     ----------
     psu : ndarray of int64, shape (n,)
     n_psu : int
-    z : ndarray, shape (n, q)
+    z : ndarray, shape (n, q), or sequence of q arrays of shape (n,)
         No NaN where the weight is non-zero.
     weights : ndarray, shape (n,)
 
@@ -165,8 +165,11 @@ def packed_crossproducts(
         Upper triangles in ``numpy.triu_indices(q)`` order, as the chain's kernels
         (``govstats.chain._paths``) expect; additive over row blocks.
     """
-    q = z.shape[1]
-    columns = [np.ascontiguousarray(z[:, a]) for a in range(q)]
+    if isinstance(z, np.ndarray):
+        columns = [np.ascontiguousarray(z[:, a]) for a in range(z.shape[1])]
+    else:
+        columns = list(z)
+    q = len(columns)
     out = np.empty((n_psu, q * (q + 1) // 2))
     j = 0
     for a in range(q):
