@@ -75,5 +75,5 @@ def test_replicates_of_a_calibrated_design_are_refused(ddf):
 def test_the_chain_refuses_the_iid_bootstrap(ddf):
     design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
     chain = gs.DivideChain(design, x="rural", mediators=["m1"], outcome="service")
-    with pytest.raises(ModelError, match="i.i.d."):
+    with pytest.raises(ModelError, match=r"i\.i\.d\."):
         chain.fit(inference="bootstrap")
