@@ -76,6 +76,20 @@ def run_partitions(
     return run_jobs(ddf, [(function, args, combine)], columns=columns)[0]
 
 
+#: Rows a partition function handles at once: large partitions are cut into blocks of
+#: this size and their (additive) results combined, so a worker's temporaries stay
+#: small whatever the partition size.
+BLOCK_ROWS = 262_144
+
+
+def in_blocks(part: pd.DataFrame, number: int, function: Any, combine: Any, *args: Any) -> Any:
+    """Apply ``function`` to blocks of at most :data:`BLOCK_ROWS` rows and combine the results."""
+    if len(part) <= BLOCK_ROWS:
+        return function(part, number, *args)
+    blocks = range(0, len(part), BLOCK_ROWS)
+    return combine([function(part.iloc[i : i + BLOCK_ROWS], number, *args) for i in blocks])
+
+
 def run_jobs(
     ddf: Any, jobs: Sequence[tuple[Any, tuple[Any, ...], Any]], columns: Any = None
 ) -> list[Any]:
@@ -89,8 +103,14 @@ def run_jobs(
     parts = ddf.to_delayed()
     outputs = []
     for function, args, combine in jobs:
-        call = dask.delayed(function, pure=True)
-        tasks = [call(part, number, *args) for number, part in enumerate(parts)]
+        if combine is None:
+            call = dask.delayed(function, pure=True)
+            tasks = [call(part, number, *args) for number, part in enumerate(parts)]
+        else:
+            call = dask.delayed(in_blocks, pure=True)
+            tasks = [
+                call(part, number, function, combine, *args) for number, part in enumerate(parts)
+            ]
         if combine is not None:
             add = dask.delayed(combine, pure=True)
             while len(tasks) > 1:

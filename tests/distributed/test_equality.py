@@ -224,3 +224,19 @@ def test_divide_chain_by_groups_equals_in_memory(pair, inference):
     assert_chains_equal(got, want)
     assert_frames_equal(got.differences.reset_index(), want.differences.reset_index())
     assert got.groups == want.groups
+
+
+def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
+    from govstats.design import distributed
+
+    monkeypatch.setattr(distributed, "BLOCK_ROWS", 97)
+    frame, ddf = partitioned(make_survey(), "sorted-3")
+    dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(frame, **DESIGN)
+    assert_estimates_equal(dist.mean(["y", "b"], by="region"), mem.mean(["y", "b"], by="region"))
+    got, want = dist.glm("b ~ x1 + x2", "binomial"), mem.glm("b ~ x1 + x2", "binomial")
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    spec = {"x": "rural", "mediators": ["m1"], "outcome": "service"}
+    assert_chains_equal(
+        gs.DivideChain(dist, **spec).fit(inference="linearization"),
+        gs.DivideChain(mem, **spec).fit(inference="linearization"),
+    )
