@@ -202,10 +202,9 @@ def _warm_up() -> None:
 
 
 def _run_cluster(folder: Path, rows: int, args: argparse.Namespace) -> dict[str, Any]:
+    import dask
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
-
-    import dask
 
     # dask's nanny sets MALLOC_TRIM_THRESHOLD_, which pins glibc's mmap threshold at its
     # 128 kB default: every temporary column of a block is then mmap'd and page-faulted
