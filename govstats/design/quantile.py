@@ -35,8 +35,8 @@ def _accumulate(sorted_weights: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _math_sorted(xs: np.ndarray, cumw: np.ndarray, total: float, p: float) -> float:
-    below = np.flatnonzero(cumw <= p * total)
-    pos = int(below[-1]) if below.size else 0
+    # the last position whose cumulative weight is <= p * total (cumw never decreases)
+    pos = max(int(np.searchsorted(cumw, p * total, side="right")) - 1, 0)
     pos_next = pos if pos == xs.size - 1 else pos + 1
     w_low = p - cumw[pos] / total
     return float(xs[pos] if w_low == 0 else xs[pos_next])
@@ -262,11 +262,10 @@ def _replicate_interval(
     reps = design.replicates
     assert reps is not None
     chunk = _REPLICATE_BLOCK
-    values = [
-        rule.replicate(block[rule.order, r], p)
-        for _, block in reps.weight_chunks(design.weights_array, chunk)
-        for r in range(block.shape[1])
-    ]
+    values: list[float] = []
+    for _, block in reps.weight_chunks(design.weights_array, chunk):
+        ordered = np.ascontiguousarray(block[rule.order].T)  # one gather of whole rows
+        values.extend(rule.replicate(column, p) for column in ordered)
     v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
     half = float(stats.t.ppf(1 - alpha / 2, design.df)) * np.sqrt(v)
     return qhat - half, qhat + half
