@@ -263,9 +263,24 @@ def _replicate_interval(
     assert reps is not None
     chunk = _REPLICATE_BLOCK
     values: list[float] = []
-    for _, block in reps.weight_chunks(design.weights_array, chunk):
-        ordered = np.ascontiguousarray(block[rule.order].T)  # one gather of whole rows
-        values.extend(rule.replicate(column, p) for column in ordered)
+    if reps.psu_factors is not None and reps.row_weights is None:
+        # factors gathered straight into the sorted order, one replicate per row
+        psu_sorted = reps.psu_index[rule.order]
+        w_sorted = design.weights_array[rule.order]
+        cells = reps.cell_index is not None and reps.cell_factors is not None
+        cell_sorted = reps.cell_index[rule.order] if cells else None  # type: ignore[index]
+        for lo in range(0, reps.n_replicates, chunk):
+            sl = slice(lo, min(lo + chunk, reps.n_replicates))
+            block = np.take(reps.psu_factors[:, sl].T, psu_sorted, axis=1)
+            if cell_sorted is not None:
+                assert reps.cell_factors is not None
+                block *= np.take(reps.cell_factors[:, sl].T, cell_sorted, axis=1)
+            block *= w_sorted
+            values.extend(rule.replicate(row, p) for row in block)
+    else:
+        for _, block in reps.weight_chunks(design.weights_array, chunk):
+            ordered = np.ascontiguousarray(block[rule.order].T)  # one gather of whole rows
+            values.extend(rule.replicate(row, p) for row in ordered)
     v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
     half = float(stats.t.ppf(1 - alpha / 2, design.df)) * np.sqrt(v)
     return qhat - half, qhat + half
