@@ -107,7 +107,7 @@ def _replicate_units(design: SurveyDesign) -> tuple[np.ndarray, int] | None:
     so their totals are taken per PSU within a cell (``replicates.unit_index``).
     """
     replicates = design.replicates
-    assert replicates is not None and replicates.psu_factors is not None
+    assert replicates is not None and replicates.factors is not None
     if replicates.cell_factors is None:
         return None
     return replicates.unit_index, replicates.n_units
@@ -122,7 +122,7 @@ def _factor_totals(
 ) -> np.ndarray:
     """Replicate totals ``F' T`` from PSU totals, or from unit totals when units differ."""
     replicates = design.replicates
-    assert replicates is not None and replicates.psu_factors is not None
+    assert replicates is not None and replicates.factors is not None
     units = _replicate_units(design)
     if units is None:
         return replicates.replicate_totals(psu_totals)
@@ -149,7 +149,7 @@ def _replicate_totals(
     """Totals of ``values`` in every domain under every replicate weight -> (R, n_domains * p)."""
     replicates = design.replicates
     assert replicates is not None
-    if replicates.psu_factors is not None:
+    if replicates.factors is not None:
         units = _replicate_units(design)
         if units is not None:
             return _cell_replicate_totals(design, values, domains, weights, units)
@@ -371,7 +371,7 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        if design.replicates.psu_factors is not None:
+        if design.replicates.factors is not None:
             rep_y = _factor_totals(design, values, domains, w, psu_y)
             rep_w = _factor_totals(design, None, domains, w, psu_w)
         else:
@@ -435,7 +435,7 @@ def ratio(
     k = nn * nd
     replicate_estimates = None
     if design.replicates is not None:
-        if design.replicates.psu_factors is not None:
+        if design.replicates.factors is not None:
             replicate_estimates = _factor_totals(design, y, domains, w, psu_y) / _factor_totals(
                 design, x, domains, w, psu_x
             )

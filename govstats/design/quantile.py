@@ -263,7 +263,7 @@ def _replicate_interval(
     assert reps is not None
     chunk = _REPLICATE_BLOCK
     values: list[float] = []
-    if reps.psu_factors is not None and reps.row_weights is None:
+    if reps.factors is not None and reps.row_weights is None:
         # factors gathered straight into the sorted order, one replicate per row
         psu_sorted = reps.psu_index[rule.order]
         w_sorted = design.weights_array[rule.order]
@@ -271,7 +271,7 @@ def _replicate_interval(
         cell_sorted = reps.cell_index[rule.order] if cells else None  # type: ignore[index]
         for lo in range(0, reps.n_replicates, chunk):
             sl = slice(lo, min(lo + chunk, reps.n_replicates))
-            block = np.take(reps.psu_factors[:, sl].T, psu_sorted, axis=1)
+            block = np.take(reps.factors[:, sl].T, psu_sorted, axis=1)
             if cell_sorted is not None:
                 assert reps.cell_factors is not None
                 block *= np.take(reps.cell_factors[:, sl].T, cell_sorted, axis=1)
