@@ -28,9 +28,10 @@ from scipy.linalg import block_diag
 from govstats.chain import _effects, _inference, _paths, _replicate, _sampling
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table
 from govstats.chain.results import ChainResult
-from govstats.chain.spec import ChainSpec, _is_categorical, specific_paths
+from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
 from govstats.design._partition import packed_crossproducts
+from govstats.design.categorical import is_categorical
 from govstats.design.distributed import DistributedDesign, run_partitions
 from govstats.errors import DataError, DesignError, ModelError
 
@@ -53,7 +54,7 @@ def build_spec(
     """Validate the roles on the frame's schema and code covariates from one light pass."""
     meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or ())
-    categorical = [c for c in covariates if c in meta.columns and _is_categorical(meta[c])]
+    categorical = [c for c in covariates if c in meta.columns and is_categorical(meta[c])]
     numeric = [c for c in covariates if c not in categorical]
     base = ChainSpec.build(meta, x, mediators, outcome, numeric)
     import dask

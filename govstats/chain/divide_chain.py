@@ -652,6 +652,11 @@ def _spreads(
 
 def _is_binary(values: np.ndarray, active: np.ndarray) -> bool:
     """Whether ``values`` takes exactly the values 0 and 1 on the active rows (no sort)."""
+    if active.all():
+        one = values == 1
+        n_one = int(np.count_nonzero(one))
+        n_zero = int(np.count_nonzero(values == 0))
+        return bool(n_one > 0 and n_zero > 0 and n_one + n_zero == values.shape[0])
     zero = (values == 0) & active
     one = (values == 1) & active
     return bool(np.all(zero | one | ~active) and zero.any() and one.any())
