@@ -148,7 +148,7 @@ def design_plan(
             label="replicate (bootstrap)",
         )
     n_rep = int(rep.n_replicates)
-    if rep.psu_factors is None:
+    if rep.factors is None:
         chunks: Iterator[np.ndarray] = (wc for _, wc in rep.weight_chunks(sampling.weights))
         units = [_paths.row_crossproducts(z) * (w > 0)[:, None] for _, w in groups]
     else:

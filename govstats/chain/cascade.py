@@ -69,7 +69,7 @@ def _from_crossproducts(
     rep = sampling.replicates
     design = sampling.design
     if rep is not None:
-        if rep.psu_factors is None:
+        if rep.factors is None:
             return None
         units, n_units = rep.unit_index, rep.n_units
     elif design is not None and design.can_aggregate:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import block_diag
 
-from govstats.chain import _effects, _paths, _replicate, _sampling
+from govstats.chain import _distributed, _effects, _paths, _replicate, _sampling
 from govstats.chain._inference import MIN_BCA_REPLICATES
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
 from govstats.chain.binary import BinaryChainResult
@@ -129,6 +129,10 @@ class DivideChain:
         missing: str = "error",
     ) -> None:
         self.design: SurveyDesign | None
+        self._levels: dict[str, list[object]] | None = None
+        if _distributed.is_distributed(data):  # a design on a dask DataFrame
+            _distributed.setup(self, data, x, mediators, outcome, covariates, weights, missing)
+            return
         if isinstance(data, SurveyDesign):
             if weights is not None:
                 raise DesignError(
@@ -283,6 +287,8 @@ class DivideChain:
         -------
         ChainResult
         """
+        if self._levels is not None:
+            return _distributed.fit(self, inference, replicates, ci, level, seed, by, progress)
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
@@ -438,6 +444,8 @@ class DivideChain:
             minus x = 0, with a design-based SE (linearization or replicates).
         """
         level = check_level(level)
+        if self._levels is not None:
+            return self.fit(inference="none", level=level).cascade  # type: ignore[return-value]
         z, sampling, _, _ = self._prepare(())
         if not _is_binary(z[:, 1], sampling.weights > 0):
             raise ModelError(
@@ -644,6 +652,11 @@ def _spreads(
 
 def _is_binary(values: np.ndarray, active: np.ndarray) -> bool:
     """Whether ``values`` takes exactly the values 0 and 1 on the active rows (no sort)."""
+    if active.all():
+        one = values == 1
+        n_one = int(np.count_nonzero(one))
+        n_zero = int(np.count_nonzero(values == 0))
+        return bool(n_one > 0 and n_zero > 0 and n_one + n_zero == values.shape[0])
     zero = (values == 0) & active
     one = (values == 1) & active
     return bool(np.all(zero | one | ~active) and zero.any() and one.any())

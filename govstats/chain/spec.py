@@ -243,7 +243,9 @@ class ChainSpec:
             out[:, j] = values
             if fill_missing:
                 column = out[:, j]
-                column[np.isnan(column)] = 0.0
+                nan = np.isnan(column)
+                if nan.any():  # the usual column has none: no masked write
+                    column[nan] = 0.0
             j += 1
 
         put(data[self.x].to_numpy(dtype=float, na_value=np.nan))

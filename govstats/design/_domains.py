@@ -100,7 +100,7 @@ def replicate_units(design: SurveyDesign) -> tuple[np.ndarray, int] | None:
     so their totals are taken per PSU within a cell (``replicates.unit_index``).
     """
     replicates = design.replicates
-    assert replicates is not None and replicates.psu_factors is not None
+    assert replicates is not None and replicates.factors is not None
     if replicates.cell_factors is None:
         return None
     return replicates.unit_index, replicates.n_units
@@ -115,7 +115,7 @@ def factor_totals(
 ) -> np.ndarray:
     """Replicate totals ``F' T`` from PSU totals, or from unit totals when units differ."""
     replicates = design.replicates
-    assert replicates is not None and replicates.psu_factors is not None
+    assert replicates is not None and replicates.factors is not None
     units = replicate_units(design)
     if units is None:
         return replicates.replicate_totals(psu_totals)
@@ -142,7 +142,7 @@ def replicate_totals(
     """Totals of ``values`` in every domain under every replicate weight -> (R, n_domains * p)."""
     replicates = design.replicates
     assert replicates is not None
-    if replicates.psu_factors is not None:
+    if replicates.factors is not None:
         units = replicate_units(design)
         if units is not None:
             return cell_replicate_totals(design, values, domains, weights, units)

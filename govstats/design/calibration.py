@@ -801,7 +801,7 @@ def _recalibrate_cells(
     (``cell_factors``), never an (n, R) weight matrix. None when the (cells x PSUs)
     table would be too large (the caller then builds row weights).
     """
-    assert reps.psu_factors is not None
+    assert reps.factors is not None
     n = start_weights.shape[0]
     joint = np.zeros(n, dtype=np.int64)
     n_joint = 1
@@ -816,14 +816,14 @@ def _recalibrate_cells(
             n_joint = int(joint.max()) + 1
     joint, _ = _replicates_kernels.dense_codes(joint)
     n_joint = int(joint.max()) + 1
-    n_psu = reps.psu_factors.shape[0]
+    n_psu = reps.factors.shape[0]
     if n_joint * n_psu > 50_000_000:
         return None
     cells_of_joint = _k.margin_cells_of_joint([c for c, _ in [*extra, *margins]], joint, n_joint)
     table = np.bincount(
         joint * n_psu + reps.psu_index, weights=start_weights, minlength=n_joint * n_psu
     ).reshape(n_joint, n_psu)
-    start_table = table @ reps.psu_factors  # (n_joint, R)
+    start_table = table @ reps.factors  # (n_joint, R)
     if extra:
         assert reps.cell_factors is not None
         start_table *= reps.cell_factors[cells_of_joint[0]]
@@ -851,13 +851,20 @@ def _recalibrate_cells(
             adjust *= reps.cell_factors[cells_of_joint[0]]
         full = np.where(final_cells > 0, start_cells / final_cells, 0.0)
     cell_factors = adjust * full[:, None]
-    out = dataclasses.replace(reps, row_weights=None, cell_index=joint, cell_factors=cell_factors)
+    out = dataclasses.replace(
+        reps,
+        psu_factors=None,
+        row_weights=None,
+        cell_index=joint,
+        cell_factors=cell_factors,
+        cell_psu_factors=reps.factors,
+    )
     # R recomputes degf() as the rank of the new replicate weights, over the units
     # (PSU x cell) that keep a row of positive start weight
     _, unit_psu, unit_cell = out._units
     keep = np.bincount(out.unit_index, weights=start_weights, minlength=out.n_units) > 0
     df = _replicates_kernels.product_rank_df(
-        reps.psu_factors, cell_factors, unit_psu[keep], unit_cell[keep]
+        reps.factors, cell_factors, unit_psu[keep], unit_cell[keep]
     )
     return replace(out, df=df)
 
@@ -870,7 +877,7 @@ def _recalibrate_block(
     final_weights: np.ndarray | None = None,
 ) -> Replicates:
     margins = _cell_margins(steps)
-    if margins is not None and reps.psu_factors is not None and final_weights is not None:
+    if margins is not None and reps.factors is not None and final_weights is not None:
         cells = _recalibrate_cells(reps, start_weights, final_weights, steps, margins)
         if cells is not None:
             return cells

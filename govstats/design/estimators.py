@@ -115,7 +115,7 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        if design.replicates.psu_factors is not None:
+        if design.replicates.factors is not None:
             rep_y = factor_totals(design, values, domains, w, psu_y)
             rep_w = factor_totals(design, None, domains, w, psu_w)
         else:
@@ -183,7 +183,7 @@ def ratio(
     k = nn * nd
     replicate_estimates = None
     if design.replicates is not None:
-        if design.replicates.psu_factors is not None:
+        if design.replicates.factors is not None:
             replicate_estimates = factor_totals(design, y, domains, w, psu_y) / factor_totals(
                 design, x, domains, w, psu_x
             )

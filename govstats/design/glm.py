@@ -441,7 +441,7 @@ def _replicate_coefs(
     if (
         kind == "gaussian"
         and type(fam.link).__name__ == "Identity"
-        and replicates.psu_factors is not None
+        and replicates.factors is not None
     ):
         # Normal equations of every replicate from per-unit cross-products of [X, y]
         # (one small product per PSU, no n x p^2 array), then one product over units.

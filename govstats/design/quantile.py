@@ -37,8 +37,8 @@ def _accumulate(sorted_weights: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _math_sorted(xs: np.ndarray, cumw: np.ndarray, total: float, p: float) -> float:
-    below = np.flatnonzero(cumw <= p * total)
-    pos = int(below[-1]) if below.size else 0
+    # the last position whose cumulative weight is <= p * total (cumw never decreases)
+    pos = max(int(np.searchsorted(cumw, p * total, side="right")) - 1, 0)
     pos_next = pos if pos == xs.size - 1 else pos + 1
     w_low = p - cumw[pos] / total
     return float(xs[pos] if w_low == 0 else xs[pos_next])
@@ -244,11 +244,25 @@ def _replicate_interval(
     reps = design.replicates
     assert reps is not None
     chunk = _REPLICATE_BLOCK
-    values = [
-        rule.replicate(block[rule.order, r], p)
-        for _, block in reps.weight_chunks(design.weights_array, chunk)
-        for r in range(block.shape[1])
-    ]
+    values: list[float] = []
+    if reps.factors is not None and reps.row_weights is None:
+        # factors gathered straight into the sorted order, one replicate per row
+        psu_sorted = reps.psu_index[rule.order]
+        w_sorted = design.weights_array[rule.order]
+        cells = reps.cell_index is not None and reps.cell_factors is not None
+        cell_sorted = reps.cell_index[rule.order] if cells else None  # type: ignore[index]
+        for lo in range(0, reps.n_replicates, chunk):
+            sl = slice(lo, min(lo + chunk, reps.n_replicates))
+            block = np.take(reps.factors[:, sl].T, psu_sorted, axis=1)
+            if cell_sorted is not None:
+                assert reps.cell_factors is not None
+                block *= np.take(reps.cell_factors[:, sl].T, cell_sorted, axis=1)
+            block *= w_sorted
+            values.extend(rule.replicate(row, p) for row in block)
+    else:
+        for _, block in reps.weight_chunks(design.weights_array, chunk):
+            ordered = np.ascontiguousarray(block[rule.order].T)  # one gather of whole rows
+            values.extend(rule.replicate(row, p) for row in ordered)
     v = float(reps.vcov(np.asarray(values)[:, None], np.array([qhat]))[0, 0])
     half = critical_value(design.df, 1 - alpha) * np.sqrt(v)
     return qhat - half, qhat + half

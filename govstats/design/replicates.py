@@ -6,7 +6,8 @@ attribute holds a :class:`Replicates`. Replicates are stored as factors per PSU
 replicates keeps a few megabytes, never an ``n x R`` weight matrix. Post-stratified and
 raked designs re-calibrate every replicate on the table of joint calibration cells and
 add one adjustment per cell (``cell_factors``, shape ``(n_cells, R)``): the replicate
-weight of row ``i`` is ``w_i * psu_factors[psu_i, r] * cell_factors[cell_i, r]``. Code
+weight of row ``i`` is ``w_i * cell_psu_factors[psu_i, r] * cell_factors[cell_i, r]``
+(``psu_factors`` is None for them; ``Replicates.factors`` gives either). Code
 that needs replicate totals sums its values per *unit* (``unit_index``: a PSU, or a PSU
 within a calibration cell) and calls :meth:`Replicates.replicate_totals`. Only
 GREG-calibrated replicates (or weights supplied by a data producer) carry explicit
@@ -73,6 +74,9 @@ class Replicates:
     cell_factors : ndarray, shape (n_cells, R), or None
         Replicate re-calibration of every cell relative to the full sample: a further
         multiplier of the weights of that cell's rows.
+    cell_psu_factors : ndarray, shape (n_psu, R), or None
+        The PSU factors that ``cell_factors`` multiply (``psu_factors`` is then None,
+        so that code which knows only PSU factors cannot ignore the cells).
 
     Notes
     -----
@@ -92,18 +96,29 @@ class Replicates:
     df: int
     cell_index: np.ndarray | None = None
     cell_factors: np.ndarray | None = None
+    cell_psu_factors: np.ndarray | None = None
 
     @property
     def n_replicates(self) -> int:
         """Number of replicates ``R``."""
         return int(self.rscales.shape[0])
 
+    @property
+    def factors(self) -> np.ndarray | None:
+        """(n_psu, R) PSU factors: ``psu_factors``, or those the cell adjustments multiply.
+
+        None for explicit row weights. Code that only knows ``psu_factors`` sees None
+        for re-calibrated replicates and must go through :meth:`weighted_totals`,
+        :meth:`weight_chunks` or :meth:`replicate_totals`, which apply the cells.
+        """
+        return self.psu_factors if self.psu_factors is not None else self.cell_psu_factors
+
     @cached_property
     def _units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unit of every row, and the PSU and cell of every unit (PSU x calibration cell)."""
-        assert self.psu_factors is not None
+        assert self.factors is not None
         if self.cell_index is None or self.cell_factors is None:
-            n_psu = self.psu_factors.shape[0]
+            n_psu = self.factors.shape[0]
             return self.psu_index, np.arange(n_psu), np.zeros(n_psu, dtype=np.int64)
         n_cells = self.cell_factors.shape[0]
         unit, values = _k.dense_codes(self.psu_index * n_cells + self.cell_index)
@@ -130,10 +145,10 @@ class Replicates:
         ``F' T``; with cell factors, one product per calibration cell over its units,
         so no (units x R) matrix is formed.
         """
-        assert self.psu_factors is not None
+        assert self.factors is not None
         totals = np.asarray(unit_totals, dtype=float)
         if self.cell_index is None or self.cell_factors is None:
-            return np.asarray(self.psu_factors.T @ totals)
+            return np.asarray(self.factors.T @ totals)
         _, unit_psu, unit_cell = self._units
         out = np.zeros((self.n_replicates, totals.shape[1]))
         order = np.argsort(unit_cell, kind="stable")
@@ -141,7 +156,7 @@ class Replicates:
         for c in range(self.cell_factors.shape[0]):
             members = order[bounds[c] : bounds[c + 1]]
             if members.size:
-                part = self.psu_factors[unit_psu[members]].T @ totals[members]
+                part = self.factors[unit_psu[members]].T @ totals[members]
                 out += self.cell_factors[c][:, None] * part
         return out
 
@@ -169,20 +184,20 @@ class Replicates:
         negative domain code count nowhere. With cell factors the rows are taken one
         calibration cell at a time, so memory stays at one cell's (units x domains x k).
         """
-        assert self.psu_factors is not None
+        assert self.factors is not None
         vals = np.asarray(weighted_values, dtype=float)
         if vals.ndim == 1:
             vals = vals[:, None]
         k = vals.shape[1]
         out = np.zeros((self.n_replicates, n_domains * k))
         if self.cell_index is None or self.cell_factors is None:
-            n_units = self.psu_factors.shape[0]
+            n_units = self.factors.shape[0]
             n_bins = n_units * n_domains
             key = np.where(domains >= 0, self.psu_index * n_domains + domains, n_bins)
             totals = np.empty((n_bins, k))
             for j in range(k):
                 totals[:, j] = np.bincount(key, weights=vals[:, j], minlength=n_bins + 1)[:-1]
-            return np.asarray(self.psu_factors.T @ totals.reshape(n_units, n_domains * k))
+            return np.asarray(self.factors.T @ totals.reshape(n_units, n_domains * k))
         unit, unit_psu, _ = self._units
         rows, row_bounds, units, unit_bounds, rank = self._cell_layout
         for c in range(self.cell_factors.shape[0]):
@@ -198,17 +213,17 @@ class Replicates:
                 totals[:, j] = np.bincount(
                     key, weights=vals[members, j], minlength=m * n_domains + 1
                 )[:-1]
-            part = self.psu_factors[unit_psu[cell_units]].T @ totals.reshape(m, n_domains * k)
+            part = self.factors[unit_psu[cell_units]].T @ totals.reshape(m, n_domains * k)
             out += self.cell_factors[c][:, None] * part
         return out
 
     def unit_factor_chunks(self, chunk: int) -> Iterator[np.ndarray]:
         """Yield (n_units, c) factors of consecutive replicates (for refitting kernels)."""
-        assert self.psu_factors is not None
+        assert self.factors is not None
         _, unit_psu, unit_cell = self._units
         for start in range(0, self.n_replicates, chunk):
             sl = slice(start, min(start + chunk, self.n_replicates))
-            block = self.psu_factors[unit_psu, sl]
+            block = self.factors[unit_psu, sl]
             if self.cell_factors is not None:
                 block = block * self.cell_factors[unit_cell, sl]
             yield block
@@ -277,8 +292,8 @@ class Replicates:
             if self.row_weights is not None:
                 yield sl, self.row_weights[:, sl] * mask[:, None]
             else:
-                assert self.psu_factors is not None
-                block = w[:, None] * self.psu_factors[self.psu_index, sl]
+                assert self.factors is not None
+                block = w[:, None] * self.factors[self.psu_index, sl]
                 if self.cell_index is not None and self.cell_factors is not None:
                     block *= self.cell_factors[self.cell_index, sl]
                 yield sl, block
@@ -297,15 +312,15 @@ class Replicates:
         that keep a row.
         """
         active = np.asarray(base_weights) != 0
-        if self.psu_factors is not None:
+        if self.factors is not None:
             units = np.flatnonzero(np.bincount(self.unit_index[active], minlength=self.n_units))
             if units.shape[0] == self.n_units:
                 return self.df
             if self.cell_factors is None:
-                return _k.rank_df(self.psu_factors[units])
+                return _k.rank_df(self.factors[units])
             _, unit_psu, unit_cell = self._units
             return _k.product_rank_df(
-                self.psu_factors, self.cell_factors, unit_psu[units], unit_cell[units]
+                self.factors, self.cell_factors, unit_psu[units], unit_cell[units]
             )
         assert self.row_weights is not None
         if active.all():

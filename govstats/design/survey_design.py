@@ -875,3 +875,16 @@ class SurveyDesign:
             base, replicate_weights, method=method, scale=scale, rscales=rscales, mse=mse
         )
         return base.with_weights(base.weights_array, calibration=None, replicates=reps)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> SurveyDesign:
+        """Return a :class:`~govstats.design.distributed.DistributedDesign` for a dask frame.
+
+        Estimators on a ``dask.dataframe.DataFrame`` run as passes of partition sums;
+        dask is imported only then.
+        """
+        data = args[0] if args else kwargs.get("data")
+        if cls is SurveyDesign and type(data).__module__.split(".")[0] == "dask":
+            from govstats.design.distributed import DistributedDesign
+
+            return object.__new__(DistributedDesign)
+        return object.__new__(cls)

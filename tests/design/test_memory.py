@@ -114,4 +114,6 @@ def test_raked_replicates_hold_no_row_by_replicate_matrix(
 ) -> None:
     reps = workloads["raked to_replicates"]().replicates
     assert reps.row_weights is None and reps.cell_factors is not None
-    assert reps.psu_factors.shape == (N_STRATA * PSU_PER_STRATUM, REPLICATES)
+    assert reps.psu_factors is None  # code that knows only PSU factors cannot skip the cells
+    assert reps.factors is not None
+    assert reps.factors.shape == (N_STRATA * PSU_PER_STRATUM, REPLICATES)

@@ -1,0 +1,447 @@
+"""The divide chain on a distributed (dask) design: everything from per-PSU cross-products.
+
+Every path equation of the chain, its linearization and every replicate refit are
+functions of the per-PSU weighted cross-products ``S_p = sum_{i in p} w_i z_i z_i'``
+of ``Z = [1, x, C..., M1..Mk, Y]`` (see :mod:`govstats.chain._paths`). One pass over
+the partitions computes them (``design._partition.packed_crossproducts``, additive
+over row blocks); the client then solves the equations, forms the PSU totals of
+the influence values ``S_p[regs, resp] - S_p[regs, regs] beta`` for the
+linearization, or multiplies the replicate factors into ``S_p`` exactly as the
+in-memory replicate run does. A light first pass finds the levels of categorical
+covariates and which mediators are binary, so every partition codes ``Z`` alike.
+
+Supported: linearization, replicate (the design's replicates or a new Rao-Wu
+bootstrap), Monte Carlo and ``none``, overall and ``by=`` groups; the i.i.d. row
+bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
+:class:`~govstats.errors.DesignError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import block_diag
+
+from govstats.chain import _effects, _inference, _paths, _replicate, _sampling
+from govstats.chain._summarise import Uncertainty, difference_table, effect_table
+from govstats.chain.results import ChainResult
+from govstats.chain.spec import ChainSpec, specific_paths
+from govstats.design import _replicates as _design_replicates
+from govstats.design._partition import packed_crossproducts
+from govstats.design.categorical import is_categorical
+from govstats.design.distributed import DistributedDesign, run_partitions
+from govstats.errors import DataError, DesignError, ModelError
+
+if TYPE_CHECKING:
+    from govstats.chain.divide_chain import DivideChain
+
+
+def is_distributed(data: object) -> bool:
+    """Whether ``data`` is a design on a dask DataFrame."""
+    return isinstance(data, DistributedDesign)
+
+
+def build_spec(
+    design: DistributedDesign,
+    x: str,
+    mediators: Any,
+    outcome: str,
+    covariates: Any,
+) -> tuple[ChainSpec, dict[str, list[object]]]:
+    """Validate the roles on the frame's schema and code covariates from one light pass."""
+    meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates or ())
+    categorical = [c for c in covariates if c in meta.columns and is_categorical(meta[c])]
+    numeric = [c for c in covariates if c not in categorical]
+    base = ChainSpec.build(meta, x, mediators, outcome, numeric)
+    import dask
+
+    checks = [design.data[c].dropna().isin([0, 1]).all() for c in (*base.mediators, outcome)]
+    uniques = [design.data[c].dropna().unique() for c in categorical]
+    results = dask.compute(*checks, *uniques)
+    binary = tuple(
+        c for c, ok in zip((*base.mediators, outcome), results[: len(checks)], strict=True) if ok
+    )
+    levels: dict[str, list[object]] = {}
+    columns: list[str] = []
+    reference: dict[str, object] = {}
+    found = dict(zip(categorical, results[len(checks) :], strict=True))
+    for c in covariates:
+        if c not in found:
+            columns.append(c)
+            continue
+        values = pd.unique(pd.Series(np.asarray(found[c])))
+        dtype = meta[c].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+            present = set(values.tolist())
+            lev = [v for v in dtype.categories if v in present]
+        else:
+            lev = sorted(values.tolist())
+        if len(lev) < 2:
+            raise ModelError(f"covariate {c!r} has a single level {lev}; drop it from covariates")
+        levels[c] = lev
+        reference[c] = lev[0]
+        columns.extend(f"{c}[T.{v}]" for v in lev[1:])
+    spec = ChainSpec(
+        x=base.x,
+        mediators=base.mediators,
+        outcome=base.outcome,
+        covariates=tuple(covariates),
+        covariate_columns=tuple(columns),
+        reference_levels=reference,
+        binary=binary,
+    )
+    return spec, levels
+
+
+def _matrix(spec: ChainSpec, levels: dict[str, list[object]], part: pd.DataFrame) -> np.ndarray:
+    """``ChainSpec.matrix`` with the covariate levels of the whole data set."""
+    n = len(part)
+    columns = [np.ones(n), part[spec.x].to_numpy(dtype=float, na_value=np.nan)]
+    for c in spec.covariates:
+        col = part[c]
+        if c in levels:
+            values = col.to_numpy(dtype=object)
+            na = col.isna().to_numpy()
+            for lev in levels[c][1:]:
+                dummy = (values == lev).astype(float)
+                dummy[na] = np.nan
+                columns.append(dummy)
+        else:
+            columns.append(col.to_numpy(dtype=float, na_value=np.nan))
+    columns.extend(part[m].to_numpy(dtype=float, na_value=np.nan) for m in spec.mediators)
+    columns.append(part[spec.outcome].to_numpy(dtype=float, na_value=np.nan))
+    return np.column_stack(columns)
+
+
+def _chain_part(
+    part: pd.DataFrame,
+    number: int,
+    layout: Any,
+    psu_strata: np.ndarray,
+    spec: ChainSpec,
+    levels: dict[str, list[object]],
+    n_psu: int,
+    by: str | None,
+    groups: list[object],
+) -> dict[str, Any]:
+    """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts."""
+    from govstats.design._dask_estimators import rows_and_weights
+
+    psu, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
+    z = _matrix(spec, levels, part)
+    incomplete = part[list(spec.used_columns)].isna().any(axis=1).to_numpy() & (w > 0)
+    by_missing = np.zeros(len(part), dtype=bool)
+    if by is None:
+        group = np.zeros(len(part), dtype=np.int64)
+    else:
+        by_missing = part[by].isna().to_numpy() & (w > 0)
+        group = np.asarray(pd.Index(groups).get_indexer(part[by].to_numpy()), np.int64)  # type: ignore[arg-type]
+    use = (w > 0) & ~incomplete & ~by_missing
+    z = np.where(use[:, None], z, 0.0)
+    x = z[use, 1]
+    n_groups = max(len(groups), 1)
+    cross = np.stack(
+        [packed_crossproducts(psu, n_psu, z, np.where(use & (group == g), w, 0.0))
+         for g in range(n_groups)]
+    )  # fmt: skip
+    rows = np.stack(
+        [np.bincount(psu[use & (group == g)], minlength=n_psu) for g in range(n_groups)]
+    ).astype(np.float64)
+    return {
+        "cross": cross,
+        "rows": rows,
+        "incomplete": float((incomplete | by_missing).sum()),
+        "by_missing": float(by_missing.sum()),
+        "missing": part[list(spec.used_columns)].isna().to_numpy()[w > 0].sum(axis=0),
+        "x": np.array([(x == 0).sum(), (x == 1).sum(), ((x != 0) & (x != 1)).sum()], float),
+    }
+
+
+def _by_levels(design: DistributedDesign, by: str) -> list[object]:
+    """Levels of the ``by`` column as ``DivideChain._groups`` orders them."""
+    meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
+    if by not in meta.columns:
+        raise DataError(f"by={by!r} is not a column of the data")
+    ddf: Any = design.data
+    values = pd.unique(pd.Series(np.asarray(ddf[by].dropna().unique().compute())))
+    dtype = meta[by].dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
+        present = set(values.tolist())
+        return [c for c in dtype.categories if c in present]
+    return sorted(values.tolist())
+
+
+def _add(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: np.sum([p[key] for p in parts], axis=0) for key in parts[0]}
+
+
+def _psu_influence(
+    s_psu: np.ndarray, full: np.ndarray, coefs: list[np.ndarray], equations: Any
+) -> np.ndarray:
+    """PSU totals of ``_paths.influence``: ``(S_p[regs, resp] - S_p[regs, regs] b) A^{-1}``."""
+    blocks = []
+    for beta, (_, regs, resp) in zip(coefs, equations, strict=True):
+        idx = np.asarray(regs)
+        score = s_psu[:, idx, resp] - s_psu[:, idx[:, None], idx[None, :]] @ beta
+        blocks.append(score @ np.linalg.inv(full[np.ix_(idx, idx)]))
+    return np.hstack(blocks)
+
+
+def setup(
+    chain: DivideChain,
+    design: DistributedDesign,
+    x: str,
+    mediators: Any,
+    outcome: str,
+    covariates: Any,
+    weights: str | None,
+    missing: str,
+) -> None:
+    """Initialise ``chain`` for a distributed design (validation only; no estimation)."""
+    if weights is not None:
+        raise DesignError(
+            f"weights={weights!r} was given with a SurveyDesign; the design's weights "
+            "are used -- drop the weights argument or pass a DataFrame"
+        )
+    if missing not in ("error", "listwise"):
+        raise DataError(f"missing={missing!r}; use 'error' or 'listwise'")
+    if design.calibration is not None:
+        raise DesignError(
+            "the divide chain on a calibrated dask design is not supported yet; fit it on the "
+            "design before calibration or in memory."
+        )
+    spec, levels = build_spec(design, x, mediators, outcome, covariates)
+    chain.spec = spec
+    chain.data = design.data
+    chain.design = design
+    chain.weights = None
+    chain.missing = missing
+    chain._levels = levels
+
+
+def fit(
+    chain: DivideChain,
+    inference: str | None,
+    replicates: int | None,
+    ci: str | None,
+    level: float,
+    seed: int | np.random.Generator | None,
+    by: str | None,
+    progress: bool,
+) -> ChainResult:
+    """``DivideChain.fit`` for a distributed design (one pass of per-PSU cross-products)."""
+    from govstats.chain.divide_chain import INFERENCE, _check_ci, _rng
+
+    design: DistributedDesign = chain.design  # type: ignore[assignment]
+    inference = inference or "replicate"
+    if inference not in INFERENCE:
+        raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
+    if inference == "bootstrap":
+        raise ModelError(
+            "inference='bootstrap' (i.i.d. rows) is not available on a dask design; use "
+            "inference='replicate' (design bootstrap) or 'linearization'"
+        )
+    if not 0 < level < 1:
+        raise ModelError(f"level={level}; give a confidence level between 0 and 1")
+    spec = chain.spec
+    if by is not None and by in spec.used_columns:
+        raise ModelError(
+            f"by={by!r} is also x, a mediator, the outcome or a covariate; within each "
+            "group it would be constant -- drop it from the chain or group by another column"
+        )
+    table = design.table
+    assert table is not None
+    q = len(spec.columns)
+    groups = [] if by is None else _by_levels(design, by)
+    if by is not None and len(groups) < 2:
+        raise ModelError(f"by={by!r} has a single level {groups}; nothing to compare")
+    sums = run_partitions(
+        design.data, _chain_part, table.layout, table.psu_strata, spec,
+        chain._levels, design.n_psu, by, groups, combine=_add,
+        columns=[*table.layout.columns, *spec.used_columns, *([by] if by else [])],
+    )  # fmt: skip
+    n_dropped = int(sums["incomplete"])
+    if sums["by_missing"] and chain.missing == "error":
+        raise DataError(
+            f"by column {by!r} has {int(sums['by_missing'])} missing values; fix them or "
+            "pass missing='listwise'"
+        )
+    if n_dropped and chain.missing == "error":
+        named = {c: int(v) for c, v in zip(spec.used_columns, sums["missing"], strict=True) if v}
+        raise DataError(
+            f"{n_dropped} of {table.n_rows} rows have missing values (per column: {named}); "
+            "impute them or pass missing='listwise' to drop them"
+        )
+    equations = spec.equations()
+    sizes = [len(regs) for _, regs, _ in equations]
+    emap = _effects.EffectMap.from_sizes(sizes, specific_paths(spec.k))
+    labels = [str(g) for g in groups] or [""]
+    wheres = [f" in group {by}={lab!r}" if by else "" for lab in labels]
+    s_groups, fulls, coef_groups = [], [], []
+    for g, label in enumerate(labels):
+        s_psu_g = _paths.unpack(sums["cross"][g], q)
+        full_g = s_psu_g.sum(axis=0)
+        n_g = int(sums["rows"][g].sum())
+        chain._check(full_g, np.ones(n_g), None, max(sizes), label, None, inference)  # type: ignore[arg-type]
+        n_psu_g = int((sums["rows"][g] > 0).sum())
+        if by and n_psu_g <= max(sizes):
+            raise ModelError(
+                f"group {by}={label!r} has members in only {n_psu_g} PSUs, fewer than the "
+                f"{max(sizes) + 1} a chain with {max(sizes)} parameters needs for design-based "
+                f"variances; merge groups of {by!r} or fit without by="
+            )
+        beta = _paths.solve_equations(full_g[None], equations)
+        s_groups.append(s_psu_g)
+        fulls.append(full_g)
+        coef_groups.append([b[0] for b in beta])
+    theta = np.concatenate([np.concatenate(c) for c in coef_groups])
+    eff = np.concatenate([_effects.effects(np.concatenate(c)[None], emap)[0] for c in coef_groups])
+    n_rows = int(sums["rows"].sum())
+    s_psu = np.sum(s_groups, axis=0)
+    present = sums["rows"].sum(axis=0) > 0
+    df_lin = float(present.sum() - np.unique(table.psu_strata[present]).size)
+    rng = _rng(seed)
+    seed_out = seed if isinstance(seed, int) else None
+    if inference == "none":
+        ci_used = "wald"
+        coef_unc = eff_unc = Uncertainty("none", "wald", level, df_lin)
+    elif inference in ("linearization", "montecarlo"):
+        z = np.hstack(
+            [_psu_influence(s, f, c, equations)
+             for s, f, c in zip(s_groups, fulls, coef_groups, strict=True)]
+        )  # fmt: skip
+        vcov = design.vcov_psu_totals(z, present=present)
+        if inference == "linearization":
+            ci_used = _check_ci(ci, ("wald",), "wald", inference)
+            grad = block_diag(
+                *(_effects.effect_gradients(np.concatenate(c), emap) for c in coef_groups)
+            )
+            coef_unc = Uncertainty("linearization", ci_used, level, df_lin, vcov=vcov)
+            eff_unc = Uncertainty(
+                "linearization", ci_used, level, df_lin, vcov=grad @ vcov @ grad.T
+            )
+        else:
+            ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
+            draws = _sampling.normal_draws(
+                rng, theta, vcov, replicates or _replicate.DEFAULT_REPLICATES
+            )
+            eff_draws = np.hstack(
+                [_effects.effects(part, emap) for part in np.hsplit(draws, len(labels))]
+            )
+            coef_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=draws)
+            eff_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=eff_draws)
+    else:
+        rep = design.replicates
+        asked = replicates
+        if rep is None:
+            # as in memory: a Rao-Wu bootstrap of the design (of its complete rows' domain)
+            n_rep = replicates or _replicate.DEFAULT_REPLICATES
+            rep = design.to_replicates("bootstrap", replicates=n_rep, seed=rng).replicates
+            assert rep is not None
+            if n_dropped:
+                rep = replace(
+                    rep, df=_design_replicates.rank_df(np.asarray(rep.psu_factors)[present])
+                )
+            asked = None
+        sampling = _sampling.Sampling(
+            weights=np.ones(0), psu_index=np.arange(design.n_psu), strata_index=table.psu_strata,
+            n_psu=design.n_psu, df=int(df_lin), has_strata=design.strata is not None,
+            has_clusters=True, vcov_totals=design.vcov_totals, replicates=rep, design=design,
+        )  # fmt: skip
+        plan = _replicate.design_plan(
+            None,  # type: ignore[arg-type]
+            sampling,
+            [(lab, np.ones(0)) for lab in labels],
+            list(sums["cross"]),
+            asked,
+            rng,  # type: ignore[arg-type]
+        )
+        ci_used = chain._replicate_ci(ci, plan)
+        coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
+        jack_coef = jack_eff = None
+        if ci_used == "bca":
+            jack_coef, jack_eff = _replicate.jackknife(plan, q, equations, emap, wheres)
+        common = (plan.scale, plan.rscales, plan.mse)
+        coef_unc = Uncertainty(
+            plan.label, ci_used, level, plan.df, coef_draws, jack_coef, None, *common
+        )
+        eff_unc = Uncertainty(
+            plan.label, ci_used, level, plan.df, eff_draws, jack_eff, None, *common
+        )
+    no_bca: list[str] = []
+    group_labels = tuple(labels) if by else ()
+    paths = chain._paths_frame(theta, coef_unc, group_labels, by, no_bca)
+    effects = effect_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+    differences = None
+    if by:
+        differences = difference_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
+    cascade = None
+    if sums["x"][2] == 0 and sums["x"][0] > 0 and sums["x"][1] > 0:
+        cascade = cascade_table(s_psu, design, spec, level, present)
+    return ChainResult(
+        spec=spec,
+        paths=paths,
+        effects=effects,
+        differences=differences,
+        cascade=cascade,
+        method=eff_unc.method,
+        ci=ci_used,
+        level=level,
+        df=eff_unc.df,
+        n_obs=n_rows,
+        n_dropped=n_dropped,
+        seed=seed_out,
+        notes=chain._notes(n_dropped, by, no_bca),
+        groups=group_labels,
+        by=by,
+        effect_theta=eff,
+        effect_uncertainty=eff_unc,
+        path_theta=theta,
+        path_uncertainty=coef_unc,
+    )
+
+
+def cascade_table(
+    s_psu: np.ndarray, design: DistributedDesign, spec: ChainSpec, level: float, present: np.ndarray
+) -> pd.DataFrame:
+    """``cascade.cascade_table`` from per-PSU cross-products (x is binary, so x^2 = x)."""
+    cols = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
+    links = [*spec.mediators, spec.outcome]
+    # per PSU: totals of w d_g y and of w d_g for g = x=0, x=1; columns (link0: 0, 1), ...
+    one = s_psu[:, 1, cols]
+    both = s_psu[:, 0, cols]
+    num = np.stack([both - one, one], axis=2).reshape(design.n_psu, 2 * len(cols))
+    den = np.stack([s_psu[:, 0, 0] - s_psu[:, 0, 1], s_psu[:, 0, 1]], axis=1)
+    sizes = den.sum(axis=0)
+    means = (num.sum(axis=0) / np.tile(sizes, len(cols))).reshape(len(cols), 2)
+    rep = design.replicates
+    if rep is not None:
+        factors = np.asarray(rep.psu_factors).T
+        rn, rd = factors @ num, factors @ den
+        vcov = rep.vcov(rn / np.tile(rd, len(cols)), means.ravel())
+        df = float(rep.df)
+    else:
+        scores = (num - np.tile(den, len(cols)) * means.ravel()[None, :]) / np.tile(
+            sizes, len(cols)
+        )
+        vcov = design.vcov_psu_totals(scores, present=present)
+        df = float(present.sum() - np.unique(design.strata_index[present]).size)
+    rows = []
+    for i, link in enumerate(links):
+        a, b = 2 * i, 2 * i + 1
+        for label, est, var in (
+            (f"{spec.x} = 0", means[i, 0], vcov[a, a]),
+            (f"{spec.x} = 1", means[i, 1], vcov[b, b]),
+            ("gap", means[i, 1] - means[i, 0], vcov[a, a] + vcov[b, b] - 2 * vcov[a, b]),
+        ):
+            rows.append((link, label, est, float(np.sqrt(max(var, 0.0)))))
+    frame = pd.DataFrame(rows, columns=["link", "group", "estimate", "se"])
+    low, high = _inference.t_interval(
+        frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level
+    )
+    frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df
+    return frame

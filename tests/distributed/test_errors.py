@@ -1,0 +1,79 @@
+"""Designs the dask path cannot take raise clear errors before any estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+import govstats as gs
+from govstats.errors import DataError, DesignError, ModelError
+from tests.distributed._support import make_survey, partitioned
+
+dd = pytest.importorskip("dask.dataframe")
+
+
+@pytest.fixture(scope="module")
+def ddf():
+    return partitioned(make_survey(600), "shuffled-7")[1]
+
+
+def test_a_design_needs_a_psu_column(ddf):
+    with pytest.raises(DesignError, match="needs psu="):
+        gs.SurveyDesign(ddf, weights="w", strata="stratum")
+
+
+def test_fpc_beyond_the_first_stage_is_refused(ddf):
+    with pytest.raises(DesignError, match="first-stage fpc"):
+        gs.SurveyDesign(ddf, strata="stratum", psu=["psu", "age"], fpc=["fpc", "fpc"])
+
+
+def test_an_absent_design_column_is_named(ddf):
+    with pytest.raises(DataError, match="psu column 'cluster' is not in the data"):
+        gs.SurveyDesign(ddf, weights="w", psu="cluster")
+
+
+def test_psu_ids_repeating_across_strata_need_nest(ddf):
+    frame = make_survey(600)
+    frame["local"] = frame["psu"] % 10
+    local = dd.from_pandas(frame, npartitions=3)
+    with pytest.raises(DesignError, match="nest=True"):
+        gs.SurveyDesign(local, weights="w", strata="stratum", psu="local")
+
+
+def test_negative_weights_are_refused():
+    frame = make_survey(600)
+    frame.loc[[4, 400], "w"] = -1.0
+    with pytest.raises(DesignError, match="2 negative values"):
+        gs.SurveyDesign(dd.from_pandas(frame, npartitions=3), weights="w", psu="psu")
+
+
+def test_a_text_column_has_no_mean(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    with pytest.raises(DataError, match="proportion"):
+        design.mean("region")
+
+
+def test_a_glm_formula_must_be_numeric_columns(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    with pytest.raises(ModelError, match="numeric columns joined by"):
+        design.glm("y ~ C(region)")
+
+
+def test_calibration_levels_must_match_the_population(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    with pytest.raises(DataError, match=r"no \(or a zero\) total"):
+        design.poststratify("region", {"east": 10.0, "west": 20.0})
+    with pytest.raises(DesignError, match="one post-stratification"):
+        design.poststratify("sex", {"f": 1.0, "m": 1.0}).rake({"region": {"east": 1.0}})
+
+
+def test_replicates_of_a_calibrated_design_are_refused(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    with pytest.raises(DesignError, match="calibrated design"):
+        design.poststratify("sex", {"f": 1.0, "m": 1.0}).to_replicates("jkn")
+
+
+def test_the_chain_refuses_the_iid_bootstrap(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    chain = gs.DivideChain(design, x="rural", mediators=["m1"], outcome="service")
+    with pytest.raises(ModelError, match=r"i\.i\.d\."):
+        chain.fit(inference="bootstrap")
