@@ -22,9 +22,11 @@ import pandas as pd
 
 from govstats.design import _partition
 from govstats.design._dask_estimators import Pass, psu_score_totals, rows_and_weights
+from govstats.design._glm_frame import _plain_columns, _unquote
+from govstats.design._glm_frame import resolve_family as _family
 from govstats.design._irls import _start_mu, _valid, deviance
 from govstats.design.distributed import run_jobs, run_partitions
-from govstats.design.glm import GLMResult, _family, _plain_columns, _unquote
+from govstats.design.glm import GLMResult
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
