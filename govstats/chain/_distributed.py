@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import block_diag
 
-from govstats.chain import _effects, _inference, _paths, _replicate, _sampling
+from govstats.chain import _effects, _paths, _replicate, _sampling
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
@@ -33,6 +33,7 @@ from govstats.design import _replicates as _design_replicates
 from govstats.design._partition import packed_crossproducts
 from govstats.design.categorical import is_categorical
 from govstats.design.distributed import DistributedDesign, run_partitions
+from govstats.design.inference import DEFAULT_REPLICATES, resolve_seed, t_interval
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -234,7 +235,7 @@ def fit(
     progress: bool,
 ) -> ChainResult:
     """``DivideChain.fit`` for a distributed design (one pass of per-PSU cross-products)."""
-    from govstats.chain.divide_chain import INFERENCE, _check_ci, _rng
+    from govstats.chain.divide_chain import INFERENCE, _check_ci
 
     design: DistributedDesign = chain.design  # type: ignore[assignment]
     inference = inference or "replicate"
@@ -304,8 +305,8 @@ def fit(
     s_psu = np.sum(s_groups, axis=0)
     present = sums["rows"].sum(axis=0) > 0
     df_lin = float(present.sum() - np.unique(table.psu_strata[present]).size)
-    rng = _rng(seed)
-    seed_out = seed if isinstance(seed, int) else None
+    seed_used, rng = resolve_seed(seed)
+    seed_out: int | None = None
     if inference == "none":
         ci_used = "wald"
         coef_unc = eff_unc = Uncertainty("none", "wald", level, df_lin)
@@ -326,9 +327,8 @@ def fit(
             )
         else:
             ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
-            draws = _sampling.normal_draws(
-                rng, theta, vcov, replicates or _replicate.DEFAULT_REPLICATES
-            )
+            draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
+            seed_out = seed_used
             eff_draws = np.hstack(
                 [_effects.effects(part, emap) for part in np.hsplit(draws, len(labels))]
             )
@@ -339,8 +339,8 @@ def fit(
         asked = replicates
         if rep is None:
             # as in memory: a Rao-Wu bootstrap of the design (of its complete rows' domain)
-            n_rep = replicates or _replicate.DEFAULT_REPLICATES
-            rep = design.to_replicates("bootstrap", replicates=n_rep, seed=rng).replicates
+            n_rep = replicates or DEFAULT_REPLICATES
+            rep = design.to_replicates("bootstrap", replicates=n_rep, seed=seed_used).replicates
             assert rep is not None
             if n_dropped:
                 rep = replace(
@@ -358,8 +358,9 @@ def fit(
             [(lab, np.ones(0)) for lab in labels],
             list(sums["cross"]),
             asked,
-            rng,  # type: ignore[arg-type]
+            seed_used,
         )
+        seed_out = rep.seed
         ci_used = chain._replicate_ci(ci, plan)
         coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
         jack_coef = jack_eff = None
@@ -390,7 +391,7 @@ def fit(
         cascade=cascade,
         method=eff_unc.method,
         ci=ci_used,
-        level=level,
+        conf_level=level,
         df=eff_unc.df,
         n_obs=n_rows,
         n_dropped=n_dropped,
@@ -440,8 +441,6 @@ def cascade_table(
         ):
             rows.append((link, label, est, float(np.sqrt(max(var, 0.0)))))
     frame = pd.DataFrame(rows, columns=["link", "group", "estimate", "se"])
-    low, high = _inference.t_interval(
-        frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level
-    )
+    low, high = t_interval(frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level)
     frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df
     return frame

@@ -19,9 +19,9 @@ import pandas as pd
 
 from govstats.design import _partition
 from govstats.design import _replicates as _k
-from govstats.design._columns import _plain
 from govstats.design._structure import as_list
 from govstats.design.distributed import run_partitions
+from govstats.design.inference import DEFAULT_REPLICATES, SeedLike, check_replicates, resolve_seed
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
 
@@ -495,7 +495,7 @@ def mean_or_total(
     by: str | Sequence[str] | None,
     na_rm: bool,
     text_as_factor: bool,
-    deff: bool | str = True,
+    deff: bool | str = False,
 ) -> SurveyEstimate:
     """Domain means or totals from one pass (``estimators.mean_or_total`` on partition sums)."""
     if deff not in (True, False, "replace"):
@@ -605,20 +605,25 @@ def ratio(
                    replicate_estimates)  # fmt: skip
 
 
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python value it holds (labels compare as in memory)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 # ---------------------------------------------------------------------- replicates
 
 
 def to_replicates(
     design: DistributedDesign,
     method: str = "bootstrap",
-    replicates: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
     *,
-    seed: int | np.random.Generator | None = None,
+    seed: SeedLike = None,
     fay_rho: float = 0.0,
     mse: bool = False,
 ) -> DistributedDesign:
     """Replicate factors per PSU from the PSU table, as ``replicates.to_replicates``."""
-    from govstats.design.replicates import Replicates, _as_generator, _replicate_df
+    from govstats.design.replicates import Replicates, _replicate_df
 
     method = method.lower()
     if method not in _METHODS:
@@ -657,9 +662,9 @@ def to_replicates(
         fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
         method = "fay" if fay_rho > 0 else "brr"
     else:
-        n_rep = 50 if replicates is None else int(replicates)
-        rng, rng_seed = _as_generator(seed)
-        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng, design.lonely_psu)
+        n_rep = check_replicates(replicates)
+        rng_seed, _ = resolve_seed(seed)
+        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, design.lonely_psu)
     reps = Replicates(
         method=method,
         scale=fs.scale,

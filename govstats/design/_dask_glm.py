@@ -242,7 +242,7 @@ def svyglm(
     """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design)."""
     fam, kind = _family(family)
     response, predictors = _parse(design, formula, kind)
-    names = ["(Intercept)", *predictors]
+    names = ["Intercept", *predictors]
     table = design.table
     assert table is not None
     cells = getattr(design.calibration, "cells", None)

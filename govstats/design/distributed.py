@@ -35,6 +35,7 @@ import pandas as pd
 
 from govstats.design._linearize import LONELY_RULES, Stage
 from govstats.design._structure import Structure, as_list
+from govstats.design.inference import DEFAULT_REPLICATES, SeedLike
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import DataError, DesignError
 
@@ -681,7 +682,7 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
     ) -> SurveyEstimate:
         """Estimate population means from partition sums (see :meth:`SurveyDesign.mean`).
 
@@ -707,7 +708,7 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
     ) -> SurveyEstimate:
         """Estimate population totals from partition sums (see :meth:`SurveyDesign.total`).
 
@@ -808,9 +809,9 @@ class DistributedDesign(SurveyDesign):
     def to_replicates(
         self,
         method: str = "bootstrap",
-        replicates: int | None = None,
+        replicates: int = DEFAULT_REPLICATES,
         *,
-        seed: int | np.random.Generator | None = None,
+        seed: SeedLike = None,
         fay_rho: float = 0.0,
         mse: bool = False,
     ) -> SurveyDesign:
