@@ -18,21 +18,24 @@ bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import block_diag
 
 from govstats.chain import _effects, _paths, _replicate, _sampling
+from govstats.chain._inference import INFERENCE, check_ci
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
+from govstats.design._dask_run import run_partitions
 from govstats.design._partition import packed_crossproducts
 from govstats.design.categorical import is_categorical
-from govstats.design.distributed import DistributedDesign, run_partitions
+from govstats.design.distributed import DistributedDesign
 from govstats.design.inference import DEFAULT_REPLICATES, resolve_seed, t_interval
 from govstats.errors import DataError, DesignError, ModelError
 
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from govstats.chain.divide_chain import DivideChain
 
 
-def is_distributed(data: object) -> bool:
+def is_distributed(data: object) -> TypeGuard[DistributedDesign]:
     """Whether ``data`` is a design on a dask DataFrame."""
     return isinstance(data, DistributedDesign)
 
@@ -62,7 +65,7 @@ def build_spec(
 
     checks = [design.data[c].dropna().isin([0, 1]).all() for c in (*base.mediators, outcome)]
     uniques = [design.data[c].dropna().unique() for c in categorical]
-    results = dask.compute(*checks, *uniques)
+    results = dask.compute(*checks, *uniques)  # type: ignore[attr-defined,no-untyped-call]
     binary = tuple(
         c for c, ok in zip((*base.mediators, outcome), results[: len(checks)], strict=True) if ok
     )
@@ -130,7 +133,7 @@ def _chain_part(
     groups: list[object],
 ) -> dict[str, Any]:
     """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts."""
-    from govstats.design._dask_estimators import rows_and_weights
+    from govstats.design._dask_run import rows_and_weights
 
     psu, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
     z = _matrix(spec, levels, part)
@@ -231,12 +234,10 @@ def fit(
     ci: str | None,
     level: float,
     seed: int | np.random.Generator | None,
-    by: str | None,
+    by: str | Sequence[str] | None,
     progress: bool,
 ) -> ChainResult:
     """``DivideChain.fit`` for a distributed design (one pass of per-PSU cross-products)."""
-    from govstats.chain.divide_chain import INFERENCE, _check_ci
-
     design: DistributedDesign = chain.design  # type: ignore[assignment]
     inference = inference or "replicate"
     if inference not in INFERENCE:
@@ -248,6 +249,13 @@ def fit(
         )
     if not 0 < level < 1:
         raise ModelError(f"level={level}; give a confidence level between 0 and 1")
+    if by is not None and not isinstance(by, str):
+        if len(by) != 1:
+            raise ModelError(
+                f"by={list(by)}: a chain on a dask design groups by one column; combine the "
+                "columns into one before building the design"
+            )
+        by = by[0]
     spec = chain.spec
     if by is not None and by in spec.used_columns:
         raise ModelError(
@@ -317,7 +325,7 @@ def fit(
         )  # fmt: skip
         vcov = design.vcov_psu_totals(z, present=present)
         if inference == "linearization":
-            ci_used = _check_ci(ci, ("wald",), "wald", inference)
+            ci_used = check_ci(ci, ("wald",), "wald", inference)
             grad = block_diag(
                 *(_effects.effect_gradients(np.concatenate(c), emap) for c in coef_groups)
             )
@@ -326,7 +334,7 @@ def fit(
                 "linearization", ci_used, level, df_lin, vcov=grad @ vcov @ grad.T
             )
         else:
-            ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
+            ci_used = check_ci(ci, ("percentile", "wald"), "percentile", inference)
             draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
             seed_out = seed_used
             eff_draws = np.hstack(

@@ -9,10 +9,30 @@ takes the replicate quantiles at ``Phi(z0 + (z0 + z_alpha) / (1 - a (z0 + z_alph
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import stats
 
 from govstats.errors import ModelError
+
+#: Inference methods of the chain and interval types.
+INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "model", "none")
+CI_TYPES = ("percentile", "bca", "wald")
+
+
+def check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
+    """Return the interval type asked for (``default`` when None) if ``what`` allows it."""
+    if ci is None:
+        return default
+    if ci not in CI_TYPES:
+        raise ModelError(f"ci={ci!r}; choose one of {CI_TYPES}")
+    if ci not in allowed:
+        raise ModelError(
+            f"ci={ci!r} is not available with inference {what}; use one of {list(allowed)}"
+        )
+    return ci
+
 
 #: BCa needs enough replicates for its adjusted tail quantiles (Efron & Tibshirani
 #: recommend 1000 or more; below this many we refuse).

@@ -11,6 +11,7 @@ calibrated designs are the same type.
 
 from __future__ import annotations
 
+from govstats.design import distributed  # noqa: F401  (registers the dask design)
 from govstats.design.glm import GLMResult
 from govstats.design.replicates import Replicates
 from govstats.design.results import SurveyEstimate

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from govstats.design import _calibrate as _k
+from govstats.design._dask_run import rows_and_weights, run_partitions
 from govstats.design.calibration import ConvergenceReport, _as_population, _level_key
-from govstats.design.distributed import run_partitions
 from govstats.errors import ConvergenceError, DataError, DesignError
 
 if TYPE_CHECKING:
@@ -109,8 +109,6 @@ def _combos_part(
     part: pd.DataFrame, number: int, layout: Layout, psu_strata: np.ndarray, names: Sequence[str]
 ) -> pd.DataFrame:
     """Base-weight totals, rows and missing values of every combination in one partition."""
-    from govstats.design._dask_estimators import rows_and_weights
-
     _, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
     frame = part[list(names)].copy()
     frame["__w"] = w
@@ -144,7 +142,7 @@ def _joint_table(design: DistributedDesign, names: Sequence[str]) -> pd.DataFram
                 f"{int(frame.loc[bad, '__active'].sum())} rows; impute it or drop those rows "
                 "before building the design"
             )
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
 def _levels(frame: pd.DataFrame, name: str) -> dict[str, int]:
@@ -244,8 +242,8 @@ def rake(
     margins: Mapping[str, Any],
     *,
     max_iter: int = 10,
-    epsilon: float = 1.0,
-    tol: float = 1e-6,
+    tol: float = 1.0,
+    margin_rtol: float = 1e-6,
 ) -> DistributedDesign:
     """Rake a dask design (``calibration.rake``): one pass, then IPF on the joint-cell table."""
     _check_design(design)
@@ -269,20 +267,20 @@ def rake(
         codes.append(per_cell)
         pops.append(np.array([pop[k] for k in levels]))
     grand = np.array([p.sum() for p in pops])
-    if np.max(np.abs(grand - grand[0])) > tol * np.max(np.abs(grand)):
+    if np.max(np.abs(grand - grand[0])) > margin_rtol * np.max(np.abs(grand)):
         listing = ", ".join(f"{n}: {g:.10g}" for n, g in zip(names, grand, strict=True))
         raise DataError(
             f"the margins do not add up to the same population total ({listing}); raking "
             "cannot satisfy all of them. Use margins from the same source or rescale them, or "
-            "raise tol= if the gap is rounding"
+            "raise margin_rtol= if the gap is rounding"
         )
-    eps = epsilon * float(base.sum()) if epsilon < 1 else float(epsilon)
+    eps = tol * float(base.sum()) if tol < 1 else float(tol)
     res = _k.rake_weights(codes, pops, base, np.arange(n_cells), n_cells, max_iter, eps)
     report = ConvergenceReport("rake", res.iterations, res.max_change, res.converged)
     if not res.converged:
         raise ConvergenceError(
             f"raking on {list(names)} did not converge in {max_iter} sweeps (largest change of a "
-            f"cell {res.max_change:.4g}, epsilon {eps:.4g}); increase max_iter, loosen epsilon, "
+            f"cell {res.max_change:.4g}, tol {eps:.4g}); increase max_iter, loosen tol, "
             "or collapse sparse levels"
         )
     with np.errstate(divide="ignore", invalid="ignore"):

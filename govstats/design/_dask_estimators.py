@@ -19,9 +19,16 @@ import pandas as pd
 
 from govstats.design import _partition
 from govstats.design import _replicates as _k
+from govstats.design._dask_run import rows_and_weights, run_partitions
 from govstats.design._structure import as_list
-from govstats.design.distributed import run_partitions
-from govstats.design.inference import DEFAULT_REPLICATES, SeedLike, check_replicates, resolve_seed
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+    check_replicates,
+    resolve_seed,
+)
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
 
@@ -69,18 +76,6 @@ class Request:
     def k(self) -> int:
         """Number of analysis value columns."""
         return len(self.numeric) + sum(len(levels) for _, levels in self.factors)
-
-
-def rows_and_weights(
-    part: pd.DataFrame, layout: Layout, psu_strata: np.ndarray, cells: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PSU code, calibration cell, analysis weight and base weight of every row."""
-    psu = layout.psu_codes(part)
-    w0 = np.asarray(layout.base_weights(part, psu, psu_strata), dtype=np.float64)
-    if cells is None:
-        return psu, np.zeros(len(part), dtype=np.int64), w0, w0
-    cell = cells.codes(part)
-    return psu, cell, w0 * cells.factor[cell], w0
 
 
 def _values(part: pd.DataFrame, req: Request) -> list[np.ndarray]:
@@ -183,7 +178,9 @@ def _factor_levels(
     if pending:
         import dask
 
-        uniques = dask.compute(*[design.data[name].dropna().unique() for name in pending])
+        uniques = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+            *[design.data[name].dropna().unique() for name in pending]
+        )
         for name, values in zip(pending, uniques, strict=True):
             vals = pd.Series(np.asarray(values))
             if isinstance(dtype := design.data._meta[name].dtype, pd.CategoricalDtype):
@@ -456,6 +453,7 @@ def _finish(
     level: Sequence[str | None],
     deff: np.ndarray | None,
     replicate_estimates: np.ndarray | None,
+    conf_level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     names = as_list(by)
     var: list[str] = []
@@ -477,12 +475,15 @@ def _finish(
         deff=deff,
         method=design.method,
         replicate_estimates=replicate_estimates,
+        conf_level=check_level(conf_level),
         seed=None if design.replicates is None else design.replicates.seed,
     )
 
 
 def _reorder(pas: Pass, order: np.ndarray) -> Pass:
-    pick = lambda a: None if a is None else a[..., order]  # noqa: E731
+    def pick(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else a[..., order]
+
     return Pass(pas.counts, pas.weights, pas.zero, pas.wv[..., order], pick(pas.v), pick(pas.wvv),
                 pas.labels)  # fmt: skip
 
@@ -496,6 +497,7 @@ def mean_or_total(
     na_rm: bool,
     text_as_factor: bool,
     deff: bool | str = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means or totals from one pass (``estimators.mean_or_total`` on partition sums)."""
     if deff not in (True, False, "replace"):
@@ -541,7 +543,7 @@ def mean_or_total(
         _deff(vcov, pas, means, den[::k], statistic, replace=deff == "replace") if deff else None
     )
     return _finish(design, statistic, estimate, vcov, pas, by, columns.variable, columns.level,
-                   effects, replicate_estimates)  # fmt: skip
+                   effects, replicate_estimates, level)  # fmt: skip
 
 
 def _pad(values: np.ndarray, outside: float = 0.0) -> np.ndarray:
@@ -558,6 +560,7 @@ def ratio(
     by: str | Sequence[str] | None,
     na_rm: bool,
     deff: bool = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Ratios of totals from one pass (``estimators.ratio`` on partition sums)."""
     if deff:
@@ -602,7 +605,7 @@ def ratio(
         f"{num_cols.variable[i]}/{den_cols.variable[j - nn]}" for i, j in zip(ii, jj, strict=True)
     ]
     return _finish(design, "ratio", estimate, vcov, pas, by, labels, [None] * k, None,
-                   replicate_estimates)  # fmt: skip
+                   replicate_estimates, level)  # fmt: skip
 
 
 def _plain(value: object) -> object:

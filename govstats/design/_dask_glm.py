@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _partition
-from govstats.design._dask_estimators import Pass, psu_score_totals, rows_and_weights
+from govstats.design._dask_estimators import Pass, psu_score_totals
+from govstats.design._dask_run import rows_and_weights, run_jobs, run_partitions
 from govstats.design._glm_frame import _plain_columns, _unquote
 from govstats.design._glm_frame import resolve_family as _family
 from govstats.design._irls import _start_mu, _valid, deviance
-from govstats.design.distributed import run_jobs, run_partitions
 from govstats.design.glm import GLMResult
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
@@ -187,7 +187,7 @@ def _add_steps(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _add_arrays(parts: list[np.ndarray]) -> np.ndarray:
-    return np.sum(parts, axis=0)
+    return np.asarray(np.sum(parts, axis=0))
 
 
 def _parse(design: DistributedDesign, formula: str, kind: str) -> tuple[str, list[str]]:
@@ -236,7 +236,7 @@ def svyglm(
     family: Any = "gaussian",
     *,
     na_rm: bool = False,
-    maxiter: int = 25,
+    max_iter: int = 25,
     tol: float = 1e-8,
 ) -> GLMResult:
     """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design)."""
@@ -294,7 +294,7 @@ def svyglm(
     coef_old: np.ndarray | None = None
     iterations = 0
     final = None
-    for iteration in range(1, maxiter + 1):
+    for iteration in range(1, max_iter + 1):
         a_mat, b_vec = step["A"], step["b"]
         coef = _solve(a_mat, b_vec, names)
         nxt = run_partitions(data, step_part, model, coef, coef_old, combine=_add_steps)
@@ -319,8 +319,8 @@ def svyglm(
         dev_old, coef_old, step = dev, coef, nxt
     if final is None:
         raise ConvergenceError(
-            f"the GLM fit did not converge in {maxiter} iterations (relative deviance change "
-            f"still >= {tol}); raise maxiter or check for separation / extreme weights."
+            f"the GLM fit did not converge in {max_iter} iterations (relative deviance change "
+            f"still >= {tol}); raise max_iter or check for separation / extreme weights."
         )
     coef, a_mat, last = final
     bread = np.linalg.inv(a_mat)

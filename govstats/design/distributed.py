@@ -26,21 +26,27 @@ replicate refits of non-linear GLMs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from govstats.design._dask_run import run_partitions
 from govstats.design._linearize import LONELY_RULES, Stage
 from govstats.design._structure import Structure, as_list
-from govstats.design.inference import DEFAULT_REPLICATES, SeedLike
-from govstats.design.survey_design import SurveyDesign
+from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike, check_level
+from govstats.design.survey_design import SurveyDesign, register_dask_design
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
+    from statsmodels.genmod.families import Family
+
+    from govstats.design.calibration import LevelTotals, PopulationTotals
     from govstats.design.glm import GLMResult
+    from govstats.design.replicates import Replicates
     from govstats.design.results import SurveyEstimate
 
 __all__ = ["DistributedDesign", "is_dask_frame"]
@@ -50,85 +56,6 @@ def is_dask_frame(data: object) -> bool:
     """Whether ``data`` is a dask DataFrame (checked without importing dask)."""
     module = type(data).__module__.split(".")[0]
     return module == "dask" and hasattr(data, "npartitions") and hasattr(data, "to_delayed")
-
-
-def _dask() -> Any:
-    try:
-        import dask
-    except ImportError as error:  # pragma: no cover - only without the extra
-        raise DesignError(
-            "a dask DataFrame was passed but dask is not installed; install the extra with "
-            "pip install 'govstats[dask]'"
-        ) from error
-    return dask
-
-
-def run_partitions(
-    ddf: Any, function: Any, *args: Any, combine: Any = None, columns: Any = None
-) -> Any:
-    """Apply ``function(partition, number, *args)`` to every partition and gather the results.
-
-    With ``combine`` the results are added in groups on the workers (a tree
-    reduction) and only the total reaches the client. ``columns`` restricts the
-    partitions to the columns the function reads (pushed down into parquet reads).
-    The active scheduler is used (a ``distributed.Client`` if one exists); a failed
-    task raises on the client and no partial result is returned.
-    """
-    return run_jobs(ddf, [(function, args, combine)], columns=columns)[0]
-
-
-#: Rows a partition function handles at once: large partitions are cut into blocks of
-#: this size and their (additive) results combined, so a worker's temporaries stay
-#: small whatever the partition size.
-BLOCK_ROWS = 262_144
-
-
-def in_blocks(part: pd.DataFrame, number: int, function: Any, combine: Any, *args: Any) -> Any:
-    """Apply ``function`` to blocks of at most :data:`BLOCK_ROWS` rows and combine the results."""
-    if len(part) <= BLOCK_ROWS:
-        return function(part, number, *args)
-    blocks = range(0, len(part), BLOCK_ROWS)
-    return combine([function(part.iloc[i : i + BLOCK_ROWS], number, *args) for i in blocks])
-
-
-def run_jobs(
-    ddf: Any, jobs: Sequence[tuple[Any, tuple[Any, ...], Any]], columns: Any = None
-) -> list[Any]:
-    """Run several ``(function, args, combine)`` jobs over the same partitions in one pass.
-
-    The partitions are read once and shared by the jobs (one ``dask.compute``).
-    """
-    dask = _dask()
-    if columns is not None:
-        ddf = ddf[list(dict.fromkeys(columns))]
-    parts = ddf.to_delayed()
-    outputs = []
-    for function, args, combine in jobs:
-        if combine is None:
-            call = dask.delayed(function, pure=True)
-            tasks = [call(part, number, *args) for number, part in enumerate(parts)]
-        else:
-            call = dask.delayed(in_blocks, pure=True)
-            tasks = [
-                call(part, number, function, combine, *args) for number, part in enumerate(parts)
-            ]
-        if combine is not None:
-            add = dask.delayed(combine, pure=True)
-            while len(tasks) > 1:
-                tasks = [add(tasks[i : i + 8]) for i in range(0, len(tasks), 8)]
-            outputs.append(tasks[0])
-        else:
-            outputs.append(dask.delayed(list)(tasks))
-    try:
-        return list(dask.compute(*outputs))
-    except Exception as error:
-        if type(error).__name__ != "KilledWorker":
-            raise
-        raise DesignError(
-            f"dask workers died while computing partition sums ({error}); the scheduler gave "
-            "up after retrying, so no result was produced. Check the workers' memory limit "
-            "and logs, or use smaller partitions."
-        ) from error
 
 
 # ---------------------------------------------------------------------- the PSU table
@@ -177,7 +104,7 @@ class Layout:
         h = pd.Index(self.strata_values).get_indexer(part[self.strata])
         ids = pd.Index(self.psu_values).get_indexer(part[self.psu])
         key = h.astype(np.int64) * (len(self.psu_values) + 1) + ids
-        return np.searchsorted(self.nested_keys, key).astype(np.int64)
+        return np.asarray(np.searchsorted(self.nested_keys, key), dtype=np.int64)
 
     def base_weights(self, part: pd.DataFrame, psu: np.ndarray, psu_strata: np.ndarray) -> Any:
         """Return the sampling weights of every row (the weights column, fpc-implied, or 1)."""
@@ -651,27 +578,66 @@ class DistributedDesign(SurveyDesign):
         """Not available: a dask design has no per-row scores (estimators use PSU totals)."""
         raise self._unsupported("vcov_totals of per-row scores", "use vcov_psu_totals")
 
-    def with_weights(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+    def with_weights(
+        self,
+        weights: np.ndarray,
+        *,
+        calibration: object | None = None,
+        replicates: Replicates | None = None,
+    ) -> SurveyDesign:
         """Not available: per-row weights cannot be attached to a dask design."""
         raise self._unsupported("with_weights", "calibrate with poststratify() or rake()")
 
-    def subset(self, mask: Any) -> SurveyDesign:
+    def subset(self, mask: pd.Series | np.ndarray | Sequence[bool]) -> SurveyDesign:
         """Not available on dask: estimate domains with ``by=`` instead."""
         raise self._unsupported("subset()", "estimate domains with by= (the same numbers)")
 
-    def quantile(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        q: float | Sequence[float] = 0.5,
+        *,
+        by: str | Sequence[str] | None = None,
+        qrule: str = "math",
+        level: float = DEFAULT_LEVEL,
+        na_rm: bool = False,
+        interval_type: str = "mean",
+    ) -> SurveyEstimate:
         """Not available on dask (quantiles need sorted rows, not partition sums)."""
         raise self._unsupported("quantile()", "compute quantiles on an in-memory sample")
 
-    def var(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def var(
+        self,
+        variables: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
+    ) -> SurveyEstimate:
         """Not available on dask yet."""
         raise self._unsupported("var()", "compute it in memory")
 
-    def ciprop(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def ciprop(
+        self,
+        variable: str,
+        *,
+        method: str = "logit",
+        level: float = DEFAULT_LEVEL,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
         """Not available on dask yet."""
         raise self._unsupported("ciprop()", "use proportion() or compute it in memory")
 
-    def calibrate(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+    def calibrate(
+        self,
+        population_totals: PopulationTotals,
+        *,
+        formula: str | None = None,
+        method: str = "linear",
+        bounds: tuple[float, float] | None = None,
+        max_iter: int = 50,
+        tol: float = 1e-7,
+    ) -> SurveyDesign:
         """Not available on dask yet (GREG calibration); poststratify() and rake() are."""
         raise self._unsupported("calibrate()", "use poststratify() or rake()")
 
@@ -683,6 +649,7 @@ class DistributedDesign(SurveyDesign):
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool | str = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population means from partition sums (see :meth:`SurveyDesign.mean`).
 
@@ -699,7 +666,14 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
+            self,
+            variables,
+            "mean",
+            by=by,
+            na_rm=na_rm,
+            text_as_factor=False,
+            deff=deff,
+            level=level,
         )
 
     def total(
@@ -709,6 +683,7 @@ class DistributedDesign(SurveyDesign):
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool | str = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population totals from partition sums (see :meth:`SurveyDesign.total`).
 
@@ -725,7 +700,14 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
+            self,
+            variables,
+            "total",
+            by=by,
+            na_rm=na_rm,
+            text_as_factor=False,
+            deff=deff,
+            level=level,
         )
 
     def proportion(
@@ -734,6 +716,7 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Level proportions of categorical columns (see :meth:`SurveyDesign.proportion`).
 
@@ -750,7 +733,7 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True
+            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True, level=level
         )
 
     def ratio(
@@ -761,6 +744,7 @@ class DistributedDesign(SurveyDesign):
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Ratios of totals from one pass of partition sums (see :meth:`SurveyDesign.ratio`).
 
@@ -776,16 +760,19 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_estimators
 
-        return _dask_estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm, deff=deff)
+        return _dask_estimators.ratio(
+            self, numerator, denominator, by=by, na_rm=na_rm, deff=deff, level=level
+        )
 
     def glm(
         self,
         formula: str,
-        family: Any = "gaussian",
+        family: str | Family = "gaussian",
         *,
         na_rm: bool = False,
-        maxiter: int = 25,
+        max_iter: int = 25,
         tol: float = 1e-8,
+        level: float = DEFAULT_LEVEL,
     ) -> GLMResult:
         """Design-based GLM by IRLS over partition sums (see :meth:`SurveyDesign.glm`).
 
@@ -804,7 +791,8 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_glm
 
-        return _dask_glm.svyglm(self, formula, family, na_rm=na_rm, maxiter=maxiter, tol=tol)
+        fit = _dask_glm.svyglm(self, formula, family, na_rm=na_rm, max_iter=max_iter, tol=tol)
+        return dataclasses.replace(fit, conf_level=check_level(level))
 
     def to_replicates(
         self,
@@ -835,7 +823,7 @@ class DistributedDesign(SurveyDesign):
             self, method, replicates, seed=seed, fay_rho=fay_rho, mse=mse
         )
 
-    def poststratify(self, variable: Any, population: Any) -> SurveyDesign:  # type: ignore[override]
+    def poststratify(self, variable: str | Sequence[str], population: LevelTotals) -> SurveyDesign:
         """Post-stratify to population counts (see ``calibration.poststratify``); one pass.
 
         Examples
@@ -853,13 +841,13 @@ class DistributedDesign(SurveyDesign):
 
         return _dask_calibration.poststratify(self, variable, population)
 
-    def rake(  # type: ignore[override]
+    def rake(
         self,
-        margins: Any,
+        margins: Mapping[str, LevelTotals],
         *,
         max_iter: int = 10,
-        epsilon: float = 1.0,
-        tol: float = 1e-6,
+        tol: float = 1.0,
+        margin_rtol: float = 1e-6,
     ) -> SurveyDesign:
         """Rake to one-way margins (see ``calibration.rake``); one pass, then IPF on the client.
 
@@ -877,7 +865,9 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_calibration
 
-        return _dask_calibration.rake(self, margins, max_iter=max_iter, epsilon=epsilon, tol=tol)
+        return _dask_calibration.rake(
+            self, margins, max_iter=max_iter, tol=tol, margin_rtol=margin_rtol
+        )
 
     def __repr__(self) -> str:
         kind = "replicate" if self.replicates is not None else "linearization"
@@ -887,3 +877,6 @@ class DistributedDesign(SurveyDesign):
             f"{self.table.n_rows} rows, {self.n_psu} PSUs, {self.n_strata} strata, df={self.df}, "
             f"lonely_psu={self.lonely_psu!r})"
         )
+
+
+register_dask_design(DistributedDesign)

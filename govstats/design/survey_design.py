@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -884,7 +885,23 @@ class SurveyDesign:
         """
         data = args[0] if args else kwargs.get("data")
         if cls is SurveyDesign and type(data).__module__.split(".")[0] == "dask":
-            from govstats.design.distributed import DistributedDesign
-
-            return object.__new__(DistributedDesign)
+            if _DASK_DESIGN is None:  # pragma: no cover - govstats.design registers it
+                raise DesignError("the dask design is not loaded; import govstats.design first")
+            return object.__new__(_DASK_DESIGN)
         return object.__new__(cls)
+
+
+#: The subclass a design on a dask DataFrame becomes; ``govstats.design.distributed``
+#: registers it (so that this module does not import the module that extends it).
+_DASK_DESIGN: type[SurveyDesign] | None = None
+
+
+def register_dask_design(cls: type[SurveyDesign]) -> None:
+    """Make ``SurveyDesign(ddf, ...)`` build ``cls`` for a dask DataFrame ``ddf``."""
+    global _DASK_DESIGN
+    _DASK_DESIGN = cls
+
+
+# the constructor's arguments are the dataclass fields (__new__ only picks the class)
+_INIT = inspect.signature(SurveyDesign.__init__)
+SurveyDesign.__signature__ = _INIT.replace(parameters=list(_INIT.parameters.values())[1:])  # type: ignore[attr-defined]

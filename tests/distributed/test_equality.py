@@ -192,7 +192,7 @@ def test_unsupported_estimators_raise_instead_of_collecting(pair):
         lambda: dist.quantile("y"),
         lambda: dist.var("y"),
         lambda: dist.subset(None),
-        lambda: dist.calibrate("~x1", [1.0, 2.0]),
+        lambda: dist.calibrate([1.0, 2.0], formula="~x1"),
         lambda: dist.ratio("y", "x2", deff=True),
         lambda: dist.to_replicates("bootstrap", 10, seed=1).glm("b ~ x1", "binomial"),
     ):
@@ -227,9 +227,9 @@ def test_divide_chain_by_groups_equals_in_memory(pair, inference):
 
 
 def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
-    from govstats.design import distributed
+    from govstats.design import _dask_run
 
-    monkeypatch.setattr(distributed, "BLOCK_ROWS", 97)
+    monkeypatch.setattr(_dask_run, "BLOCK_ROWS", 97)
     frame, ddf = partitioned(make_survey(), "sorted-3")
     dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(frame, **DESIGN)
     assert_estimates_equal(dist.mean(["y", "b"], by="region"), mem.mean(["y", "b"], by="region"))
