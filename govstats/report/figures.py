@@ -433,8 +433,12 @@ def _forest(fig: Any, spec: FigureSpec) -> None:
         d = data[panels == key].iloc[::-1]
         y = np.arange(len(d))
         est = d["estimate"].to_numpy(float)
-        err = np.vstack([est - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["urban"], capsize=2, ms=3.5)
+        # drawn from the limits (as _intervals): a percentile interval need not hold the estimate
+        low, high = d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float)
+        ax.hlines(y, low, high, color=COLORS["urban"], lw=1.0)
+        for end in (low, high):
+            ax.plot(end, y, "|", color=COLORS["urban"], ms=4, linestyle="none")
+        ax.plot(est, y, "o", color=COLORS["urban"], ms=3.5, linestyle="none")
         ax.axvline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
         ax.set_yticks(y, [_wrap(v, 40) for v in d["label"].astype(str)], fontsize=7.5)
         ax.set_ylim(-0.6, len(d) - 0.4)

@@ -109,7 +109,7 @@ def robustness_numbers(
     f = float(iv.first_stage.partial_f[0])
     iv_table = pd.DataFrame(
         [
-            {**_row("least squares", ols, "variable", endogenous), "first_stage_f": np.nan},
+            {**_row("least squares", ols, "term", endogenous), "first_stage_f": np.nan},
             {**_row("IV-2SLS", iv.to_frame(), "term", endogenous), "first_stage_f": f},
         ]
     )
@@ -119,8 +119,8 @@ def robustness_numbers(
     dr = aipw(design, treatment, outcome, list(covariates)).to_frame()
     weighting = pd.DataFrame(
         [
-            _row("least squares", naive, "variable", treatment),
-            _row("IPW", ipw, "variable", treatment),
+            _row("least squares", naive, "term", treatment),
+            _row("IPW", ipw, "term", treatment),
             _row("AIPW", dr, "term", "ATE"),
         ]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 
 import pypdfium2
@@ -12,7 +13,7 @@ from govstats.cli import main
 from govstats.errors import ReportError
 from govstats.report.build import build_study, numbered_headings
 from govstats.report.sections import SECTIONS, StudyContext, not_in_this_version
-from govstats.report.spec import SECTION_KINDS, load_spec, parse_spec
+from govstats.report.spec import SECTION_KINDS, SectionSpec, load_spec, parse_spec
 
 STUDY = """
 title = "Services and the divide"
@@ -205,3 +206,22 @@ def test_cli_runs_a_spec_file_in_both_formats(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.split() == [str(out), str(out.with_suffix(".docx"))]
     assert "1. 2020 census" in _pdf_text(out) or "1. Census context" in _pdf_text(out)
+
+
+def test_a_warning_is_a_note_of_the_report_not_a_crash(tmp_path, monkeypatch) -> None:
+    import warnings
+
+    from govstats.errors import GovstatsWarning
+    from govstats.report.sections import registry
+
+    def warns(context, options):
+        warnings.warn("a finding the reader must see", GovstatsWarning, stacklevel=2)
+        return not_in_this_version("warns", context.lang)
+
+    monkeypatch.setitem(registry.SECTIONS, "warns", warns)
+    spec = dataclasses.replace(
+        parse_spec({"lang": "en", "sections": [{"kind": "census"}]}),
+        sections=(SectionSpec("warns", {}),),
+    )
+    (outcome,) = build_study(spec, tmp_path / "w.docx", formats=["docx"], progress=False)
+    assert "a finding the reader must see" in _docx_xml(outcome.path)
