@@ -55,6 +55,8 @@ FIGURE_SIZES: dict[str, tuple[float, float]] = {
     "choropleth": (7.0, 3.0),
     "distribution": (7.0, 3.2),
     "heatmap": (6.0, 4.0),
+    "love_plot": (6.0, 2.6),
+    "sensitivity": (7.0, 3.2),
 }
 DPI = 200
 COLORS = {"urban": "#1f5a96", "rural": "#c0504d", "gap": "#7f7f7f", "other": "#4d8f4d"}
@@ -562,6 +564,21 @@ def _draw_heatmap(sns: Any, grid: Any, ax: Any, spec: FigureSpec) -> None:
     )
 
 
+def _love_plot(fig: Any, spec: FigureSpec) -> None:
+    from govstats.report.robustness import draw_love_plot
+
+    _require(spec, ["variable", "stage", "smd"])
+    draw_love_plot(fig.subplots(), spec.data, spec.lang)
+
+
+def _sensitivity(fig: Any, spec: FigureSpec) -> None:
+    from govstats.report.robustness import draw_sensitivity
+
+    _require(spec, ["term", "rho", "estimate", "ci_low", "ci_high"])
+    link = spec.options.get("link", ("", ""))
+    draw_sensitivity(fig.subplots(), spec.data, link, spec.options.get("terms"), spec.lang)
+
+
 _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "access_gap": _access_gap,
     "census": _census,
@@ -573,4 +590,6 @@ _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "choropleth": _choropleth,
     "distribution": _distribution,
     "heatmap": _heatmap,
+    "love_plot": _love_plot,
+    "sensitivity": _sensitivity,
 }

@@ -192,6 +192,20 @@ def _maps(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
     )
 
 
+def _robustness(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
+    from govstats.report.sections.robustness import robustness_section
+
+    missing = _needs_survey("robustness", context)
+    if missing is not None or context.survey is None:
+        return missing or not_in_this_version("robustness", context.lang)
+    survey = context.survey
+    return _guard(
+        "robustness",
+        context,
+        lambda: robustness_section(survey, lang=context.lang, min_cell=context.min_cell),
+    )
+
+
 def _later(kind: str) -> SectionRunner:
     def run(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
         return not_in_this_version(kind, context.lang)
@@ -209,6 +223,6 @@ SECTIONS: dict[str, SectionRunner] = {
     "models": _models,
     "heterogeneity": _heterogeneity,
     "gaps": _gaps,
-    "robustness": _later("robustness"),
+    "robustness": _robustness,
     "measurement": _later("measurement"),
 }
