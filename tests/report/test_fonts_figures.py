@@ -121,7 +121,7 @@ def _spec(kind: str) -> FigureSpec:
                 "stage": ["before", "after"] * 2,
                 "smd": [0.5, 0.02, -0.3, 0.01],
             }
-        ),  # fmt: skip
+        ),
         "sensitivity": pd.DataFrame(
             {
                 "term": ["t"] * 3,
@@ -130,7 +130,7 @@ def _spec(kind: str) -> FigureSpec:
                 "ci_low": [0.0, -0.1, -0.2],
                 "ci_high": [0.2, 0.1, 0.0],
             }
-        ),  # fmt: skip
+        ),
     }
     options = {
         "path_diagram": {"nodes": ["rural", "m1", "y"], "labels": {"rural": "农村"}},
