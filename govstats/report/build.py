@@ -498,11 +498,11 @@ def build_study(
     >>> import tempfile, pathlib
     >>> from govstats.report.spec import parse_spec
     >>> spec = parse_spec({"lang": "en", "formats": ["pdf", "docx"],
-    ...                    "sections": [{"kind": "census"}, {"kind": "measurement"}]})
+    ...                    "sections": [{"kind": "census"}]})
     >>> with tempfile.TemporaryDirectory() as d:
     ...     done = build_study(spec, pathlib.Path(d) / "study.pdf", progress=False)
     ...     [o.path.name for o in done], done[0].unavailable
-    (['study.pdf', 'study.docx'], ('measurement',))
+    (['study.pdf', 'study.docx'], ())
     """
     study = _resolve_spec(spec)
     wanted = tuple(formats or study.formats)

@@ -76,7 +76,10 @@ def _flat(text: str) -> str:
 def test_pdf_has_chinese_title_and_every_heading(built) -> None:
     _, text, _ = built
     assert label("title", "zh") in text
-    titles = [label(key, "zh") for key in HEADINGS[:4]] + [label("sec_robustness", "zh")]
+    titles = [label(key, "zh") for key in HEADINGS[:4]] + [
+        label("sec_robustness", "zh"),
+        label("sec_measurement", "zh"),
+    ]
     for heading in numbered_headings(titles, "zh"):
         assert heading in text
 

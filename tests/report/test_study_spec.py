@@ -72,7 +72,7 @@ def test_every_kind_has_a_runner_in_a_plain_dict() -> None:
 
 def test_default_report_is_a_shipped_spec() -> None:
     spec = load_spec("default")
-    kinds = ["access_gap", "census", "description", "chain", "robustness"]
+    kinds = ["access_gap", "census", "description", "chain", "robustness", "measurement"]
     assert [s.kind for s in spec.sections] == kinds
     assert (spec.lang, spec.seed, spec.replicates, spec.min_cell) == ("zh", 2024, 1000, 10)
 
@@ -114,7 +114,7 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
     path.write_text(STUDY, encoding="utf-8")
     outcomes = build_study(path, tmp_path / "out" / "study.pdf", progress=False)
     assert [o.path.suffix for o in outcomes] == [".pdf", ".docx"]
-    assert outcomes[0].unavailable == ("measurement",)
+    assert outcomes[0].unavailable == ()
     text = _pdf_text(outcomes[0].path)
     for expected in (
         "Services and the divide",
@@ -124,7 +124,10 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
         "Pseudo R²",
         "Province FE",
         "3. Heterogeneity",
-        "not available in this version",
+        "4. Robustness",
+        "First-stage F",
+        "5. Measurement",
+        "Measurement invariance",
         "6. Methods",
     ):
         assert expected in text, expected

@@ -206,11 +206,24 @@ def _robustness(context: StudyContext, options: Mapping[str, Any]) -> AnalysisRe
     )
 
 
-def _later(kind: str) -> SectionRunner:
-    def run(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
-        return not_in_this_version(kind, context.lang)
+def _measurement(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
+    from govstats.report.sections.measurement import measurement_section
 
-    return run
+    missing = _needs_survey("measurement", context)
+    if missing is not None or context.survey is None:
+        return missing or not_in_this_version("measurement", context.lang)
+    survey = context.survey
+    return _guard(
+        "measurement",
+        context,
+        lambda: measurement_section(
+            survey,
+            lang=context.lang,
+            min_cell=context.min_cell,
+            seed=context.seed,
+            measurement=options.get("measurement"),
+        ),
+    )
 
 
 #: Section kind -> runner. The four numbered analyses keep their keys ("01"-"04").
@@ -224,5 +237,5 @@ SECTIONS: dict[str, SectionRunner] = {
     "heterogeneity": _heterogeneity,
     "gaps": _gaps,
     "robustness": _robustness,
-    "measurement": _later("measurement"),
+    "measurement": _measurement,
 }
