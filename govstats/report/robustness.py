@@ -201,8 +201,12 @@ def moving_terms(curves: pd.DataFrame) -> list[str]:
     >>> moving_terms(c)
     ['a']
     """
-    moved = curves.groupby("term", sort=False)["estimate"].agg(lambda s: s.max() - s.min())
-    return [str(t) for t in dict.fromkeys(curves["term"]) if moved[t] > 0 and t != "direct"]
+    grouped = curves.groupby("term", sort=False)["estimate"]
+    moved = grouped.agg(lambda s: s.max() - s.min())
+    scale = grouped.agg(lambda s: s.abs().max())
+    # an effect that is invariant in exact arithmetic still moves by rounding
+    tol = 1e-9 * (1.0 + scale)
+    return [str(t) for t in dict.fromkeys(curves["term"]) if moved[t] > tol[t] and t != "direct"]
 
 
 def draw_sensitivity(

@@ -65,6 +65,12 @@ def test_sensitivity_matches_the_chain(survey, section) -> None:
     sens = res.sensitivity(link=MEDIATORS[:2], rho=np.round(np.linspace(-0.5, 0.5, 21), 2))
     table = section.table("robustness_sensitivity").data
     np.testing.assert_array_equal(table["estimate"], sens.thresholds["estimate"])
+    (figure,) = [f for f in section.figures if f.kind == "sensitivity"]
+    terms = figure.options["terms"]
+    assert "total" not in terms and "direct" not in terms  # they do not move with rho
+    reach = table[table["term"].isin(terms)].dropna(subset=["rho_interval_zero"])
+    first = reach.loc[reach["rho_interval_zero"].abs().idxmin()]
+    assert f"the interval of {first['term']} first covers 0" in section.paragraphs[-1]
 
 
 def test_small_groups_are_suppressed(survey) -> None:

@@ -237,10 +237,16 @@ def _sensitivity_part(
                 note="阴影：置信区间。" if zh else "Shaded: confidence intervals.",
             ),
         )
-        row: Any = thresholds.set_index("term").loc["indirect_total"]
-        text = words.sensitivity_finding(
-            link, float(row["rho_interval_zero"]), "indirect_total", lang
-        )
+        # the effect whose interval reaches zero at the smallest |rho| (if any does)
+        moving = thresholds[thresholds["term"].isin(terms)]
+        reach = moving["rho_interval_zero"].abs()
+        if reach.notna().any():
+            row: Any = moving.iloc[int(np.nanargmin(reach.to_numpy(dtype=float)))]
+            text = words.sensitivity_finding(
+                link, float(row["rho_interval_zero"]), str(row["term"]), lang
+            )
+        elif len(moving):
+            text = words.sensitivity_finding(link, float("nan"), "/".join(terms), lang)
     return table, figures, text
 
 
