@@ -157,7 +157,7 @@ def measurement_section(
     inv_display = pd.DataFrame(
         {
             ("层级" if zh else "Level"): [
-                levels.get(v, v) if zh else v for v in inv["level"].astype(str)
+                levels.get(v, v) if zh else v for v in inv["term"].astype(str)
             ],
             "χ²": [cell(v, 2, s) for v, s in zip(inv["chisq"], inv["suppressed"], strict=True)],
             ("自由度" if zh else "df"): [
@@ -216,7 +216,7 @@ def measurement_section(
     )  # fmt: skip
     paragraphs: list[str] = []
     if not inv["suppressed"].any():
-        held = [str(v) for v, h in zip(inv["level"], inv["holds"], strict=True) if h]
+        held = [str(v) for v, h in zip(inv["term"], inv["holds"], strict=True) if h]
         paragraphs.append(
             words.invariance_finding(bool(numbers.invariance.comparable_means), held, X, lang)
         )
