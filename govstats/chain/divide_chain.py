@@ -396,7 +396,12 @@ class DivideChain:
             minus x = 0, with a design-based SE (linearization or replicates).
         """
         if self._levels is not None:
-            return self.fit(inference="none", level=level).cascade  # type: ignore[return-value]
+            table = self.fit(inference="none", level=level).cascade
+            if table is None:
+                raise ModelError(
+                    f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
+                )
+            return table
         z, sampling, _, _ = self._prepare(None)
         if not _is_binary(z[sampling.weights > 0, 1]):
             raise ModelError(
