@@ -20,8 +20,7 @@ only when a dask frame is passed.
 Not supported on dask (each raises :class:`~govstats.errors.DesignError` rather
 than collecting rows): quantiles, ``var``, ``ciprop``, GREG ``calibrate``,
 ``subset`` (use ``by=``), designs without a ``psu`` column, finite population
-corrections beyond the first stage, replicate weights of a calibrated design, and
-replicate refits of non-linear GLMs.
+corrections beyond the first stage, and replicate weights of a calibrated design.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ Default scheduler here; ``test_cluster.py`` repeats the core cases on a LocalClu
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,7 +195,6 @@ def test_unsupported_estimators_raise_instead_of_collecting(pair):
         lambda: dist.subset(None),
         lambda: dist.calibrate("~x1", [1.0, 2.0]),
         lambda: dist.ratio("y", "x2", deff=True),
-        lambda: dist.to_replicates("bootstrap", 10, seed=1).glm("b ~ x1", "binomial"),
     ):
         with pytest.raises(gs.DesignError, match="dask"):
             call()
@@ -240,3 +240,14 @@ def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
         gs.DivideChain(dist, **spec).fit(inference="linearization"),
         gs.DivideChain(mem, **spec).fit(inference="linearization"),
     )
+
+
+@pytest.mark.parametrize(("method", "family"), [("bootstrap", "binomial"), ("jkn", "poisson")])
+def test_replicate_refits_of_nonlinear_glms_equal_in_memory(pair, method, family):
+    dist, mem = pair
+    formula = "b ~ x1 + x2" if family == "binomial" else "count ~ x1"
+    got = dist.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    want = mem.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
+    assert got.dispersion == pytest.approx(want.dispersion, rel=1e-9)
