@@ -20,6 +20,8 @@ from tests.distributed._support import (
     partitioned,
 )
 
+dd = pytest.importorskip("dask.dataframe")
+
 DESIGN = {"weights": "w", "strata": "stratum", "psu": "psu"}
 POP = {"east": 40000.0, "west": 35000.0, "north": 30000.0}
 MARGINS = {"region": POP, "sex": {"f": 52000.0, "m": 53000.0}}
@@ -251,3 +253,20 @@ def test_replicate_refits_of_nonlinear_glms_equal_in_memory(pair, method, family
     assert_frames_equal(got.to_frame(), want.to_frame())
     np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
     assert got.dispersion == pytest.approx(want.dispersion, rel=1e-9)
+
+
+def test_a_filtered_frame_with_empty_partitions_equals_in_memory():
+    frame = make_survey().sort_values("stratum").reset_index(drop=True)
+    ddf = dd.from_pandas(frame, npartitions=8, sort=False)
+    ddf = ddf[ddf["stratum"] != 0]
+    assert 0 in ddf.map_partitions(len).compute().tolist()
+    kept = frame[frame["stratum"] != 0].reset_index(drop=True)
+    dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(kept, **DESIGN)
+    assert_estimates_equal(dist.mean("y", by="region"), mem.mean("y", by="region"))
+    got, want = dist.glm("b ~ x1", "binomial"), mem.glm("b ~ x1", "binomial")
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    spec = {"x": "rural", "mediators": ["m1"], "outcome": "service"}
+    assert_chains_equal(
+        gs.DivideChain(dist, **spec).fit(replicates=20, seed=1, progress=False),
+        gs.DivideChain(mem, **spec).fit(replicates=20, seed=1, progress=False),
+    )
