@@ -229,9 +229,9 @@ def test_divide_chain_by_groups_equals_in_memory(pair, inference):
 
 
 def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
-    from govstats.design import distributed
+    from govstats.design import _dask_run
 
-    monkeypatch.setattr(distributed, "BLOCK_ROWS", 97)
+    monkeypatch.setattr(_dask_run, "BLOCK_ROWS", 97)
     frame, ddf = partitioned(make_survey(), "sorted-3")
     dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(frame, **DESIGN)
     assert_estimates_equal(dist.mean(["y", "b"], by="region"), mem.mean(["y", "b"], by="region"))
