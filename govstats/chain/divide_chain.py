@@ -445,7 +445,12 @@ class DivideChain:
         """
         level = check_level(level)
         if self._levels is not None:
-            return self.fit(inference="none", level=level).cascade  # type: ignore[return-value]
+            table = self.fit(inference="none", level=level).cascade
+            if table is None:
+                raise ModelError(
+                    f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
+                )
+            return table
         z, sampling, _, _ = self._prepare(())
         if not _is_binary(z[:, 1], sampling.weights > 0):
             raise ModelError(

@@ -324,12 +324,20 @@ def svyglm(
     bread = np.linalg.inv(a_mat)
     p = len(names)
     replicate_estimates = None
-    if design.replicates is not None:
-        if not exact:
-            raise DesignError(
-                "replicate refits of a non-linear GLM are not supported on a dask DataFrame yet; "
-                "use a linearization design (drop to_replicates) for this model."
-            )
+    if design.replicates is not None and not exact:
+        from govstats.design._dask_glm_replicates import replicate_coefs
+
+        bins = last["bins"]
+        inside = bins.keys[:, 2] == 0
+        psu_rows = np.bincount(bins.keys[inside, 0], bins.sums[inside, 0], design.n_psu)
+        psu_weights = np.bincount(bins.keys[inside, 0], bins.sums[inside, 1], design.n_psu)
+        replicate_estimates = replicate_coefs(
+            design, data, model, coef, psu_rows, psu_weights, maxiter, tol
+        )
+        cov = design.replicates.vcov(replicate_estimates, coef)
+        df = design.df + 1 - p
+        dispersion = float(last["moments"][2])
+    elif design.replicates is not None:
         cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)["cross"]
         q = p + 1
         rows, cols = np.triu_indices(q)

@@ -5,6 +5,7 @@ Default scheduler here; ``test_cluster.py`` repeats the core cases on a LocalClu
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,6 +19,8 @@ from tests.distributed._support import (
     make_survey,
     partitioned,
 )
+
+dd = pytest.importorskip("dask.dataframe")
 
 DESIGN = {"weights": "w", "strata": "stratum", "psu": "psu"}
 POP = {"east": 40000.0, "west": 35000.0, "north": 30000.0}
@@ -194,7 +197,6 @@ def test_unsupported_estimators_raise_instead_of_collecting(pair):
         lambda: dist.subset(None),
         lambda: dist.calibrate("~x1", [1.0, 2.0]),
         lambda: dist.ratio("y", "x2", deff=True),
-        lambda: dist.to_replicates("bootstrap", 10, seed=1).glm("b ~ x1", "binomial"),
     ):
         with pytest.raises(gs.DesignError, match="dask"):
             call()
@@ -227,9 +229,9 @@ def test_divide_chain_by_groups_equals_in_memory(pair, inference):
 
 
 def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
-    from govstats.design import distributed
+    from govstats.design import _dask_run
 
-    monkeypatch.setattr(distributed, "BLOCK_ROWS", 97)
+    monkeypatch.setattr(_dask_run, "BLOCK_ROWS", 97)
     frame, ddf = partitioned(make_survey(), "sorted-3")
     dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(frame, **DESIGN)
     assert_estimates_equal(dist.mean(["y", "b"], by="region"), mem.mean(["y", "b"], by="region"))
@@ -239,4 +241,32 @@ def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
     assert_chains_equal(
         gs.DivideChain(dist, **spec).fit(inference="linearization"),
         gs.DivideChain(mem, **spec).fit(inference="linearization"),
+    )
+
+
+@pytest.mark.parametrize(("method", "family"), [("bootstrap", "binomial"), ("jkn", "poisson")])
+def test_replicate_refits_of_nonlinear_glms_equal_in_memory(pair, method, family):
+    dist, mem = pair
+    formula = "b ~ x1 + x2" if family == "binomial" else "count ~ x1"
+    got = dist.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    want = mem.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
+    assert got.dispersion == pytest.approx(want.dispersion, rel=1e-9)
+
+
+def test_a_filtered_frame_with_empty_partitions_equals_in_memory():
+    frame = make_survey().sort_values("stratum").reset_index(drop=True)
+    ddf = dd.from_pandas(frame, npartitions=8, sort=False)
+    ddf = ddf[ddf["stratum"] != 0]
+    assert 0 in ddf.map_partitions(len).compute().tolist()
+    kept = frame[frame["stratum"] != 0].reset_index(drop=True)
+    dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(kept, **DESIGN)
+    assert_estimates_equal(dist.mean("y", by="region"), mem.mean("y", by="region"))
+    got, want = dist.glm("b ~ x1", "binomial"), mem.glm("b ~ x1", "binomial")
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    spec = {"x": "rural", "mediators": ["m1"], "outcome": "service"}
+    assert_chains_equal(
+        gs.DivideChain(dist, **spec).fit(replicates=20, seed=1, progress=False),
+        gs.DivideChain(mem, **spec).fit(replicates=20, seed=1, progress=False),
     )

@@ -77,3 +77,10 @@ def test_the_chain_refuses_the_iid_bootstrap(ddf):
     chain = gs.DivideChain(design, x="rural", mediators=["m1"], outcome="service")
     with pytest.raises(ModelError, match=r"i\.i\.d\."):
         chain.fit(inference="bootstrap")
+
+
+def test_the_cascade_needs_a_binary_x(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    assert len(gs.DivideChain(design, x="rural", mediators=["m1"], outcome="y").cascade()) == 6
+    with pytest.raises(ModelError, match="not binary"):
+        gs.DivideChain(design, x="x1", mediators=["m1"], outcome="y").cascade()
