@@ -9,7 +9,8 @@ import pandas as pd
 from scipy.linalg import block_diag
 
 from govstats.chain import _distributed, _effects, _paths, _replicate, _sampling
-from govstats.chain._inference import MIN_BCA_REPLICATES
+from govstats.chain._inference import INFERENCE, MIN_BCA_REPLICATES
+from govstats.chain._inference import check_ci as _check_ci
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
 from govstats.chain.binary import BinaryChainResult
 from govstats.chain.cascade import cascade_table
@@ -28,9 +29,6 @@ from govstats.design.inference import (
 from govstats.errors import DataError, DesignError, ModelError
 
 __all__ = ["DivideChain"]
-
-INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "model", "none")
-CI_TYPES = ("percentile", "bca", "wald")
 
 
 def _by_columns(by: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -287,8 +285,6 @@ class DivideChain:
         -------
         ChainResult
         """
-        if self._levels is not None:
-            return _distributed.fit(self, inference, replicates, ci, level, seed, by, progress)
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
@@ -297,6 +293,10 @@ class DivideChain:
             replicates = check_replicates(replicates)
         seed_used, rng = resolve_seed(seed)
         by_cols = _by_columns(by)
+        if self._levels is not None:
+            return _distributed.fit(
+                self, inference, replicates, ci, level, seed_used, by_cols, progress
+            )
         for column in by_cols:
             if column in self.spec.used_columns:
                 raise ModelError(
@@ -622,18 +622,6 @@ class DivideChain:
 def _by_name(by: tuple[str, ...]) -> str | None:
     """Name of the grouping: the column, or the columns joined by ":" (their combinations)."""
     return ":".join(by) if by else None
-
-
-def _check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
-    if ci is None:
-        return default
-    if ci not in CI_TYPES:
-        raise ModelError(f"ci={ci!r}; choose one of {CI_TYPES}")
-    if ci not in allowed:
-        raise ModelError(
-            f"ci={ci!r} is not available with inference {what}; use one of {list(allowed)}"
-        )
-    return ci
 
 
 def _spreads(

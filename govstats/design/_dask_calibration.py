@@ -25,13 +25,14 @@ import numpy as np
 import pandas as pd
 
 from govstats.design import _calibrate as _k
+from govstats.design._dask_run import run_partitions
 from govstats.design.calibration import ConvergenceReport, _as_population, _level_key
-from govstats.design.distributed import run_partitions
 from govstats.errors import ConvergenceError, DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design._dask_estimators import Pass
-    from govstats.design.distributed import DistributedDesign, Layout
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,8 @@ def rake(
     margins: Mapping[str, Any],
     *,
     max_iter: int = 10,
-    epsilon: float = 1.0,
-    tol: float = 1e-6,
+    tol: float = 1.0,
+    margin_rtol: float = 1e-6,
 ) -> DistributedDesign:
     """Rake a dask design (``calibration.rake``): one pass, then IPF on the joint-cell table."""
     _check_design(design)
@@ -269,20 +270,20 @@ def rake(
         codes.append(per_cell)
         pops.append(np.array([pop[k] for k in levels]))
     grand = np.array([p.sum() for p in pops])
-    if np.max(np.abs(grand - grand[0])) > tol * np.max(np.abs(grand)):
+    if np.max(np.abs(grand - grand[0])) > margin_rtol * np.max(np.abs(grand)):
         listing = ", ".join(f"{n}: {g:.10g}" for n, g in zip(names, grand, strict=True))
         raise DataError(
             f"the margins do not add up to the same population total ({listing}); raking "
             "cannot satisfy all of them. Use margins from the same source or rescale them, or "
-            "raise tol= if the gap is rounding"
+            "raise margin_rtol= if the gap is rounding"
         )
-    eps = epsilon * float(base.sum()) if epsilon < 1 else float(epsilon)
+    eps = tol * float(base.sum()) if tol < 1 else float(tol)
     res = _k.rake_weights(codes, pops, base, np.arange(n_cells), n_cells, max_iter, eps)
     report = ConvergenceReport("rake", res.iterations, res.max_change, res.converged)
     if not res.converged:
         raise ConvergenceError(
             f"raking on {list(names)} did not converge in {max_iter} sweeps (largest change of a "
-            f"cell {res.max_change:.4g}, epsilon {eps:.4g}); increase max_iter, loosen epsilon, "
+            f"cell {res.max_change:.4g}, tol {eps:.4g}); increase max_iter, loosen tol, "
             "or collapse sparse levels"
         )
     with np.errstate(divide="ignore", invalid="ignore"):

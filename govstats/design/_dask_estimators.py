@@ -11,7 +11,7 @@ factor columns only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,14 +19,23 @@ import pandas as pd
 
 from govstats.design import _partition
 from govstats.design import _replicates as _k
-from govstats.design._columns import _plain
+from govstats.design._dask_run import run_partitions
 from govstats.design._structure import as_list
-from govstats.design.distributed import run_partitions
+from govstats.design.categorical import _plain, factor_levels, group_codes, is_categorical
+from govstats.design.inference import (
+    DEFAULT_LEVEL,
+    DEFAULT_REPLICATES,
+    SeedLike,
+    check_level,
+    check_replicates,
+    resolve_seed,
+)
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
-    from govstats.design.distributed import DistributedDesign, Layout
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 _METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap")
 
@@ -164,33 +173,56 @@ def merge_with_missing(
 # ---------------------------------------------------------------------- client side
 
 
-def _factor_levels(
-    design: DistributedDesign, names: Sequence[str]
-) -> dict[str, tuple[object, ...]]:
-    """Levels of factor columns in R order (declared categories, else sorted values)."""
-    out: dict[str, tuple[object, ...]] = {}
+def _known_categories(dtype: Any) -> bool:
+    """Whether a dask column's Categorical dtype has known categories."""
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        and dtype.categories is not None
+        and (len(dtype.categories) > 0 or bool(dtype.ordered))
+    )
+
+
+def _as_column(values: Any, dtype: Any, name: str) -> pd.Series:
+    """Lay collected distinct values out as a small Series of the column's dtype."""
+    series = pd.Series(np.asarray(values, dtype=object), name=name, dtype=object)
+    if _known_categories(dtype):
+        return series.astype(dtype)
+    if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(series.tolist(), name=name)
+    return series
+
+
+def collected_levels(data: Any, names: Sequence[str], *, observed: bool) -> dict[str, list[object]]:
+    """Levels of columns of a dask frame under the one categorical rule (``factor_levels``).
+
+    A Categorical with known categories needs no pass (unless ``observed``); the
+    other columns' distinct values are collected in one light pass over those columns
+    only, then ordered by :func:`govstats.design.categorical.factor_levels`.
+    """
+    meta: pd.DataFrame = data._meta
+    out: dict[str, list[object]] = {}
     pending = []
     for name in names:
-        dtype = design.data._meta[name].dtype
-        if (
-            isinstance(dtype, pd.CategoricalDtype)
-            and dtype.categories is not None
-            and (len(dtype.categories) or dtype.ordered)
-        ):
-            out[name] = tuple(dtype.categories)
+        if _known_categories(meta[name].dtype) and not observed:
+            out[name] = factor_levels(meta[name])
         else:
             pending.append(name)
     if pending:
         import dask
 
-        uniques = dask.compute(*[design.data[name].dropna().unique() for name in pending])
-        for name, values in zip(pending, uniques, strict=True):
-            vals = pd.Series(np.asarray(values))
-            if isinstance(dtype := design.data._meta[name].dtype, pd.CategoricalDtype):
-                out[name] = tuple(c for c in dtype.categories if c in set(vals))
-            else:
-                out[name] = tuple(sorted(pd.unique(vals).tolist(), key=str))
+        found = dask.compute(*[data[name].dropna().unique() for name in pending])  # type: ignore[attr-defined, no-untyped-call]
+        for name, values in zip(pending, found, strict=True):
+            column = _as_column(values, meta[name].dtype, name)
+            out[name] = factor_levels(column, observed=observed)
     return out
+
+
+def _factor_levels(
+    design: DistributedDesign, names: Sequence[str]
+) -> dict[str, tuple[object, ...]]:
+    """Levels of factor columns in R order, as ``_columns.expand`` (``factor_levels``)."""
+    levels = collected_levels(design.data, names, observed=False)
+    return {name: tuple(values) for name, values in levels.items()}
 
 
 @dataclass(frozen=True)
@@ -221,9 +253,7 @@ def analysis_columns(
     numeric, factor_names = [], []
     for name in names:
         dtype = meta[name].dtype
-        if pd.api.types.is_bool_dtype(dtype) or (
-            pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-        ):
+        if not is_categorical(meta[name]):
             numeric.append(name)
         elif isinstance(dtype, pd.CategoricalDtype) or text_as_factor:
             factor_names.append(name)
@@ -294,23 +324,24 @@ class Pass:
 
 
 def _sorted_labels(
-    labels: Sequence[tuple[object, ...]], dtypes: Sequence[Any]
+    labels: Sequence[tuple[object, ...]], names: Sequence[str], meta: pd.DataFrame
 ) -> list[tuple[object, ...]]:
-    """Domain labels in R ``svyby`` order: lexicographic in each column's sorted values.
+    """Domain labels in R ``svyby`` order, by :func:`~govstats.design.categorical.group_codes`.
 
-    A Categorical column sorts by its declared categories, as ``pd.factorize(sort=True)``.
+    The observed combinations are few; they are laid out as a small frame with the
+    columns' dtypes (a Categorical keeps its declared order) and ordered by the one
+    categorical rule of the in-memory estimators.
     """
-    width = len(dtypes)
-    if width == 0:
+    if not names or not labels:
         return list(labels)
-    ranks = []
-    for j in range(width):
-        values = pd.Series([lab[j] for lab in labels], dtype=object)
-        if isinstance(dtypes[j], pd.CategoricalDtype) and dtypes[j].categories is not None:
-            values = values.astype(dtypes[j])
-        _, uniques = pd.factorize(values, sort=True)
-        ranks.append({_plain(v): i for i, v in enumerate(uniques)})
-    return sorted(labels, key=lambda lab: tuple(ranks[j][lab[j]] for j in range(width)))
+    frame = pd.DataFrame(
+        {
+            name: _as_column([lab[j] for lab in labels], meta[name].dtype, name)
+            for j, name in enumerate(names)
+        }
+    )
+    _, ordered, _ = group_codes(frame, list(names), np.ones(len(frame), dtype=bool))
+    return ordered
 
 
 def run_pass(
@@ -359,7 +390,7 @@ def run_pass(
             "na_rm=True to leave those rows out of the estimate (the design is kept, as R's "
             "na.rm=TRUE), or impute them first."
         )
-    labels = _sorted_labels(merged.labels, [design.data._meta[b].dtype for b in by_names])
+    labels = _sorted_labels(merged.labels, by_names, design.data._meta)
     if not labels:
         if by_names:
             raise DesignError(f"no rows with non-missing {list(by_names)} in the design's domain.")
@@ -456,6 +487,7 @@ def _finish(
     level: Sequence[str | None],
     deff: np.ndarray | None,
     replicate_estimates: np.ndarray | None,
+    conf_level: float,
 ) -> SurveyEstimate:
     names = as_list(by)
     var: list[str] = []
@@ -477,6 +509,7 @@ def _finish(
         deff=deff,
         method=design.method,
         replicate_estimates=replicate_estimates,
+        conf_level=conf_level,
         seed=None if design.replicates is None else design.replicates.seed,
     )
 
@@ -495,9 +528,11 @@ def mean_or_total(
     by: str | Sequence[str] | None,
     na_rm: bool,
     text_as_factor: bool,
-    deff: bool | str = True,
+    deff: bool | str = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means or totals from one pass (``estimators.mean_or_total`` on partition sums)."""
+    level = check_level(level)
     if deff not in (True, False, "replace"):
         raise DataError(f"deff={deff!r} is not supported; use True, False or 'replace'.")
     columns = analysis_columns(design, variables, text_as_factor, "analysis")
@@ -520,7 +555,7 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors).T
+        factors = replicate_factors(design).T
         rep_y, rep_w = factors @ psu_y, factors @ psu_w
         replicate_estimates = rep_y / np.repeat(rep_w, k, axis=1) if statistic == "mean" else rep_y
         vcov = design.replicates.vcov(replicate_estimates, estimate)
@@ -541,7 +576,24 @@ def mean_or_total(
         _deff(vcov, pas, means, den[::k], statistic, replace=deff == "replace") if deff else None
     )
     return _finish(design, statistic, estimate, vcov, pas, by, columns.variable, columns.level,
-                   effects, replicate_estimates)  # fmt: skip
+                   effects, replicate_estimates, level)  # fmt: skip
+
+
+def replicate_factors(design: DistributedDesign) -> np.ndarray:
+    """(n_psu, R) replicate factors of a dask design's PSUs.
+
+    Raises :class:`DesignError` for replicates with per-cell re-calibration or explicit
+    row weights (``psu_factors`` is None): applying PSU factors alone would give wrong
+    replicate estimates.
+    """
+    reps = design.replicates
+    if reps is None or reps.psu_factors is None:
+        raise DesignError(
+            "the replicates of this design are not factors per PSU (a re-calibrated or "
+            "user-supplied replicate design), which a dask DataFrame does not support; "
+            "make the replicates of the uncalibrated design, or estimate in memory."
+        )
+    return reps.psu_factors
 
 
 def _pad(values: np.ndarray, outside: float = 0.0) -> np.ndarray:
@@ -558,8 +610,10 @@ def ratio(
     by: str | Sequence[str] | None,
     na_rm: bool,
     deff: bool = False,
+    level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Ratios of totals from one pass (``estimators.ratio`` on partition sums)."""
+    level = check_level(level)
     if deff:
         raise DesignError(
             "ratio(deff=True) is not supported on a dask DataFrame yet; omit deff or compute "
@@ -586,7 +640,7 @@ def ratio(
     estimate = ty / tx
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors).T
+        factors = replicate_factors(design).T
         replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:
@@ -602,7 +656,7 @@ def ratio(
         f"{num_cols.variable[i]}/{den_cols.variable[j - nn]}" for i, j in zip(ii, jj, strict=True)
     ]
     return _finish(design, "ratio", estimate, vcov, pas, by, labels, [None] * k, None,
-                   replicate_estimates)  # fmt: skip
+                   replicate_estimates, level)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- replicates
@@ -611,14 +665,18 @@ def ratio(
 def to_replicates(
     design: DistributedDesign,
     method: str = "bootstrap",
-    replicates: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
     *,
-    seed: int | np.random.Generator | None = None,
+    seed: SeedLike = None,
     fay_rho: float = 0.0,
     mse: bool = False,
 ) -> DistributedDesign:
-    """Replicate factors per PSU from the PSU table, as ``replicates.to_replicates``."""
-    from govstats.design.replicates import Replicates, _as_generator, _replicate_df
+    """Replicate factors per PSU from the PSU table, as ``replicates.to_replicates``.
+
+    The same seed draws the same bootstrap factors as in memory (the PSU table keeps
+    the in-memory PSU coding) and is recorded in ``replicates.seed``.
+    """
+    from govstats.design.replicates import Replicates, _replicate_df
 
     method = method.lower()
     if method not in _METHODS:
@@ -657,9 +715,9 @@ def to_replicates(
         fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
         method = "fay" if fay_rho > 0 else "brr"
     else:
-        n_rep = 50 if replicates is None else int(replicates)
-        rng, rng_seed = _as_generator(seed)
-        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng, design.lonely_psu)
+        n_rep = check_replicates(replicates)
+        rng_seed, _ = resolve_seed(seed)
+        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, design.lonely_psu)
     reps = Replicates(
         method=method,
         scale=fs.scale,
@@ -672,5 +730,5 @@ def to_replicates(
         df=_replicate_df(method, fs, psu_strata),
     )
     if (table.psu_active == 0).any():
-        reps = Replicates(**{**reps.__dict__, "df": _k.rank_df(fs.factors[table.psu_active > 0])})
+        reps = replace(reps, df=_k.rank_df(fs.factors[table.psu_active > 0]))
     return design._new(replicates=reps)

@@ -14,21 +14,30 @@ refits come from per-PSU cross-products, as in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from govstats.design import _partition
-from govstats.design._dask_estimators import Pass, psu_score_totals, rows_and_weights
+from govstats.design._dask_estimators import (
+    Pass,
+    psu_score_totals,
+    replicate_factors,
+    rows_and_weights,
+)
+from govstats.design._dask_run import run_jobs, run_partitions
 from govstats.design._irls import _start_mu, _valid, deviance
-from govstats.design.distributed import run_jobs, run_partitions
 from govstats.design.glm import GLMResult, _family, _plain_columns, _unquote
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
-    from govstats.design.distributed import DistributedDesign, Layout
+    from statsmodels.genmod.families import Family
+
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 _RANK_TOL = 1e-11  # as _irls._QR_TOL, on the scaled normal equations
 
@@ -231,16 +240,22 @@ def _solve(a: np.ndarray, b: np.ndarray, names: list[str]) -> np.ndarray:
 def svyglm(
     design: DistributedDesign,
     formula: str,
-    family: Any = "gaussian",
+    family: str | Family = "gaussian",
     *,
     na_rm: bool = False,
-    maxiter: int = 25,
+    max_iter: int = 25,
     tol: float = 1e-8,
+    level: float = DEFAULT_LEVEL,
 ) -> GLMResult:
-    """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design)."""
+    """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design).
+
+    Coefficients are named as in memory (formulaic names: ``"Intercept"``, ``"x"``);
+    the result's ``design`` is the dask design.
+    """
+    level = check_level(level)
     fam, kind = _family(family)
     response, predictors = _parse(design, formula, kind)
-    names = ["(Intercept)", *predictors]
+    names = ["Intercept", *predictors]
     table = design.table
     assert table is not None
     cells = getattr(design.calibration, "cells", None)
@@ -280,7 +295,8 @@ def svyglm(
                   na_rm, weight_scale, model.unweighted)  # fmt: skip
     if exact:
         assert cross is not None
-        return _linear_fit(design, data, model, cross, names, formula, n_use, w_use)
+        fitted = _linear_fit(design, data, model, cross, names, formula, n_use, w_use)
+        return replace(fitted, conf_level=level, design=design)
     if start is None:
         step = run_partitions(data, step_part, model, None, None, combine=_add_steps)
     else:
@@ -292,7 +308,7 @@ def svyglm(
     coef_old: np.ndarray | None = None
     iterations = 0
     final = None
-    for iteration in range(1, maxiter + 1):
+    for iteration in range(1, max_iter + 1):
         a_mat, b_vec = step["A"], step["b"]
         coef = _solve(a_mat, b_vec, names)
         nxt = run_partitions(data, step_part, model, coef, coef_old, combine=_add_steps)
@@ -317,8 +333,8 @@ def svyglm(
         dev_old, coef_old, step = dev, coef, nxt
     if final is None:
         raise ConvergenceError(
-            f"the GLM fit did not converge in {maxiter} iterations (relative deviance change "
-            f"still >= {tol}); raise maxiter or check for separation / extreme weights."
+            f"the GLM fit did not converge in {max_iter} iterations (relative deviance change "
+            f"still >= {tol}); raise max_iter or check for separation / extreme weights."
         )
     coef, a_mat, last = final
     bread = np.linalg.inv(a_mat)
@@ -332,7 +348,7 @@ def svyglm(
         psu_rows = np.bincount(bins.keys[inside, 0], bins.sums[inside, 0], design.n_psu)
         psu_weights = np.bincount(bins.keys[inside, 0], bins.sums[inside, 1], design.n_psu)
         replicate_estimates = replicate_coefs(
-            design, data, model, coef, psu_rows, psu_weights, maxiter, tol
+            design, data, model, coef, psu_rows, psu_weights, max_iter, tol
         )
         cov = design.replicates.vcov(replicate_estimates, coef)
         df = design.df + 1 - p
@@ -341,7 +357,7 @@ def svyglm(
         cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)["cross"]
         q = p + 1
         rows, cols = np.triu_indices(q)
-        factors = np.asarray(design.replicates.psu_factors)
+        factors = replicate_factors(design)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed
@@ -371,6 +387,8 @@ def svyglm(
         iterations=iterations,
         replicate_estimates=replicate_estimates,
         seed=None if design.replicates is None else design.replicates.seed,
+        conf_level=level,
+        design=design,
     )
 
 
@@ -432,7 +450,7 @@ def _linear_fit(
     m1, m2 = last["moments"]
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors)
+        factors = replicate_factors(design)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed

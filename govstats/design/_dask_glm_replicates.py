@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from govstats.design._dask_estimators import replicate_factors
+from govstats.design._dask_run import run_partitions
 from govstats.design._irls import deviance
-from govstats.design.distributed import run_partitions
 from govstats.errors import ConvergenceError
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def replicate_coefs(
     ``psu_rows`` and ``psu_weights`` are the rows and weight totals of the fit's rows
     in every PSU (they give each replicate's mean weight over the rows it keeps).
     """
-    factors = np.asarray(design.replicates.psu_factors)  # type: ignore[union-attr]
+    factors = replicate_factors(design)
     n_rep = factors.shape[1]
     kept = factors.T @ psu_weights
     rows = (factors > 0).T.astype(float) @ psu_rows

@@ -25,7 +25,7 @@ corrections beyond the first stage, and replicate weights of a calibrated design
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,11 +41,17 @@ from govstats.design._dask_run import (
 from govstats.design._linearize import LONELY_RULES
 from govstats.design._psu_table import Layout, PSUTable, build_psu_table
 from govstats.design._structure import Structure
+from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from statsmodels.genmod.families import Family
+
+    from govstats.design.calibration import LevelTotals, PopulationTotals
     from govstats.design.glm import GLMResult
+    from govstats.design.replicates import Replicates
     from govstats.design.results import SurveyEstimate
 
 __all__ = [
@@ -179,27 +185,66 @@ class DistributedDesign(SurveyDesign):
         """Not available: a dask design has no per-row scores (estimators use PSU totals)."""
         raise self._unsupported("vcov_totals of per-row scores", "use vcov_psu_totals")
 
-    def with_weights(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+    def with_weights(
+        self,
+        weights: np.ndarray,
+        *,
+        calibration: object | None = None,
+        replicates: Replicates | None = None,
+    ) -> SurveyDesign:
         """Not available: per-row weights cannot be attached to a dask design."""
         raise self._unsupported("with_weights", "calibrate with poststratify() or rake()")
 
-    def subset(self, mask: Any) -> SurveyDesign:
+    def subset(self, mask: pd.Series | np.ndarray | Sequence[bool]) -> SurveyDesign:
         """Not available on dask: estimate domains with ``by=`` instead."""
         raise self._unsupported("subset()", "estimate domains with by= (the same numbers)")
 
-    def quantile(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        q: float | Sequence[float] = 0.5,
+        *,
+        by: str | Sequence[str] | None = None,
+        qrule: str = "math",
+        level: float = DEFAULT_LEVEL,
+        na_rm: bool = False,
+        interval_type: str = "mean",
+    ) -> SurveyEstimate:
         """Not available on dask (quantiles need sorted rows, not partition sums)."""
         raise self._unsupported("quantile()", "compute quantiles on an in-memory sample")
 
-    def var(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def var(
+        self,
+        variables: str | Sequence[str],
+        *,
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
+    ) -> SurveyEstimate:
         """Not available on dask yet."""
         raise self._unsupported("var()", "compute it in memory")
 
-    def ciprop(self, *args: Any, **kwargs: Any) -> SurveyEstimate:
+    def ciprop(
+        self,
+        variable: str,
+        *,
+        method: str = "logit",
+        level: float = DEFAULT_LEVEL,
+        na_rm: bool = False,
+    ) -> SurveyEstimate:
         """Not available on dask yet."""
         raise self._unsupported("ciprop()", "use proportion() or compute it in memory")
 
-    def calibrate(self, *args: Any, **kwargs: Any) -> SurveyDesign:
+    def calibrate(
+        self,
+        population_totals: PopulationTotals,
+        *,
+        formula: str | None = None,
+        method: str = "linear",
+        bounds: tuple[float, float] | None = None,
+        max_iter: int = 50,
+        tol: float = 1e-7,
+    ) -> SurveyDesign:
         """Not available on dask yet (GREG calibration); poststratify() and rake() are."""
         raise self._unsupported("calibrate()", "use poststratify() or rake()")
 
@@ -210,7 +255,8 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population means from partition sums (see :meth:`SurveyDesign.mean`).
 
@@ -227,8 +273,9 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
-        )
+            self, variables, "mean", by=by, na_rm=na_rm, text_as_factor=False, deff=deff,
+            level=level,
+        )  # fmt: skip
 
     def total(
         self,
@@ -236,7 +283,8 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
-        deff: bool | str = True,
+        deff: bool | str = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Estimate population totals from partition sums (see :meth:`SurveyDesign.total`).
 
@@ -253,8 +301,9 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff
-        )
+            self, variables, "total", by=by, na_rm=na_rm, text_as_factor=False, deff=deff,
+            level=level,
+        )  # fmt: skip
 
     def proportion(
         self,
@@ -262,6 +311,7 @@ class DistributedDesign(SurveyDesign):
         *,
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Level proportions of categorical columns (see :meth:`SurveyDesign.proportion`).
 
@@ -278,7 +328,7 @@ class DistributedDesign(SurveyDesign):
         from govstats.design import _dask_estimators
 
         return _dask_estimators.mean_or_total(
-            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True
+            self, variable, "mean", by=by, na_rm=na_rm, text_as_factor=True, level=level
         )
 
     def ratio(
@@ -289,6 +339,7 @@ class DistributedDesign(SurveyDesign):
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         deff: bool = False,
+        level: float = DEFAULT_LEVEL,
     ) -> SurveyEstimate:
         """Ratios of totals from one pass of partition sums (see :meth:`SurveyDesign.ratio`).
 
@@ -304,16 +355,19 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_estimators
 
-        return _dask_estimators.ratio(self, numerator, denominator, by=by, na_rm=na_rm, deff=deff)
+        return _dask_estimators.ratio(
+            self, numerator, denominator, by=by, na_rm=na_rm, deff=deff, level=level
+        )
 
     def glm(
         self,
         formula: str,
-        family: Any = "gaussian",
+        family: str | Family = "gaussian",
         *,
         na_rm: bool = False,
-        maxiter: int = 25,
+        max_iter: int = 25,
         tol: float = 1e-8,
+        level: float = DEFAULT_LEVEL,
     ) -> GLMResult:
         """Design-based GLM by IRLS over partition sums (see :meth:`SurveyDesign.glm`).
 
@@ -332,14 +386,16 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_glm
 
-        return _dask_glm.svyglm(self, formula, family, na_rm=na_rm, maxiter=maxiter, tol=tol)
+        return _dask_glm.svyglm(
+            self, formula, family, na_rm=na_rm, max_iter=max_iter, tol=tol, level=level
+        )
 
     def to_replicates(
         self,
         method: str = "bootstrap",
-        replicates: int | None = None,
+        replicates: int = DEFAULT_REPLICATES,
         *,
-        seed: int | np.random.Generator | None = None,
+        seed: SeedLike = None,
         fay_rho: float = 0.0,
         mse: bool = False,
     ) -> SurveyDesign:
@@ -363,7 +419,7 @@ class DistributedDesign(SurveyDesign):
             self, method, replicates, seed=seed, fay_rho=fay_rho, mse=mse
         )
 
-    def poststratify(self, variable: Any, population: Any) -> SurveyDesign:  # type: ignore[override]
+    def poststratify(self, variable: str | Sequence[str], population: LevelTotals) -> SurveyDesign:
         """Post-stratify to population counts (see ``calibration.poststratify``); one pass.
 
         Examples
@@ -381,13 +437,13 @@ class DistributedDesign(SurveyDesign):
 
         return _dask_calibration.poststratify(self, variable, population)
 
-    def rake(  # type: ignore[override]
+    def rake(
         self,
-        margins: Any,
+        margins: Mapping[str, LevelTotals],
         *,
         max_iter: int = 10,
-        epsilon: float = 1.0,
-        tol: float = 1e-6,
+        tol: float = 1.0,
+        margin_rtol: float = 1e-6,
     ) -> SurveyDesign:
         """Rake to one-way margins (see ``calibration.rake``); one pass, then IPF on the client.
 
@@ -405,7 +461,9 @@ class DistributedDesign(SurveyDesign):
         """
         from govstats.design import _dask_calibration
 
-        return _dask_calibration.rake(self, margins, max_iter=max_iter, epsilon=epsilon, tol=tol)
+        return _dask_calibration.rake(
+            self, margins, max_iter=max_iter, tol=tol, margin_rtol=margin_rtol
+        )
 
     def __repr__(self) -> str:
         kind = "replicate" if self.replicates is not None else "linearization"

@@ -195,7 +195,7 @@ def test_unsupported_estimators_raise_instead_of_collecting(pair):
         lambda: dist.quantile("y"),
         lambda: dist.var("y"),
         lambda: dist.subset(None),
-        lambda: dist.calibrate("~x1", [1.0, 2.0]),
+        lambda: dist.calibrate({"x1": 1.0}, formula="~x1"),
         lambda: dist.ratio("y", "x2", deff=True),
     ):
         with pytest.raises(gs.DesignError, match="dask"):
@@ -270,3 +270,60 @@ def test_a_filtered_frame_with_empty_partitions_equals_in_memory():
         gs.DivideChain(dist, **spec).fit(replicates=20, seed=1, progress=False),
         gs.DivideChain(mem, **spec).fit(replicates=20, seed=1, progress=False),
     )
+
+
+def test_level_deff_and_seeds_follow_the_in_memory_vocabulary(pair):
+    dist, mem = pair
+    for call in (
+        lambda d: d.mean("y", by="region", level=0.9),
+        lambda d: d.total(["y", "x1"], deff=True, level=0.8),
+        lambda d: d.proportion("region", level=0.99),
+        lambda d: d.ratio("y", "x2", by="sex", level=0.9),
+    ):
+        assert_estimates_equal(call(dist), call(mem))
+    # the default number of bootstrap replicates and the seed drawn from a Generator
+    rd = dist.to_replicates(seed=np.random.default_rng(12))
+    rm = mem.to_replicates(seed=np.random.default_rng(12))
+    assert rd.replicates.seed == rm.replicates.seed is not None
+    assert rd.replicates.n_replicates == rm.replicates.n_replicates
+    np.testing.assert_array_equal(rd.replicates.factors, rm.replicates.factors)
+    assert_estimates_equal(rd.mean("y"), rm.mean("y"))
+    # without a seed, the one drawn is recorded and reproduces the replicates
+    fresh = dist.to_replicates(replicates=20)
+    again = mem.to_replicates(replicates=20, seed=fresh.replicates.seed)
+    np.testing.assert_array_equal(fresh.replicates.factors, again.replicates.factors)
+
+
+def test_glm_result_fields_equal_in_memory(pair):
+    dist, mem = pair
+    rd = dist.to_replicates("bootstrap", replicates=20, seed=8)
+    rm = mem.to_replicates("bootstrap", replicates=20, seed=8)
+    got = rd.glm("y ~ x1 + x2", level=0.9, max_iter=30)
+    want = rm.glm("y ~ x1 + x2", level=0.9, max_iter=30)
+    assert list(got.params.index) == list(want.params.index)
+    assert (got.seed, got.conf_level, got.method) == (want.seed, want.conf_level, want.method)
+    assert got.design is rd
+    assert_frames_equal(got.to_frame(names="r"), want.to_frame(names="r"))
+    np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
+
+
+def test_chain_montecarlo_records_the_seed_as_in_memory(pair):
+    dist, mem = pair
+    spec = {"x": "rural", "mediators": ["m1", "m2"], "outcome": "service"}
+    got = gs.DivideChain(dist, **spec).fit(
+        inference="montecarlo", replicates=50, seed=np.random.default_rng(3), level=0.9
+    )
+    want = gs.DivideChain(mem, **spec).fit(
+        inference="montecarlo", replicates=50, seed=np.random.default_rng(3), level=0.9
+    )
+    assert got.seed == want.seed is not None
+    assert_chains_equal(got, want)
+
+
+def test_rake_uses_the_in_memory_argument_names(pair):
+    dist, mem = pair
+    got = dist.rake(MARGINS, max_iter=20, tol=1e-6, margin_rtol=1e-5).mean("y", by="region")
+    want = mem.rake(MARGINS, max_iter=20, tol=1e-6, margin_rtol=1e-5).mean("y", by="region")
+    assert_estimates_equal(got, want)
+    with pytest.raises(gs.GovstatsError, match="margin_rtol"):
+        dist.rake({"region": POP, "sex": {"f": 1.0, "m": 1.0}})
