@@ -19,7 +19,7 @@ bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from govstats.chain.divide_chain import DivideChain
 
 
-def is_distributed(data: object) -> bool:
+def is_distributed(data: object) -> TypeGuard[DistributedDesign]:
     """Whether ``data`` is a design on a dask DataFrame."""
     return isinstance(data, DistributedDesign)
 

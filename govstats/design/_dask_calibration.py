@@ -110,9 +110,8 @@ def _combos_part(
     part: pd.DataFrame, number: int, layout: Layout, psu_strata: np.ndarray, names: Sequence[str]
 ) -> pd.DataFrame:
     """Base-weight totals, rows and missing values of every combination in one partition."""
-    from govstats.design._dask_estimators import rows_and_weights
-
-    _, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
+    psu = layout.psu_codes(part)
+    w = np.asarray(layout.base_weights(part, psu, psu_strata), dtype=np.float64)
     frame = part[list(names)].copy()
     frame["__w"] = w
     frame["__n"] = 1.0
@@ -145,7 +144,7 @@ def _joint_table(design: DistributedDesign, names: Sequence[str]) -> pd.DataFram
                 f"{int(frame.loc[bad, '__active'].sum())} rows; impute it or drop those rows "
                 "before building the design"
             )
-    return frame
+    return pd.DataFrame(frame)
 
 
 def _levels(frame: pd.DataFrame, name: str) -> dict[str, int]:

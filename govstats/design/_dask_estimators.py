@@ -390,7 +390,7 @@ def run_pass(
             "na_rm=True to leave those rows out of the estimate (the design is kept, as R's "
             "na.rm=TRUE), or impute them first."
         )
-    labels = _sorted_labels(merged.labels, by_names, design.data._meta)
+    labels = _sorted_labels(merged.labels, by_names, design.data._meta)  # type: ignore[arg-type]
     if not labels:
         if by_names:
             raise DesignError(f"no rows with non-missing {list(by_names)} in the design's domain.")
@@ -515,7 +515,9 @@ def _finish(
 
 
 def _reorder(pas: Pass, order: np.ndarray) -> Pass:
-    pick = lambda a: None if a is None else a[..., order]  # noqa: E731
+    def pick(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else a[..., order]
+
     return Pass(pas.counts, pas.weights, pas.zero, pas.wv[..., order], pick(pas.v), pick(pas.wvv),
                 pas.labels)  # fmt: skip
 

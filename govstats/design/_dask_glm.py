@@ -29,6 +29,7 @@ from govstats.design._dask_estimators import (
 )
 from govstats.design._dask_run import run_jobs, run_partitions
 from govstats.design._irls import _start_mu, _valid, deviance
+from govstats.design._kernel import psu_crossproducts
 from govstats.design.glm import GLMResult, _family, _plain_columns, _unquote
 from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
@@ -171,8 +172,8 @@ def cross_part(part: pd.DataFrame, number: int, model: Model, n_psu: int) -> dic
     """Count rows and sum per-PSU packed cross-products of ``[X, y]`` (analysis weights)."""
     a = model.columns(part)
     use = a["use"]
-    z = [np.where(use, col, 0.0) for col in (*a["xs"], a["y"])]
-    cross = _partition.packed_crossproducts(a["psu"], n_psu, z, np.where(use, a["w"], 0.0))
+    z = np.column_stack([np.where(use, col, 0.0) for col in (*a["xs"], a["y"])])
+    cross = psu_crossproducts(z, np.where(use, a["w"], 0.0), a["psu"], n_psu)
     return {"counts": check_part(part, number, model, a), "cross": cross}
 
 
@@ -194,7 +195,7 @@ def _add_steps(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _add_arrays(parts: list[np.ndarray]) -> np.ndarray:
-    return np.sum(parts, axis=0)
+    return np.asarray(np.sum(parts, axis=0))
 
 
 def _parse(design: DistributedDesign, formula: str, kind: str) -> tuple[str, list[str]]:

@@ -66,7 +66,7 @@ class Layout:
         h = pd.Index(self.strata_values).get_indexer(part[self.strata])
         ids = pd.Index(self.psu_values).get_indexer(part[self.psu])
         key = h.astype(np.int64) * (len(self.psu_values) + 1) + ids
-        return np.searchsorted(self.nested_keys, key).astype(np.int64)
+        return np.asarray(np.searchsorted(self.nested_keys, key), dtype=np.int64)
 
     def base_weights(self, part: pd.DataFrame, psu: np.ndarray, psu_strata: np.ndarray) -> Any:
         """Return the sampling weights of every row (the weights column, fpc-implied, or 1)."""

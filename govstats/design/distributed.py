@@ -42,7 +42,7 @@ from govstats.design._linearize import LONELY_RULES
 from govstats.design._psu_table import Layout, PSUTable, build_psu_table
 from govstats.design._structure import Structure
 from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
-from govstats.design.survey_design import SurveyDesign
+from govstats.design.survey_design import FRAME_DESIGNS, SurveyDesign
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
@@ -473,3 +473,6 @@ class DistributedDesign(SurveyDesign):
             f"{self.table.n_rows} rows, {self.n_psu} PSUs, {self.n_strata} strata, df={self.df}, "
             f"lonely_psu={self.lonely_psu!r})"
         )
+
+
+FRAME_DESIGNS["dask"] = DistributedDesign

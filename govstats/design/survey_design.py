@@ -32,6 +32,12 @@ __all__ = ["SurveyDesign"]
 _KEEP: Any = object()
 
 
+#: Design classes for data frames of other engines, by the frame's top-level module
+#: (``"dask"``: :class:`govstats.design.distributed.DistributedDesign`, registered when
+#: the ``govstats.design`` package is imported).
+FRAME_DESIGNS: dict[str, type[SurveyDesign]] = {}
+
+
 @dataclass(frozen=True, eq=False)
 class SurveyDesign:
     """A complex sample design (strata, multistage clusters, weights, fpc) bound to its data.
@@ -880,11 +886,13 @@ class SurveyDesign:
         """Return a :class:`~govstats.design.distributed.DistributedDesign` for a dask frame.
 
         Estimators on a ``dask.dataframe.DataFrame`` run as passes of partition sums;
-        dask is imported only then.
+        dask is imported only then. The class is looked up in :data:`FRAME_DESIGNS`
+        (``govstats.design.distributed`` registers itself there), so this module
+        does not import the distributed one.
         """
         data = args[0] if args else kwargs.get("data")
-        if cls is SurveyDesign and type(data).__module__.split(".")[0] == "dask":
-            from govstats.design.distributed import DistributedDesign
-
-            return object.__new__(DistributedDesign)
+        if cls is SurveyDesign:
+            other = FRAME_DESIGNS.get(type(data).__module__.split(".")[0])
+            if other is not None:
+                return object.__new__(other)
         return object.__new__(cls)
