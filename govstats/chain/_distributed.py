@@ -31,7 +31,11 @@ from govstats.chain._summarise import Uncertainty, difference_table, effect_tabl
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
-from govstats.design._dask_estimators import collected_levels, rows_and_weights
+from govstats.design._dask_estimators import (
+    collected_levels,
+    replicate_factors,
+    rows_and_weights,
+)
 from govstats.design._dask_run import run_partitions
 from govstats.design._kernel import psu_crossproducts
 from govstats.design.categorical import is_categorical
@@ -331,6 +335,8 @@ def fit(
     else:
         rep = design.replicates
         asked = replicates
+        if rep is not None:
+            replicate_factors(design)  # raises unless the replicates are factors per PSU
         if rep is None:
             # as in memory: a Rao-Wu bootstrap of the design (of its complete rows' domain)
             n_rep = replicates or DEFAULT_REPLICATES
@@ -436,12 +442,7 @@ def cascade_table(
     means = (num.sum(axis=0) / np.tile(sizes, len(cols))).reshape(len(cols), 2)
     rep = design.replicates
     if rep is not None:
-        if rep.psu_factors is None:
-            raise DesignError(
-                "the cascade of a dask design needs replicate factors per PSU; replicates of "
-                "a calibrated design are not supported on a dask DataFrame"
-            )
-        factors = rep.psu_factors.T
+        factors = replicate_factors(design).T
         rn, rd = factors @ num, factors @ den
         vcov = rep.vcov(rn / np.tile(rd, len(cols)), means.ravel())
         df = float(rep.df)
