@@ -57,7 +57,7 @@ def logit(
 
 def predict(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """Logistic probabilities ``1 / (1 + exp(-x beta))``."""
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -700, 700)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x @ beta, -700, 700))))
 
 
 def ipw(t: np.ndarray, e: np.ndarray, w: np.ndarray, estimand: str, stabilize: bool) -> np.ndarray:

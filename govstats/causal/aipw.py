@@ -62,10 +62,13 @@ class AIPWResult:
     @property
     def se(self) -> np.ndarray:
         """Design standard errors."""
-        return np.sqrt(np.clip(np.diag(self.vcov), 0, None))
+        return np.asarray(np.sqrt(np.clip(np.diag(self.vcov), 0, None)))
 
-    def to_frame(self) -> pd.DataFrame:
-        """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
+
+        ``names`` is accepted as by every model table (the estimands are spelled alike in R).
+        """
         low, high = t_interval(self.estimate, self.se, self.df, self.conf_level)
         t = self.estimate / self.se
         return pd.DataFrame(

@@ -32,7 +32,7 @@ def scores_or_refuse(
 ) -> np.ndarray:
     """Clip scores into ``[trim, 1 - trim]``, or refuse scores of 0 or 1 when no trim is given."""
     if trim is not None:
-        return np.clip(e, trim, 1 - trim)
+        return np.asarray(np.clip(e, trim, 1 - trim))
     active = w > 0
     extreme = active & ((e < _k.EXTREME) | (e > 1 - _k.EXTREME))
     if extreme.any():

@@ -16,13 +16,27 @@ from scipy import stats
 
 from govstats.errors import ModelError
 
+#: Inference methods of the chain and interval types.
+INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "model", "none")
+CI_TYPES = ("percentile", "bca", "wald")
+
+
+def check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
+    """Return the interval type asked for (``default`` when None) if ``what`` allows it."""
+    if ci is None:
+        return default
+    if ci not in CI_TYPES:
+        raise ModelError(f"ci={ci!r}; choose one of {CI_TYPES}")
+    if ci not in allowed:
+        raise ModelError(
+            f"ci={ci!r} is not available with inference {what}; use one of {list(allowed)}"
+        )
+    return ci
+
+
 #: BCa needs enough replicates for its adjusted tail quantiles (Efron & Tibshirani
 #: recommend 1000 or more; below this many we refuse).
 MIN_BCA_REPLICATES = 200
-
-#: Inference methods of ``DivideChain.fit`` and its interval types.
-INFERENCE = ("replicate", "linearization", "montecarlo", "bootstrap", "model", "none")
-CI_TYPES = ("percentile", "bca", "wald")
 
 
 def acceleration(jack: np.ndarray) -> np.ndarray:
@@ -90,16 +104,3 @@ def bca_interval(
         low[e] = np.quantile(draws[:, e], low_p[e])
         high[e] = np.quantile(draws[:, e], high_p[e])
     return low, high, bad
-
-
-def check_ci(ci: str | None, allowed: Sequence[str], default: str, what: str) -> str:
-    """Validate an interval type ``ci`` for an inference method (``None``: its default)."""
-    if ci is None:
-        return default
-    if ci not in CI_TYPES:
-        raise ModelError(f"ci={ci!r}; choose one of {CI_TYPES}")
-    if ci not in allowed:
-        raise ModelError(
-            f"ci={ci!r} is not available with inference {what}; use one of {list(allowed)}"
-        )
-    return ci

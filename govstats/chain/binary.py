@@ -95,8 +95,11 @@ class BinaryChainResult:
     conf_level: float = 0.95
     seed: int | None = None
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per effect: ``term, estimate, se, ci_low, ci_high, df, scale``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """One row per effect: ``term, estimate, se, ci_low, ci_high, df, scale``.
+
+        ``names`` is accepted as by every chain table (effect names are the same in R).
+        """
         return pd.DataFrame(
             {
                 "term": list(EFFECTS),
@@ -118,6 +121,9 @@ class BinaryChainResult:
         return (
             head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
         )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{n}={e:.4g}" for n, e in zip(EFFECTS, self.estimate, strict=True))

@@ -98,9 +98,30 @@ class SensitivityResult:
     method: str
     conf_level: float
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the tidy curves (``term``, ``rho``, ``estimate``, ``se``, ``ci_low``, ...)."""
-        return self.curves.copy()
+    @property
+    def estimate(self) -> np.ndarray:
+        """Every effect at every rho, in the rows of :meth:`to_frame`."""
+        return self.curves["estimate"].to_numpy(dtype=np.float64)
+
+    @property
+    def se(self) -> np.ndarray:
+        """Standard errors in the rows of :meth:`to_frame`."""
+        return self.curves["se"].to_numpy(dtype=np.float64)
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the intervals (the chain's)."""
+        return float(self.curves["df"].iloc[0]) if len(self.curves) else float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return the tidy curves: ``term, estimate, se, ci_low, ci_high, df, rho``.
+
+        The ``curves`` attribute holds the same rows; ``names`` is accepted as by every
+        chain table (effect names are the same in R).
+        """
+        columns = ["term", "estimate", "se", "ci_low", "ci_high", "df"]
+        rest = [c for c in self.curves.columns if c not in columns]
+        return self.curves[columns + rest].copy()
 
     def summary(self) -> str:
         """Thresholds and E-values as text."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def nearest_cnnic_report(when: str | int, *, cnnic: pd.DataFrame | None = None) 
     row = usable.iloc[best].copy()
     row["period"] = str(row["period"])
     row.attrs = {"requested": str(when), "months_away": int(distance[best])}
-    return row
+    return cast("pd.Series", row)
 
 
 def merge_context(

@@ -54,8 +54,8 @@ def simulate_items(
     intercepts: Sequence[float] = (0.0, 0.2, -0.1),
     item_error: float = 0.5,
     invariance_violation: float = 0.0,
-    group: str = "rural",
-    seed: int | np.random.Generator = 2024,
+    by: str = "rural",
+    seed: int | np.random.Generator | None = None,
 ) -> SimulatedItems:
     """Draw continuous items ``nu_j + lambda_j * construct + e_j`` for every construct.
 
@@ -67,7 +67,7 @@ def simulate_items(
     Parameters
     ----------
     data : DataFrame
-        Rows with the construct columns (and ``group``).
+        Rows with the construct columns (and ``by``).
     constructs : sequence of str
     loadings, intercepts : sequence of float
         One per item (the same for every construct); the first loading should be 1.
@@ -75,10 +75,13 @@ def simulate_items(
         Error standard deviation of every item.
     invariance_violation : float, default 0
         Added to the intercept of the last item of every construct where
-        ``data[group] == 1`` (a scalar non-invariance that ``gs.sem.invariance``
+        ``data[by] == 1`` (a scalar non-invariance that ``gs.sem.invariance``
         should detect).
-    group : str, default "rural"
-    seed : int or Generator, default 2024
+    by : str, default "rural"
+        The 0/1 column whose group 1 gets the invariance violation.
+    seed : int, Generator or None, keyword-only
+        Source of randomness (``None``: fresh entropy; the same integer gives the same
+        items).
 
     Returns
     -------
@@ -96,11 +99,11 @@ def simulate_items(
         raise DataError("loadings and intercepts need one value per item.")
     if not item_error > 0:
         raise DataError(f"item_error={item_error} must be positive.")
-    missing = [c for c in (*constructs, group) if c not in data.columns]
+    missing = [c for c in (*constructs, by) if c not in data.columns]
     if missing:
         raise DataError(f"simulate_items needs the column(s) {missing} in data.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    in_group = data[group].to_numpy() == 1
+    in_group = data[by].to_numpy() == 1
     new = {}
     measurement = {}
     for construct in constructs:
@@ -122,5 +125,5 @@ def simulate_items(
         intercepts=tuple(float(v) for v in intercepts),
         item_error=float(item_error),
         invariance_violation=float(invariance_violation),
-        group=group,
+        group=by,
     )

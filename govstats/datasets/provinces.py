@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -147,12 +147,14 @@ def _from_digits(digits: str, value: object) -> str:
 
 
 @overload
-def province_code(values: pd.Series) -> pd.Series: ...  # type: ignore[overload-overlap]
+def province_code(values: pd.Series) -> pd.Series: ...
 @overload
-def province_code(values: str | int | float) -> str: ...
+def province_code(values: str | int | float) -> str: ...  # type: ignore[overload-overlap]
 @overload
-def province_code(values: Iterable[Any]) -> list[str | None]: ...
-def province_code(values: Any) -> Any:
+def province_code(values: Iterable[object]) -> list[str | None]: ...
+def province_code(
+    values: pd.Series | str | int | float | Iterable[object],
+) -> pd.Series | str | list[str | None]:
     """Return two-digit GB/T 2260 province codes, as text, from what a survey file stores.
 
     Accepts integer codes (``11``), floats (``11.0``, as Stata and SPSS store codes),

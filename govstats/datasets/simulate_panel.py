@@ -56,7 +56,11 @@ class SimulatedPanel:
         )
 
 
-def _generator(seed: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
+def _generator(
+    seed: int | np.random.Generator | None,
+) -> tuple[np.random.Generator, int | None]:
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
     if isinstance(seed, np.random.Generator):
         return seed, None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
@@ -71,7 +75,7 @@ def simulate_panel(
     effect: float = 0.3,
     growth: float = 0.1,
     attrition: float = 0.08,
-    seed: int | np.random.Generator = 2024,
+    seed: int | np.random.Generator | None = None,
 ) -> SimulatedPanel:
     """Simulate CFPS-style waves (2014–2022) with a staggered county broadband rollout.
 
@@ -88,7 +92,7 @@ def simulate_panel(
         a static two-way FE regression under staggered adoption).
     attrition : float, default 0.08
         Base probability of leaving the panel at each wave (higher for rural persons).
-    seed : int or numpy.random.Generator, default 2024, keyword-only
+    seed : int, numpy.random.Generator or None, keyword-only
 
     Returns
     -------

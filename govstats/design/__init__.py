@@ -11,9 +11,7 @@ calibrated designs are the same type.
 
 from __future__ import annotations
 
-# importing the module registers the design class of dask frames (dask is imported only
-# when a dask frame is passed)
-from govstats.design import distributed  # noqa: F401
+from govstats.design import distributed  # noqa: F401  (registers the dask design)
 from govstats.design.glm import GLMResult
 from govstats.design.replicates import Replicates
 from govstats.design.results import SurveyEstimate

@@ -28,9 +28,11 @@ from govstats.design._dask_estimators import (
     rows_and_weights,
 )
 from govstats.design._dask_run import run_jobs, run_partitions
+from govstats.design._glm_frame import _plain_columns, _unquote
+from govstats.design._glm_frame import resolve_family as _family
 from govstats.design._irls import _start_mu, _valid, deviance
 from govstats.design._kernel import psu_crossproducts
-from govstats.design.glm import GLMResult, _family, _plain_columns, _unquote
+from govstats.design.glm import GLMResult
 from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 

@@ -139,7 +139,7 @@ def check_probabilities(q: object, argument: str = "q") -> list[float]:
             f"{argument}={q!r} is not a probability or a list of them: pass numbers between "
             f"0 and 1, e.g. {argument}=0.5 or {argument}=[0.25, 0.5, 0.75] (not text)."
         )
-    probs = [float(v) for v in items]  # type: ignore[arg-type]
+    probs = [float(v) for v in items]
     if any(not 0.0 <= p <= 1.0 for p in probs):
         raise DataError(f"{argument}={q!r}: quantile probabilities must lie in [0, 1].")
     return probs

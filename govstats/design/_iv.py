@@ -98,7 +98,7 @@ def moments(u: np.ndarray, w: np.ndarray) -> np.ndarray:
 def outer_rows(u: np.ndarray) -> np.ndarray:
     """Row-wise outer products flattened, (n, k) -> (n, k*k), for replicate totals."""
     n, k = u.shape
-    return (u[:, :, None] * u[:, None, :]).reshape(n, k * k)
+    return np.asarray((u[:, :, None] * u[:, None, :]).reshape(n, k * k))
 
 
 def control_map(layout: Layout, first_stage: np.ndarray) -> np.ndarray:

@@ -377,7 +377,7 @@ def _product_rank_df(
     if rows.size >= n_rep:
         sub = psu_factors[rows] * cell_factors[largest]
         if int(np.linalg.matrix_rank(sub)) == n_rep:
-            return n_rep - 1
+            return int(n_rep - 1)
     step = max(n_rep, block // max(n_rep, 1))
     triangles = []
     for lo in range(0, unit_psu.size, step):

@@ -801,8 +801,6 @@ def _recalibrate_cells(
     (``cell_factors``), never an (n, R) weight matrix. None when the (cells x PSUs)
     table would be too large (the caller then builds row weights).
     """
-    from govstats.design.replicates import Replicates
-
     assert reps.factors is not None
     n = start_weights.shape[0]
     joint = np.zeros(n, dtype=np.int64)
@@ -853,16 +851,10 @@ def _recalibrate_cells(
             adjust *= reps.cell_factors[cells_of_joint[0]]
         full = np.where(final_cells > 0, start_cells / final_cells, 0.0)
     cell_factors = adjust * full[:, None]
-    out = Replicates(
-        method=reps.method,
-        scale=reps.scale,
-        rscales=reps.rscales,
-        mse=reps.mse,
-        psu_index=reps.psu_index,
+    out = dataclasses.replace(
+        reps,
         psu_factors=None,
         row_weights=None,
-        seed=reps.seed,
-        df=reps.df,
         cell_index=joint,
         cell_factors=cell_factors,
         cell_psu_factors=reps.factors,

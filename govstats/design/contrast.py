@@ -11,231 +11,26 @@ differentiated exactly by complex-step differentiation.
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
+from govstats.design._contrast import ContrastSpec, evaluate_expression
+from govstats.design.inference import DEFAULT_LEVEL
 
-from govstats.design.inference import check_level
-from govstats.design.results import SurveyEstimate, make_estimate
-from govstats.errors import DataError
+if TYPE_CHECKING:
+    from govstats.design.glm import GLMResult
+    from govstats.design.mlogit import MLogitResult
+    from govstats.design.olr import OLRResult
+    from govstats.design.results import SurveyEstimate
 
-__all__ = ["contrast", "evaluate_expression"]
-
-_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "log1p": np.log1p,
-    "expm1": np.expm1,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "plogis": lambda z: 1.0 / (1.0 + np.exp(-z)),
-}
-_BACKQUOTED = re.compile(r"`([^`]+)`")
-_STEP = 1e-20  # complex step: exact first derivatives of analytic expressions
+__all__ = ["ContrastSpec", "contrast", "evaluate_expression"]
 
 
-def _lookup(names: Sequence[str], aliases: Mapping[str, int] | None) -> dict[str, int]:
-    lookup = dict(aliases or {})
-    lookup.update({name: j for j, name in enumerate(names)})
-    return lookup
-
-
-def _parse(
-    text: str, names: Sequence[str], aliases: Mapping[str, int] | None = None
-) -> tuple[ast.Expression, dict[str, int]]:
-    """Parse an expression; backquoted names and plain identifiers map to estimate positions."""
-    lookup = _lookup(names, aliases)
-    symbols: dict[str, int] = {}
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in lookup:
-            raise DataError(
-                f"contrast names {name!r}, which is not an estimate; known: {list(names)}."
-            )
-        key = f"_v{lookup[name]}"
-        symbols[key] = lookup[name]
-        return key
-
-    code = _BACKQUOTED.sub(replace, text)
-    try:
-        tree = ast.parse(code, mode="eval")
-    except SyntaxError as error:
-        raise DataError(
-            f"contrast {text!r} is not an arithmetic expression ({error.msg}); quote names "
-            "with symbols in backquotes, e.g. `stype[T.H]`."
-        ) from error
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in symbols and node.id not in _FUNCTIONS:
-            if node.id not in lookup:
-                raise DataError(
-                    f"contrast {text!r} uses {node.id!r}, which is neither an estimate nor a "
-                    f"function; estimates: {list(names)}; functions: {sorted(_FUNCTIONS)}."
-                )
-            symbols[node.id] = lookup[node.id]
-    return tree, symbols
-
-
-def _evaluate(node: ast.AST, values: Mapping[str, complex]) -> Any:
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body, values)
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        return node.value
-    if isinstance(node, ast.Name) and node.id in values:
-        return values[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _evaluate(node.operand, values)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp):
-        left, right = _evaluate(node.left, values), _evaluate(node.right, values)
-        operations: dict[type, Callable[[Any, Any], Any]] = {
-            ast.Add: lambda a, b: a + b,
-            ast.Sub: lambda a, b: a - b,
-            ast.Mult: lambda a, b: a * b,
-            ast.Div: lambda a, b: a / b,
-            ast.Pow: lambda a, b: a**b,
-        }
-        if type(node.op) in operations:
-            return operations[type(node.op)](left, right)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in _FUNCTIONS
-        and len(node.args) == 1
-        and not node.keywords
-    ):
-        return _FUNCTIONS[node.func.id](_evaluate(node.args[0], values))
-    raise DataError(
-        f"contrast uses {ast.dump(node)[:60]}..., which is not allowed: only numbers, estimate "
-        f"names, + - * / ** and the functions {sorted(_FUNCTIONS)}."
-    )
-
-
-def evaluate_expression(
-    text: str,
-    names: Sequence[str],
-    estimate: np.ndarray,
-    aliases: Mapping[str, int] | None = None,
-) -> tuple[float, np.ndarray]:
-    """Value and gradient of an expression in the estimates.
-
-    Parameters
-    ----------
-    text : str
-        Arithmetic in the names (backquote names with symbols).
-    names : sequence of str
-        Name of every estimate.
-    estimate : ndarray, shape (k,)
-    aliases : dict, optional
-        Other spellings of the names (R's), mapped to estimate positions.
-
-    Returns
-    -------
-    (float, ndarray of shape (k,))
-        The value and its exact derivative with respect to every estimate.
-
-    Examples
-    --------
-    >>> value, grad = evaluate_expression("a / b", ["a", "b"], np.array([1.0, 4.0]))
-    >>> value, grad.tolist()
-    (0.25, [0.25, -0.0625])
-    """
-    tree, symbols = _parse(text, names, aliases)
-    base = {key: complex(estimate[j]) for key, j in symbols.items()}
-    with np.errstate(all="ignore"):
-        value = complex(_evaluate(tree, base)).real
-        gradient = np.zeros(len(names))
-        for key, j in symbols.items():
-            shifted = dict(base)
-            shifted[key] = base[key] + 1j * _STEP
-            gradient[j] += complex(_evaluate(tree, shifted)).imag / _STEP
-    if not np.isfinite(value):
-        raise DataError(f"contrast {text!r} is not finite at the estimates ({value}).")
-    return value, gradient
-
-
-def _weights(
-    spec: Mapping[str, float] | Sequence[float],
-    names: Sequence[str],
-    aliases: Mapping[str, int] | None = None,
-) -> np.ndarray:
-    if isinstance(spec, Mapping):
-        lookup = _lookup(names, aliases)
-        unknown = [k for k in spec if k not in lookup]
-        if unknown:
-            raise DataError(
-                f"contrast names {unknown}, which are not estimates; known: {list(names)}."
-            )
-        out = np.zeros(len(names))
-        for key, value in spec.items():
-            out[lookup[key]] += float(value)
-        return out
-    weights = np.asarray(spec, dtype=np.float64)
-    if weights.shape != (len(names),):
-        raise DataError(
-            f"a contrast given as numbers needs one weight per estimate ({len(names)}), "
-            f"not {weights.shape}."
-        )
-    return weights
-
-
-def _is_number_map(spec: object) -> bool:
-    return isinstance(spec, Mapping) and all(
-        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-        for v in spec.values()
-    )
-
-
-def _source(result: Any) -> tuple[list[str], np.ndarray, np.ndarray, float, str, float, Any]:
-    if isinstance(result, SurveyEstimate):
-        return (
-            result.names,
-            result.estimate,
-            result.vcov,
-            float(result.df),
-            result.method,
-            result.conf_level,
-            result.seed,
-        )
-    names = [str(n) for n in result.params.index]
-    return (
-        names,
-        result.params.to_numpy(dtype=np.float64),
-        result.cov.to_numpy(dtype=np.float64),
-        float(result.df),
-        str(result.method),
-        float(result.conf_level),
-        result.seed,
-    )
-
-
-def _aliases(result: Any, names: list[str]) -> dict[str, int]:
-    """R's spellings of the estimate names: ``stypeH`` for ``stype[T.H]``, ``E`` for ``E:api00``.
-
-    Only spellings that name one estimate and are not already a name are kept.
-    """
-    from govstats.design.olr import r_name
-
-    if isinstance(result, SurveyEstimate):
-        if result.by and len(set(result.variable)) == 1 and result.level is None:
-            candidates = [".".join(str(v) for v in d) for d in result.domain]
-        else:
-            candidates = list(names)
-    else:
-        candidates = [r_name(n) for n in names]
-    out: dict[str, int] = {}
-    for j, alias in enumerate(candidates):
-        if alias not in names and candidates.count(alias) == 1:
-            out[alias] = j
-    return out
-
-
-def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEstimate:
+def contrast(
+    result: SurveyEstimate | GLMResult | OLRResult | MLogitResult,
+    spec: ContrastSpec,
+    *,
+    level: float = DEFAULT_LEVEL,
+) -> SurveyEstimate:
     """Linear or nonlinear contrasts of estimates with delta-method SEs (R ``svycontrast``).
 
     Parameters
@@ -249,8 +44,8 @@ def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEst
         whose values are contrasts gives named ones. R's spellings work too
         (``stypeH``, ``(Intercept)`` in backquotes; ``E`` for the domain ``E`` of a
         one-variable ``by`` result).
-    level : float, optional
-        Confidence level (default: the result's).
+    level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -280,44 +75,4 @@ def contrast(result: Any, spec: Any, *, level: float | None = None) -> SurveyEst
     >>> round(float(m.contrast("a / b").estimate[0]), 4)
     0.8333
     """
-    names, estimate, vcov, df, method, conf_level, seed = _source(result)
-    aliases = _aliases(result, names)
-    conf_level = conf_level if level is None else check_level(level)
-    if isinstance(spec, str) or _is_number_map(spec):
-        items: list[tuple[str, Any]] = [("contrast", spec)]
-    elif isinstance(spec, Mapping):
-        items = [(str(k), v) for k, v in spec.items()]
-    elif (
-        isinstance(spec, Sequence)
-        and spec
-        and all(
-            isinstance(s, str | Mapping) or (isinstance(s, Sequence) and not isinstance(s, str))
-            for s in spec
-        )
-    ):
-        items = [(f"contrast{j + 1}", s) for j, s in enumerate(spec)]
-    elif isinstance(spec, Sequence | np.ndarray):
-        items = [("contrast", spec)]
-    else:
-        raise DataError(
-            "spec must be a dict of weights by name, a sequence of weights, an expression "
-            f"string, or a list or dict of them; got {type(spec).__name__}."
-        )
-    values = np.empty(len(items))
-    jacobian = np.empty((len(items), len(names)))
-    for i, (_, item) in enumerate(items):
-        if isinstance(item, str):
-            values[i], jacobian[i] = evaluate_expression(item, names, estimate, aliases)
-        else:
-            jacobian[i] = _weights(item, names, aliases)
-            values[i] = float(jacobian[i] @ estimate)
-    return make_estimate(
-        "contrast",
-        [name for name, _ in items],
-        values,
-        jacobian @ vcov @ jacobian.T,
-        int(df),
-        method=method,
-        conf_level=conf_level,
-        seed=seed,
-    )
+    return result.contrast(spec, level=level)

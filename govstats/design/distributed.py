@@ -42,7 +42,7 @@ from govstats.design._linearize import LONELY_RULES
 from govstats.design._psu_table import Layout, PSUTable, build_psu_table
 from govstats.design._structure import Structure
 from govstats.design.inference import DEFAULT_LEVEL, DEFAULT_REPLICATES, SeedLike
-from govstats.design.survey_design import FRAME_DESIGNS, SurveyDesign
+from govstats.design.survey_design import SurveyDesign, register_dask_design
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
@@ -475,4 +475,4 @@ class DistributedDesign(SurveyDesign):
         )
 
 
-FRAME_DESIGNS["dask"] = DistributedDesign
+register_dask_design(DistributedDesign)

@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.genmod.families import Family
 
 from govstats.design import _kernel
 from govstats.design._glm_checks import check_fit, check_response
-from govstats.design._irls import IRLSFit, family_kind, irls
-from govstats.design._structure import check_columns
-from govstats.design.categorical import factor_levels, is_categorical
+from govstats.design._glm_frame import design_matrix as _design_matrix
+from govstats.design._glm_frame import resolve_family as _family
+from govstats.design._irls import IRLSFit, irls
 from govstats.design.inference import DEFAULT_LEVEL, check_level, domain_interval
-from govstats.design.model_matrix import build_model_matrix, rename
+from govstats.design.model_matrix import rename
+from govstats.design.results import coefficient_contrast
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design._contrast import ContrastSpec
     from govstats.design.margins import Prediction
     from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
-    from govstats.design.tests import WaldTest
+    from govstats.design.tests import NullValues, WaldTest
 
 __all__ = ["GLMResult", "svyglm"]
-
-_FAMILIES = {
-    "gaussian": sm.families.Gaussian,
-    "binomial": sm.families.Binomial,
-    "quasibinomial": sm.families.Binomial,
-    "poisson": sm.families.Poisson,
-    "quasipoisson": sm.families.Poisson,
-}
-_QUOTED = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +179,7 @@ class GLMResult:
 
     # ---------------------------------------------------------------- tests, contrasts, margins
     def wald_test(
-        self, terms: str | list[str], *, null: Any = None, method: str = "Wald"
+        self, terms: str | list[str], *, null: NullValues = None, method: str = "Wald"
     ) -> WaldTest:
         """Wald test of model terms (R ``regTermTest``); see ``design.tests.wald_test``.
 
@@ -201,9 +193,9 @@ class GLMResult:
         """
         from govstats.design import tests as _tests
 
-        return _tests.wald_test(self, terms, null=null, method=method)
+        return _tests.term_wald_test(self, terms, null=null, method=method)
 
-    def contrast(self, spec: Any, *, level: float | None = None) -> SurveyEstimate:
+    def contrast(self, spec: ContrastSpec, *, level: float = DEFAULT_LEVEL) -> SurveyEstimate:
         """Linear or nonlinear combination of coefficients (R ``svycontrast``).
 
         See :func:`govstats.design.contrast.contrast`.
@@ -217,9 +209,9 @@ class GLMResult:
         >>> bool(fit.contrast("exp(x)").estimate[0] > 1)
         True
         """
-        from govstats.design import contrast as _contrast
-
-        return _contrast.contrast(self, spec, level=level)
+        return coefficient_contrast(
+            spec, self.params, self.cov, self.df, method=self.method, level=level, seed=self.seed
+        )
 
     def pseudo_r2(self, method: str = "Cox-Snell") -> float:
         """Pseudo-R² (R ``psrsq``); R² for gaussian models.
@@ -258,7 +250,11 @@ class GLMResult:
         return _margins.predict(self, data, type=type)
 
     def margins(
-        self, variables: str | list[str] | None = None, *, kind: str = "ame", at: Any = None
+        self,
+        variables: str | Sequence[str] | None = None,
+        *,
+        kind: str = "ame",
+        at: Mapping[str, object] | None = None,
     ) -> SurveyEstimate:
         """Average or at-means marginal effects with unconditional design SEs.
 
@@ -275,77 +271,7 @@ class GLMResult:
         """
         from govstats.design import margins as _margins
 
-        return _margins.margins(self, variables, kind=kind, at=at)
-
-
-def _family(family: Any) -> tuple[Any, str]:
-    if isinstance(family, str):
-        key = family.lower()
-        if key not in _FAMILIES:
-            raise ModelError(f"family {family!r} is not supported; use one of {sorted(_FAMILIES)}.")
-        return _FAMILIES[key](), family_kind(_FAMILIES[key]())
-    return family, family_kind(family)
-
-
-def _unquote(text: str) -> str:
-    return _QUOTED.sub(lambda m: f"`{m.group(2)}`", text).strip()
-
-
-def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
-    name = lhs.strip().strip("`")
-    check_columns(data, [name], "response")
-    series = data[name]
-    if is_categorical(series):
-        levels = factor_levels(series)
-        if len(levels) != 2 or kind != "binomial":
-            raise ModelError(
-                f"response {name!r} is categorical with {len(levels)} levels; a binomial model "
-                "needs exactly two (the first level is coded 0), other families need numbers."
-            )
-        y = (series.to_numpy(dtype=object) == levels[1]).astype(np.float64)
-        y[pd.isna(series).to_numpy()] = np.nan
-        return np.asarray(y)
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _plain_columns(data: pd.DataFrame, rhs: str) -> list[str] | None:
-    """Column names when ``rhs`` is only ``a + b + ...`` of numeric columns (no formula work)."""
-    terms = [t.strip() for t in rhs.split("+")]
-    names = [t[1:-1] if len(t) > 1 and t[0] == t[-1] == "`" else t for t in terms]
-    if not names or any("`" in n or n not in data.columns for n in names):
-        return None
-    if len(set(names)) != len(names):
-        return None
-    for name in names:
-        series = data[name]
-        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            return None
-    return names
-
-
-def _design_matrix(
-    design: SurveyDesign, formula: str, kind: str
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    if "~" not in formula:
-        raise ModelError(f"formula {formula!r} has no '~'; write 'response ~ predictors'.")
-    lhs, rhs = _unquote(formula).split("~", 1)
-    y = _response(design.data, lhs, kind)
-    simple = _plain_columns(design.data, rhs)
-    if simple is not None:
-        columns = [design.data[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in simple]
-        x = np.column_stack([np.ones(len(design.data)), *columns])
-        bad = np.isnan(y) | np.isnan(x).any(axis=1)
-        return x, np.where(bad, np.nan, y), ["Intercept", *simple], [lhs.strip("` "), *simple]
-    mm = build_model_matrix(design.data, rhs)
-    predictors = sorted(mm.variables)
-    raw_missing = design.data[predictors].isna().any(axis=1).to_numpy() if predictors else False
-    bad = np.isnan(y) | np.isnan(mm.matrix).any(axis=1) | raw_missing
-    return (
-        mm.matrix,
-        np.where(bad, np.nan, y),
-        list(mm.names),
-        [lhs.strip().strip("`"), *predictors],
-    )
+        return _margins.glm_effects(self, variables, kind=kind, at=at)
 
 
 def svyglm(

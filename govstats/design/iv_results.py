@@ -35,6 +35,21 @@ class FirstStage:
     p_value : ndarray, shape (n_endog,)
     partial_r2 : ndarray, shape (n_endog,)
         Weighted partial R^2 of the excluded instruments.
+    estimate : ndarray
+        The partial F (as in :meth:`to_frame`); ``df`` is ``df_den``; ``se`` and
+        ``conf_level`` are NaN (tests have no interval).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> rng = np.random.default_rng(3)
+    >>> z = rng.normal(size=300); u = rng.normal(size=300)
+    >>> x = 0.8 * z + u + rng.normal(size=300)
+    >>> df = pd.DataFrame({"y": 1 + 0.5 * x + u + rng.normal(size=300), "x": x, "z": z})
+    >>> first = SurveyDesign(df).ivreg("y ~ 1 + [x ~ z]").first_stage
+    >>> first.to_frame()["term"].tolist(), bool(first.estimate[0] > 10)
+    (['x'], True)
     """
 
     endogenous: tuple[str, ...]
@@ -46,11 +61,41 @@ class FirstStage:
     p_value: np.ndarray
     partial_r2: np.ndarray
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per endogenous regressor: ``term``, ``partial_f``, dfs, p value, partial R^2."""
+    @property
+    def estimate(self) -> np.ndarray:
+        """The partial F of every endogenous regressor."""
+        return np.asarray(self.partial_f, dtype=np.float64)
+
+    @property
+    def se(self) -> np.ndarray:
+        """NaN: a test statistic has no standard error."""
+        return np.full(len(self.endogenous), np.nan)
+
+    @property
+    def df(self) -> float:
+        """Denominator (design) degrees of freedom of the F tests."""
+        return float(self.df_den)
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: a test has no interval."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """One row per endogenous regressor, with the partial F as ``estimate``.
+
+        Columns ``term``, ``estimate``, NaN ``se`` and limits, ``df`` (``df_den``), then
+        ``partial_f``, dfs, p value, partial R^2.
+        """
+        nan = np.full(len(self.endogenous), np.nan)
         return pd.DataFrame(
             {
-                "term": list(self.endogenous),
+                "term": rename(list(self.endogenous), names),
+                "estimate": self.estimate,
+                "se": nan,
+                "ci_low": nan,
+                "ci_high": nan,
+                "df": self.df,
                 "partial_f": self.partial_f,
                 "df_num": self.df_num,
                 "df_den": self.df_den,
@@ -58,6 +103,15 @@ class FirstStage:
                 "partial_r2": self.partial_r2,
             }
         )
+
+    def summary(self) -> str:
+        """First-stage diagnostics as text."""
+        return "First stage (design-based partial F of the excluded instruments)\n" + (
+            self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ import pandas as pd
 import statsmodels.api as sm
 
 from govstats.design._formula import RHS, model_rhs, new_matrix, split_formula
+from govstats.design._glm_frame import design_matrix as _design_matrix
 from govstats.design._irls import deviance
+from govstats.design._links import cdf, pdf
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import t_interval
 from govstats.design.model_matrix import rename
@@ -26,6 +28,8 @@ from govstats.errors import DataError, GovstatsWarning, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.mlogit import MLogitResult
+    from govstats.design.olr import OLRResult
     from govstats.design.survey_design import SurveyDesign
 
 __all__ = ["Prediction", "exponentiated", "margins", "predict", "pseudo_r2"]
@@ -56,6 +60,15 @@ class Prediction:
     index : pandas.Index
         Row labels of the predicted rows.
     conf_level : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2, 2.5, 4, 3, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+    >>> pred = SurveyDesign(df).glm("y ~ x").predict(pd.DataFrame({"x": [1.0, 2.0]}))
+    >>> pred.to_frame()["term"].tolist()
+    [0, 1]
     """
 
     estimate: np.ndarray
@@ -67,11 +80,15 @@ class Prediction:
     index: pd.Index
     conf_level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row per prediction: ``row, estimate, se, ci_low, ci_high, df``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row per prediction: ``term, estimate, se, ci_low, ci_high, df``.
+
+        ``term`` is the label of the predicted row; ``names`` is accepted as by every
+        model table (row labels are not spelled differently in R).
+        """
         return pd.DataFrame(
             {
-                "row": self.index,
+                "term": self.index,
                 "estimate": self.estimate,
                 "se": self.se,
                 "ci_low": self.ci_low,
@@ -80,8 +97,22 @@ class Prediction:
             }
         )
 
+    def summary(self) -> str:
+        """Predictions as text."""
+        head = f"Predictions ({self.type} scale), {self.conf_level:.0%} intervals on {self.df} df"
+        return head + "\n" + self.to_frame().to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
+
     def __repr__(self) -> str:
         return f"Prediction({self.type}: {len(self.estimate)} rows, df={self.df})"
+
+
+def _rhs_of(model: OLRResult | MLogitResult) -> RHS:
+    if model.rhs is None:
+        raise ModelError("this model result does not keep its formula terms; refit it.")
+    return model.rhs
 
 
 # ---------------------------------------------------------------- GLM pieces
@@ -109,8 +140,6 @@ def _glm_rhs(model: GLMResult) -> RHS:
 
 def _glm_response(model: GLMResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Response, model matrix and rows of the fit (weights non-zero)."""
-    from govstats.design.glm import _design_matrix
-
     design = _design_of(model)
     x, y, _, _ = _design_matrix(design, model.formula, model.family)
     active = (design.weights_array != 0) & ~np.isnan(y)
@@ -308,9 +337,8 @@ def _glm_model(model: GLMResult) -> _Model:
     )
 
 
-def _olr_model(model: Any) -> _Model:
-    from govstats.design.olr import cdf, pdf
-
+def _olr_model(model: OLRResult) -> _Model:
+    design, rhs = _design_of(model), _rhs_of(model)
     kind = "gumbel" if model.link == "cloglog" and model.method == "linearization" else model.link
     pc = model.n_coef
 
@@ -331,10 +359,9 @@ def _olr_model(model: Any) -> _Model:
         )
         return np.asarray(-(density - density_low) * (dx @ theta[:pc])[:, None])
 
-    rhs = model.rhs
     keep = [j for j, n in enumerate(rhs.names) if n != "(Intercept)"]
     return _Model(
-        model.design,
+        design,
         rhs,
         keep,
         model.params.to_numpy(),
@@ -343,13 +370,14 @@ def _olr_model(model: Any) -> _Model:
         list(model.levels),
         response,
         slope,
-        int(model.design.df),
+        int(design.df),
         model.conf_level,
     )
 
 
-def _mlogit_model(model: Any) -> _Model:
-    p = len(model.rhs.names)
+def _mlogit_model(model: MLogitResult) -> _Model:
+    design, rhs = _design_of(model), _rhs_of(model)
+    p = len(rhs.names)
     n_out = len(model.levels)
     base = model.base_index
 
@@ -369,8 +397,8 @@ def _mlogit_model(model: Any) -> _Model:
         return np.asarray(prob * (deta - (prob * deta).sum(axis=1, keepdims=True)))
 
     return _Model(
-        model.design,
-        model.rhs,
+        design,
+        rhs,
         list(range(p)),
         model.params.to_numpy(),
         model.replicate_estimates,
@@ -378,24 +406,8 @@ def _mlogit_model(model: Any) -> _Model:
         list(model.levels),
         response,
         slope,
-        int(model.design.df),
+        int(design.df),
         model.conf_level,
-    )
-
-
-def _as_model(model: Any) -> _Model:
-    from govstats.design.glm import GLMResult
-    from govstats.design.mlogit import MLogitResult
-    from govstats.design.olr import OLRResult
-
-    if isinstance(model, GLMResult):
-        return _glm_model(model)
-    if isinstance(model, OLRResult):
-        return _olr_model(model)
-    if isinstance(model, MLogitResult):
-        return _mlogit_model(model)
-    raise ModelError(
-        f"margins needs a GLM, ordinal or multinomial result, not {type(model).__name__}."
     )
 
 
@@ -413,7 +425,7 @@ def _jacobian(func: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.nd
 
 
 def margins(
-    model: Any,
+    model: GLMResult | OLRResult | MLogitResult,
     variables: str | Sequence[str] | None = None,
     *,
     kind: str = "ame",
@@ -463,9 +475,55 @@ def margins(
     >>> round(float(ame.estimate[0]), 4)
     0.1567
     """
+    if not callable(getattr(model, "margins", None)):
+        raise ModelError(
+            f"margins needs a GLM, ordinal or multinomial result, not {type(model).__name__}."
+        )
+    return model.margins(variables, kind=kind, at=at)
+
+
+def glm_effects(
+    model: GLMResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects of a design GLM (see :func:`margins`)."""
+    return _effects(_glm_model(model), variables, kind=kind, at=at)
+
+
+def olr_effects(
+    model: OLRResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects on every category's probability of an ordinal model."""
+    return _effects(_olr_model(model), variables, kind=kind, at=at)
+
+
+def mlogit_effects(
+    model: MLogitResult,
+    variables: str | Sequence[str] | None = None,
+    *,
+    kind: str = "ame",
+    at: Mapping[str, object] | None = None,
+) -> SurveyEstimate:
+    """Marginal effects on every outcome's probability of a multinomial model."""
+    return _effects(_mlogit_model(model), variables, kind=kind, at=at)
+
+
+def _effects(
+    m: _Model,
+    variables: str | Sequence[str] | None,
+    *,
+    kind: str,
+    at: Mapping[str, object] | None,
+) -> SurveyEstimate:
     if kind not in ("ame", "mem"):
         raise DataError(f"kind={kind!r} is not 'ame' or 'mem'.")
-    m = _as_model(model)
     design = m.design
     data = design.data
     if at:
@@ -513,7 +571,7 @@ def margins(
     def rows(theta: np.ndarray, mats: list[np.ndarray], how: str) -> np.ndarray:
         if how == "slope":
             return m.slope(theta, mats[0], mats[1])
-        return m.response(theta, mats[0]) - m.response(theta, mats[1])
+        return np.asarray(m.response(theta, mats[0]) - m.response(theta, mats[1]))
 
     def point(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
         out = []
@@ -555,7 +613,7 @@ def margins(
                     flat: np.ndarray, how: str = how, sizes: list[int] = sizes
                 ) -> np.ndarray:
                     parts = np.split(flat, np.cumsum(sizes)[:-1])
-                    return rows(m.params, [p[None, :] for p in parts], how)[0]
+                    return np.asarray(rows(m.params, [p[None, :] for p in parts], how)[0])
 
                 grad = _jacobian(at_means, means)
                 centred = np.hstack([x - w @ x / total for x in mats]) * (w / total)[:, None]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,11 +12,13 @@ import pandas as pd
 from govstats.design._formula import RHS, model_rhs, split_formula
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
-from govstats.design.inference import check_level
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.olr import coefficient_frame
+from govstats.design.results import coefficient_contrast
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design._contrast import ContrastSpec
     from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
 
@@ -123,19 +126,23 @@ class MLogitResult:
             f"{len(self.params)} coefficients; n={self.n_obs}, df={self.df})"
         )
 
-    def contrast(self, spec: Any, *, level: float | None = None) -> SurveyEstimate:
+    def contrast(self, spec: ContrastSpec, *, level: float = DEFAULT_LEVEL) -> SurveyEstimate:
         """Linear or nonlinear combination of coefficients (see ``design.contrast``)."""
-        from govstats.design import contrast as _contrast
-
-        return _contrast.contrast(self, spec, level=level)
+        return coefficient_contrast(
+            spec, self.params, self.cov, self.df, method=self.method, level=level, seed=self.seed
+        )
 
     def margins(
-        self, variables: Any = None, *, kind: str = "ame", at: Any = None
+        self,
+        variables: str | Sequence[str] | None = None,
+        *,
+        kind: str = "ame",
+        at: Mapping[str, object] | None = None,
     ) -> SurveyEstimate:
         """Marginal effects on every outcome's probability (see ``design.margins``)."""
         from govstats.design import margins as _margins
 
-        return _margins.margins(self, variables, kind=kind, at=at)
+        return _margins.mlogit_effects(self, variables, kind=kind, at=at)
 
 
 def _probabilities(x: np.ndarray, beta: np.ndarray, base: int) -> np.ndarray:
@@ -211,7 +218,7 @@ def _newton(
 def svymlogit(
     design: SurveyDesign,
     formula: str,
-    base: Any = None,
+    base: Hashable | None = None,
     *,
     na_rm: bool = False,
     max_iter: int = 25,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,14 +13,19 @@ from scipy import special, stats
 
 from govstats.design._formula import RHS, model_rhs, split_formula
 from govstats.design._irls import irls
+from govstats.design._links import cdf, pdf
 from govstats.design._optim import RELTOL, optimhess, vmmin
 from govstats.design._structure import check_columns
-from govstats.design.inference import check_level, t_interval
+from govstats.design.inference import DEFAULT_LEVEL, check_level, t_interval
 from govstats.design.model_matrix import r_name
+from govstats.design.results import coefficient_contrast
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
+    from govstats.design._contrast import ContrastSpec
+    from govstats.design.results import SurveyEstimate
     from govstats.design.survey_design import SurveyDesign
+    from govstats.design.tests import NullValues, WaldTest
 
 __all__ = ["OLRResult", "svyolr"]
 
@@ -106,9 +112,7 @@ class OLRResult:
         """The thresholds only."""
         return self.params.iloc[self.n_coef :]
 
-    def to_frame(
-        self, *, exponentiate: bool = False, level: float | None = None, names: str = "formulaic"
-    ) -> pd.DataFrame:
+    def to_frame(self, *, exponentiate: bool = False, names: str = "formulaic") -> pd.DataFrame:
         """One row per slope, then per threshold.
 
         Columns ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
@@ -128,7 +132,7 @@ class OLRResult:
             self.params,
             self.se.to_numpy(),
             self.df,
-            self.conf_level if level is None else check_level(level),
+            self.conf_level,
             exponentiate=np.arange(len(self.params)) < self.n_coef if exponentiate else None,
             names=names,
         )
@@ -150,13 +154,24 @@ class OLRResult:
         terms = ", ".join(f"{k}={v:.4g}" for k, v in list(self.params.items())[:4])
         return f"OLRResult({self.link}: {terms}; n={self.n_obs}, df={self.df})"
 
-    def contrast(self, spec: object, *, level: float | None = None) -> object:
-        """Linear or nonlinear combination of the parameters (see ``design.contrast``)."""
-        from govstats.design import contrast as _contrast
+    def contrast(self, spec: ContrastSpec, *, level: float = DEFAULT_LEVEL) -> SurveyEstimate:
+        """Linear or nonlinear combination of the parameters (see ``design.contrast``).
 
-        return _contrast.contrast(self, spec, level=level)
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10)})
+        >>> SurveyDesign(df).olr("y ~ x").contrast("exp(x)").to_frame()["variable"].tolist()
+        ['contrast']
+        """
+        return coefficient_contrast(
+            spec, self.params, self.cov, self.df, method=self.method, level=level, seed=self.seed
+        )
 
-    def wald_test(self, terms: str | list[str], *, null: Any = None) -> object:
+    def wald_test(
+        self, terms: str | list[str], *, null: NullValues = None, method: str = "Wald"
+    ) -> WaldTest:
         """Wald test of model terms (R ``regTermTest`` on ``svyolr``), df = :attr:`df`.
 
         Examples
@@ -169,13 +184,28 @@ class OLRResult:
         """
         from govstats.design import tests as _tests
 
-        return _tests.wald_test(self, terms, null=null)
+        return _tests.term_wald_test(self, terms, null=null, method=method, ordinal=True)
 
-    def margins(self, variables: Any = None, *, kind: str = "ame", at: Any = None) -> object:
-        """Marginal effects on every category's probability (see ``design.margins``)."""
+    def margins(
+        self,
+        variables: str | Sequence[str] | None = None,
+        *,
+        kind: str = "ame",
+        at: Mapping[str, object] | None = None,
+    ) -> SurveyEstimate:
+        """Marginal effects on every category's probability (see ``design.margins``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 1, 2, 2], "x": range(10)})
+        >>> len(SurveyDesign(df).olr("y ~ x").margins("x").estimate)
+        3
+        """
         from govstats.design import margins as _margins
 
-        return _margins.margins(self, variables, kind=kind, at=at)
+        return _margins.olr_effects(self, variables, kind=kind, at=at)
 
 
 def coefficient_frame(
@@ -217,42 +247,6 @@ def coefficient_frame(
             "p_value": p,
         }
     )
-
-
-# ---------------------------------------------------------------- distributions
-def cdf(kind: str, z: np.ndarray) -> np.ndarray:
-    """Distribution function of the latent error (``"gumbel"``: R survey's ``pgumbel``)."""
-    if kind == "logit":
-        return np.asarray(special.expit(z))
-    if kind == "probit":
-        return np.asarray(special.ndtr(z))
-    if kind == "gumbel":
-        return np.asarray(np.exp(-np.exp(-z)))
-    return np.asarray(-np.expm1(-np.exp(z)))  # cloglog: 1 - exp(-exp(z))
-
-
-def pdf(kind: str, z: np.ndarray) -> np.ndarray:
-    """Density matching :func:`cdf`."""
-    if kind == "logit":
-        e = np.exp(-np.abs(z))
-        return np.asarray(e / (1 + e) ** 2)
-    if kind == "probit":
-        return np.asarray(np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi))
-    if kind == "gumbel":
-        return np.asarray(np.exp(-z - np.exp(-z)))
-    return np.asarray(np.exp(z - np.exp(z)))
-
-
-def dpdf(kind: str, z: np.ndarray) -> np.ndarray:
-    """Return the derivative of the density (for marginal effects' standard errors)."""
-    f = pdf(kind, z)
-    if kind == "logit":
-        return np.asarray(f * (1 - 2 * special.expit(z)))
-    if kind == "probit":
-        return np.asarray(-z * f)
-    if kind == "gumbel":
-        return np.asarray(f * (np.exp(-z) - 1))
-    return np.asarray(f * (1 - np.exp(z)))
 
 
 # ---------------------------------------------------------------- likelihood

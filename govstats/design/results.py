@@ -7,13 +7,14 @@ the design degrees of freedom, ``to_frame()`` (one tidy row per estimate),
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from govstats.design.inference import DEFAULT_LEVEL, domain_interval
+from govstats.design._contrast import ContrastSpec, contrast_rows, r_aliases
+from govstats.design.inference import DEFAULT_LEVEL, check_level, domain_interval
 
 __all__ = ["SurveyEstimate"]
 
@@ -153,14 +154,95 @@ class SurveyEstimate:
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False)
 
-    def contrast(self, spec: object, *, level: float | None = None) -> SurveyEstimate:
+    def contrast(self, spec: ContrastSpec, *, level: float = DEFAULT_LEVEL) -> SurveyEstimate:
         """Linear or nonlinear contrast of the estimates (R ``svycontrast``).
 
-        See :func:`govstats.design.contrast.contrast`.
-        """
-        from govstats.design import contrast as _contrast
+        See :func:`govstats.design.contrast.contrast`. R's spellings work too: ``E``
+        for the domain ``E`` of a one-variable ``by`` result.
 
-        return _contrast.contrast(self, spec, level=level)
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from govstats.design import SurveyDesign
+        >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 2.0, 4.0, 4.0]})
+        >>> SurveyDesign(df).mean(["a", "b"]).contrast({"a": 1, "b": -1}).estimate.tolist()
+        [-0.5]
+        """
+        names = self.names
+        if self.by and len(set(self.variable)) == 1 and self.level is None:
+            candidates = [".".join(str(v) for v in d) for d in self.domain]
+        else:
+            candidates = list(names)
+        return _contrast_of(
+            spec,
+            names,
+            self.estimate,
+            self.vcov,
+            float(self.df),
+            r_aliases(names, candidates),
+            method=self.method,
+            level=level,
+            seed=self.seed,
+        )
+
+
+def _contrast_of(
+    spec: ContrastSpec,
+    names: Sequence[str],
+    estimate: np.ndarray,
+    vcov: np.ndarray,
+    df: float,
+    aliases: Mapping[str, int],
+    *,
+    method: str,
+    level: float,
+    seed: int | None,
+) -> SurveyEstimate:
+    labels, values, jacobian = contrast_rows(spec, names, estimate, aliases)
+    return make_estimate(
+        "contrast",
+        labels,
+        values,
+        jacobian @ vcov @ jacobian.T,
+        int(df),
+        method=method,
+        conf_level=check_level(level),
+        seed=seed,
+    )
+
+
+def coefficient_contrast(
+    spec: ContrastSpec,
+    params: pd.Series,
+    cov: pd.DataFrame,
+    df: float,
+    *,
+    method: str,
+    level: float = DEFAULT_LEVEL,
+    seed: int | None = None,
+) -> SurveyEstimate:
+    """Contrast of a model's coefficients (names as formulaic or as R spells them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> params = pd.Series([1.0, 2.0], index=["Intercept", "x"])
+    >>> cov = pd.DataFrame([[1.0, 0.0], [0.0, 1.0]], index=params.index, columns=params.index)
+    >>> coefficient_contrast({"x": 1}, params, cov, 10, method="linearization").estimate.tolist()
+    [2.0]
+    """
+    names = [str(n) for n in params.index]
+    return _contrast_of(
+        spec,
+        names,
+        params.to_numpy(dtype=np.float64),
+        cov.to_numpy(dtype=np.float64),
+        float(df),
+        r_aliases(names),
+        method=str(method),
+        level=level,
+        seed=seed,
+    )
 
 
 def make_estimate(

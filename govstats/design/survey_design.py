@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,12 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["SurveyDesign"]
 
 _KEEP: Any = object()
-
-
-#: Design classes for data frames of other engines, by the frame's top-level module
-#: (``"dask"``: :class:`govstats.design.distributed.DistributedDesign`, registered when
-#: the ``govstats.design`` package is imported).
-FRAME_DESIGNS: dict[str, type[SurveyDesign]] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -805,7 +800,7 @@ class SurveyDesign:
     def mlogit(
         self,
         formula: str,
-        base: Any = None,
+        base: Hashable | None = None,
         *,
         na_rm: bool = False,
         max_iter: int = 25,
@@ -886,13 +881,27 @@ class SurveyDesign:
         """Return a :class:`~govstats.design.distributed.DistributedDesign` for a dask frame.
 
         Estimators on a ``dask.dataframe.DataFrame`` run as passes of partition sums;
-        dask is imported only then. The class is looked up in :data:`FRAME_DESIGNS`
-        (``govstats.design.distributed`` registers itself there), so this module
-        does not import the distributed one.
+        dask is imported only then.
         """
         data = args[0] if args else kwargs.get("data")
-        if cls is SurveyDesign:
-            other = FRAME_DESIGNS.get(type(data).__module__.split(".")[0])
-            if other is not None:
-                return object.__new__(other)
+        if cls is SurveyDesign and type(data).__module__.split(".")[0] == "dask":
+            if _DASK_DESIGN is None:  # pragma: no cover - govstats.design registers it
+                raise DesignError("the dask design is not loaded; import govstats.design first")
+            return object.__new__(_DASK_DESIGN)
         return object.__new__(cls)
+
+
+#: The subclass a design on a dask DataFrame becomes; ``govstats.design.distributed``
+#: registers it (so that this module does not import the module that extends it).
+_DASK_DESIGN: type[SurveyDesign] | None = None
+
+
+def register_dask_design(cls: type[SurveyDesign]) -> None:
+    """Make ``SurveyDesign(ddf, ...)`` build ``cls`` for a dask DataFrame ``ddf``."""
+    global _DASK_DESIGN
+    _DASK_DESIGN = cls
+
+
+# the constructor's arguments are the dataclass fields (__new__ only picks the class)
+_INIT = inspect.signature(SurveyDesign.__init__)
+SurveyDesign.__signature__ = _INIT.replace(parameters=list(_INIT.parameters.values())[1:])  # type: ignore[attr-defined]

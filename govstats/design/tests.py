@@ -8,14 +8,18 @@ designs alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from govstats.design._formula import canonical_term, model_rhs, split_formula
+from govstats.design._glm_frame import design_matrix as _design_matrix
+from govstats.design._glm_frame import resolve_family as _family
+from govstats.design._irls import deviance, irls
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import check_level, t_interval
@@ -24,7 +28,11 @@ from govstats.errors import DataError, ModelError
 
 if TYPE_CHECKING:
     from govstats.design.glm import GLMResult
+    from govstats.design.olr import OLRResult
     from govstats.design.survey_design import SurveyDesign
+
+#: Values of the tested coefficients under the null hypothesis (default zero).
+NullValues: TypeAlias = float | Sequence[float] | np.ndarray | None
 
 __all__ = ["ChisqTest", "TTest", "WaldTest", "svychisq", "svyttest", "wald_test"]
 
@@ -51,6 +59,18 @@ class ChisqTest:
         Pearson's ``X^2`` of the weighted table scaled to the sample size.
     design_effects : ndarray
         Eigenvalues of R's ``Delta`` matrix (generalised design effects; Rao–Scott only).
+    estimate : float
+        The statistic (as in :meth:`to_frame`); ``se`` and ``conf_level`` are NaN (a
+        test has no interval).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"a": ["x", "y", "x", "y", "x", "x"], "b": [0, 1, 1, 1, 0, 0]})
+    >>> test = SurveyDesign(df).chisq("a", "b")
+    >>> test.method, test.to_frame()["term"].tolist()
+    ('F', ['independence'])
     """
 
     statistic: float
@@ -62,20 +82,51 @@ class ChisqTest:
     pearson: float
     design_effects: np.ndarray
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``method, statistic, ndf, ddf, df, p_value``."""
+    @property
+    def estimate(self) -> float:
+        """The statistic."""
+        return self.statistic
+
+    @property
+    def se(self) -> float:
+        """NaN: a test statistic has no standard error."""
+        return float("nan")
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: a test has no interval."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term, estimate`` (the statistic), NaN ``se`` and limits, ``df``.
+
+        Then ``statistic, ndf, ddf, p_value, method``; ``df`` is the chi-square df
+        ("Chisq"; NaN otherwise), ``ndf``/``ddf`` those of the F reference.
+        """
         return pd.DataFrame(
             [
                 {
-                    "method": self.method,
+                    "term": "independence",
+                    "estimate": self.statistic,
+                    "se": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "df": np.nan if self.df is None else float(self.df),
                     "statistic": self.statistic,
-                    "ndf": self.ndf,
-                    "ddf": self.ddf,
-                    "df": self.df,
+                    "ndf": np.nan if self.ndf is None else float(self.ndf),
+                    "ddf": np.nan if self.ddf is None else float(self.ddf),
                     "p_value": self.p_value,
+                    "method": self.method,
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """Return the test as text (R ``svychisq`` prints the same numbers)."""
+        return f"Design-based test of independence: {self!r}"
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
     def __repr__(self) -> str:
         dfs = (
@@ -101,6 +152,15 @@ class TTest:
     ci_low, ci_high : float
         t interval at ``conf_level``.
     conf_level : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "g": [0, 0, 0, 1, 1, 1]})
+    >>> test = SurveyDesign(df).ttest("y", by="g")
+    >>> round(test.estimate, 4), test.to_frame()["term"].tolist()
+    (3.3333, ['difference'])
     """
 
     estimate: float
@@ -112,8 +172,11 @@ class TTest:
     ci_high: float
     conf_level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``estimate, se, ci_low, ci_high, df, t, p_value``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term, estimate, se, ci_low, ci_high, df, t, p_value``.
+
+        ``names`` is accepted as by every model table (the row is the difference).
+        """
         return pd.DataFrame(
             [
                 {
@@ -128,6 +191,17 @@ class TTest:
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """Return the test as text."""
+        return (
+            f"Design-based t test: difference {self.estimate:.6g} (se {self.se:.6g}), "
+            f"t = {self.statistic:.4g}, df = {self.df:g}, p = {self.p_value:.4g}; "
+            f"{self.conf_level:.0%} interval [{self.ci_low:.6g}, {self.ci_high:.6g}]"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 @dataclass(frozen=True)
@@ -147,6 +221,18 @@ class WaldTest:
     terms : tuple of str
     coefficients : tuple of str
         The coefficients tested.
+    estimate : float
+        ``F`` (as in :meth:`to_frame`); ``se`` and ``conf_level`` are NaN (a test has
+        no interval).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0, 3.0, 5.5], "x": [0.0, 1, 2, 3, 4, 5]})
+    >>> test = SurveyDesign(df).glm("y ~ x").wald_test("x")
+    >>> test.to_frame()[["term", "estimate", "df", "ddf"]].round(4).values.tolist()
+    [['x', 28.9917, 1.0, 4.0]]
     """
 
     F: float
@@ -157,19 +243,53 @@ class WaldTest:
     terms: tuple[str, ...]
     coefficients: tuple[str, ...]
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return one row: ``terms, F, df, ddf, p_value``."""
+    @property
+    def estimate(self) -> float:
+        """The F statistic."""
+        return self.F
+
+    @property
+    def se(self) -> float:
+        """NaN: a test statistic has no standard error."""
+        return float("nan")
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: a test has no interval."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row: ``term`` (the terms tested), ``estimate`` (F), NaN ``se`` and limits.
+
+        Then ``df`` (numerator), ``ddf``, ``F``, ``chisq``, ``p_value``. ``names`` is
+        accepted as by every model table (terms are spelled as in the formula).
+        """
         return pd.DataFrame(
             [
                 {
-                    "terms": " + ".join(self.terms),
-                    "F": self.F,
+                    "term": " + ".join(self.terms),
+                    "estimate": self.F,
+                    "se": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
                     "df": float(self.df),
                     "ddf": float(self.ddf),
+                    "F": self.F,
+                    "chisq": self.chisq,
                     "p_value": self.p_value,
                 }
             ]
         )
+
+    def summary(self) -> str:
+        """Return the test as text (R ``regTermTest``)."""
+        return (
+            f"Wald test for {', '.join(self.terms)}: F = {self.F:.6g} on {self.df:g} and "
+            f"{self.ddf:g} df, p = {self.p_value:.4g}"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False)
 
 
 # ---------------------------------------------------------------- estimates with covariance
@@ -582,7 +702,11 @@ def term_columns(names: list[str], formula: str, data: pd.DataFrame, terms: obje
 
 
 def wald_test(
-    model: GLMResult | Any, terms: str | list[str], *, null: object = None, method: str = "Wald"
+    model: GLMResult | OLRResult,
+    terms: str | list[str],
+    *,
+    null: NullValues = None,
+    method: str = "Wald",
 ) -> WaldTest:
     """Wald test that every coefficient of one or more model terms is zero (R ``regTermTest``).
 
@@ -622,15 +746,27 @@ def wald_test(
     >>> round(test.F, 4), test.df, test.ddf
     (28.9917, 1.0, 4.0)
     """
+    if not callable(getattr(model, "wald_test", None)):
+        raise ModelError(f"wald_test needs a GLM or ordinal result, not {type(model).__name__}.")
+    return model.wald_test(terms, null=null, method=method)
+
+
+def term_wald_test(
+    model: GLMResult | OLRResult,
+    terms: str | list[str],
+    *,
+    null: NullValues = None,
+    method: str = "Wald",
+    ordinal: bool = False,
+) -> WaldTest:
+    """Wald test of model terms; ``ordinal`` for a proportional-odds model's slopes."""
     if method not in ("Wald", "LRT"):
         raise ModelError(f"method={method!r} is not available; use 'Wald' or 'LRT'.")
     design = getattr(model, "design", None)
     if design is None:
         raise ModelError("this model result does not keep its design; refit it with design.glm().")
     names = [str(n) for n in model.params.index]
-    from govstats.design.olr import OLRResult
-
-    if isinstance(model, OLRResult):
+    if ordinal:
         if method != "Wald":
             raise ModelError("ordinal models take method='Wald' only.")
         index = _olr_term_columns(model, terms)
@@ -643,7 +779,7 @@ def wald_test(
     k = len(index)
     ddf = float(model.df)
     if method == "LRT":
-        chisq, misspec = _working_lrt(model, design, index)
+        chisq, misspec = _working_lrt(cast("GLMResult", model), design, index)
         p = p_fsum(chisq, misspec, ddf)
     else:
         chisq = float(beta @ np.linalg.solve(v, beta))
@@ -684,9 +820,6 @@ def _working_lrt(
     model: GLMResult, design: SurveyDesign, index: list[int]
 ) -> tuple[float, np.ndarray]:
     """Working 2 log LR of dropping ``index`` and the eigenvalues of ``V0^{-1} V``."""
-    from govstats.design._irls import deviance, irls
-    from govstats.design.glm import _design_matrix, _family
-
     fam, kind = _family(model.family)
     x, y, names, _ = _design_matrix(design, model.formula, kind)
     active = (design.weights_array != 0) & ~np.isnan(y)

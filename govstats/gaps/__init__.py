@@ -8,7 +8,7 @@
 """
 
 from govstats.gaps.diffusion import DiffusionLagResult, cnnic_diffusion_lag, diffusion_lag
-from govstats.gaps.fairlie import FairlieResult, fairlie
+from govstats.gaps.fairlie_decomposition import FairlieResult, fairlie
 from govstats.gaps.indices import (
     COORDINATION_BANDS,
     CouplingResult,
@@ -19,7 +19,7 @@ from govstats.gaps.indices import (
     topsis,
 )
 from govstats.gaps.inequality import InequalityResult, gini, theil
-from govstats.gaps.oaxaca import OaxacaResult, oaxaca
+from govstats.gaps.oaxaca_blinder import OaxacaResult, oaxaca
 
 __all__ = [
     "COORDINATION_BANDS",

@@ -75,8 +75,11 @@ class DIDResult:
         """Standard errors matching :attr:`estimate`."""
         return np.concatenate([[self.att_se], self.dynamic["se"].to_numpy()])
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the overall ATT then the event-time ATTs (Callaway–Sant'Anna), tidy."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return the overall ATT then the event-time ATTs (Callaway–Sant'Anna), tidy.
+
+        ``names`` is accepted as by every model table (the rows are spelled alike in R).
+        """
         low, high = t_interval(np.array([self.att]), np.array([self.att_se]), self.df,
                                self.conf_level)  # fmt: skip
         head = pd.DataFrame(

@@ -12,6 +12,7 @@ from linearmodels.panel import PanelOLS
 from scipy import stats
 
 from govstats.design.inference import DEFAULT_LEVEL, check_level, t_interval
+from govstats.design.model_matrix import rename
 from govstats.errors import DataError, ModelError
 
 __all__ = ["PanelResult", "fe"]
@@ -44,7 +45,8 @@ class PanelResult:
     >>> df = pd.DataFrame({"i": np.repeat(np.arange(50), 4), "t": np.tile(np.arange(4), 50)})
     >>> df["x"] = rng.normal(size=200)
     >>> df["y"] = 0.5 * df["x"] + np.repeat(rng.normal(size=50), 4) + rng.normal(size=200)
-    >>> fe(df, "y ~ x", "i", "t").to_frame()["term"].tolist()
+    >>> res = fe(df, "y ~ x", "i", "t")
+    >>> res.to_frame()["term"].tolist()
     ['x']
     """
 
@@ -74,14 +76,17 @@ class PanelResult:
         """Clustered standard errors by term."""
         return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
 
-    def to_frame(self) -> pd.DataFrame:
-        """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``."""
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
+
+        ``names="r"`` spells the terms as R (``stypeH`` for ``stype[T.H]``).
+        """
         se = self.se.to_numpy()
         low, high = t_interval(self.estimate, se, self.df, self.conf_level)
         t = self.estimate / se
         return pd.DataFrame(
             {
-                "term": list(self.params.index),
+                "term": rename([str(n) for n in self.params.index], names),
                 "estimate": self.estimate,
                 "se": se,
                 "ci_low": low,

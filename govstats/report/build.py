@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import platform
 import re
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from govstats.errors import GovstatsError, ReportError
+from govstats.errors import GovstatsError, GovstatsWarning, ReportError
 from govstats.report import analyses
 from govstats.report._interrupt import InterruptFlag, catch_interrupts
 from govstats.report._labels import LANGS, label, translate_note
@@ -375,7 +377,41 @@ def _resolve_spec(spec: StudySpec | str | Path | None) -> StudySpec:
     return load_spec(spec)
 
 
+@contextlib.contextmanager
+def _warning_notes() -> Iterator[list[str]]:
+    """Turn every GovstatsWarning raised inside the block into a note of the report.
+
+    A warning is a finding about the input or a fit (an undeclared code, a weak
+    instrument); the report states it under its limitations instead of stopping. Other
+    warnings pass on as they came.
+    """
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GovstatsWarning)
+        try:
+            yield notes
+        finally:
+            others = []
+            for item in caught:
+                if issubclass(item.category, GovstatsWarning):
+                    if str(item.message) not in notes:
+                        notes.append(str(item.message))
+                else:
+                    others.append(item)
+    for item in others:
+        warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
 def _run_study(
+    spec: StudySpec, progress: bool, extra_steps: Sequence[str], interrupt: InterruptFlag
+) -> tuple[list[AnalysisResult], SurveyInput | None, Any, list[str]]:
+    with _warning_notes() as caught:
+        sections, loaded, bar = _run_sections(spec, progress, extra_steps, interrupt)
+    known = set(loaded.notes) if loaded is not None else set()
+    return sections, loaded, bar, [n for n in caught if n not in known]
+
+
+def _run_sections(
     spec: StudySpec, progress: bool, extra_steps: Sequence[str], interrupt: InterruptFlag
 ) -> tuple[list[AnalysisResult], SurveyInput | None, Any]:
     from tqdm import tqdm
@@ -462,11 +498,11 @@ def build_study(
     >>> import tempfile, pathlib
     >>> from govstats.report.spec import parse_spec
     >>> spec = parse_spec({"lang": "en", "formats": ["pdf", "docx"],
-    ...                    "sections": [{"kind": "census"}, {"kind": "robustness"}]})
+    ...                    "sections": [{"kind": "census"}]})
     >>> with tempfile.TemporaryDirectory() as d:
     ...     done = build_study(spec, pathlib.Path(d) / "study.pdf", progress=False)
     ...     [o.path.name for o in done], done[0].unavailable
-    (['study.pdf', 'study.docx'], ('robustness',))
+    (['study.pdf', 'study.docx'], ())
     """
     study = _resolve_spec(spec)
     wanted = tuple(formats or study.formats)
@@ -486,7 +522,7 @@ def build_study(
         base = Path(out)
     with catch_interrupts() as interrupt:
         start = time.perf_counter()
-        sections, loaded, bar = _run_study(study, progress, ["figures", *wanted], interrupt)
+        sections, loaded, bar, warned = _run_study(study, progress, ["figures", *wanted], interrupt)
         outcomes = []
         try:
             interrupt.check()
@@ -494,6 +530,7 @@ def build_study(
             meta = _meta(sections, loaded, study.lang, study.seed, study.replicates, study.min_cell)
             meta = replace(
                 meta,
+                limitations=[*meta.limitations, *(translate_note(n, study.lang) for n in warned)],
                 title=study.title,
                 subtitle=study.subtitle,
                 authors=tuple(study.authors),

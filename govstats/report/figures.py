@@ -55,6 +55,8 @@ FIGURE_SIZES: dict[str, tuple[float, float]] = {
     "choropleth": (7.0, 3.0),
     "distribution": (7.0, 3.2),
     "heatmap": (6.0, 4.0),
+    "love_plot": (6.0, 2.6),
+    "sensitivity": (7.0, 3.2),
 }
 DPI = 200
 COLORS = {"urban": "#1f5a96", "rural": "#c0504d", "gap": "#7f7f7f", "other": "#4d8f4d"}
@@ -433,8 +435,12 @@ def _forest(fig: Any, spec: FigureSpec) -> None:
         d = data[panels == key].iloc[::-1]
         y = np.arange(len(d))
         est = d["estimate"].to_numpy(float)
-        err = np.vstack([est - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["urban"], capsize=2, ms=3.5)
+        # drawn from the limits (as _intervals): a percentile interval need not hold the estimate
+        low, high = d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float)
+        ax.hlines(y, low, high, color=COLORS["urban"], lw=1.0)
+        for end in (low, high):
+            ax.plot(end, y, "|", color=COLORS["urban"], ms=4, linestyle="none")
+        ax.plot(est, y, "o", color=COLORS["urban"], ms=3.5, linestyle="none")
         ax.axvline(0.0, color=COLORS["gap"], lw=0.7, ls="--")
         ax.set_yticks(y, [_wrap(v, 40) for v in d["label"].astype(str)], fontsize=7.5)
         ax.set_ylim(-0.6, len(d) - 0.4)
@@ -558,6 +564,21 @@ def _draw_heatmap(sns: Any, grid: Any, ax: Any, spec: FigureSpec) -> None:
     )
 
 
+def _love_plot(fig: Any, spec: FigureSpec) -> None:
+    from govstats.report.robustness import draw_love_plot
+
+    _require(spec, ["variable", "stage", "smd"])
+    draw_love_plot(fig.subplots(), spec.data, spec.lang)
+
+
+def _sensitivity(fig: Any, spec: FigureSpec) -> None:
+    from govstats.report.robustness import draw_sensitivity
+
+    _require(spec, ["term", "rho", "estimate", "ci_low", "ci_high"])
+    link = spec.options.get("link", ("", ""))
+    draw_sensitivity(fig.subplots(), spec.data, link, spec.options.get("terms"), spec.lang)
+
+
 _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "access_gap": _access_gap,
     "census": _census,
@@ -569,4 +590,6 @@ _DRAW: dict[str, Callable[[Any, FigureSpec], None]] = {
     "choropleth": _choropleth,
     "distribution": _distribution,
     "heatmap": _heatmap,
+    "love_plot": _love_plot,
+    "sensitivity": _sensitivity,
 }

@@ -324,9 +324,16 @@ def nine_code_spikes(data: pd.DataFrame, *, min_share: float = 0.005) -> list[tu
 
 
 def _warn_spikes(data: pd.DataFrame, file: str) -> tuple[str, ...]:
-    """Warn (and return notes) for every undeclared 9-code spike in a user's file."""
+    """Warn (and return notes) for every undeclared 9-code spike in a user's file.
+
+    A code the codebook declares as a top-code stays in the data as a value, flagged in
+    ``<column>_topcoded`` by the reader; it is not a spike to warn about.
+    """
     notes = []
     for column, code, count in nine_code_spikes(data):
+        flag = f"{column}_topcoded"
+        if flag in data and bool(data.loc[data[column] == code, flag].astype(bool).all()):
+            continue  # a top-code the codebook declares: a value, flagged by the reader
         text = (
             f"{file}: {column} has {count} rows at {code}, a 9-repeated code the codebook "
             "does not declare; it enters means at face value. Declare it under missing, "

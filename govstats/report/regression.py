@@ -110,7 +110,11 @@ class _WithStatistics:
 
 
 def _with_fit_statistics(model: Any, design: Any) -> Any:
-    has = getattr(model, "r2", None) is not None or getattr(model, "pseudo_r2", None) is not None
+    # a design GLM's pseudo_r2 is a method, not a filled-in statistic
+    has = any(
+        getattr(model, name, None) is not None and not callable(getattr(model, name))
+        for name in ("r2", "pseudo_r2")
+    )
     if has or not hasattr(model, "formula") or not hasattr(model, "family"):
         return model
     from govstats.report.compute.models import fit_statistics
@@ -137,11 +141,12 @@ def _fit_stat(model: Any, key: str) -> float:
     if key == "r2":
         for name in ("r2", "rsquared"):
             value = getattr(model, name, None)
-            if value is not None:
+            if value is not None and not callable(value):
                 return float(value)
         return float("nan")
     value = getattr(model, "pseudo_r2", None)
-    return float("nan") if value is None else float(value)
+    # a design GLM's pseudo_r2 is a method needing the design (see ``design=``), not a number
+    return float("nan") if value is None or callable(value) else float(value)
 
 
 def regression_table(

@@ -23,6 +23,8 @@ FIGURE_KINDS = (
     "choropleth",
     "distribution",
     "heatmap",
+    "love_plot",
+    "sensitivity",
 )
 
 

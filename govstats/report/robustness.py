@@ -25,7 +25,15 @@ from govstats.design.survey_design import SurveyDesign
 from govstats.errors import GovstatsWarning, ReportError
 from govstats.report._fonts import figure_font_family
 
-__all__ = ["RobustnessNumbers", "love_plot", "robustness_numbers", "sensitivity_curve"]
+__all__ = [
+    "RobustnessNumbers",
+    "draw_love_plot",
+    "draw_sensitivity",
+    "love_plot",
+    "moving_terms",
+    "robustness_numbers",
+    "sensitivity_curve",
+]
 
 _TEXT = {
     "en": {
@@ -109,7 +117,7 @@ def robustness_numbers(
     f = float(iv.first_stage.partial_f[0])
     iv_table = pd.DataFrame(
         [
-            {**_row("least squares", ols, "variable", endogenous), "first_stage_f": np.nan},
+            {**_row("least squares", ols, "term", endogenous), "first_stage_f": np.nan},
             {**_row("IV-2SLS", iv.to_frame(), "term", endogenous), "first_stage_f": f},
         ]
     )
@@ -119,8 +127,8 @@ def robustness_numbers(
     dr = aipw(design, treatment, outcome, list(covariates)).to_frame()
     weighting = pd.DataFrame(
         [
-            _row("least squares", naive, "variable", treatment),
-            _row("IPW", ipw, "variable", treatment),
+            _row("least squares", naive, "term", treatment),
+            _row("IPW", ipw, "term", treatment),
             _row("AIPW", dr, "term", "ATE"),
         ]
     )
@@ -136,6 +144,20 @@ def _figure(size: tuple[float, float]) -> Any:
     from matplotlib.figure import Figure
 
     return Figure(figsize=size, layout="constrained")
+
+
+def draw_love_plot(ax: Any, table: pd.DataFrame, lang: str = "en") -> None:
+    """Draw |SMD| of every covariate before and after weighting into ``ax``."""
+    text = _TEXT[lang]
+    variables = list(dict.fromkeys(table["variable"]))
+    y = np.arange(len(variables))[::-1]
+    for stage, marker, color in (("before", "o", "#c0504d"), ("after", "s", "#1f5a96")):
+        part = table[table["stage"] == stage].set_index("variable").reindex(variables)
+        ax.scatter(part["smd"].abs(), y, marker=marker, color=color, label=text[stage])
+    ax.axvline(0.1, color="#7f7f7f", lw=0.7, ls="--")
+    ax.set_yticks(y, variables)
+    ax.set_xlabel("|" + text["smd"] + "|")
+    ax.legend(frameon=False, fontsize=7.5)
 
 
 def love_plot(table: pd.DataFrame, *, lang: str = "en") -> Any:
@@ -161,20 +183,54 @@ def love_plot(table: pd.DataFrame, *, lang: str = "en") -> Any:
     """
     import matplotlib
 
-    text = _TEXT[lang]
     variables = list(dict.fromkeys(table["variable"]))
     with matplotlib.rc_context({"font.family": figure_font_family(), "font.size": 8.5}):
         fig = _figure((6.0, 1.6 + 0.25 * len(variables)))
-        ax = fig.subplots()
-        y = np.arange(len(variables))[::-1]
-        for stage, marker, color in (("before", "o", "#c0504d"), ("after", "s", "#1f5a96")):
-            part = table[table["stage"] == stage].set_index("variable").reindex(variables)
-            ax.scatter(part["smd"].abs(), y, marker=marker, color=color, label=text[stage])
-        ax.axvline(0.1, color="#7f7f7f", lw=0.7, ls="--")
-        ax.set_yticks(y, variables)
-        ax.set_xlabel("|" + text["smd"] + "|")
-        ax.legend(frameon=False, fontsize=7.5)
+        draw_love_plot(fig.subplots(), table, lang)
     return fig
+
+
+def moving_terms(curves: pd.DataFrame) -> list[str]:
+    """Return the effects of a sensitivity curve that move with rho (not the direct one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"term": ["a", "a", "direct", "direct", "b", "b"],
+    ...                   "estimate": [0.1, 0.2, 0.1, 0.3, 0.5, 0.5]})
+    >>> moving_terms(c)
+    ['a']
+    """
+    grouped = curves.groupby("term", sort=False)["estimate"]
+    moved = grouped.agg(lambda s: s.max() - s.min())
+    scale = grouped.agg(lambda s: s.abs().max())
+    # an effect that is invariant in exact arithmetic still moves by rounding
+    tol = 1e-9 * (1.0 + scale)
+    return [str(t) for t in dict.fromkeys(curves["term"]) if moved[t] > tol[t] and t != "direct"]
+
+
+def draw_sensitivity(
+    ax: Any,
+    curves: pd.DataFrame,
+    link: Sequence[str],
+    terms: Sequence[str] | None = None,
+    lang: str = "en",
+) -> None:
+    """Draw the effects (with their intervals) against rho into ``ax``."""
+    text = _TEXT[lang]
+    terms = moving_terms(curves) if terms is None else terms
+    colors = ["#1f5a96", "#c0504d", "#4d8f4d", "#8064a2", "#f79646", "#4bacc6"]
+    for k, term in enumerate(terms):
+        part = curves[curves["term"] == term]
+        color = colors[k % len(colors)]
+        ax.plot(part["rho"], part["estimate"], color=color, lw=1.2, label=term)
+        ax.fill_between(part["rho"], part["ci_low"], part["ci_high"], color=color,
+                        alpha=0.15, lw=0)  # fmt: skip
+    ax.axhline(0.0, color="#7f7f7f", lw=0.7, ls="--")
+    ax.axvline(0.0, color="#7f7f7f", lw=0.5, ls=":")
+    ax.set_xlabel(text["rho"] + f": {link[0]} / {link[1]}")
+    ax.set_ylabel(text["effect"])
+    ax.legend(frameon=False, fontsize=7)
 
 
 def sensitivity_curve(
@@ -197,24 +253,7 @@ def sensitivity_curve(
     """
     import matplotlib
 
-    text = _TEXT[lang]
-    curves = result.curves
-    if terms is None:
-        moved = curves.groupby("term")["estimate"].agg(lambda s: s.max() - s.min())
-        terms = [t for t in dict.fromkeys(curves["term"]) if moved[t] > 0 and t != "direct"]
-    colors = ["#1f5a96", "#c0504d", "#4d8f4d", "#8064a2", "#f79646", "#4bacc6"]
     with matplotlib.rc_context({"font.family": figure_font_family(), "font.size": 8.5}):
         fig = _figure((6.0, 3.2))
-        ax = fig.subplots()
-        for k, term in enumerate(terms):
-            part = curves[curves["term"] == term]
-            color = colors[k % len(colors)]
-            ax.plot(part["rho"], part["estimate"], color=color, lw=1.2, label=term)
-            ax.fill_between(part["rho"], part["ci_low"], part["ci_high"], color=color,
-                            alpha=0.15, lw=0)  # fmt: skip
-        ax.axhline(0.0, color="#7f7f7f", lw=0.7, ls="--")
-        ax.axvline(0.0, color="#7f7f7f", lw=0.5, ls=":")
-        ax.set_xlabel(text["rho"] + f": {result.link[0]} / {result.link[1]}")
-        ax.set_ylabel(text["effect"])
-        ax.legend(frameon=False, fontsize=7)
+        draw_sensitivity(fig.subplots(), result.curves, result.link, terms, lang)
     return fig

@@ -123,7 +123,7 @@ class StudySpec:
     --------
     >>> spec = load_spec("default")
     >>> [s.kind for s in spec.sections]
-    ['access_gap', 'census', 'description', 'chain']
+    ['access_gap', 'census', 'description', 'chain', 'robustness', 'measurement']
     """
 
     title: str | None = None

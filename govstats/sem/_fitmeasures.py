@@ -56,7 +56,7 @@ def _h1_information(inv: np.ndarray, meanstructure: bool) -> np.ndarray:
     info = (inv[r][:, r] * inv[c][:, c] + inv[r][:, c] * inv[c][:, r]) * np.outer(scale, scale)
     if meanstructure:
         return np.block([[inv, np.zeros((p, len(r)))], [np.zeros((len(r), p)), info]])
-    return info
+    return np.asarray(info)
 
 
 def h1_trace(b1: np.ndarray, cov: np.ndarray, x_idx: np.ndarray, meanstructure: bool) -> float:

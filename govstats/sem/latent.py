@@ -147,7 +147,7 @@ def chain_syntax(
 
 
 def latent_chain(
-    design: SurveyDesign | pd.DataFrame,
+    data: SurveyDesign | pd.DataFrame,
     *,
     x: str,
     mediators: Sequence[str],
@@ -172,7 +172,7 @@ def latent_chain(
 
     Parameters
     ----------
-    design : SurveyDesign or DataFrame
+    data : SurveyDesign or DataFrame
         A DataFrame is a simple random sample.
     x : str
         Exposure (e.g. ``"rural"``), observed.
@@ -233,8 +233,7 @@ def latent_chain(
             )
     if x in measurement:
         raise ModelError(f"x={x!r} must be an observed column, not a latent construct.")
-    if isinstance(design, pd.DataFrame):
-        design = SurveyDesign(design)
+    design = SurveyDesign(data) if isinstance(data, pd.DataFrame) else data
     if not isinstance(design, SurveyDesign):
         raise GovstatsError(
             "latent_chain needs a SurveyDesign or a DataFrame (a simple random sample)."

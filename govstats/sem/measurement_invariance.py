@@ -45,6 +45,16 @@ class InvarianceResult:
         Scalar invariance holds (and metric): latent means may be compared.
     verdict : str
     group : str
+
+    Examples
+    --------
+    >>> import govstats as gs
+    >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=1500)
+    >>> items = gs.datasets.simulate_items(sim.data, constructs=["info_access"], seed=2)
+    >>> res = gs.sem.invariance("f =~ info_access_i1 + info_access_i2 + info_access_i3",
+    ...                         items.data, group="rural")
+    >>> res.to_frame()["term"].tolist()
+    ['configural', 'metric', 'scalar']
     """
 
     table: pd.DataFrame
@@ -53,9 +63,47 @@ class InvarianceResult:
     verdict: str
     group: str
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the comparison table with ``level`` as a column."""
-        return self.table.reset_index()
+    @property
+    def estimate(self) -> np.ndarray:
+        """The chi-square of every level's fit (the rows of :meth:`to_frame`)."""
+        return self.table["chisq"].to_numpy(dtype=np.float64)
+
+    @property
+    def se(self) -> np.ndarray:
+        """NaN: a fit statistic has no standard error."""
+        return np.full(len(self.table), np.nan)
+
+    @property
+    def df(self) -> np.ndarray:
+        """Degrees of freedom of every level's chi-square."""
+        return self.table["df"].to_numpy(dtype=np.float64)
+
+    @property
+    def conf_level(self) -> float:
+        """NaN: the comparisons are tests, without intervals."""
+        return float("nan")
+
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return one row per level, with its chi-square as ``estimate``.
+
+        Columns ``term`` (the level), ``estimate``, NaN ``se`` and limits, ``df``
+        (float), then the rest of :attr:`table`. ``names`` is accepted as by every
+        model table (the levels are lavaan's words).
+        """
+        table = self.table
+        nan = np.full(len(table), np.nan)
+        head = pd.DataFrame(
+            {
+                "term": [str(v) for v in table.index],
+                "estimate": self.estimate,
+                "se": nan,
+                "ci_low": nan,
+                "ci_high": nan,
+                "df": self.df,
+            }
+        )
+        rest = table.drop(columns=["df"]).reset_index(drop=True)
+        return pd.concat([head, rest], axis=1)
 
     def summary(self) -> str:
         """Return the text table and the verdict."""

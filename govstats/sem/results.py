@@ -61,13 +61,14 @@ class SEMResult:
     seed: int | None = None
     iterations: int = 0
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Parameter estimates in lavaan's ``parameterEstimates(standardized=TRUE)`` layout.
 
         Columns: ``lhs, op, rhs, label`` (with several groups then ``group``, the
         1-based group number as lavaan, 0 for defined parameters, and ``group_label``),
         ``estimate, se, z, p_value, ci_low, ci_high, std_lv, std_all``, then
-        ``term`` (``lhs op rhs``, the govstats id) and ``df``.
+        ``term`` (``lhs op rhs``, the govstats id) and ``df``. ``names`` is accepted as
+        by every model table (the terms are lavaan syntax either way).
         """
         columns = list(_COLUMNS)
         if len(self.groups) > 1:

@@ -102,7 +102,7 @@ def test_replicate_intervals_and_the_rho_where_the_interval_covers_zero() -> Non
     smaller = curve[(curve.index >= 0) & (curve.index < r)]
     assert (smaller["ci_low"] > 0).all()
     assert list(sens.to_frame().columns) == [
-        "term", "rho", "estimate", "se", "ci_low", "ci_high", "df"
+        "term", "estimate", "se", "ci_low", "ci_high", "df", "rho"
     ]  # fmt: skip
 
 

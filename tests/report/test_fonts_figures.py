@@ -115,8 +115,27 @@ def _spec(kind: str) -> FigureSpec:
                 "value": [1.0, 0.4, 0.4, 1.0],
             }
         ),
+        "love_plot": pd.DataFrame(
+            {
+                "variable": ["a", "a", "b", "b"],
+                "stage": ["before", "after"] * 2,
+                "smd": [0.5, 0.02, -0.3, 0.01],
+            }
+        ),
+        "sensitivity": pd.DataFrame(
+            {
+                "term": ["t"] * 3,
+                "rho": [-0.2, 0.0, 0.2],
+                "estimate": [0.1, 0.0, -0.1],
+                "ci_low": [0.0, -0.1, -0.2],
+                "ci_high": [0.2, 0.1, 0.0],
+            }
+        ),
     }
-    options = {"path_diagram": {"nodes": ["rural", "m1", "y"], "labels": {"rural": "农村"}}}
+    options = {
+        "path_diagram": {"nodes": ["rural", "m1", "y"], "labels": {"rural": "农村"}},
+        "sensitivity": {"link": ("m1", "m2"), "terms": ["t"]},
+    }
     return FigureSpec(f"fig_{kind}", kind, frames[kind], "标题 Title", "zh", options.get(kind, {}))
 
 

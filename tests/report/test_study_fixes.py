@@ -89,3 +89,11 @@ def test_seaborn_figures_of_the_constructs(survey):
     assert pair["value"].iloc[0] == pytest.approx(c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]))
     with pytest.raises(GovstatsError, match="figures"):
         survey_description(survey, figures=("violins",))
+
+
+def test_a_declared_top_code_is_not_a_spike_to_warn_about():
+    income = [20000.0, 35000.0] * 10 + [9999996.0] * 4
+    flagged = pd.DataFrame({"income": income, "income_topcoded": [v == 9999996.0 for v in income]})
+    assert _warn_spikes(flagged, "f.dta") == ()
+    with pytest.warns(GovstatsWarning, match="income has 4 rows at 9999996"):
+        _warn_spikes(flagged.drop(columns="income_topcoded"), "f.dta")

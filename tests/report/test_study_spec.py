@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 
 import pypdfium2
@@ -12,7 +13,7 @@ from govstats.cli import main
 from govstats.errors import ReportError
 from govstats.report.build import build_study, numbered_headings
 from govstats.report.sections import SECTIONS, StudyContext, not_in_this_version
-from govstats.report.spec import SECTION_KINDS, load_spec, parse_spec
+from govstats.report.spec import SECTION_KINDS, SectionSpec, load_spec, parse_spec
 
 STUDY = """
 title = "Services and the divide"
@@ -71,7 +72,8 @@ def test_every_kind_has_a_runner_in_a_plain_dict() -> None:
 
 def test_default_report_is_a_shipped_spec() -> None:
     spec = load_spec("default")
-    assert [s.kind for s in spec.sections] == ["access_gap", "census", "description", "chain"]
+    kinds = ["access_gap", "census", "description", "chain", "robustness", "measurement"]
+    assert [s.kind for s in spec.sections] == kinds
     assert (spec.lang, spec.seed, spec.replicates, spec.min_cell) == ("zh", 2024, 1000, 10)
 
 
@@ -112,7 +114,7 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
     path.write_text(STUDY, encoding="utf-8")
     outcomes = build_study(path, tmp_path / "out" / "study.pdf", progress=False)
     assert [o.path.suffix for o in outcomes] == [".pdf", ".docx"]
-    assert outcomes[0].unavailable == ("robustness", "measurement")
+    assert outcomes[0].unavailable == ()
     text = _pdf_text(outcomes[0].path)
     for expected in (
         "Services and the divide",
@@ -122,7 +124,10 @@ def test_a_study_writes_pdf_and_word(tmp_path) -> None:
         "Pseudo R²",
         "Province FE",
         "3. Heterogeneity",
-        "not available in this version",
+        "4. Robustness",
+        "First-stage F",
+        "5. Measurement",
+        "Measurement invariance",
         "6. Methods",
     ):
         assert expected in text, expected
@@ -205,3 +210,22 @@ def test_cli_runs_a_spec_file_in_both_formats(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.split() == [str(out), str(out.with_suffix(".docx"))]
     assert "1. 2020 census" in _pdf_text(out) or "1. Census context" in _pdf_text(out)
+
+
+def test_a_warning_is_a_note_of_the_report_not_a_crash(tmp_path, monkeypatch) -> None:
+    import warnings
+
+    from govstats.errors import GovstatsWarning
+    from govstats.report.sections import registry
+
+    def warns(context, options):
+        warnings.warn("a finding the reader must see", GovstatsWarning, stacklevel=2)
+        return not_in_this_version("warns", context.lang)
+
+    monkeypatch.setitem(registry.SECTIONS, "warns", warns)
+    spec = dataclasses.replace(
+        parse_spec({"lang": "en", "sections": [{"kind": "census"}]}),
+        sections=(SectionSpec("warns", {}),),
+    )
+    (outcome,) = build_study(spec, tmp_path / "w.docx", formats=["docx"], progress=False)
+    assert "a finding the reader must see" in _docx_xml(outcome.path)

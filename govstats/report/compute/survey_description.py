@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
@@ -13,7 +13,13 @@ from govstats.errors import ReportError
 from govstats.report.compute.raking import RAKE_MAX_ITER, rake_margins
 from govstats.report.inputs import SurveyInput
 
-__all__ = ["DESCRIBED", "GROUPS", "SurveyDescriptionFrames", "compute_survey_description"]
+__all__ = [
+    "DESCRIBED",
+    "GROUPS",
+    "SurveyDescriptionFrames",
+    "compute_survey_description",
+    "urban_rural_tests",
+]
 
 DESCRIBED = (
     "internet",
@@ -51,6 +57,8 @@ class SurveyDescriptionFrames:
         The design's columns, for the methods sentence.
     cnnic_period, cnnic_report : str or None, int or None
         The CNNIC report set beside the survey: the one nearest its period or wave.
+    tests : pandas.DataFrame
+        Urban-rural Rao-Scott tests of the proportions (:func:`urban_rural_tests`).
     """
 
     described: pd.DataFrame
@@ -61,6 +69,7 @@ class SurveyDescriptionFrames:
     design_columns: Mapping[str, Any]
     cnnic_period: str | None = None
     cnnic_report: int | None = None
+    tests: pd.DataFrame = field(default_factory=lambda: urban_rural_tests(None, pd.DataFrame(), []))
 
 
 def _counts(data: pd.DataFrame, weights: np.ndarray, variable: str, mask: np.ndarray) -> int:
@@ -89,6 +98,47 @@ def describe_by_urban(design: Any, data: pd.DataFrame, variables: list[str]) -> 
         rows.append([variable, "total", n, *(float(row[c]) for c in VALUE_COLUMNS), row["df"]])
     columns = ["variable", "group", "n", *VALUE_COLUMNS, "df"]
     return pd.DataFrame(rows, columns=columns)
+
+
+_TEST_COLUMNS = ["variable", "statistic", "ndf", "ddf", "p_value", "method"]
+
+
+def _is_proportion(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(len(present)) and bool(present.isin([0, 1]).all())
+
+
+def urban_rural_tests(design: Any, data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
+    """Rao-Scott test of urban by each 0/1 variable (``SurveyDesign.chisq``, statistic "F").
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    data : pandas.DataFrame
+        The design's data (to tell which variables are proportions).
+    variables : list of str
+        Described variables; only those whose values are 0 and 1 are tested.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable, statistic, ndf, ddf, p_value, method``, one row per proportion.
+
+    Examples
+    --------
+    >>> import govstats as gs
+    >>> sim = gs.datasets.simulate_survey(seed=1, n_persons=1500)
+    >>> d = gs.SurveyDesign(sim.data, **sim.design_columns)
+    >>> urban_rural_tests(d, sim.data, ["internet", "age"])["variable"].tolist()
+    ['internet']
+    """
+    rows = []
+    for variable in variables:
+        if variable == "urban" or not _is_proportion(data[variable]):
+            continue
+        test = design.chisq("urban", variable, "F", na_rm=True)
+        rows.append([variable, test.statistic, test.ndf, test.ddf, test.p_value, test.method])
+    return pd.DataFrame(rows, columns=_TEST_COLUMNS)
 
 
 def cnnic_for(
@@ -226,4 +276,5 @@ def compute_survey_description(
         design_columns=dict(survey.design_columns),
         cnnic_period=cnnic_period,
         cnnic_report=cnnic_report,
+        tests=urban_rural_tests(design, data, variables),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from govstats.report.tables import MISSING_MARK, SUPPRESSION_NOTE
 
 __all__ = [
+    "TEST_HEADINGS",
     "cnnic_used",
     "compare_figure_note",
     "compare_figure_title",
@@ -18,6 +19,7 @@ __all__ = [
     "finding",
     "margins_text",
     "method",
+    "test_note",
 ]
 
 
@@ -25,6 +27,27 @@ def description_title(lang: str) -> str:
     """Caption of the description table."""
     return (
         "调查样本的城乡加权描述" if lang == "zh" else "Design-weighted description by urban/rural"
+    )
+
+
+#: Headings of the urban-rural test columns of the description table.
+TEST_HEADINGS = {
+    "f": {"zh": "城乡差异 F", "en": "Urban-rural F"},
+    "p": {"zh": "p 值", "en": "p-value"},
+}
+
+
+def test_note(lang: str) -> str:
+    """Say what the urban-rural test beside each proportion is."""
+    if lang == "zh":
+        return (
+            "比例变量旁为城乡差异的 Rao–Scott 检验（二阶校正 F 统计量，"
+            "同 R survey 的 svychisq 默认）及其 p 值；其他变量不作此检验。"
+        )
+    return (
+        "Beside each proportion: the Rao-Scott test of the urban-rural difference "
+        "(second-order corrected F, the default of R survey's svychisq) and its p-value; "
+        "other variables are not tested."
     )
 
 

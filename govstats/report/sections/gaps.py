@@ -44,7 +44,7 @@ def gaps_section(
     """
     from govstats.gaps import oaxaca
 
-    result = oaxaca(survey.design(), formula, by, replicates=replicates, seed=seed)
+    result = oaxaca(survey.design(), formula, by=by, replicates=replicates, seed=seed)
     frame = result.to_frame()
     totals = frame[frame["term"] == "(total)"]
     zh = lang == "zh"

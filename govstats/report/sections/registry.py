@@ -192,11 +192,38 @@ def _maps(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
     )
 
 
-def _later(kind: str) -> SectionRunner:
-    def run(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
-        return not_in_this_version(kind, context.lang)
+def _robustness(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
+    from govstats.report.sections.robustness import robustness_section
 
-    return run
+    missing = _needs_survey("robustness", context)
+    if missing is not None or context.survey is None:
+        return missing or not_in_this_version("robustness", context.lang)
+    survey = context.survey
+    return _guard(
+        "robustness",
+        context,
+        lambda: robustness_section(survey, lang=context.lang, min_cell=context.min_cell),
+    )
+
+
+def _measurement(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
+    from govstats.report.sections.measurement import measurement_section
+
+    missing = _needs_survey("measurement", context)
+    if missing is not None or context.survey is None:
+        return missing or not_in_this_version("measurement", context.lang)
+    survey = context.survey
+    return _guard(
+        "measurement",
+        context,
+        lambda: measurement_section(
+            survey,
+            lang=context.lang,
+            min_cell=context.min_cell,
+            seed=context.seed,
+            measurement=options.get("measurement"),
+        ),
+    )
 
 
 #: Section kind -> runner. The four numbered analyses keep their keys ("01"-"04").
@@ -209,6 +236,6 @@ SECTIONS: dict[str, SectionRunner] = {
     "models": _models,
     "heterogeneity": _heterogeneity,
     "gaps": _gaps,
-    "robustness": _later("robustness"),
-    "measurement": _later("measurement"),
+    "robustness": _robustness,
+    "measurement": _measurement,
 }

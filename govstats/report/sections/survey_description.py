@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -135,7 +136,7 @@ def layout_survey_description(
     frames: SurveyDescriptionFrames, lang: str, min_cell: int
 ) -> AnalysisResult:
     """Turn the numbers of section 03 into its tables, figure and text."""
-    tables = [_description_table(frames.described, lang, min_cell)]
+    tables = [_description_table(frames.described, lang, min_cell, frames.tests)]
     compare = frames.compare
     figures = []
     if not compare.empty:
@@ -209,8 +210,47 @@ def _suppress_total_with_its_parts(tidy: pd.DataFrame) -> pd.DataFrame:
     return suppress_dependent_cells(tidy, sources, hidden, VALUE_COLUMNS)
 
 
-def _description_table(tidy: pd.DataFrame, lang: str, min_cell: int) -> Table:
+_TESTED = ["rao_scott_f", "rao_scott_ndf", "rao_scott_ddf", "rao_scott_p"]
+
+
+def _with_tests(tidy: pd.DataFrame, tests: pd.DataFrame | None) -> pd.DataFrame:
+    """Set each proportion's urban-rural test on its rows; withheld with either group.
+
+    The test is computed from the urban and the rural cell; when either is suppressed,
+    so is the test (it would tell about the withheld cell).
+    """
+    out = tidy.copy()
+    for column in _TESTED:
+        out[column] = float("nan")
+    if tests is None or tests.empty:
+        return out
+    hidden = {
+        str(v)
+        for v, g, h in zip(out["variable"], out["group"], out["suppressed"], strict=True)
+        if g in ("urban", "rural") and bool(h)
+    }
+    for row in tests.itertuples(index=False):
+        if str(row.variable) in hidden:
+            continue
+        rows = (out["variable"] == row.variable).to_numpy()
+        values: tuple[Any, ...] = (row.statistic, row.ndf, row.ddf, row.p_value)
+        for column, value in zip(_TESTED, values, strict=True):
+            out.loc[rows, column] = float(value)
+    return out
+
+
+def _p_text(p: float) -> str:
+    if p != p:  # NaN
+        return ""
+    return "<0.001" if p < 0.001 else fmt_number(p, 3)
+
+
+def _description_table(
+    tidy: pd.DataFrame, lang: str, min_cell: int, tests: pd.DataFrame | None = None
+) -> Table:
     tidy = _suppress_total_with_its_parts(suppress_small_cells(tidy, "n", VALUE_COLUMNS, min_cell))
+    tested = tests is not None and not tests.empty
+    tidy = _with_tests(tidy, tests)
     records: dict[str, list[str]] = {label("variable", lang): []}
     for group in ("urban", "rural", "total"):
         records[label(group, lang)] = []
@@ -230,13 +270,19 @@ def _description_table(tidy: pd.DataFrame, lang: str, min_cell: int) -> Table:
             )
         for group in ("urban", "rural"):
             records[f"n ({label(group, lang)})"].append(str(int(cells[group]["n"])))
-    return Table(
-        "survey_description",
-        words.description_title(lang),
-        tidy,
-        pd.DataFrame(records),
-        words.description_note(lang, min_cell),
-    )
+        if tested:
+            f_value = float(cells["total"]["rao_scott_f"])
+            records.setdefault(words.TEST_HEADINGS["f"][lang], []).append(
+                "" if f_value != f_value else fmt_number(f_value, 2)
+            )
+            records.setdefault(words.TEST_HEADINGS["p"][lang], []).append(
+                _p_text(float(cells["total"]["rao_scott_p"]))
+            )
+    note = words.description_note(lang, min_cell)
+    if tested:
+        note += " " + words.test_note(lang)
+    return Table("survey_description", words.description_title(lang), tidy,
+                 pd.DataFrame(records), note)  # fmt: skip
 
 
 def _internet_figure(compare: pd.DataFrame, lang: str, period: str | None) -> FigureSpec:
