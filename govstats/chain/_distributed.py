@@ -3,7 +3,7 @@
 Every path equation of the chain, its linearization and every replicate refit are
 functions of the per-PSU weighted cross-products ``S_p = sum_{i in p} w_i z_i z_i'``
 of ``Z = [1, x, C..., M1..Mk, Y]`` (see :mod:`govstats.chain._paths`). One pass over
-the partitions computes them (``design._partition.packed_crossproducts``, additive
+the partitions computes them (``design._kernel.psu_crossproducts``, additive
 over row blocks); the client then solves the equations, forms the PSU totals of
 the influence values ``S_p[regs, resp] - S_p[regs, regs] beta`` for the
 linearization, or multiplies the replicate factors into ``S_p`` exactly as the
@@ -18,7 +18,6 @@ bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -27,16 +26,21 @@ import pandas as pd
 from scipy.linalg import block_diag
 
 from govstats.chain import _effects, _paths, _replicate, _sampling
-from govstats.chain._inference import INFERENCE, check_ci
+from govstats.chain._inference import check_ci
 from govstats.chain._summarise import Uncertainty, difference_table, effect_table
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
+from govstats.design._dask_estimators import (
+    collected_levels,
+    replicate_factors,
+    rows_and_weights,
+)
 from govstats.design._dask_run import run_partitions
-from govstats.design._partition import packed_crossproducts
+from govstats.design._kernel import psu_crossproducts
 from govstats.design.categorical import is_categorical
 from govstats.design.distributed import DistributedDesign
-from govstats.design.inference import DEFAULT_REPLICATES, resolve_seed, t_interval
+from govstats.design.inference import DEFAULT_REPLICATES, t_interval
 from govstats.errors import DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
@@ -64,26 +68,17 @@ def build_spec(
     import dask
 
     checks = [design.data[c].dropna().isin([0, 1]).all() for c in (*base.mediators, outcome)]
-    uniques = [design.data[c].dropna().unique() for c in categorical]
-    results = dask.compute(*checks, *uniques)  # type: ignore[attr-defined,no-untyped-call]
-    binary = tuple(
-        c for c, ok in zip((*base.mediators, outcome), results[: len(checks)], strict=True) if ok
-    )
+    results = dask.compute(*checks)  # type: ignore[attr-defined, no-untyped-call]
+    binary = tuple(c for c, ok in zip((*base.mediators, outcome), results, strict=True) if ok)
+    found = collected_levels(design.data, categorical, observed=True)
     levels: dict[str, list[object]] = {}
     columns: list[str] = []
     reference: dict[str, object] = {}
-    found = dict(zip(categorical, results[len(checks) :], strict=True))
     for c in covariates:
         if c not in found:
             columns.append(c)
             continue
-        values = pd.unique(pd.Series(np.asarray(found[c])))
-        dtype = meta[c].dtype
-        if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
-            present = set(values.tolist())
-            lev = [v for v in dtype.categories if v in present]
-        else:
-            lev = sorted(values.tolist())
+        lev = found[c]
         if len(lev) < 2:
             raise ModelError(f"covariate {c!r} has a single level {lev}; drop it from covariates")
         levels[c] = lev
@@ -133,8 +128,6 @@ def _chain_part(
     groups: list[object],
 ) -> dict[str, Any]:
     """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts."""
-    from govstats.design._dask_run import rows_and_weights
-
     psu, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
     z = _matrix(spec, levels, part)
     incomplete = part[list(spec.used_columns)].isna().any(axis=1).to_numpy() & (w > 0)
@@ -149,7 +142,7 @@ def _chain_part(
     x = z[use, 1]
     n_groups = max(len(groups), 1)
     cross = np.stack(
-        [packed_crossproducts(psu, n_psu, z, np.where(use & (group == g), w, 0.0))
+        [psu_crossproducts(z, np.where(use & (group == g), w, 0.0), psu, n_psu)
          for g in range(n_groups)]
     )  # fmt: skip
     rows = np.stack(
@@ -170,13 +163,7 @@ def _by_levels(design: DistributedDesign, by: str) -> list[object]:
     meta: pd.DataFrame = design.data._meta  # type: ignore[assignment]
     if by not in meta.columns:
         raise DataError(f"by={by!r} is not a column of the data")
-    ddf: Any = design.data
-    values = pd.unique(pd.Series(np.asarray(ddf[by].dropna().unique().compute())))
-    dtype = meta[by].dtype
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
-        present = set(values.tolist())
-        return [c for c in dtype.categories if c in present]
-    return sorted(values.tolist())
+    return collected_levels(design.data, [by], observed=True)[by]
 
 
 def _add(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -229,33 +216,36 @@ def setup(
 
 def fit(
     chain: DivideChain,
-    inference: str | None,
+    inference: str,
     replicates: int | None,
     ci: str | None,
     level: float,
-    seed: int | np.random.Generator | None,
-    by: str | Sequence[str] | None,
+    seed: int,
+    by_columns: tuple[str, ...],
     progress: bool,
 ) -> ChainResult:
-    """``DivideChain.fit`` for a distributed design (one pass of per-PSU cross-products)."""
+    """``DivideChain.fit`` for a distributed design (one pass of per-PSU cross-products).
+
+    ``inference``, ``level``, ``replicates`` and the resolved ``seed`` were checked by
+    ``DivideChain.fit``.
+    """
     design: DistributedDesign = chain.design  # type: ignore[assignment]
-    inference = inference or "replicate"
-    if inference not in INFERENCE:
-        raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
+    if len(by_columns) > 1:
+        raise ModelError(
+            f"by={list(by_columns)} (several columns) is not supported on a dask design yet; "
+            "combine them into one column first"
+        )
+    by = by_columns[0] if by_columns else None
+    if inference == "model":
+        raise ModelError(
+            "inference='model' gives textbook SEs that ignore strata, clusters and "
+            "weights as sampling weights; use 'linearization' or 'replicate' on a design"
+        )
     if inference == "bootstrap":
         raise ModelError(
             "inference='bootstrap' (i.i.d. rows) is not available on a dask design; use "
             "inference='replicate' (design bootstrap) or 'linearization'"
         )
-    if not 0 < level < 1:
-        raise ModelError(f"level={level}; give a confidence level between 0 and 1")
-    if by is not None and not isinstance(by, str):
-        if len(by) != 1:
-            raise ModelError(
-                f"by={list(by)}: a chain on a dask design groups by one column; combine the "
-                "columns into one before building the design"
-            )
-        by = by[0]
     spec = chain.spec
     if by is not None and by in spec.used_columns:
         raise ModelError(
@@ -313,7 +303,7 @@ def fit(
     s_psu = np.sum(s_groups, axis=0)
     present = sums["rows"].sum(axis=0) > 0
     df_lin = float(present.sum() - np.unique(table.psu_strata[present]).size)
-    seed_used, rng = resolve_seed(seed)
+    rng = np.random.default_rng(seed)
     seed_out: int | None = None
     if inference == "none":
         ci_used = "wald"
@@ -336,7 +326,7 @@ def fit(
         else:
             ci_used = check_ci(ci, ("percentile", "wald"), "percentile", inference)
             draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
-            seed_out = seed_used
+            seed_out = seed
             eff_draws = np.hstack(
                 [_effects.effects(part, emap) for part in np.hsplit(draws, len(labels))]
             )
@@ -345,16 +335,17 @@ def fit(
     else:
         rep = design.replicates
         asked = replicates
+        if rep is not None:
+            replicate_factors(design)  # raises unless the replicates are factors per PSU
         if rep is None:
             # as in memory: a Rao-Wu bootstrap of the design (of its complete rows' domain)
             n_rep = replicates or DEFAULT_REPLICATES
-            rep = design.to_replicates("bootstrap", replicates=n_rep, seed=seed_used).replicates
-            assert rep is not None
+            rep = design.to_replicates("bootstrap", replicates=n_rep, seed=seed).replicates
+            assert rep is not None and rep.factors is not None
             if n_dropped:
-                rep = replace(
-                    rep, df=_design_replicates.rank_df(np.asarray(rep.psu_factors)[present])
-                )
+                rep = replace(rep, df=_design_replicates.rank_df(rep.factors[present]))
             asked = None
+        seed_out = seed if design.replicates is None else design.replicates.seed
         sampling = _sampling.Sampling(
             weights=np.ones(0), psu_index=np.arange(design.n_psu), strata_index=table.psu_strata,
             n_psu=design.n_psu, df=int(df_lin), has_strata=design.strata is not None,
@@ -366,9 +357,8 @@ def fit(
             [(lab, np.ones(0)) for lab in labels],
             list(sums["cross"]),
             asked,
-            seed_used,
+            seed,
         )
-        seed_out = rep.seed
         ci_used = chain._replicate_ci(ci, plan)
         coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
         jack_coef = jack_eff = None
@@ -391,6 +381,7 @@ def fit(
     cascade = None
     if sums["x"][2] == 0 and sums["x"][0] > 0 and sums["x"][1] > 0:
         cascade = cascade_table(s_psu, design, spec, level, present)
+    residual_sd, outcome_sd = _spreads(fulls, coef_groups, equations, spec.outcome_column)
     return ChainResult(
         spec=spec,
         paths=paths,
@@ -411,7 +402,29 @@ def fit(
         effect_uncertainty=eff_unc,
         path_theta=theta,
         path_uncertainty=coef_unc,
+        residual_sd=residual_sd,
+        outcome_sd=outcome_sd,
     )
+
+
+def _spreads(
+    fulls: list[np.ndarray],
+    coef_groups: list[list[np.ndarray]],
+    equations: list[tuple[str, list[int], int]],
+    outcome_column: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted residual SD of every equation and SD of the outcome, per group (as in memory)."""
+    residual, outcome = [], []
+    for full, coefs in zip(fulls, coef_groups, strict=True):
+        total = full[0, 0]
+        sds = []
+        for (_, regs, response), b in zip(equations, coefs, strict=True):
+            rss = full[response, response] - b @ full[regs, response]
+            sds.append(np.sqrt(max(rss, 0.0) / total))
+        residual.append(sds)
+        mean = full[0, outcome_column] / total
+        outcome.append(np.sqrt(max(full[outcome_column, outcome_column] / total - mean**2, 0.0)))
+    return np.asarray(residual), np.asarray(outcome)
 
 
 def cascade_table(
@@ -429,7 +442,7 @@ def cascade_table(
     means = (num.sum(axis=0) / np.tile(sizes, len(cols))).reshape(len(cols), 2)
     rep = design.replicates
     if rep is not None:
-        factors = np.asarray(rep.psu_factors).T
+        factors = replicate_factors(design).T
         rn, rd = factors @ num, factors @ den
         vcov = rep.vcov(rn / np.tile(rd, len(cols)), means.ravel())
         df = float(rep.df)

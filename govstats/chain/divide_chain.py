@@ -285,8 +285,6 @@ class DivideChain:
         -------
         ChainResult
         """
-        if self._levels is not None:
-            return _distributed.fit(self, inference, replicates, ci, level, seed, by, progress)
         inference = inference or ("replicate" if self.design is not None else "linearization")
         if inference not in INFERENCE:
             raise ModelError(f"inference={inference!r}; choose one of {INFERENCE}")
@@ -295,6 +293,10 @@ class DivideChain:
             replicates = check_replicates(replicates)
         seed_used, rng = resolve_seed(seed)
         by_cols = _by_columns(by)
+        if self._levels is not None:
+            return _distributed.fit(
+                self, inference, replicates, ci, level, seed_used, by_cols, progress
+            )
         for column in by_cols:
             if column in self.spec.used_columns:
                 raise ModelError(
@@ -443,7 +445,12 @@ class DivideChain:
         """
         level = check_level(level)
         if self._levels is not None:
-            return self.fit(inference="none", level=level).cascade  # type: ignore[return-value]
+            table = self.fit(inference="none", level=level).cascade
+            if table is None:
+                raise ModelError(
+                    f"the cascade compares x = 0 with x = 1, but {self.spec.x!r} is not binary 0/1"
+                )
+            return table
         z, sampling, _, _ = self._prepare(())
         if not _is_binary(z[:, 1], sampling.weights > 0):
             raise ModelError(

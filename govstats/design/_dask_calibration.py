@@ -19,19 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from govstats.design import _calibrate as _k
-from govstats.design._dask_run import rows_and_weights, run_partitions
+from govstats.design._dask_run import run_partitions
 from govstats.design.calibration import ConvergenceReport, _as_population, _level_key
 from govstats.errors import ConvergenceError, DataError, DesignError
 
 if TYPE_CHECKING:
     from govstats.design._dask_estimators import Pass
-    from govstats.design.distributed import DistributedDesign, Layout
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _combos_part(
     part: pd.DataFrame, number: int, layout: Layout, psu_strata: np.ndarray, names: Sequence[str]
 ) -> pd.DataFrame:
     """Base-weight totals, rows and missing values of every combination in one partition."""
-    _, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
+    psu = layout.psu_codes(part)
+    w = np.asarray(layout.base_weights(part, psu, psu_strata), dtype=np.float64)
     frame = part[list(names)].copy()
     frame["__w"] = w
     frame["__n"] = 1.0
@@ -142,7 +144,7 @@ def _joint_table(design: DistributedDesign, names: Sequence[str]) -> pd.DataFram
                 f"{int(frame.loc[bad, '__active'].sum())} rows; impute it or drop those rows "
                 "before building the design"
             )
-    return cast("pd.DataFrame", frame)
+    return pd.DataFrame(frame)
 
 
 def _levels(frame: pd.DataFrame, name: str) -> dict[str, int]:

@@ -11,7 +11,7 @@ factor columns only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,8 +19,9 @@ import pandas as pd
 
 from govstats.design import _partition
 from govstats.design import _replicates as _k
-from govstats.design._dask_run import rows_and_weights, run_partitions
+from govstats.design._dask_run import run_partitions
 from govstats.design._structure import as_list
+from govstats.design.categorical import _plain, factor_levels, group_codes, is_categorical
 from govstats.design.inference import (
     DEFAULT_LEVEL,
     DEFAULT_REPLICATES,
@@ -33,7 +34,8 @@ from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
 
 if TYPE_CHECKING:
-    from govstats.design.distributed import DistributedDesign, Layout
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 _METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap")
 
@@ -76,6 +78,18 @@ class Request:
     def k(self) -> int:
         """Number of analysis value columns."""
         return len(self.numeric) + sum(len(levels) for _, levels in self.factors)
+
+
+def rows_and_weights(
+    part: pd.DataFrame, layout: Layout, psu_strata: np.ndarray, cells: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PSU code, calibration cell, analysis weight and base weight of every row."""
+    psu = layout.psu_codes(part)
+    w0 = np.asarray(layout.base_weights(part, psu, psu_strata), dtype=np.float64)
+    if cells is None:
+        return psu, np.zeros(len(part), dtype=np.int64), w0, w0
+    cell = cells.codes(part)
+    return psu, cell, w0 * cells.factor[cell], w0
 
 
 def _values(part: pd.DataFrame, req: Request) -> list[np.ndarray]:
@@ -159,35 +173,56 @@ def merge_with_missing(
 # ---------------------------------------------------------------------- client side
 
 
-def _factor_levels(
-    design: DistributedDesign, names: Sequence[str]
-) -> dict[str, tuple[object, ...]]:
-    """Levels of factor columns in R order (declared categories, else sorted values)."""
-    out: dict[str, tuple[object, ...]] = {}
+def _known_categories(dtype: Any) -> bool:
+    """Whether a dask column's Categorical dtype has known categories."""
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        and dtype.categories is not None
+        and (len(dtype.categories) > 0 or bool(dtype.ordered))
+    )
+
+
+def _as_column(values: Any, dtype: Any, name: str) -> pd.Series:
+    """Lay collected distinct values out as a small Series of the column's dtype."""
+    series = pd.Series(np.asarray(values, dtype=object), name=name, dtype=object)
+    if _known_categories(dtype):
+        return series.astype(dtype)
+    if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(series.tolist(), name=name)
+    return series
+
+
+def collected_levels(data: Any, names: Sequence[str], *, observed: bool) -> dict[str, list[object]]:
+    """Levels of columns of a dask frame under the one categorical rule (``factor_levels``).
+
+    A Categorical with known categories needs no pass (unless ``observed``); the
+    other columns' distinct values are collected in one light pass over those columns
+    only, then ordered by :func:`govstats.design.categorical.factor_levels`.
+    """
+    meta: pd.DataFrame = data._meta
+    out: dict[str, list[object]] = {}
     pending = []
     for name in names:
-        dtype = design.data._meta[name].dtype
-        if (
-            isinstance(dtype, pd.CategoricalDtype)
-            and dtype.categories is not None
-            and (len(dtype.categories) or dtype.ordered)
-        ):
-            out[name] = tuple(dtype.categories)
+        if _known_categories(meta[name].dtype) and not observed:
+            out[name] = factor_levels(meta[name])
         else:
             pending.append(name)
     if pending:
         import dask
 
-        uniques = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
-            *[design.data[name].dropna().unique() for name in pending]
-        )
-        for name, values in zip(pending, uniques, strict=True):
-            vals = pd.Series(np.asarray(values))
-            if isinstance(dtype := design.data._meta[name].dtype, pd.CategoricalDtype):
-                out[name] = tuple(c for c in dtype.categories if c in set(vals))
-            else:
-                out[name] = tuple(sorted(pd.unique(vals).tolist(), key=str))
+        found = dask.compute(*[data[name].dropna().unique() for name in pending])  # type: ignore[attr-defined, no-untyped-call]
+        for name, values in zip(pending, found, strict=True):
+            column = _as_column(values, meta[name].dtype, name)
+            out[name] = factor_levels(column, observed=observed)
     return out
+
+
+def _factor_levels(
+    design: DistributedDesign, names: Sequence[str]
+) -> dict[str, tuple[object, ...]]:
+    """Levels of factor columns in R order, as ``_columns.expand`` (``factor_levels``)."""
+    levels = collected_levels(design.data, names, observed=False)
+    return {name: tuple(values) for name, values in levels.items()}
 
 
 @dataclass(frozen=True)
@@ -218,9 +253,7 @@ def analysis_columns(
     numeric, factor_names = [], []
     for name in names:
         dtype = meta[name].dtype
-        if pd.api.types.is_bool_dtype(dtype) or (
-            pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-        ):
+        if not is_categorical(meta[name]):
             numeric.append(name)
         elif isinstance(dtype, pd.CategoricalDtype) or text_as_factor:
             factor_names.append(name)
@@ -291,23 +324,24 @@ class Pass:
 
 
 def _sorted_labels(
-    labels: Sequence[tuple[object, ...]], dtypes: Sequence[Any]
+    labels: Sequence[tuple[object, ...]], names: Sequence[str], meta: pd.DataFrame
 ) -> list[tuple[object, ...]]:
-    """Domain labels in R ``svyby`` order: lexicographic in each column's sorted values.
+    """Domain labels in R ``svyby`` order, by :func:`~govstats.design.categorical.group_codes`.
 
-    A Categorical column sorts by its declared categories, as ``pd.factorize(sort=True)``.
+    The observed combinations are few; they are laid out as a small frame with the
+    columns' dtypes (a Categorical keeps its declared order) and ordered by the one
+    categorical rule of the in-memory estimators.
     """
-    width = len(dtypes)
-    if width == 0:
+    if not names or not labels:
         return list(labels)
-    ranks = []
-    for j in range(width):
-        values = pd.Series([lab[j] for lab in labels], dtype=object)
-        if isinstance(dtypes[j], pd.CategoricalDtype) and dtypes[j].categories is not None:
-            values = values.astype(dtypes[j])
-        _, uniques = pd.factorize(values, sort=True)
-        ranks.append({_plain(v): i for i, v in enumerate(uniques)})
-    return sorted(labels, key=lambda lab: tuple(ranks[j][lab[j]] for j in range(width)))
+    frame = pd.DataFrame(
+        {
+            name: _as_column([lab[j] for lab in labels], meta[name].dtype, name)
+            for j, name in enumerate(names)
+        }
+    )
+    _, ordered, _ = group_codes(frame, list(names), np.ones(len(frame), dtype=bool))
+    return ordered
 
 
 def run_pass(
@@ -356,7 +390,7 @@ def run_pass(
             "na_rm=True to leave those rows out of the estimate (the design is kept, as R's "
             "na.rm=TRUE), or impute them first."
         )
-    labels = _sorted_labels(merged.labels, [design.data._meta[b].dtype for b in by_names])
+    labels = _sorted_labels(merged.labels, by_names, design.data._meta)  # type: ignore[arg-type]
     if not labels:
         if by_names:
             raise DesignError(f"no rows with non-missing {list(by_names)} in the design's domain.")
@@ -453,7 +487,7 @@ def _finish(
     level: Sequence[str | None],
     deff: np.ndarray | None,
     replicate_estimates: np.ndarray | None,
-    conf_level: float = DEFAULT_LEVEL,
+    conf_level: float,
 ) -> SurveyEstimate:
     names = as_list(by)
     var: list[str] = []
@@ -475,7 +509,7 @@ def _finish(
         deff=deff,
         method=design.method,
         replicate_estimates=replicate_estimates,
-        conf_level=check_level(conf_level),
+        conf_level=conf_level,
         seed=None if design.replicates is None else design.replicates.seed,
     )
 
@@ -500,6 +534,7 @@ def mean_or_total(
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Domain means or totals from one pass (``estimators.mean_or_total`` on partition sums)."""
+    level = check_level(level)
     if deff not in (True, False, "replace"):
         raise DataError(f"deff={deff!r} is not supported; use True, False or 'replace'.")
     columns = analysis_columns(design, variables, text_as_factor, "analysis")
@@ -522,7 +557,7 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors).T
+        factors = replicate_factors(design).T
         rep_y, rep_w = factors @ psu_y, factors @ psu_w
         replicate_estimates = rep_y / np.repeat(rep_w, k, axis=1) if statistic == "mean" else rep_y
         vcov = design.replicates.vcov(replicate_estimates, estimate)
@@ -546,6 +581,23 @@ def mean_or_total(
                    effects, replicate_estimates, level)  # fmt: skip
 
 
+def replicate_factors(design: DistributedDesign) -> np.ndarray:
+    """(n_psu, R) replicate factors of a dask design's PSUs.
+
+    Raises :class:`DesignError` for replicates with per-cell re-calibration or explicit
+    row weights (``psu_factors`` is None): applying PSU factors alone would give wrong
+    replicate estimates.
+    """
+    reps = design.replicates
+    if reps is None or reps.psu_factors is None:
+        raise DesignError(
+            "the replicates of this design are not factors per PSU (a re-calibrated or "
+            "user-supplied replicate design), which a dask DataFrame does not support; "
+            "make the replicates of the uncalibrated design, or estimate in memory."
+        )
+    return reps.psu_factors
+
+
 def _pad(values: np.ndarray, outside: float = 0.0) -> np.ndarray:
     """(D, k) per-domain constants -> (1, 1, D + 1, k), with ``outside`` for the last slot."""
     extra = np.full((1, values.shape[1]), outside)
@@ -563,6 +615,7 @@ def ratio(
     level: float = DEFAULT_LEVEL,
 ) -> SurveyEstimate:
     """Ratios of totals from one pass (``estimators.ratio`` on partition sums)."""
+    level = check_level(level)
     if deff:
         raise DesignError(
             "ratio(deff=True) is not supported on a dask DataFrame yet; omit deff or compute "
@@ -589,7 +642,7 @@ def ratio(
     estimate = ty / tx
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors).T
+        factors = replicate_factors(design).T
         replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:
@@ -608,11 +661,6 @@ def ratio(
                    replicate_estimates, level)  # fmt: skip
 
 
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python value it holds (labels compare as in memory)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 # ---------------------------------------------------------------------- replicates
 
 
@@ -625,7 +673,11 @@ def to_replicates(
     fay_rho: float = 0.0,
     mse: bool = False,
 ) -> DistributedDesign:
-    """Replicate factors per PSU from the PSU table, as ``replicates.to_replicates``."""
+    """Replicate factors per PSU from the PSU table, as ``replicates.to_replicates``.
+
+    The same seed draws the same bootstrap factors as in memory (the PSU table keeps
+    the in-memory PSU coding) and is recorded in ``replicates.seed``.
+    """
     from govstats.design.replicates import Replicates, _replicate_df
 
     method = method.lower()
@@ -680,5 +732,5 @@ def to_replicates(
         df=_replicate_df(method, fs, psu_strata),
     )
     if (table.psu_active == 0).any():
-        reps = Replicates(**{**reps.__dict__, "df": _k.rank_df(fs.factors[table.psu_active > 0])})
+        reps = replace(reps, df=_k.rank_df(fs.factors[table.psu_active > 0]))
     return design._new(replicates=reps)

@@ -14,23 +14,33 @@ refits come from per-PSU cross-products, as in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from govstats.design import _partition
-from govstats.design._dask_estimators import Pass, psu_score_totals
-from govstats.design._dask_run import rows_and_weights, run_jobs, run_partitions
+from govstats.design._dask_estimators import (
+    Pass,
+    psu_score_totals,
+    replicate_factors,
+    rows_and_weights,
+)
+from govstats.design._dask_run import run_jobs, run_partitions
 from govstats.design._glm_frame import _plain_columns, _unquote
 from govstats.design._glm_frame import resolve_family as _family
 from govstats.design._irls import _start_mu, _valid, deviance
+from govstats.design._kernel import psu_crossproducts
 from govstats.design.glm import GLMResult
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
 if TYPE_CHECKING:
-    from govstats.design.distributed import DistributedDesign, Layout
+    from statsmodels.genmod.families import Family
+
+    from govstats.design._psu_table import Layout
+    from govstats.design.distributed import DistributedDesign
 
 _RANK_TOL = 1e-11  # as _irls._QR_TOL, on the scaled normal equations
 
@@ -164,8 +174,8 @@ def cross_part(part: pd.DataFrame, number: int, model: Model, n_psu: int) -> dic
     """Count rows and sum per-PSU packed cross-products of ``[X, y]`` (analysis weights)."""
     a = model.columns(part)
     use = a["use"]
-    z = [np.where(use, col, 0.0) for col in (*a["xs"], a["y"])]
-    cross = _partition.packed_crossproducts(a["psu"], n_psu, z, np.where(use, a["w"], 0.0))
+    z = np.column_stack([np.where(use, col, 0.0) for col in (*a["xs"], a["y"])])
+    cross = psu_crossproducts(z, np.where(use, a["w"], 0.0), a["psu"], n_psu)
     return {"counts": check_part(part, number, model, a), "cross": cross}
 
 
@@ -233,13 +243,19 @@ def _solve(a: np.ndarray, b: np.ndarray, names: list[str]) -> np.ndarray:
 def svyglm(
     design: DistributedDesign,
     formula: str,
-    family: Any = "gaussian",
+    family: str | Family = "gaussian",
     *,
     na_rm: bool = False,
     max_iter: int = 25,
     tol: float = 1e-8,
+    level: float = DEFAULT_LEVEL,
 ) -> GLMResult:
-    """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design)."""
+    """Fit a design-based GLM over partition sums (``glm.svyglm`` for a dask design).
+
+    Coefficients are named as in memory (formulaic names: ``"Intercept"``, ``"x"``);
+    the result's ``design`` is the dask design.
+    """
+    level = check_level(level)
     fam, kind = _family(family)
     response, predictors = _parse(design, formula, kind)
     names = ["Intercept", *predictors]
@@ -282,7 +298,8 @@ def svyglm(
                   na_rm, weight_scale, model.unweighted)  # fmt: skip
     if exact:
         assert cross is not None
-        return _linear_fit(design, data, model, cross, names, formula, n_use, w_use)
+        fitted = _linear_fit(design, data, model, cross, names, formula, n_use, w_use)
+        return replace(fitted, conf_level=level, design=design)
     if start is None:
         step = run_partitions(data, step_part, model, None, None, combine=_add_steps)
     else:
@@ -326,16 +343,24 @@ def svyglm(
     bread = np.linalg.inv(a_mat)
     p = len(names)
     replicate_estimates = None
-    if design.replicates is not None:
-        if not exact:
-            raise DesignError(
-                "replicate refits of a non-linear GLM are not supported on a dask DataFrame yet; "
-                "use a linearization design (drop to_replicates) for this model."
-            )
+    if design.replicates is not None and not exact:
+        from govstats.design._dask_glm_replicates import replicate_coefs
+
+        bins = last["bins"]
+        inside = bins.keys[:, 2] == 0
+        psu_rows = np.bincount(bins.keys[inside, 0], bins.sums[inside, 0], design.n_psu)
+        psu_weights = np.bincount(bins.keys[inside, 0], bins.sums[inside, 1], design.n_psu)
+        replicate_estimates = replicate_coefs(
+            design, data, model, coef, psu_rows, psu_weights, max_iter, tol
+        )
+        cov = design.replicates.vcov(replicate_estimates, coef)
+        df = design.df + 1 - p
+        dispersion = float(last["moments"][2])
+    elif design.replicates is not None:
         cross = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)["cross"]
         q = p + 1
         rows, cols = np.triu_indices(q)
-        factors = np.asarray(design.replicates.psu_factors)
+        factors = replicate_factors(design)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed
@@ -365,6 +390,8 @@ def svyglm(
         iterations=iterations,
         replicate_estimates=replicate_estimates,
         seed=None if design.replicates is None else design.replicates.seed,
+        conf_level=level,
+        design=design,
     )
 
 
@@ -426,7 +453,7 @@ def _linear_fit(
     m1, m2 = last["moments"]
     replicate_estimates = None
     if design.replicates is not None:
-        factors = np.asarray(design.replicates.psu_factors)
+        factors = replicate_factors(design)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed

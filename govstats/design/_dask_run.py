@@ -1,23 +1,24 @@
-"""Running functions over the partitions of a dask DataFrame (the one place dask computes).
+"""Running partition functions over a dask DataFrame: one pass, tree-summed on the workers.
 
-Shared by the dask design and its estimators, below both so that neither imports the
-other to reach it.
+dask is imported here only when a pass runs (``import govstats`` never imports it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from govstats.errors import DesignError
 
-if TYPE_CHECKING:
-    from govstats.design.distributed import Layout
+__all__ = ["BLOCK_ROWS", "in_blocks", "is_dask_frame", "run_jobs", "run_partitions"]
 
-__all__ = ["BLOCK_ROWS", "in_blocks", "rows_and_weights", "run_jobs", "run_partitions"]
+
+def is_dask_frame(data: object) -> bool:
+    """Whether ``data`` is a dask DataFrame (checked without importing dask)."""
+    module = type(data).__module__.split(".")[0]
+    return module == "dask" and hasattr(data, "npartitions") and hasattr(data, "to_delayed")
 
 
 def _dask() -> Any:
@@ -97,15 +98,3 @@ def run_jobs(
             "up after retrying, so no result was produced. Check the workers' memory limit "
             "and logs, or use smaller partitions."
         ) from error
-
-
-def rows_and_weights(
-    part: pd.DataFrame, layout: Layout, psu_strata: np.ndarray, cells: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PSU code, calibration cell, analysis weight and base weight of every row."""
-    psu = layout.psu_codes(part)
-    w0 = np.asarray(layout.base_weights(part, psu, psu_strata), dtype=np.float64)
-    if cells is None:
-        return psu, np.zeros(len(part), dtype=np.int64), w0, w0
-    cell = cells.codes(part)
-    return psu, cell, w0 * cells.factor[cell], w0

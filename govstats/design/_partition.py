@@ -14,6 +14,11 @@ row values in that bin. Domain codes are local to the block that made the summar
 and are translated to global codes with the block's domain labels when summaries
 are merged (so no pass is needed to discover the domains first).
 
+Per-PSU weighted cross-products are :func:`govstats.design._kernel.psu_crossproducts`
+(the in-memory kernel, additive over row blocks); this module adds only what the
+kernel does not have: sparse bins of (PSU, cell, domain) whose domain labels are found
+block by block.
+
 Symbols: ``w`` analysis weights, ``v`` row values (an (n, m) matrix whose columns
 the estimator chose: weights, weighted values, unweighted values, squares),
 ``p`` PSU, ``c`` calibration cell, ``d`` domain (``-1``: outside every domain).
@@ -31,7 +36,6 @@ __all__ = [
     "bin_sums",
     "dense",
     "merge",
-    "packed_crossproducts",
 ]
 
 
@@ -143,38 +147,4 @@ def dense(
     out = np.zeros((n_psu, n_cell, n_dom + 1, part.sums.shape[1]))
     k = part.keys
     np.add.at(out, (k[:, 0], k[:, 1], remap[k[:, 2]]), part.sums)
-    return out
-
-
-def packed_crossproducts(
-    psu: np.ndarray, n_psu: int, z: np.ndarray | Sequence[np.ndarray], weights: np.ndarray
-) -> np.ndarray:
-    """Per-PSU weighted cross-products ``sum_{i in p} w_i z_i z_i'``, packed.
-
-    Parameters
-    ----------
-    psu : ndarray of int64, shape (n,)
-    n_psu : int
-    z : ndarray, shape (n, q), or sequence of q arrays of shape (n,)
-        No NaN where the weight is non-zero.
-    weights : ndarray, shape (n,)
-
-    Returns
-    -------
-    ndarray, shape (n_psu, q(q+1)/2)
-        Upper triangles in ``numpy.triu_indices(q)`` order, as the chain's kernels
-        (``govstats.chain._paths``) expect; additive over row blocks.
-    """
-    if isinstance(z, np.ndarray):
-        columns = [np.ascontiguousarray(z[:, a]) for a in range(z.shape[1])]
-    else:
-        columns = list(z)
-    q = len(columns)
-    out = np.empty((n_psu, q * (q + 1) // 2))
-    j = 0
-    for a in range(q):
-        weighted = weights * columns[a]
-        for b in range(a, q):
-            out[:, j] = np.bincount(psu, weights=weighted * columns[b], minlength=n_psu)
-            j += 1
     return out

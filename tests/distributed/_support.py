@@ -92,6 +92,8 @@ def assert_estimates_equal(got: object, want: object) -> None:
     assert_frames_equal(got.to_frame(), want.to_frame())  # type: ignore[attr-defined]
     assert got.df == want.df  # type: ignore[attr-defined]
     assert got.method == want.method  # type: ignore[attr-defined]
+    assert got.seed == want.seed  # type: ignore[attr-defined]
+    assert got.conf_level == want.conf_level  # type: ignore[attr-defined]
     np.testing.assert_allclose(got.vcov, want.vcov, rtol=RTOL, atol=1e-15)  # type: ignore[attr-defined]
     reps_got = getattr(got, "replicate_estimates", None)
     reps_want = getattr(want, "replicate_estimates", None)
@@ -109,3 +111,7 @@ def assert_chains_equal(got: object, want: object) -> None:
     assert got.df == want.df  # type: ignore[attr-defined]
     assert got.n_obs == want.n_obs  # type: ignore[attr-defined]
     assert got.method == want.method  # type: ignore[attr-defined]
+    assert got.seed == want.seed  # type: ignore[attr-defined]
+    assert got.conf_level == want.conf_level  # type: ignore[attr-defined]
+    for name in ("residual_sd", "outcome_sd"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=RTOL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from collections.abc import Iterator
@@ -24,10 +25,14 @@ def cluster_client() -> Iterator[object]:
     with warnings.catch_warnings():
         # distributed's own start-up notices (dashboard, spill directory), not govstats'
         warnings.filterwarnings("ignore", category=UserWarning, module="distributed")
+        # and sockets distributed leaves to the garbage collector while it looks for free
+        # ports (on a busy machine): collected here, under the filter
+        warnings.filterwarnings("ignore", category=ResourceWarning)
         cluster = LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
         )
         client = Client(cluster)
+        gc.collect()
     try:
         yield client
     finally:

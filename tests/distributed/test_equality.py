@@ -5,6 +5,7 @@ Default scheduler here; ``test_cluster.py`` repeats the core cases on a LocalClu
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,6 +19,8 @@ from tests.distributed._support import (
     make_survey,
     partitioned,
 )
+
+dd = pytest.importorskip("dask.dataframe")
 
 DESIGN = {"weights": "w", "strata": "stratum", "psu": "psu"}
 POP = {"east": 40000.0, "west": 35000.0, "north": 30000.0}
@@ -192,9 +195,8 @@ def test_unsupported_estimators_raise_instead_of_collecting(pair):
         lambda: dist.quantile("y"),
         lambda: dist.var("y"),
         lambda: dist.subset(None),
-        lambda: dist.calibrate([1.0, 2.0], formula="~x1"),
+        lambda: dist.calibrate({"x1": 1.0}, formula="~x1"),
         lambda: dist.ratio("y", "x2", deff=True),
-        lambda: dist.to_replicates("bootstrap", 10, seed=1).glm("b ~ x1", "binomial"),
     ):
         with pytest.raises(gs.DesignError, match="dask"):
             call()
@@ -240,3 +242,88 @@ def test_partitions_cut_into_row_blocks_give_the_same_results(monkeypatch):
         gs.DivideChain(dist, **spec).fit(inference="linearization"),
         gs.DivideChain(mem, **spec).fit(inference="linearization"),
     )
+
+
+@pytest.mark.parametrize(("method", "family"), [("bootstrap", "binomial"), ("jkn", "poisson")])
+def test_replicate_refits_of_nonlinear_glms_equal_in_memory(pair, method, family):
+    dist, mem = pair
+    formula = "b ~ x1 + x2" if family == "binomial" else "count ~ x1"
+    got = dist.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    want = mem.to_replicates(method, replicates=20, seed=3).glm(formula, family)
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
+    assert got.dispersion == pytest.approx(want.dispersion, rel=1e-9)
+
+
+def test_a_filtered_frame_with_empty_partitions_equals_in_memory():
+    frame = make_survey().sort_values("stratum").reset_index(drop=True)
+    ddf = dd.from_pandas(frame, npartitions=8, sort=False)
+    ddf = ddf[ddf["stratum"] != 0]
+    assert 0 in ddf.map_partitions(len).compute().tolist()
+    kept = frame[frame["stratum"] != 0].reset_index(drop=True)
+    dist, mem = gs.SurveyDesign(ddf, **DESIGN), gs.SurveyDesign(kept, **DESIGN)
+    assert_estimates_equal(dist.mean("y", by="region"), mem.mean("y", by="region"))
+    got, want = dist.glm("b ~ x1", "binomial"), mem.glm("b ~ x1", "binomial")
+    assert_frames_equal(got.to_frame(), want.to_frame())
+    spec = {"x": "rural", "mediators": ["m1"], "outcome": "service"}
+    assert_chains_equal(
+        gs.DivideChain(dist, **spec).fit(replicates=20, seed=1, progress=False),
+        gs.DivideChain(mem, **spec).fit(replicates=20, seed=1, progress=False),
+    )
+
+
+def test_level_deff_and_seeds_follow_the_in_memory_vocabulary(pair):
+    dist, mem = pair
+    for call in (
+        lambda d: d.mean("y", by="region", level=0.9),
+        lambda d: d.total(["y", "x1"], deff=True, level=0.8),
+        lambda d: d.proportion("region", level=0.99),
+        lambda d: d.ratio("y", "x2", by="sex", level=0.9),
+    ):
+        assert_estimates_equal(call(dist), call(mem))
+    # the default number of bootstrap replicates and the seed drawn from a Generator
+    rd = dist.to_replicates(seed=np.random.default_rng(12))
+    rm = mem.to_replicates(seed=np.random.default_rng(12))
+    assert rd.replicates.seed == rm.replicates.seed is not None
+    assert rd.replicates.n_replicates == rm.replicates.n_replicates
+    np.testing.assert_array_equal(rd.replicates.factors, rm.replicates.factors)
+    assert_estimates_equal(rd.mean("y"), rm.mean("y"))
+    # without a seed, the one drawn is recorded and reproduces the replicates
+    fresh = dist.to_replicates(replicates=20)
+    again = mem.to_replicates(replicates=20, seed=fresh.replicates.seed)
+    np.testing.assert_array_equal(fresh.replicates.factors, again.replicates.factors)
+
+
+def test_glm_result_fields_equal_in_memory(pair):
+    dist, mem = pair
+    rd = dist.to_replicates("bootstrap", replicates=20, seed=8)
+    rm = mem.to_replicates("bootstrap", replicates=20, seed=8)
+    got = rd.glm("y ~ x1 + x2", level=0.9, max_iter=30)
+    want = rm.glm("y ~ x1 + x2", level=0.9, max_iter=30)
+    assert list(got.params.index) == list(want.params.index)
+    assert (got.seed, got.conf_level, got.method) == (want.seed, want.conf_level, want.method)
+    assert got.design is rd
+    assert_frames_equal(got.to_frame(names="r"), want.to_frame(names="r"))
+    np.testing.assert_allclose(got.replicate_estimates, want.replicate_estimates, rtol=1e-9)
+
+
+def test_chain_montecarlo_records_the_seed_as_in_memory(pair):
+    dist, mem = pair
+    spec = {"x": "rural", "mediators": ["m1", "m2"], "outcome": "service"}
+    got = gs.DivideChain(dist, **spec).fit(
+        inference="montecarlo", replicates=50, seed=np.random.default_rng(3), level=0.9
+    )
+    want = gs.DivideChain(mem, **spec).fit(
+        inference="montecarlo", replicates=50, seed=np.random.default_rng(3), level=0.9
+    )
+    assert got.seed == want.seed is not None
+    assert_chains_equal(got, want)
+
+
+def test_rake_uses_the_in_memory_argument_names(pair):
+    dist, mem = pair
+    got = dist.rake(MARGINS, max_iter=20, tol=1e-6, margin_rtol=1e-5).mean("y", by="region")
+    want = mem.rake(MARGINS, max_iter=20, tol=1e-6, margin_rtol=1e-5).mean("y", by="region")
+    assert_estimates_equal(got, want)
+    with pytest.raises(gs.GovstatsError, match="margin_rtol"):
+        dist.rake({"region": POP, "sex": {"f": 1.0, "m": 1.0}})

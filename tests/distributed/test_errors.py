@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 import govstats as gs
@@ -70,6 +73,36 @@ def test_replicates_of_a_calibrated_design_are_refused(ddf):
     design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
     with pytest.raises(DesignError, match="calibrated design"):
         design.poststratify("sex", {"f": 1.0, "m": 1.0}).to_replicates("jkn")
+    margins = {"sex": {"f": 1.0, "m": 1.0}, "region": {"east": 1.0, "west": 0.5, "north": 0.5}}
+    with pytest.raises(DesignError, match="calibrated design"):
+        design.rake(margins).to_replicates("bootstrap", replicates=20, seed=1)
+    with pytest.raises(DesignError, match="replicate design"):
+        design.to_replicates("jkn").poststratify("sex", {"f": 1.0, "m": 1.0})
+
+
+def test_replicates_that_are_not_psu_factors_are_refused(ddf):
+    """Cell-adjusted replicates (psu_factors None) raise rather than dropping the cells."""
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu").to_replicates("jkn")
+    reps = design.replicates
+    n_rep = reps.n_replicates
+    cells = replace(
+        reps,
+        psu_factors=None,
+        cell_psu_factors=reps.psu_factors,
+        cell_index=np.zeros(0, dtype=np.int64),
+        cell_factors=np.ones((2, n_rep)),
+    )
+    odd = design._new(replicates=cells)
+    chain = gs.DivideChain(odd, x="rural", mediators=["m1"], outcome="service")
+    for call in (
+        lambda: odd.mean("y"),
+        lambda: odd.ratio("y", "x2"),
+        lambda: odd.glm("y ~ x1"),
+        lambda: odd.glm("b ~ x1", "binomial"),
+        lambda: chain.fit(progress=False),
+    ):
+        with pytest.raises(DesignError, match="not factors per PSU"):
+            call()
 
 
 def test_the_chain_refuses_the_iid_bootstrap(ddf):
@@ -77,3 +110,10 @@ def test_the_chain_refuses_the_iid_bootstrap(ddf):
     chain = gs.DivideChain(design, x="rural", mediators=["m1"], outcome="service")
     with pytest.raises(ModelError, match=r"i\.i\.d\."):
         chain.fit(inference="bootstrap")
+
+
+def test_the_cascade_needs_a_binary_x(ddf):
+    design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
+    assert len(gs.DivideChain(design, x="rural", mediators=["m1"], outcome="y").cascade()) == 6
+    with pytest.raises(ModelError, match="not binary"):
+        gs.DivideChain(design, x="x1", mediators=["m1"], outcome="y").cascade()
