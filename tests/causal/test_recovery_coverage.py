@@ -33,9 +33,9 @@ def _run(seed: int) -> dict[str, tuple[float, float, float]]:
     dr = aipw(d, "broadband_home", "egov_use", list(truth.covariates))
     return {
         "iv": tuple(iv.to_frame().set_index("term").loc["internet_hours", cols]),
-        "ols_hours": tuple(ols.to_frame().set_index("variable").loc["internet_hours", cols]),
-        "ipw": tuple(ipw.to_frame().set_index("variable").loc["broadband_home", cols]),
-        "ols_treatment": tuple(naive.to_frame().set_index("variable").loc["broadband_home", cols]),
+        "ols_hours": tuple(ols.to_frame().set_index("term").loc["internet_hours", cols]),
+        "ipw": tuple(ipw.to_frame().set_index("term").loc["broadband_home", cols]),
+        "ols_treatment": tuple(naive.to_frame().set_index("term").loc["broadband_home", cols]),
         "aipw": tuple(dr.to_frame().set_index("term").loc["ATE", cols]),
     }
 
