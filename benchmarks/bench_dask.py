@@ -18,7 +18,7 @@ rows read with pandas and the ratio distributed / in-memory is printed, with the
 largest relative difference of the estimates and standard errors.
 
 Run: ``python benchmarks/bench_dask.py --rows 10000000 --compare`` or
-``python benchmarks/bench_dask.py --gb 36 --dir /tmp/big`` (the folder is deleted
+``python benchmarks/bench_dask.py --gb 36 --dir FOLDER`` (the folder is deleted
 afterwards unless ``--keep``).
 """
 
