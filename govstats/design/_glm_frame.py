@@ -42,8 +42,41 @@ def _unquote(text: str) -> str:
     return _QUOTED.sub(lambda m: f"`{m.group(2)}`", text).strip()
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _expression_response(data: pd.DataFrame, text: str) -> np.ndarray:
+    """Evaluate a response expression such as R's ``I(api00 > 700)`` or ``log(income)``.
+
+    Rows where a column the expression reads is missing stay missing (a comparison
+    with NaN would otherwise read as False).
+    """
+    expr = text[2:-1] if text.startswith("I(") and text.endswith(")") else text
+    expr = expr.replace("^", "**")
+    used = [c for c in dict.fromkeys(_IDENT.findall(expr)) if c in data.columns]
+    if not used:
+        check_columns(data, [text], "response")
+    try:
+        env = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
+        env.update({c: data[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in used})
+        # a formula is code, as formulaic treats it; no builtins reach the expression
+        values = eval(compile(expr, "<response>", "eval"), {"__builtins__": {}}, env)
+    except Exception as error:
+        raise ModelError(
+            f"cannot evaluate the response {text!r}: {error}. Use a column, I(comparison) or "
+            "arithmetic of numeric columns."
+        ) from None
+    y = np.asarray(values, dtype=np.float64).reshape(-1)
+    if y.shape != (len(data),):
+        raise ModelError(f"the response {text!r} does not give one value per row.")
+    missing = data[used].isna().any(axis=1).to_numpy()
+    return np.where(missing, np.nan, y)
+
+
 def _response(data: pd.DataFrame, lhs: str, kind: str) -> np.ndarray:
     name = lhs.strip().strip("`")
+    if name not in data.columns and any(ch in name for ch in "()<>=!+-*/^"):
+        return _expression_response(data, name)
     check_columns(data, [name], "response")
     series = data[name]
     if is_categorical(series):

@@ -222,3 +222,17 @@ def test_multistage_domain_covariance_equals_explicit_scores(sample: pd.DataFram
         scores[rows, d] = w[rows] * (z[rows] - r * a[rows]) / np.sum(w[rows] * a[rows])
         np.testing.assert_allclose(result.estimate[d], r, rtol=RTOL)
     np.testing.assert_allclose(result.vcov, design.vcov_totals(scores), rtol=1e-9)
+
+
+def test_glm_response_expression_as_r_i() -> None:
+    df = pd.DataFrame(
+        {"y": [1.0, 5.0, 2.0, 8.0, np.nan, 6.0, 3.0, 9.0], "x": [0.0, 1, 0, 1, 1, 1, 0, 0]}
+    )
+    fitted = gs.SurveyDesign(df).glm("I(y > 4) ~ x", "binomial", na_rm=True)
+    direct = gs.SurveyDesign(df.assign(z=np.where(df["y"].isna(), np.nan, df["y"] > 4))).glm(
+        "z ~ x", "binomial", na_rm=True
+    )
+    np.testing.assert_allclose(fitted.estimate, direct.estimate, rtol=1e-12)
+    assert fitted.n_obs == 7  # the row with a missing y stays missing, not False
+    with pytest.raises(gs.GovstatsError, match="cannot evaluate the response"):
+        gs.SurveyDesign(df).glm("I(y >) ~ x")
