@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from govstats.design._coefficients import CoefficientAccessors, coefficient_frame
 from govstats.design._formula import RHS, model_rhs, split_formula
 from govstats.design._structure import check_columns
 from govstats.design.categorical import factor_levels, is_categorical
 from govstats.design.inference import DEFAULT_LEVEL, check_level
-from govstats.design.olr import coefficient_frame
 from govstats.design.results import coefficient_contrast
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
@@ -26,7 +26,7 @@ __all__ = ["MLogitResult", "svymlogit"]
 
 
 @dataclass(frozen=True, eq=False)
-class MLogitResult:
+class MLogitResult(CoefficientAccessors):
     """A design-based multinomial logit model.
 
     ``log P(Y = k | x) / P(Y = base | x) = x' beta_k`` for every outcome ``k`` but the base.
@@ -74,21 +74,6 @@ class MLogitResult:
     design: SurveyDesign | None = field(default=None, repr=False)
     rhs: RHS | None = field(default=None, repr=False)
     influence: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def estimate(self) -> np.ndarray:
-        """Coefficients as an array."""
-        return self.params.to_numpy()
-
-    @property
-    def vcov(self) -> np.ndarray:
-        """Covariance of :attr:`estimate`."""
-        return self.cov.to_numpy()
-
-    @property
-    def se(self) -> pd.Series:
-        """Standard errors by coefficient."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
 
     def to_frame(self, *, exponentiate: bool = False, names: str = "formulaic") -> pd.DataFrame:
         """One row per coefficient; ``exponentiate=True`` gives relative-risk ratios.

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import special, stats
+from scipy import special
 
+from govstats.design._coefficients import CoefficientAccessors, coefficient_frame
 from govstats.design._formula import RHS, model_rhs, split_formula
 from govstats.design._irls import irls
 from govstats.design._links import cdf, pdf
 from govstats.design._optim import RELTOL, optimhess, vmmin
 from govstats.design._structure import check_columns
-from govstats.design.inference import DEFAULT_LEVEL, check_level, t_interval
-from govstats.design.model_matrix import r_name
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.results import coefficient_contrast
 from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 
@@ -33,7 +33,7 @@ LINKS = ("logit", "probit", "cloglog")
 
 
 @dataclass(frozen=True, eq=False)
-class OLRResult:
+class OLRResult(CoefficientAccessors):
     """A design-based proportional-odds model ``P(Y <= j) = F(zeta_j - x'beta)``.
 
     Attributes
@@ -86,21 +86,6 @@ class OLRResult:
     design: SurveyDesign | None = field(default=None, repr=False)
     rhs: RHS | None = field(default=None, repr=False)
     influence: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def estimate(self) -> np.ndarray:
-        """Slopes then thresholds as an array."""
-        return self.params.to_numpy()
-
-    @property
-    def vcov(self) -> np.ndarray:
-        """Covariance of :attr:`estimate`."""
-        return self.cov.to_numpy()
-
-    @property
-    def se(self) -> pd.Series:
-        """Standard errors by term."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
 
     @property
     def coef(self) -> pd.Series:
@@ -206,47 +191,6 @@ class OLRResult:
         from govstats.design import margins as _margins
 
         return _margins.olr_effects(self, variables, kind=kind, at=at)
-
-
-def coefficient_frame(
-    params: pd.Series,
-    se: np.ndarray,
-    df: float,
-    level: float,
-    *,
-    exponentiate: np.ndarray | None = None,
-    names: str = "formulaic",
-) -> pd.DataFrame:
-    """Return the tidy coefficient table every model result shares (t tests on ``df``).
-
-    ``names="r"`` spells terms as R does (``stypeH``, ``(Intercept)``).
-    """
-    if names not in ("formulaic", "r"):
-        raise DataError(f"names={names!r} is not 'formulaic' or 'r'.")
-    estimate = params.to_numpy(dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = estimate / se
-    p = 2 * stats.t.sf(np.abs(t), df) if np.isfinite(df) else 2 * stats.norm.sf(np.abs(t))
-    low, high = t_interval(estimate, se, df, level)
-    se_out = np.asarray(se, dtype=np.float64).copy()
-    if exponentiate is not None:
-        rows = np.asarray(exponentiate, dtype=bool)
-        estimate = np.where(rows, np.exp(estimate), estimate)
-        se_out = np.where(rows, estimate * se_out, se_out)
-        low = np.where(rows, np.exp(low), low)
-        high = np.where(rows, np.exp(high), high)
-    return pd.DataFrame(
-        {
-            "term": [r_name(str(k)) if names == "r" else str(k) for k in params.index],
-            "estimate": estimate,
-            "se": se_out,
-            "ci_low": low,
-            "ci_high": high,
-            "df": float(df),
-            "t": t,
-            "p_value": p,
-        }
-    )
 
 
 # ---------------------------------------------------------------- likelihood
