@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from govstats.causal import _kernels as _k
 from govstats.causal._prepare import check_estimand, columns
 from govstats.causal.propensity import check_trim, propensity_scores, scores_or_refuse
-from govstats.design.inference import DEFAULT_LEVEL, check_level, t_interval
+from govstats.design._coefficients import coefficient_frame
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.design.survey_design import SurveyDesign
 
 __all__ = ["AIPWResult", "aipw"]
@@ -69,20 +69,8 @@ class AIPWResult:
 
         ``names`` is accepted as by every model table (the estimands are spelled alike in R).
         """
-        low, high = t_interval(self.estimate, self.se, self.df, self.conf_level)
-        t = self.estimate / self.se
-        return pd.DataFrame(
-            {
-                "term": list(self.terms),
-                "estimate": self.estimate,
-                "se": self.se,
-                "ci_low": low,
-                "ci_high": high,
-                "df": float(self.df),
-                "t": t,
-                "p_value": 2 * stats.t.sf(np.abs(t), self.df),
-            }
-        )
+        params = pd.Series(self.estimate, index=list(self.terms))
+        return coefficient_frame(params, self.se, self.df, self.conf_level)
 
     def summary(self) -> str:
         """Text table of the effect and the potential-outcome means."""

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from govstats.design.inference import DEFAULT_LEVEL, t_interval
+from govstats.design._coefficients import CoefficientAccessors, coefficient_frame
+from govstats.design.inference import DEFAULT_LEVEL
 from govstats.design.model_matrix import rename
 
 __all__ = ["EndogeneityTest", "FirstStage", "IVResult"]
@@ -142,7 +142,7 @@ class EndogeneityTest:
 
 
 @dataclass(frozen=True, eq=False)
-class IVResult:
+class IVResult(CoefficientAccessors):
     """A design-based 2SLS fit.
 
     Attributes
@@ -194,21 +194,6 @@ class IVResult:
     conf_level: float = DEFAULT_LEVEL
     seed: int | None = None
 
-    @property
-    def estimate(self) -> np.ndarray:
-        """Coefficients as an array."""
-        return self.params.to_numpy()
-
-    @property
-    def vcov(self) -> np.ndarray:
-        """Covariance of the coefficients as an array."""
-        return self.cov.to_numpy()
-
-    @property
-    def se(self) -> pd.Series:
-        """Design standard errors by term."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
-
     def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """Return one row per coefficient.
 
@@ -222,21 +207,8 @@ class IVResult:
         pandas.DataFrame
             ``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
         """
-        se = self.se.to_numpy()
-        low, high = t_interval(self.estimate, se, self.df, self.conf_level)
-        t = self.estimate / se
-        terms = list(self.params.index)
-        return pd.DataFrame(
-            {
-                "term": rename(terms, names),
-                "estimate": self.estimate,
-                "se": se,
-                "ci_low": low,
-                "ci_high": high,
-                "df": float(self.df),
-                "t": t,
-                "p_value": 2 * stats.t.sf(np.abs(t), self.df),
-            }
+        return coefficient_frame(
+            self.params, self.se.to_numpy(), self.df, self.conf_level, names=names
         )
 
     def summary(self) -> str:

@@ -9,17 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
-from scipy import stats
 
-from govstats.design.inference import DEFAULT_LEVEL, check_level, t_interval
-from govstats.design.model_matrix import rename
+from govstats.design._coefficients import CoefficientAccessors, coefficient_frame
+from govstats.design.inference import DEFAULT_LEVEL, check_level
 from govstats.errors import DataError, ModelError
 
 __all__ = ["PanelResult", "fe"]
 
 
 @dataclass(frozen=True, eq=False)
-class PanelResult:
+class PanelResult(CoefficientAccessors):
     """A fixed-effects panel fit.
 
     Attributes
@@ -61,40 +60,13 @@ class PanelResult:
     fit: Any
     conf_level: float = DEFAULT_LEVEL
 
-    @property
-    def estimate(self) -> np.ndarray:
-        """Coefficients as an array."""
-        return self.params.to_numpy()
-
-    @property
-    def vcov(self) -> np.ndarray:
-        """Covariance as an array."""
-        return self.cov.to_numpy()
-
-    @property
-    def se(self) -> pd.Series:
-        """Clustered standard errors by term."""
-        return pd.Series(np.sqrt(np.clip(np.diag(self.vcov), 0, None)), index=self.params.index)
-
     def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
         """``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``, ``t``, ``p_value``.
 
         ``names="r"`` spells the terms as R (``stypeH`` for ``stype[T.H]``).
         """
-        se = self.se.to_numpy()
-        low, high = t_interval(self.estimate, se, self.df, self.conf_level)
-        t = self.estimate / se
-        return pd.DataFrame(
-            {
-                "term": rename([str(n) for n in self.params.index], names),
-                "estimate": self.estimate,
-                "se": se,
-                "ci_low": low,
-                "ci_high": high,
-                "df": float(self.df),
-                "t": t,
-                "p_value": 2 * stats.t.sf(np.abs(t), self.df),
-            }
+        return coefficient_frame(
+            self.params, self.se.to_numpy(), self.df, self.conf_level, names=names
         )
 
     def summary(self) -> str:
