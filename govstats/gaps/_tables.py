@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.design.inference import t_interval
+from govstats.design.model_matrix import rename
 from govstats.errors import DataError
 from govstats.gaps._common import Inference
 
@@ -25,9 +26,16 @@ class DecompositionTable:
     table: pd.DataFrame
     conf_level: float
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the tidy table (a copy)."""
-        return self.table.copy()
+    def to_frame(self, *, names: str = "formulaic") -> pd.DataFrame:
+        """Return the tidy table (a copy); ``names="r"`` spells the terms as R.
+
+        Aggregate rows keep ``term == "(total)"``.
+        """
+        out = self.table.copy()
+        out["term"] = [t if t == "(total)" else r for t, r in zip(
+            out["term"], rename(out["term"].tolist(), names), strict=True
+        )]  # fmt: skip
+        return out
 
     @property
     def estimate(self) -> np.ndarray:

@@ -18,7 +18,6 @@ from govstats.design.inference import (
     resolve_seed,
     spawn,
 )
-from govstats.design.model_matrix import rename
 from govstats.errors import DataError, ModelError
 from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._fairlie import (
@@ -92,11 +91,7 @@ class FairlieResult(DecompositionTable):
         formula term; a categorical term's dummies are switched together). ``share`` is
         the fraction of the gap.
         """
-        out = self.table.copy()
-        out["term"] = [t if t == "(total)" else r for t, r in zip(
-            out["term"], rename(out["term"].tolist(), names), strict=True
-        )]  # fmt: skip
-        return out
+        return super().to_frame(names=names)
 
     def summary(self) -> str:
         """Plain-text summary."""

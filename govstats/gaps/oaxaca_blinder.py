@@ -15,7 +15,6 @@ from govstats.design.inference import (
     SeedLike,
     check_level,
 )
-from govstats.design.model_matrix import rename
 from govstats.errors import DataError
 from govstats.gaps._common import by_name, resolve, run_replicates, two_groups
 from govstats.gaps._formula import ModelFrame, build, check_rank
@@ -79,11 +78,7 @@ class OaxacaResult(DecompositionTable):
         normalised factors, every level including the reference one) and
         ``covariate`` the formula term it belongs to.
         """
-        out = self.table.copy()
-        out["term"] = [t if t == "(total)" else r for t, r in zip(
-            out["term"], rename(out["term"].tolist(), names), strict=True
-        )]  # fmt: skip
-        return out
+        return super().to_frame(names=names)
 
     def summary(self) -> str:
         """Plain-text summary."""
