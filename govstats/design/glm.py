@@ -12,6 +12,7 @@ from scipy import stats
 from statsmodels.genmod.families import Family
 
 from govstats.design import _kernel
+from govstats.design._coefficients import CoefficientAccessors
 from govstats.design._glm_checks import check_fit, check_response
 from govstats.design._glm_frame import design_matrix as _design_matrix
 from govstats.design._glm_frame import resolve_family as _family
@@ -32,7 +33,7 @@ __all__ = ["GLMResult", "svyglm"]
 
 
 @dataclass(frozen=True, eq=False)
-class GLMResult:
+class GLMResult(CoefficientAccessors):
     """A design-based GLM fit.
 
     Coefficients are named as formulaic names model-matrix columns
@@ -92,23 +93,6 @@ class GLMResult:
     conf_level: float = DEFAULT_LEVEL
     seed: int | None = None
     design: SurveyDesign | None = field(default=None, repr=False)
-
-    @property
-    def se(self) -> pd.Series:
-        """Standard errors by term."""
-        return pd.Series(
-            np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None)), index=self.params.index
-        )
-
-    @property
-    def estimate(self) -> np.ndarray:
-        """Coefficients as an array (same order as :attr:`params`)."""
-        return self.params.to_numpy()
-
-    @property
-    def vcov(self) -> np.ndarray:
-        """Covariance of the coefficients as an array."""
-        return self.cov.to_numpy()
 
     @property
     def tvalues(self) -> pd.Series:
