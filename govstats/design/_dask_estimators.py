@@ -27,8 +27,6 @@ from govstats.design.inference import (
     DEFAULT_REPLICATES,
     SeedLike,
     check_level,
-    check_replicates,
-    resolve_seed,
 )
 from govstats.design.results import SurveyEstimate, make_estimate
 from govstats.errors import DataError, DesignError
@@ -678,7 +676,7 @@ def to_replicates(
     The same seed draws the same bootstrap factors as in memory (the PSU table keeps
     the in-memory PSU coding) and is recorded in ``replicates.seed``.
     """
-    from govstats.design.replicates import Replicates, _replicate_df
+    from govstats.design.replicates import Replicates, _replicate_df, psu_factor_set
 
     method = method.lower()
     if method not in _METHODS:
@@ -697,29 +695,18 @@ def to_replicates(
     psu_strata, psu_order = table.psu_strata, table.psu_order
     labels = list(table.stratum_labels)
     fractions = table.fractions()
-    stratified = design.strata is not None
-    rng_seed: int | None = None
-    if method == "jk1":
-        if stratified and len(set(psu_strata.tolist())) > 1:
-            raise DesignError(
-                f"JK1 is for unstratified designs; this one is stratified by {design.strata!r}. "
-                "Use method='jkn'"
-            )
-        fs = _k.jk1_factors(psu_order, float(fractions[psu_strata[0]]))
-    elif method == "jkn":
-        fs = _k.jkn_factors(psu_strata, psu_order, fractions, labels, design.lonely_psu)
-    elif method in ("brr", "fay"):
-        if not stratified:
-            raise DesignError(
-                "BRR and Fay need a stratified design with two PSUs per stratum; "
-                "use jk1 or bootstrap"
-            )
-        fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
-        method = "fay" if fay_rho > 0 else "brr"
-    else:
-        n_rep = check_replicates(replicates)
-        rng_seed, _ = resolve_seed(seed)
-        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, design.lonely_psu)
+    fs, method, rng_seed = psu_factor_set(
+        method,
+        psu_strata,
+        psu_order,
+        labels,
+        lambda: fractions,
+        strata=design.strata,
+        lonely_psu=design.lonely_psu,
+        replicates=replicates,
+        seed=seed,
+        fay_rho=fay_rho,
+    )
     reps = Replicates(
         method=method,
         scale=fs.scale,

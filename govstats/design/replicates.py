@@ -499,31 +499,18 @@ def to_replicates(
         )
     psu_strata, psu_order, labels, first_row = _psu_structure(design)
     n_strata = len(labels)
-    stratified = design.strata is not None
-    rng_seed: int | None = None
-    if method == "jk1":
-        if stratified and len(set(psu_strata.tolist())) > 1:
-            raise DesignError(
-                f"JK1 is for unstratified designs; this one is stratified by {design.strata!r}. "
-                "Use method='jkn'"
-            )
-        f = _first_stage_fraction(design, psu_strata, first_row, n_strata)
-        fs = _k.jk1_factors(psu_order, float(f[psu_strata[0]]))
-    elif method == "jkn":
-        f = _first_stage_fraction(design, psu_strata, first_row, n_strata)
-        fs = _k.jkn_factors(psu_strata, psu_order, f, labels, design.lonely_psu)
-    elif method in ("brr", "fay"):
-        if not stratified:
-            raise DesignError(
-                "BRR and Fay need a stratified design with two PSUs per stratum; "
-                "use jk1 or bootstrap"
-            )
-        fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
-        method = "fay" if fay_rho > 0 else "brr"
-    else:
-        n_rep = check_replicates(replicates)
-        rng_seed, _ = resolve_seed(seed)
-        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, design.lonely_psu)
+    fs, method, rng_seed = psu_factor_set(
+        method,
+        psu_strata,
+        psu_order,
+        labels,
+        lambda: _first_stage_fraction(design, psu_strata, first_row, n_strata),
+        strata=design.strata,
+        lonely_psu=design.lonely_psu,
+        replicates=replicates,
+        seed=seed,
+        fay_rho=fay_rho,
+    )
     reps = Replicates(
         method=method,
         scale=fs.scale,
@@ -598,3 +585,47 @@ def user_replicates(
         seed=None,
         df=_k.rank_df(matrix),
     )
+
+
+def psu_factor_set(
+    method: str,
+    psu_strata: np.ndarray,
+    psu_order: np.ndarray,
+    labels: list[str],
+    fractions: Callable[[], np.ndarray],
+    *,
+    strata: str | None,
+    lonely_psu: str,
+    replicates: int,
+    seed: SeedLike,
+    fay_rho: float,
+) -> tuple[_k.FactorSet, str, int | None]:
+    """Replicate factors of every PSU for ``method``, its final name and the seed used.
+
+    Shared by in-memory and partitioned designs: both describe their PSUs by stratum
+    code, first-appearance order and stratum labels; ``fractions`` gives the
+    first-stage sampling fraction per stratum (called for the jackknives only).
+    """
+    rng_seed: int | None = None
+    if method == "jk1":
+        if strata is not None and len(set(psu_strata.tolist())) > 1:
+            raise DesignError(
+                f"JK1 is for unstratified designs; this one is stratified by {strata!r}. "
+                "Use method='jkn'"
+            )
+        fs = _k.jk1_factors(psu_order, float(fractions()[psu_strata[0]]))
+    elif method == "jkn":
+        fs = _k.jkn_factors(psu_strata, psu_order, fractions(), labels, lonely_psu)
+    elif method in ("brr", "fay"):
+        if strata is None:
+            raise DesignError(
+                "BRR and Fay need a stratified design with two PSUs per stratum; "
+                "use jk1 or bootstrap"
+            )
+        fs = _k.brr_factors(psu_strata, psu_order, labels, fay_rho)
+        method = "fay" if fay_rho > 0 else "brr"
+    else:
+        n_rep = check_replicates(replicates)
+        rng_seed, _ = resolve_seed(seed)
+        fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, lonely_psu)
+    return fs, method, rng_seed
