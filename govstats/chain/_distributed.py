@@ -23,11 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import block_diag
 
 from govstats.chain import _effects, _paths, _replicate, _sampling
-from govstats.chain._inference import check_ci
-from govstats.chain._summarise import Uncertainty, difference_table, effect_table
+from govstats.chain._summarise import (
+    Uncertainty,
+    analytic_uncertainty,
+    difference_table,
+    effect_table,
+)
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
@@ -314,24 +317,21 @@ def fit(
              for s, f, c in zip(s_groups, fulls, coef_groups, strict=True)]
         )  # fmt: skip
         vcov = design.vcov_psu_totals(z, present=present)
-        if inference == "linearization":
-            ci_used = check_ci(ci, ("wald",), "wald", inference)
-            grad = block_diag(
-                *(_effects.effect_gradients(np.concatenate(c), emap) for c in coef_groups)
-            )
-            coef_unc = Uncertainty("linearization", ci_used, level, df_lin, vcov=vcov)
-            eff_unc = Uncertainty(
-                "linearization", ci_used, level, df_lin, vcov=grad @ vcov @ grad.T
-            )
-        else:
-            ci_used = check_ci(ci, ("percentile", "wald"), "percentile", inference)
-            draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
+        coef_unc, eff_unc = analytic_uncertainty(
+            inference,
+            ci,
+            level,
+            df_lin,
+            vcov,
+            [np.concatenate(c) for c in coef_groups],
+            emap,
+            rng,
+            theta,
+            replicates,
+        )
+        if inference == "montecarlo":
             seed_out = seed
-            eff_draws = np.hstack(
-                [_effects.effects(part, emap) for part in np.hsplit(draws, len(labels))]
-            )
-            coef_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=draws)
-            eff_unc = Uncertainty("montecarlo", ci_used, level, df_lin, draws=eff_draws)
+        ci_used = eff_unc.ci
     else:
         rep = design.replicates
         asked = replicates

@@ -8,13 +8,21 @@ groups, a contrast -- is a linear combination ``L @ theta`` of one stacked vecto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
-from govstats.chain import _inference
-from govstats.design.inference import percentile_interval, replicate_variance, t_interval
+from govstats.chain import _effects, _inference, _sampling
+from govstats.chain._inference import check_ci
+from govstats.design.inference import (
+    DEFAULT_REPLICATES,
+    percentile_interval,
+    replicate_variance,
+    t_interval,
+)
 
 
 @dataclass(frozen=True)
@@ -140,3 +148,37 @@ def difference_table(
     )
     index = pd.MultiIndex.from_product([labels, names], names=["comparison", "effect"])
     return pd.DataFrame(table, index=index)
+
+
+def analytic_uncertainty(
+    inference: str,
+    ci: str | None,
+    level: float,
+    df: float,
+    vcov: np.ndarray,
+    coefs: Sequence[np.ndarray],
+    emap: _effects.EffectMap,
+    rng: np.random.Generator,
+    theta: np.ndarray,
+    replicates: int | None,
+) -> tuple[Uncertainty, Uncertainty]:
+    """Paths' and effects' uncertainty from the joint covariance of the paths.
+
+    ``"linearization"``: the delta method with the exact effect gradients;
+    ``"montecarlo"``: draws from the joint normal of the paths (``replicates`` of them),
+    each turned into effects. ``coefs`` holds the stacked coefficients of every group.
+    """
+    if inference == "linearization":
+        ci_used = check_ci(ci, ("wald",), "wald", inference)
+        grad = block_diag(*(_effects.effect_gradients(c, emap) for c in coefs))
+        return (
+            Uncertainty("linearization", ci_used, level, df, vcov=vcov),
+            Uncertainty("linearization", ci_used, level, df, vcov=grad @ vcov @ grad.T),
+        )
+    ci_used = check_ci(ci, ("percentile", "wald"), "percentile", inference)
+    draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
+    eff_draws = np.hstack([_effects.effects(part, emap) for part in np.hsplit(draws, len(coefs))])
+    return (
+        Uncertainty("montecarlo", ci_used, level, df, draws=draws),
+        Uncertainty("montecarlo", ci_used, level, df, draws=eff_draws),
+    )

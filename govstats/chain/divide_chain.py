@@ -11,7 +11,13 @@ from scipy.linalg import block_diag
 from govstats.chain import _distributed, _effects, _paths, _replicate, _sampling
 from govstats.chain._inference import INFERENCE, MIN_BCA_REPLICATES
 from govstats.chain._inference import check_ci as _check_ci
-from govstats.chain._summarise import Uncertainty, difference_table, effect_table, summarise
+from govstats.chain._summarise import (
+    Uncertainty,
+    analytic_uncertainty,
+    difference_table,
+    effect_table,
+    summarise,
+)
 from govstats.chain.binary import BinaryChainResult
 from govstats.chain.cascade import cascade_table
 from govstats.chain.results import ChainResult
@@ -352,22 +358,12 @@ class DivideChain:
             ]
             vcov = sampling.vcov_totals(np.hstack(blocks))
             df = float(sampling.df)
-            if inference == "linearization":
-                ci_used = _check_ci(ci, ("wald",), "wald", inference)
-                grad = block_diag(*(_effects.effect_gradients(c, emap) for c in coefs))
-                coef_unc = Uncertainty("linearization", ci_used, level, df, vcov=vcov)
-                eff_unc = Uncertainty(
-                    "linearization", ci_used, level, df, vcov=grad @ vcov @ grad.T
-                )
-            else:
-                ci_used = _check_ci(ci, ("percentile", "wald"), "percentile", inference)
-                draws = _sampling.normal_draws(rng, theta, vcov, replicates or DEFAULT_REPLICATES)
+            coef_unc, eff_unc = analytic_uncertainty(
+                inference, ci, level, df, vcov, coefs, emap, rng, theta, replicates
+            )
+            if inference == "montecarlo":
                 seed_out = seed_used
-                eff_draws = np.hstack(
-                    [_effects.effects(part, emap) for part in np.hsplit(draws, len(groups))]
-                )
-                coef_unc = Uncertainty("montecarlo", ci_used, level, df, draws=draws)
-                eff_unc = Uncertainty("montecarlo", ci_used, level, df, draws=eff_draws)
+            ci_used = eff_unc.ci
         else:
             if inference == "bootstrap":
                 plan = _replicate.iid_plan(
