@@ -676,7 +676,7 @@ def to_replicates(
     The same seed draws the same bootstrap factors as in memory (the PSU table keeps
     the in-memory PSU coding) and is recorded in ``replicates.seed``.
     """
-    from govstats.design.replicates import Replicates, _replicate_df, psu_factor_set
+    from govstats.design.replicates import psu_replicates
 
     method = method.lower()
     if method not in _METHODS:
@@ -695,29 +695,21 @@ def to_replicates(
     psu_strata, psu_order = table.psu_strata, table.psu_order
     labels = list(table.stratum_labels)
     fractions = table.fractions()
-    fs, method, rng_seed = psu_factor_set(
+    reps = psu_replicates(
         method,
         psu_strata,
         psu_order,
         labels,
         lambda: fractions,
+        np.arange(design.n_psu, dtype=np.int64),
         strata=design.strata,
         lonely_psu=design.lonely_psu,
         replicates=replicates,
         seed=seed,
         fay_rho=fay_rho,
-    )
-    reps = Replicates(
-        method=method,
-        scale=fs.scale,
-        rscales=fs.rscales,
-        mse=bool(mse),
-        psu_index=np.arange(design.n_psu, dtype=np.int64),
-        psu_factors=fs.factors,
-        row_weights=None,
-        seed=rng_seed,
-        df=_replicate_df(method, fs, psu_strata),
+        mse=mse,
     )
     if (table.psu_active == 0).any():
-        reps = replace(reps, df=_k.rank_df(fs.factors[table.psu_active > 0]))
+        assert reps.psu_factors is not None  # factors per PSU, never rows
+        reps = replace(reps, df=_k.rank_df(reps.psu_factors[table.psu_active > 0]))
     return design._new(replicates=reps)

@@ -499,28 +499,19 @@ def to_replicates(
         )
     psu_strata, psu_order, labels, first_row = _psu_structure(design)
     n_strata = len(labels)
-    fs, method, rng_seed = psu_factor_set(
+    reps = psu_replicates(
         method,
         psu_strata,
         psu_order,
         labels,
         lambda: _first_stage_fraction(design, psu_strata, first_row, n_strata),
+        np.asarray(design.psu_index, dtype=np.int64),
         strata=design.strata,
         lonely_psu=design.lonely_psu,
         replicates=replicates,
         seed=seed,
         fay_rho=fay_rho,
-    )
-    reps = Replicates(
-        method=method,
-        scale=fs.scale,
-        rscales=fs.rscales,
-        mse=bool(mse),
-        psu_index=np.asarray(design.psu_index, dtype=np.int64),
-        psu_factors=fs.factors,
-        row_weights=None,
-        seed=rng_seed,
-        df=_replicate_df(method, fs, psu_strata),
+        mse=mse,
     )
     if np.any(design.weights_array == 0):
         reps = replace(reps, df=reps.domain_df(design.weights_array))
@@ -587,20 +578,22 @@ def user_replicates(
     )
 
 
-def psu_factor_set(
+def psu_replicates(
     method: str,
     psu_strata: np.ndarray,
     psu_order: np.ndarray,
     labels: list[str],
     fractions: Callable[[], np.ndarray],
+    psu_index: np.ndarray,
     *,
     strata: str | None,
     lonely_psu: str,
     replicates: int,
     seed: SeedLike,
     fay_rho: float,
-) -> tuple[_k.FactorSet, str, int | None]:
-    """Replicate factors of every PSU for ``method``, its final name and the seed used.
+    mse: bool,
+) -> Replicates:
+    """Replicates from factors of every PSU for ``method`` (``psu_index``: PSU of every row).
 
     Shared by in-memory and partitioned designs: both describe their PSUs by stratum
     code, first-appearance order and stratum labels; ``fractions`` gives the
@@ -628,4 +621,14 @@ def psu_factor_set(
         n_rep = check_replicates(replicates)
         rng_seed, _ = resolve_seed(seed)
         fs = _k.rao_wu_factors(psu_strata, labels, n_rep, rng_seed, lonely_psu)
-    return fs, method, rng_seed
+    return Replicates(
+        method=method,
+        scale=fs.scale,
+        rscales=fs.rscales,
+        mse=bool(mse),
+        psu_index=psu_index,
+        psu_factors=fs.factors,
+        row_weights=None,
+        seed=rng_seed,
+        df=_replicate_df(method, fs, psu_strata),
+    )
