@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
@@ -69,26 +70,30 @@ class RakeResult:
     ----------
     weights : ndarray, shape (n,)
         Raked weights.
-    margin_weights : tuple of ndarray
-        Weights right after each margin's adjustment in the last sweep (used by the
-        variance, as R's ``raking`` object stores them).
     iterations : int
         Sweeps over all margins.
     max_change : float
         Largest absolute change of a cell of the joint weighted table in the last sweep.
     converged : bool
-    joint : JointCells or None
+    joint : JointCells
         The joint cells and, per margin, the factor of every joint cell right after
-        that margin's adjustment in the last sweep (``margin_weights[m] = weights_in *
-        joint.factors[m][joint.codes]``).
+        that margin's adjustment in the last sweep.
+    cell_totals : ndarray, shape (n_joint,)
+        Raked weight total of every joint cell (the margins achieved follow from it
+        without another pass over the rows).
     """
 
     weights: np.ndarray
-    margin_weights: tuple[np.ndarray, ...]
     iterations: int
     max_change: float
     converged: bool
-    joint: JointCells | None = None
+    joint: JointCells
+    cell_totals: np.ndarray
+
+    @property
+    def margin_weights(self) -> tuple[np.ndarray, ...]:
+        """Weights right after each margin's adjustment in the last sweep (R's ``raking``)."""
+        return self.joint.margin_weights()
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,20 +106,32 @@ class JointCells:
         Joint cell of every row.
     margin_cells : tuple of ndarray of int64, each shape (n_joint,)
         Cell of margin ``m`` that every joint cell lies in.
-    counts : ndarray, shape (n_joint,)
-        Rows in every joint cell.
     factors : tuple of ndarray, each shape (n_joint,)
         Calibration factor of every joint cell right after margin ``m``'s adjustment in
         the last sweep (the last one is the final factor).
-    start : ndarray, shape (n,), optional
+    start : ndarray, shape (n,)
         The weights before raking (``margin_weights[m] = start * factors[m][codes]``).
     """
 
     codes: np.ndarray
     margin_cells: tuple[np.ndarray, ...]
-    counts: np.ndarray
     factors: tuple[np.ndarray, ...]
-    start: np.ndarray | None = None
+    start: np.ndarray
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Rows in every joint cell (read by the variance only, so counted on demand)."""
+        n_joint = self.factors[0].shape[0] if self.factors else int(self.codes.max()) + 1
+        return np.bincount(self.codes, minlength=n_joint).astype(np.float64)
+
+    @cached_property
+    def first_margin_weights(self) -> np.ndarray:
+        """Weights right after the first margin's adjustment (the variance divides by them)."""
+        return np.asarray(self.start * self.factors[0][self.codes])
+
+    def margin_weights(self) -> tuple[np.ndarray, ...]:
+        """``start * factors[m][codes]`` for every margin ``m``: n-vectors, built on demand."""
+        return tuple(self.start * f[self.codes] for f in self.factors)
 
 
 def margin_cells_of_joint(
@@ -180,11 +197,10 @@ def rake_weights(
                 break
             old = new
             iterations += 1
-    counts: np.ndarray = np.bincount(joint_codes, minlength=n_joint).astype(np.float64)
-    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, counts, tuple(after), w)
-    margin_w = tuple(w * f[joint_codes] for f in after)
-    final = margin_w[-1] if margin_w else w.copy()
-    return RakeResult(final, margin_w, iterations, delta, converged, joint)
+    joint = JointCells(np.asarray(joint_codes, dtype=np.int64), cells, tuple(after), w)
+    # the margin weights (n-vectors) of R's raking object are left to the variance
+    final = w * factor[joint_codes]
+    return RakeResult(final, iterations, delta, converged, joint, base * factor)
 
 
 def rake_sweeps(
@@ -326,7 +342,7 @@ def resid_poststrat(
 
 def resid_raking_cells(
     x: np.ndarray,
-    margins: Sequence[tuple[np.ndarray, int, np.ndarray]],
+    n_cells_of_margins: Sequence[int],
     joint: JointCells,
     sweeps: int = 10,
 ) -> np.ndarray:
@@ -340,7 +356,7 @@ def resid_raking_cells(
     """
     p = x.shape[1]
     n_joint = joint.counts.shape[0]
-    first_psw = margins[0][2]
+    first_psw = joint.first_margin_weights
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio_rows = x / first_psw[:, None]
         sums = np.empty((n_joint, p))
@@ -362,23 +378,20 @@ def resid_raking_cells(
                 ],
                 axis=1,
             )
-            for m, (cell, (_, n_cells, _)) in enumerate(
-                zip(joint.margin_cells, margins, strict=True)
+            for m, (cell, n_cells) in enumerate(
+                zip(joint.margin_cells, n_cells_of_margins, strict=True)
             )
         ]
-        rel = [
-            [np.where(observed, g[k] / g[m], 0.0) for k in range(len(margins))]
-            for m in range(len(margins))
-        ]
+        rel = [[np.where(observed, g[k] / g[m], 0.0) for k in range(len(g))] for m in range(len(g))]
     cnt = [
         np.bincount(cell, weights=joint.counts, minlength=n_cells)
-        for cell, (_, n_cells, _) in zip(joint.margin_cells, margins, strict=True)
+        for cell, n_cells in zip(joint.margin_cells, n_cells_of_margins, strict=True)
     ]
-    acc = [np.zeros((n_cells, p)) for _, n_cells, _ in margins]
+    acc = [np.zeros((n_cells, p)) for n_cells in n_cells_of_margins]
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(sweeps):
-            for m, (cell, (_, n_cells, _)) in enumerate(
-                zip(joint.margin_cells, margins, strict=True)
+            for m, (cell, n_cells) in enumerate(
+                zip(joint.margin_cells, n_cells_of_margins, strict=True)
             ):
                 spent = sum(
                     (rel[m][k][:, None] * acc[k][joint.margin_cells[k]] for k in range(len(acc))),
@@ -392,18 +405,13 @@ def resid_raking_cells(
                     axis=1,
                 )
                 acc[m] = acc[m] + (s_m[m] - taken) / np.where(cnt[m] > 0, cnt[m], 1.0)[:, None]
-    if joint.start is not None:
-        # x - sum_m psw_m A_m[c_m] = x - start * K[joint cell]: one gather, not one per margin
-        with np.errstate(invalid="ignore"):
-            per_cell = sum(
-                (g[m][:, None] * acc[m][joint.margin_cells[m]] for m in range(len(acc))),
-                start=np.zeros((n_joint, p)),
-            )
-        return np.asarray(x - joint.start[:, None] * per_cell[joint.codes])
-    out = x.astype(float, copy=True)
-    for (codes, _, psw), a in zip(margins, acc, strict=True):
-        out -= psw[:, None] * a[codes]
-    return out
+    # x - sum_m psw_m A_m[c_m] = x - start * K[joint cell]: one gather, not one per margin
+    with np.errstate(invalid="ignore"):
+        per_cell = sum(
+            (g[m][:, None] * acc[m][joint.margin_cells[m]] for m in range(len(acc))),
+            start=np.zeros((n_joint, p)),
+        )
+    return np.asarray(x - joint.start[:, None] * per_cell[joint.codes])
 
 
 def resid_raking(

@@ -80,16 +80,20 @@ class PostStratStep:
 
 @dataclass(frozen=True, eq=False)
 class RakeStep:
-    """One raking: margins, their weights after the last sweep, and the sweeps made."""
+    """One raking: margins, their joint cells with the factors of the last sweep, sweeps made."""
 
     variables: tuple[str, ...]
     margin_codes: tuple[np.ndarray, ...]
     margin_levels: tuple[tuple[Any, ...], ...]
     populations: tuple[np.ndarray, ...]
-    margin_weights: tuple[np.ndarray, ...]
     sweeps: int
     report: ConvergenceReport
-    joint: _k.JointCells | None = None
+    joint: _k.JointCells
+
+    @property
+    def margin_weights(self) -> tuple[np.ndarray, ...]:
+        """Weights right after each margin's adjustment in the last sweep (R's ``raking``)."""
+        return self.joint.margin_weights()
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,8 +162,9 @@ def _column(design: SurveyDesign, name: str, role: str) -> pd.Series:
             f"with {list(design.data.columns[:8])}. Fix the name or add the column"
         )
     col = design.data[name]
-    weights = design.weights_array
-    missing = col.isna().to_numpy() & (weights != 0)
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+        return col  # numpy integers and booleans cannot hold a missing value
+    missing = col.isna().to_numpy() & (design.weights_array != 0)
     if missing.any():
         raise DataError(
             f"{role} variable {name!r} is missing for {int(missing.sum())} rows; impute it or "
@@ -237,13 +242,20 @@ def _cells(
 def _cells_from_keys(
     raw: np.ndarray, labels: np.ndarray, name: str, pop: dict[str, float], weights: np.ndarray
 ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
-    active = weights != 0
-    everyone = bool(active.all())
-    seen = np.bincount(
-        raw if everyone else np.where(active, raw, labels.shape[0]),
-        minlength=labels.shape[0] + 1,
-    )
-    data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
+    """Cells of the rows in the levels present in the data, and their population totals.
+
+    The cells keep the data's level order (no pass over the rows to renumber them)
+    unless rows outside the domain carry levels the population lacks; those rows are
+    parked in cell 0.
+    """
+    everyone = bool((weights != 0).all())
+    if everyone:  # the keys were read off the rows: every label occurs
+        data_levels = {str(k) for k in labels}
+    else:
+        seen = np.bincount(
+            np.where(weights != 0, raw, labels.shape[0]), minlength=labels.shape[0] + 1
+        )
+        data_levels = {str(k) for k in labels[np.flatnonzero(seen[: labels.shape[0]])]}
     absent = sorted(data_levels - {k for k, v in pop.items() if v > 0})
     if absent:
         raise DataError(
@@ -256,14 +268,14 @@ def _cells_from_keys(
             f"levels {empty} of {name!r} have population totals but no sampled rows; "
             "collapse them with a neighbouring level in both the data and the population"
         )
+    keys = [str(k) for k in labels]
+    if len(data_levels) == len(keys):  # every label is a cell: the row keys are the codes
+        return raw, tuple(keys), np.array([pop[k] for k in keys])
     levels = tuple(k for k in pop if k in data_levels)
     index = {k: i for i, k in enumerate(levels)}
     # rows outside the domain (zero weight) may carry any level: park them in cell 0
-    group_code = np.array([index.get(str(k), 0) for k in labels], dtype=np.int64)
-    if np.array_equal(group_code, np.arange(group_code.shape[0])):
-        codes = raw  # the data's level order is the population's: no gather
-    else:
-        codes = group_code[raw] if raw.size else raw
+    group_code = np.array([index.get(k, 0) for k in keys], dtype=np.int64)
+    codes = group_code[raw] if raw.size else raw
     totals = np.array([pop[k] for k in levels])
     return codes, levels, totals
 
@@ -454,14 +466,13 @@ def rake(
             f"cell {res.max_change:.4g}, tol {eps:.4g}); increase max_iter, loosen tol, "
             "or collapse sparse levels"
         )
-    _check_margins_met(names, parsed, res.weights, eps)
+    _check_margins_met(names, parsed, res, eps)
     sweeps = res.iterations + 1
     step = RakeStep(
         names,
         tuple(p[0] for p in parsed),
         tuple(p[1] for p in parsed),
         tuple(p[2] for p in parsed),
-        res.margin_weights,
         sweeps,
         report,
         res.joint,
@@ -472,19 +483,21 @@ def rake(
 def _check_margins_met(
     names: Sequence[str],
     parsed: Sequence[tuple[np.ndarray, Sequence[Any], np.ndarray]],
-    weights: np.ndarray,
+    res: _k.RakeResult,
     eps: float,
 ) -> None:
     """Refuse a raking that stopped changing while still missing a margin.
 
     R's stopping rule looks only at the change of the joint table between sweeps;
     margins that contradict each other in the sample (an empty cell of their joint
-    table) make it stop with the last margin met and the others missed.
+    table) make it stop with the last margin met and the others missed. The margins
+    achieved are sums of the raked joint-cell totals, not another pass over the rows.
     """
-    grand = float(weights.sum())
+    grand = float(res.cell_totals.sum())
     allowed = min(eps, 1e-3 * abs(grand))
-    for name, (codes, levels, population) in zip(names, parsed, strict=True):
-        achieved = np.bincount(codes, weights=weights, minlength=len(population))
+    cells = res.joint.margin_cells
+    for name, (_, levels, population), cell in zip(names, parsed, cells, strict=True):
+        achieved = np.bincount(cell, weights=res.cell_totals, minlength=len(population))
         miss = np.abs(achieved - population)
         worst = int(np.argmax(miss))
         if miss[worst] > allowed:
@@ -723,16 +736,8 @@ def residualize(calibration: CalibrationInfo, weighted_scores: np.ndarray) -> np
                 out, step.codes, step.population.shape[0], step.new_weights, step.old_weights
             )
         elif isinstance(step, RakeStep):
-            margins = [
-                (codes, pop.shape[0], w)
-                for codes, pop, w in zip(
-                    step.margin_codes, step.populations, step.margin_weights, strict=True
-                )
-            ]
-            if step.joint is None:
-                out = _k.resid_raking(out, margins)
-            else:
-                out = _k.resid_raking_cells(out, margins, step.joint)
+            n_cells = [pop.shape[0] for pop in step.populations]
+            out = _k.resid_raking_cells(out, n_cells, step.joint)
         else:
             out = _k.resid_greg(out, step.basis, step.w)
     return out[:, 0] if one_d else out

@@ -133,3 +133,24 @@ def test_raking_residuals_kill_the_margins(sample: dict[str, np.ndarray]) -> Non
     margins = [(sample["a"], 3, res.margin_weights[0]), (sample["b"], 2, res.margin_weights[1])]
     scores = (res.weights * (sample["b"] == 1))[:, None]
     np.testing.assert_allclose(ck.resid_raking(scores, margins), 0.0, atol=1e-6)
+
+
+def test_raking_residuals_from_joint_cells_equal_the_row_sweeps(
+    sample: dict[str, np.ndarray],
+) -> None:
+    pa, pb = np.array([1000.0, 700.0, 300.0]), np.array([1200.0, 800.0])
+    joint = sample["a"] * 2 + sample["b"]
+    res = ck.rake_weights([sample["a"], sample["b"]], [pa, pb], sample["w"], joint, 6, 100, 1e-9)
+    margins = [(sample["a"], 3, res.margin_weights[0]), (sample["b"], 2, res.margin_weights[1])]
+    rng = np.random.default_rng(3)
+    scores = res.weights[:, None] * rng.normal(size=(sample["w"].shape[0], 2))
+    np.testing.assert_allclose(
+        ck.resid_raking_cells(scores, [3, 2], res.joint),
+        ck.resid_raking(scores, margins),
+        rtol=1e-10,
+        atol=1e-10,
+    )
+    # the achieved margins come from the joint-cell totals
+    np.testing.assert_allclose(
+        np.bincount(joint, weights=res.weights, minlength=6), res.cell_totals
+    )
