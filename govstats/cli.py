@@ -78,9 +78,10 @@ def main() -> None:
 )
 @click.option(
     "--survey",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Your survey file (.dta/.sav/.csv/.parquet); default: the embedded simulated survey.",
+    help="Your survey file (.dta/.sav/.csv/.parquet), or a folder of parquet files (read "
+    "with dask by partitions, never into memory); default: the embedded simulated survey.",
 )
 @click.option(
     "--codebook",
@@ -180,8 +181,8 @@ def _study(spec: str | None, survey: Path | None, codebook: Path | None, **overr
                 f"survey file {survey.name}: a codebook is required (--codebook FILE) to map "
                 "its variables to the constructs and to declare the design"
             )
-        if not survey.is_file():
-            raise ReportError(f"survey file {survey} does not exist or is not a file")
+        if not survey.is_file() and not survey.is_dir():
+            raise ReportError(f"survey file {survey} does not exist")
         if not codebook.is_file():
             raise ReportError(f"codebook {codebook} does not exist or is not a file")
     study = load_spec(spec or "default")
@@ -224,7 +225,12 @@ def list_analyses() -> None:
     "--replicates", type=click.IntRange(min=2), default=DEFAULT_REPLICATES, show_default=True
 )
 @click.option("--min-cell", type=click.IntRange(min=1), default=DEFAULT_MIN_CELL, show_default=True)
-@click.option("--survey", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--survey",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A survey file, or a folder of parquet files (read by partitions with dask).",
+)
 @click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def run(number: str, out_dir: Path | None, **options: Any) -> None:
     """Run one numbered analysis (01-04) and write its CSV/formatted tables and figures.

@@ -12,6 +12,7 @@ calibrated designs are the same type.
 from __future__ import annotations
 
 from govstats.design import distributed  # noqa: F401  (registers the dask design)
+from govstats.design._dask_run import is_dask_frame
 from govstats.design.glm import GLMResult
 from govstats.design.replicates import Replicates
 from govstats.design.results import SurveyEstimate
@@ -20,4 +21,11 @@ from govstats.design.survey_design import SurveyDesign
 #: Build a design from producer-supplied replicate weights (R ``svrepdesign``).
 from_replicate_weights = SurveyDesign.from_replicate_weights
 
-__all__ = ["GLMResult", "Replicates", "SurveyDesign", "SurveyEstimate", "from_replicate_weights"]
+__all__ = [
+    "GLMResult",
+    "Replicates",
+    "SurveyDesign",
+    "SurveyEstimate",
+    "from_replicate_weights",
+    "is_dask_frame",
+]

@@ -16,6 +16,7 @@ from govstats.io.codebook import (
     shipped_codebook,
     shipped_codebooks,
 )
+from govstats.io.read_folder import SurveyFolder, folder_manifest, read_survey_folder
 from govstats.io.read_survey import SurveyData, read_survey
 from govstats.io.write_survey import write_survey
 
@@ -24,9 +25,12 @@ __all__ = [
     "DesignSpec",
     "ScaleSpec",
     "SurveyData",
+    "SurveyFolder",
     "VariableSpec",
+    "folder_manifest",
     "load_codebook",
     "read_survey",
+    "read_survey_folder",
     "shipped_codebook",
     "shipped_codebooks",
     "write_survey",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -200,7 +202,40 @@ def _read_parquet(path: Path, head: bytes) -> FileRead:
         raise DataError(
             f"{path.name}: cannot be read as Parquet ({exc}); is it truncated?"
         ) from exc
-    return FileRead(frame, "parquet", None, None)
+    value_labels, variable_labels = labels_from_attrs(frame.attrs)
+    frame.attrs = {}
+    return FileRead(frame, "parquet", None, None, value_labels, variable_labels)
+
+
+def labels_from_attrs(
+    attrs: Mapping[Any, Any],
+) -> tuple[dict[str, dict[float, str]], dict[str, str]]:
+    """Return the value and variable labels a parquet file carries in pandas' ``attrs``.
+
+    ``DataFrame.to_parquet`` keeps ``df.attrs`` (JSON, so codes come back as text);
+    a frame with ``attrs["value_labels"] = {column: {code: label}}`` written to parquet
+    is read with its labels, as a Stata or SPSS file would be.
+
+    Examples
+    --------
+    >>> attrs = {"value_labels": {"s41": {"11": "北京"}}, "variable_labels": {"s41": "省"}}
+    >>> labels_from_attrs(attrs)
+    ({'s41': {11.0: '北京'}}, {'s41': '省'})
+    """
+    values: dict[str, dict[float, str]] = {}
+    found = attrs.get("value_labels")
+    if isinstance(found, Mapping):
+        for column, labels in found.items():
+            if isinstance(labels, Mapping):
+                try:
+                    values[str(column)] = {float(k): str(v) for k, v in labels.items()}
+                except (TypeError, ValueError):
+                    continue  # codes that are not numbers are not value labels
+    names = attrs.get("variable_labels")
+    variables = (
+        {str(k): str(v) for k, v in names.items() if v} if isinstance(names, Mapping) else {}
+    )
+    return values, variables
 
 
 def _read_csv(path: Path, encoding: str | None) -> FileRead:

@@ -160,7 +160,7 @@ def read_survey(
             "notes": list(read.notes),
         }
         return frame
-    return _apply_codebook(file, read, book)
+    return apply_codebook(file, read, book)
 
 
 def _resolve(file: Path, frame: pd.DataFrame, spec: VariableSpec, book: Codebook,
@@ -409,7 +409,10 @@ def _scales(
     return scores, pd.DataFrame(rows, columns=_SCALE_REPORT_COLUMNS)
 
 
-def _apply_codebook(file: Path, read: FileRead, book: Codebook) -> SurveyData:
+def apply_codebook(
+    file: Path, read: FileRead, book: Codebook, *, check_id: bool = True
+) -> SurveyData:
+    """Convert what a reader found through ``book`` (``check_id``: refuse duplicate ids)."""
     frame = read.frame
     warnings: list[str] = list(read.notes)
     columns: dict[str, Any] = {}
@@ -436,7 +439,7 @@ def _apply_codebook(file: Path, read: FileRead, book: Codebook) -> SurveyData:
         columns[name] = values
         columns.update(extra)
     data = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
-    if book.id is not None:
+    if check_id and book.id is not None:
         _check_id(file, book, data[book.id])
     scores, report = _scales(data, book.scales)
     for name, score in scores.items():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govstats.errors import GovstatsError, GovstatsWarning, ReportError
+from govstats.io import folder_manifest
 from govstats.report import analyses
 from govstats.report._interrupt import InterruptFlag, catch_interrupts
 from govstats.report._labels import LANGS, label, translate_note
@@ -258,6 +259,8 @@ def _input_hashes(survey: SurveyInput | None) -> list[tuple[str, str]]:
             hashes.append((name, file_sha256(path)))
     if survey is not None:
         hashes += [(Path(f).name, file_sha256(f)) for f in survey.files]
+        if survey.folder is not None:  # names and sizes: hashing every byte takes minutes
+            hashes.append((f"{survey.folder.name}/ (manifest)", folder_manifest(survey.folder)))
     return hashes
 
 
@@ -286,9 +289,9 @@ def _meta(
         )
         design_text = ", ".join(f"{k}={v}" for k, v in survey.design_columns.items())
         design = (
-            f"SurveyDesign({design_text})；样本量 {len(survey.data)}。"
+            f"SurveyDesign({design_text})；样本量 {survey.n_rows()}。"
             if zh
-            else f"SurveyDesign({design_text}); {len(survey.data)} respondents."
+            else f"SurveyDesign({design_text}); {survey.n_rows()} respondents."
         )
     else:
         design = "无调查数据。" if zh else "No survey data."

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from govstats.design import is_dask_frame
 from govstats.errors import GovstatsError, GovstatsWarning, ReportError
 
 __all__ = [
@@ -40,8 +41,9 @@ class SurveyInput:
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per respondent with the construct columns (never printed in a report).
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per respondent with the construct columns (never printed in a report);
+        a dask DataFrame for a folder of parquet files, which is never collected.
     design_columns : mapping
         Keyword arguments of :class:`govstats.SurveyDesign` (``weights``, ``strata``,
         ``psu``, ``fpc``) naming columns of ``data``.
@@ -61,6 +63,9 @@ class SurveyInput:
         The simulator's chain truth, if any.
     labels : mapping
         Variable labels from the codebook or the file (used by regression tables).
+    folder : pathlib.Path or None
+        The parquet folder of a partitioned survey (its name and size manifest goes on
+        the title page instead of a hash of every byte).
 
     Examples
     --------
@@ -79,9 +84,24 @@ class SurveyInput:
     notes: tuple[str, ...] = ()
     truth: Any = field(default=None, repr=False)
     labels: Mapping[str, str] = field(default_factory=dict, repr=False)
+    folder: Path | None = None
 
     def __repr__(self) -> str:
+        if self.partitioned:
+            return f"SurveyInput({self.label!r}, {self.data.npartitions} partitions)"
         return f"SurveyInput({self.label!r}, {len(self.data)} rows, simulated={self.simulated})"
+
+    @property
+    def partitioned(self) -> bool:
+        """True when ``data`` is a dask DataFrame (a parquet folder): computed by partitions."""
+        return is_dask_frame(self.data)
+
+    def n_rows(self) -> int:
+        """Respondents (rows) of the survey; one counting pass for a partitioned survey."""
+        if self.partitioned:
+            rows: Any = self.data.shape[0]  # a lazy dask scalar
+            return int(rows.compute())
+        return len(self.data)
 
     def design(self) -> Any:
         """Build the :class:`govstats.SurveyDesign` of this survey."""
@@ -162,6 +182,8 @@ def load_survey(
             f"survey file {path.name}: a codebook is required (--codebook FILE) to map its "
             "variables to the constructs and to declare the design"
         )
+    if path.is_dir():
+        return _load_folder(path, Path(codebook))
     if not path.is_file():
         raise ReportError(f"survey file {path} does not exist or is not a file")
     if not Path(codebook).is_file():
@@ -195,6 +217,55 @@ def load_survey(
         notes=notes,
         labels=_variable_labels(read),
     )
+
+
+def _load_folder(folder: Path, codebook: Path) -> SurveyInput:
+    """Open a folder of parquet files as a partitioned survey (dask); nothing is read yet."""
+    if not codebook.is_file():
+        raise ReportError(f"codebook {codebook} does not exist or is not a file")
+    try:
+        from govstats.io import read_survey_folder
+
+        read = read_survey_folder(folder, codebook)
+    except ImportError as exc:
+        raise ReportError(
+            f"survey folder {folder.name} is read with dask, which is not installed; "
+            "install the extra: pip install 'govstats[dask]'"
+        ) from exc
+    except GovstatsError as exc:
+        raise ReportError(f"survey folder {folder.name} is unusable: {exc}") from exc
+    meta = read.metadata
+    period = str(meta.get("wave")) if meta.get("wave") else None
+    sample, derived = harmonise(read.data.get_partition(0).head(1000), period)
+    types = sample.dtypes.to_dict()
+    data = read.data.map_partitions(
+        _harmonised_partition, period, types, meta=sample.iloc[:0].astype(types)
+    )
+    design = {k: v for k, v in read.design_columns.items() if k in DESIGN_KEYS and v}
+    if not design:
+        raise ReportError(
+            f"codebook {codebook.name} declares no design (weights, strata, psu, fpc); "
+            "add a [design] section so the report can estimate design-based standard errors"
+        )
+    notes = (*read.warnings, *derived)
+    if meta.get("design_note"):
+        notes = (*notes, str(meta["design_note"]))
+    return SurveyInput(
+        data=data,
+        design_columns=design,
+        period=period,
+        simulated=False,
+        label=f"{folder.name}/ ({meta['files']} parquet files)",
+        files=(codebook,),
+        notes=notes,
+        labels=dict(read.variable_labels),
+        folder=folder,
+    )
+
+
+def _harmonised_partition(part: pd.DataFrame, period: str | None, types: Any) -> pd.DataFrame:
+    """One partition through :func:`harmonise`, with the column types of every other one."""
+    return harmonise(part, period)[0].astype(types)
 
 
 def _variable_labels(read: Any) -> dict[str, str]:

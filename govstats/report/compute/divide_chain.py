@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from govstats.chain.results import ChainResult
 from govstats.errors import ReportError
+from govstats.report.compute._rows import computed
 from govstats.report.inputs import SurveyInput
 
 __all__ = [
@@ -63,9 +65,17 @@ class ChainFrames:
     truth: pd.Series | None
 
 
-def _group_counts(data: pd.DataFrame, by: str) -> pd.DataFrame:
+def _cell_counts(used: Any, by: str) -> tuple[pd.Series, pd.Series]:
+    """Respondents by rural, and by (``by``, rural), in one pass (pandas or dask)."""
+    rural, cells = computed(
+        used.groupby("rural").size(), used.groupby([by, "rural"], observed=False).size()
+    )
+    return rural, cells
+
+
+def _group_counts(cells: pd.Series, by: str) -> pd.DataFrame:
     """Smallest unweighted urban/rural cell within each group (drives suppression)."""
-    counts = data.groupby([by, "rural"], observed=False).size().unstack(fill_value=0)
+    counts = cells.unstack(fill_value=0)
     return pd.DataFrame({by: counts.index.astype(str), "n": counts.min(axis=1).to_numpy()})
 
 
@@ -114,10 +124,11 @@ def compute_divide_chain(
     if res.cascade is None:
         raise ReportError("the chain result has no cascade; cannot lay out section 04")
     # disclosure counts are respondents the chain actually used (complete cases)
-    used = data[data[needed].notna().all(axis=1)]
+    used = data[~data[needed].isna().any(axis=1)]
+    by_rural, cells = _cell_counts(used, by)
     cascade = res.cascade.copy()
-    n_rural = int((used["rural"] == 1).sum())
-    n_urban = int((used["rural"] == 0).sum())
+    n_rural = int(by_rural.get(1, 0))
+    n_urban = int(by_rural.get(0, 0))
     group_map = {"rural = 0": "urban", "rural = 1": "rural", "gap": "gap"}
     cascade["group"] = cascade["group"].map(group_map).fillna(cascade["group"])
     cascade["n"] = cascade["group"].map(
@@ -127,7 +138,7 @@ def compute_divide_chain(
     groups = res_by.effects.reset_index()
     groups = groups[groups["effect"].isin(keep)].copy()
     groups[by] = groups[by].astype(str)
-    groups = groups.merge(_group_counts(used, by), on=by, how="left")
+    groups = groups.merge(_group_counts(cells, by), on=by, how="left")
     gap = cascade[(cascade["link"] == OUTCOME) & (cascade["group"] == "gap")]
     raw_gap = float(gap["estimate"].iloc[0]) if len(gap) else np.nan
     truth = getattr(survey.truth, "effects", None)

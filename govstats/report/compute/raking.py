@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from govstats.errors import ReportError
+from govstats.report.compute._rows import distinct
 
 __all__ = ["RAKE_MAX_ITER", "rake_margins"]
 
@@ -17,7 +18,7 @@ RAKE_MAX_ITER = 200
 
 
 def rake_margins(
-    total: float, data: pd.DataFrame, margins: Mapping[str, pd.Series]
+    total: float, data: Any, margins: Mapping[str, pd.Series]
 ) -> dict[str, dict[Any, float]]:
     """Census margins rescaled to the survey's weighted ``total`` (census counts cover all ages).
 
@@ -41,7 +42,7 @@ def rake_margins(
     }
     if "province_code" in data.columns and "province" in margins:
         province = margins["province"]
-        codes = sorted(set(data["province_code"].dropna().astype(str)))
+        codes = sorted({str(c) for c in distinct(data["province_code"])})
         missing = [c for c in codes if c not in province.index]
         if missing:
             raise ReportError(f"province codes {missing} of the survey have no census margin")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.errors import ReportError
+from govstats.report.compute._rows import computed, valid_counts, weight_column
 from govstats.report.compute.raking import RAKE_MAX_ITER, rake_margins
 from govstats.report.inputs import SurveyInput
 
@@ -72,18 +73,15 @@ class SurveyDescriptionFrames:
     tests: pd.DataFrame = field(default_factory=lambda: urban_rural_tests(None, pd.DataFrame(), []))
 
 
-def _counts(data: pd.DataFrame, weights: np.ndarray, variable: str, mask: np.ndarray) -> int:
-    """Unweighted respondents behind a cell: non-missing, positive weight, in the domain."""
-    valid = data[variable].notna().to_numpy() & (weights > 0) & mask
-    return int(valid.sum())
+def describe_by_urban(design: Any, data: Any, variables: list[str]) -> pd.DataFrame:
+    """Weighted means by urban/rural and overall, with unweighted counts (tidy).
 
-
-def describe_by_urban(design: Any, data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
-    """Weighted means by urban/rural and overall, with unweighted counts (tidy)."""
-    weights = np.asarray(design.weights_array, dtype=float)
+    ``data`` is the design's frame (pandas, or dask for a partitioned survey); the
+    counts are respondents with a value and a positive weight.
+    """
     by_frame = design.mean(variables, by="urban", na_rm=True).to_frame()
     all_frame = design.mean(variables, na_rm=True).to_frame()
-    urban = data["urban"].to_numpy()
+    counts, overall = valid_counts(data, weight_column(design, data), variables, "urban")
     rows = []
     for variable in variables:
         for code, group in GROUPS.items():
@@ -91,10 +89,10 @@ def describe_by_urban(design: Any, data: pd.DataFrame, variables: list[str]) -> 
             if len(hit) != 1:
                 raise ReportError(f"no weighted mean of {variable!r} for urban = {code}")
             row = hit.iloc[0]
-            n = _counts(data, weights, variable, urban == code)
+            n = int(counts[variable].get(code, 0))
             rows.append([variable, group, n, *(float(row[c]) for c in VALUE_COLUMNS), row["df"]])
         row = all_frame[all_frame["variable"] == variable].iloc[0]
-        n = _counts(data, weights, variable, np.ones(len(data), dtype=bool))
+        n = int(overall[variable])
         rows.append([variable, "total", n, *(float(row[c]) for c in VALUE_COLUMNS), row["df"]])
     columns = ["variable", "group", "n", *VALUE_COLUMNS, "df"]
     return pd.DataFrame(rows, columns=columns)
@@ -132,7 +130,9 @@ def urban_rural_tests(design: Any, data: pd.DataFrame, variables: list[str]) -> 
     >>> urban_rural_tests(d, sim.data, ["internet", "age"])["variable"].tolist()
     ['internet']
     """
-    rows = []
+    rows: list[list[Any]] = []
+    if design is None:  # no design to test with
+        return pd.DataFrame(rows, columns=_TEST_COLUMNS)
     for variable in variables:
         if variable == "urban" or not _is_proportion(data[variable]):
             continue
@@ -233,13 +233,14 @@ def compute_survey_description(
     variables = [v for v in DESCRIBED if v in data.columns]
     design = survey.design()
     tidy = describe_by_urban(design, data, variables)
+    (total,) = computed(weight_column(design, data).sum())
     cnnic = datasets.load_cnnic() if cnnic is None else cnnic
     totals: Mapping[str, pd.Series] = (
         {k: cast(pd.Series, datasets.census_margins(k)) for k in ("province", "urban")}
         if margins is None
         else margins
     )
-    targets = rake_margins(float(np.sum(design.weights_array)), data, totals)
+    targets = rake_margins(float(total), data, totals)
     raked = design.rake(targets, max_iter=RAKE_MAX_ITER)
     raked_tidy = describe_by_urban(raked, data, ["internet"]) if "internet" in variables else None
     compare_rows = []
@@ -270,11 +271,12 @@ def compute_survey_description(
     return SurveyDescriptionFrames(
         described=tidy,
         compare=pd.DataFrame(compare_rows),
-        n=len(data),
+        n=survey.n_rows(),
         period=survey.period,
         margins_used=tuple(targets),
         design_columns=dict(survey.design_columns),
         cnnic_period=cnnic_period,
         cnnic_report=cnnic_report,
-        tests=urban_rural_tests(design, data, variables),
+        # svychisq needs the rows' cell codes: not on a partitioned survey (yet)
+        tests=urban_rural_tests(None if survey.partitioned else design, data, variables),
     )

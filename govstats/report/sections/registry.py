@@ -109,7 +109,20 @@ def _numbered(key: str) -> SectionRunner:
 def _needs_survey(kind: str, context: StudyContext) -> AnalysisResult | None:
     if context.survey is None:
         return not_in_this_version(kind, context.lang, context.survey_error or "no survey")
-    return None
+    return _in_memory_only(kind, context)
+
+
+def _in_memory_only(kind: str, context: StudyContext) -> AnalysisResult | None:
+    """Sections that read rows one by one do not run on a partitioned (dask) survey."""
+    if context.survey is None or not context.survey.partitioned:
+        return None
+    reason = (
+        "该节需要内存中的调查数据；分区调查（parquet 文件夹）只计算描述与分化链"
+        if context.lang == "zh"
+        else "this section needs the survey in memory; a partitioned survey (parquet folder) "
+        "gets the description and the divide chain"
+    )
+    return not_in_this_version(kind, context.lang, reason)
 
 
 def _models(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
@@ -180,6 +193,9 @@ def _gaps(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
 def _maps(context: StudyContext, options: Mapping[str, Any]) -> AnalysisResult:
     from govstats.report.sections.maps import maps_section
 
+    partitioned = _in_memory_only("maps", context)
+    if partitioned is not None:
+        return partitioned
     return _guard(
         "maps",
         context,

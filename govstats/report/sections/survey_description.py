@@ -82,8 +82,8 @@ def _seaborn_figure(survey: SurveyInput, kind: str, lang: str) -> FigureSpec | N
     """Construct-score densities by urban/rural, or the constructs' correlation heatmap."""
     data = survey.data
     present = [c for c in CONSTRUCTS if c in data.columns]
-    if not present or "urban" not in data.columns:
-        return None
+    if not present or "urban" not in data.columns or survey.partitioned:
+        return None  # a partitioned survey's rows are never drawn (densities need them)
     weights = survey.design().weights_array
     zh = lang == "zh"
     if kind == "correlations":

@@ -1,0 +1,105 @@
+"""The report on a folder of parquet files: computed by partitions, equal to the file in memory."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import govstats as gs
+from govstats.cli import main
+from govstats.errors import ReportError
+from govstats.report.compute.divide_chain import compute_divide_chain
+from govstats.report.compute.survey_description import compute_survey_description
+from govstats.report.inputs import load_survey
+
+pytest.importorskip("dask.dataframe")
+
+CODEBOOK = Path(str(resources.files("govstats.io") / "codebooks" / "simulated.toml"))
+NUMBERS = ["n", "estimate", "se", "ci_low", "ci_high", "df"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The same simulated survey as one parquet file and as a folder of 4 shuffled parts."""
+    root = tmp_path_factory.mktemp("survey")
+    raw = gs.datasets.simulate_survey(seed=5, n_persons=1500).raw
+    single = root / "survey.parquet"
+    raw.to_parquet(single)
+    folder = root / "survey_parts"
+    folder.mkdir()
+    shuffled = raw.iloc[np.random.default_rng(1).permutation(len(raw))]
+    for i, rows in enumerate(np.array_split(np.arange(len(raw)), 4)):
+        shuffled.iloc[rows].to_parquet(folder / f"part.{i}.parquet")
+    return single, folder
+
+
+def test_a_folder_loads_as_a_partitioned_survey(files: tuple[Path, Path]) -> None:
+    single, folder = files
+    survey = load_survey(folder, CODEBOOK)
+    assert survey.partitioned and survey.data.npartitions == 4
+    assert survey.n_rows() == load_survey(single, CODEBOOK).n_rows() == 1500
+    assert "4 parquet files" in survey.label
+    # value labels travel in the parquet files' pandas metadata
+    assert set(survey.data["province"].cat.categories) >= {"北京", "广东"}
+
+
+def test_description_by_partitions_equals_the_file_in_memory(files: tuple[Path, Path]) -> None:
+    single, folder = files
+    memory = compute_survey_description(load_survey(single, CODEBOOK))
+    parts = compute_survey_description(load_survey(folder, CODEBOOK))
+    assert parts.n == memory.n == 1500
+    assert parts.margins_used == memory.margins_used
+    pd.testing.assert_frame_equal(
+        parts.described[["variable", "group"]], memory.described[["variable", "group"]]
+    )
+    np.testing.assert_allclose(
+        parts.described[NUMBERS].to_numpy(float), memory.described[NUMBERS].to_numpy(float),
+        rtol=1e-9,
+    )  # fmt: skip
+    numeric = memory.compare.select_dtypes("number").columns
+    np.testing.assert_allclose(
+        parts.compare[numeric].to_numpy(float), memory.compare[numeric].to_numpy(float), rtol=1e-9
+    )
+    assert len(memory.tests) > 0 and parts.tests.empty  # svychisq is in memory only
+
+
+def test_divide_chain_by_partitions_equals_the_file_in_memory(files: tuple[Path, Path]) -> None:
+    single, folder = files
+    memory = compute_divide_chain(load_survey(single, CODEBOOK), replicates=20, seed=3)
+    parts = compute_divide_chain(load_survey(folder, CODEBOOK), replicates=20, seed=3)
+    for a, b in ((parts.result.effects, memory.result.effects),
+                 (parts.by_result.effects, memory.by_result.effects)):  # fmt: skip
+        assert list(a.index) == list(b.index)
+        np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-9, atol=1e-12)
+    assert parts.cascade["n"].tolist() == memory.cascade["n"].tolist()
+    assert parts.groups["n"].tolist() == memory.groups["n"].tolist()
+    assert parts.raw_gap == pytest.approx(memory.raw_gap, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_report_command_on_a_parquet_folder(files: tuple[Path, Path], tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    _, folder = files
+    out = tmp_path / "folder.pdf"
+    args = ["report", "--survey", str(folder), "--codebook", str(CODEBOOK), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--replicates", "10", "--lang", "en", "--quiet"])
+    assert result.exit_code == 0, result.output
+    document = pdfium.PdfDocument(str(out))
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    document.close()
+    assert "survey_parts/ (4 parquet files)" in text and "(manifest)" in text
+    assert "The divide chain" in text and "1500 respondents" in text
+    assert "partitioned survey (parquet folder)" in text  # sections that need rows say so
+
+
+def test_a_folder_without_parquet_files_is_a_report_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ReportError, match=r"no \.parquet files"):
+        load_survey(empty, CODEBOOK)
