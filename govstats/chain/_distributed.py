@@ -288,7 +288,8 @@ def fit(
         s_psu_g = _paths.unpack(sums["cross"][g], q)
         full_g = s_psu_g.sum(axis=0)
         n_g = int(sums["rows"][g].sum())
-        chain._check(full_g, np.ones(n_g), None, max(sizes), label, None, inference)  # type: ignore[arg-type]
+        # counts only: a per-row array here would be as long as the whole dataset
+        chain._check(full_g, n_g, max(sizes), label, None)
         n_psu_g = int((sums["rows"][g] > 0).sum())
         if by and n_psu_g <= max(sizes):
             raise ModelError(

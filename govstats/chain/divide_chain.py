@@ -322,7 +322,7 @@ class DivideChain:
         for label, w in groups:
             s_psu = _paths.psu_crossproducts(z, w, sampling.psu_index, sampling.n_psu)
             full = _paths.unpack(s_psu.sum(axis=0), z.shape[1])
-            self._check(full, w, sampling, max(sizes), label, by_label, inference)
+            self._check_rows(full, w, sampling, max(sizes), label, by_label, inference)
             beta = _paths.solve_equations(full[None], equations)
             coefs.append(np.concatenate([b[0] for b in beta]))
             cross.append((s_psu, full, beta))
@@ -455,7 +455,7 @@ class DivideChain:
         return cascade_table(z, sampling, self.spec, level)
 
     # ------------------------------------------------------------------ internals
-    def _check(
+    def _check_rows(
         self,
         full: np.ndarray,
         w: np.ndarray,
@@ -465,14 +465,7 @@ class DivideChain:
         by: str | None,
         inference: str,
     ) -> None:
-        where = f" in group {by}={label!r}" if by else ""
-        n_rows = int((w > 0).sum())
-        if n_rows <= n_params:
-            raise ModelError(
-                f"{n_rows} complete cases{where} but the outcome equation has {n_params} "
-                "parameters; more cases are needed than parameters -- drop covariates or "
-                "mediators, or merge groups"
-            )
+        """Enough cases and PSUs for the chain's equations, and no collinear column."""
         if by:
             n_psu = np.unique(sampling.psu_index[w > 0]).size
             if n_psu <= n_params and (sampling.has_clusters or inference != "linearization"):
@@ -482,6 +475,23 @@ class DivideChain:
                     "variances; merge groups of "
                     f"{by!r} or fit without by="
                 )
+        self._check(full, int((w > 0).sum()), n_params, label, by)
+
+    def _check(
+        self, full: np.ndarray, n_rows: int, n_params: int, label: str, by: str | None
+    ) -> None:
+        """Refuse fewer complete cases than parameters, or a constant or collinear column.
+
+        ``full`` holds the weighted cross-products of the model columns; ``n_rows`` the
+        complete cases with a positive weight (counted, never a per-row array here).
+        """
+        where = f" in group {by}={label!r}" if by else ""
+        if n_rows <= n_params:
+            raise ModelError(
+                f"{n_rows} complete cases{where} but the outcome equation has {n_params} "
+                "parameters; more cases are needed than parameters -- drop covariates or "
+                "mediators, or merge groups"
+            )
         names = self.spec.columns
         order = [0, 1, *range(2, 2 + self.spec.n_covariates)]
         order += [self.spec.mediator_column(j) for j in range(self.spec.k)]
