@@ -103,3 +103,26 @@ def test_time_index_conversion() -> None:
     np.testing.assert_allclose(to_years([2001.25]), [2001.25])
     with pytest.raises(DataError, match="cannot read the time index"):
         to_years(["spring", "autumn"])
+
+
+@pytest.mark.parametrize(
+    ("model", "ceiling", "theta"),
+    [
+        ("shared", None, [85.0, 0.3, 2010.0, 7.0]),
+        ("shared", 90.0, [0.3, 2010.0, 7.0]),
+        ("separate", None, [85.0, 0.3, 2010.0, 80.0, 0.25, 2015.0]),
+        ("separate", 90.0, [0.3, 2010.0, 0.25, 2015.0]),
+    ],
+)
+def test_the_fit_uses_the_exact_jacobian(model: str, ceiling: float | None, theta: list) -> None:
+    from scipy.optimize._numdiff import approx_derivative
+
+    from govstats.gaps import _diffusion
+
+    rng = np.random.default_rng(1)
+    t_u, t_r = np.linspace(2000, 2020, 9), np.linspace(2001, 2021, 7)
+    y_u, y_r = rng.uniform(10, 80, 9), rng.uniform(5, 60, 7)
+    args = (t_u, y_u, t_r, y_r, model, ceiling)
+    x = np.array(theta)
+    numeric = approx_derivative(_diffusion._residuals, x, method="3-point", args=args)
+    np.testing.assert_allclose(_diffusion._jacobian(x, *args), numeric, atol=1e-5)
