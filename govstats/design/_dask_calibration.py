@@ -30,6 +30,7 @@ from govstats.design.calibration import ConvergenceReport, _as_population, _leve
 from govstats.errors import ConvergenceError, DataError, DesignError
 
 if TYPE_CHECKING:
+    from govstats.design._dask_calibrated_replicates import CellReplicates
     from govstats.design._dask_estimators import Pass
     from govstats.design._psu_table import Layout
     from govstats.design.distributed import DistributedDesign
@@ -61,6 +62,12 @@ class Cells:
     rows : ndarray, shape (n_cells,)
         Rows (of any weight) in every joint cell.
     report : ConvergenceReport or None
+    populations : tuple of ndarray
+        Population totals of the post-strata (one array) or of every margin (raking).
+    sweeps : int
+        Raking sweeps of the full sample (replicates are re-raked with as many).
+    replicate : CellReplicates or None
+        Re-calibration of every replicate per cell, once the design has replicates.
     """
 
     kind: str
@@ -74,6 +81,9 @@ class Cells:
     base_totals: np.ndarray
     rows: np.ndarray
     report: ConvergenceReport | None
+    populations: tuple[np.ndarray, ...] = ()
+    sweeps: int = 0
+    replicate: CellReplicates | None = None
 
     @property
     def n_cells(self) -> int:
@@ -188,11 +198,21 @@ def _check_design(design: DistributedDesign) -> None:
             "the design is already calibrated; on a dask DataFrame only one post-stratification "
             "or raking step is supported. Calibrate the original design once."
         )
-    if design.replicates is not None:
+    if design.replicates is not None and design.replicates.psu_factors is None:
         raise DesignError(
-            "calibrating a replicate design is not supported on a dask DataFrame yet; calibrate "
-            "the linearization design."
+            "the replicates of this design are not factors per PSU; a dask design re-calibrates "
+            "only replicates made with to_replicates()"
         )
+
+
+def _calibrated(design: DistributedDesign, cells: Cells) -> DistributedDesign:
+    """Attach the calibration cells; a replicate design re-calibrates every replicate."""
+    out = design._new(calibration=cells)
+    if out.replicates is None:
+        return out
+    from govstats.design._dask_calibrated_replicates import recalibrate
+
+    return recalibrate(out)
 
 
 def poststratify(design: DistributedDesign, variable: Any, population: Any) -> DistributedDesign:
@@ -235,8 +255,9 @@ def poststratify(design: DistributedDesign, variable: Any, population: Any) -> D
         factor = np.where(base > 0, new / base, 1.0)
     no_margins = np.zeros((0, n_cells), dtype=np.int64)
     cells = Cells("poststratify", names, maps, joint_keys, factor, group,
-                  no_margins, no_margins.astype(float), base, n_rows, None)  # fmt: skip
-    return design._new(calibration=cells)
+                  no_margins, no_margins.astype(float), base, n_rows, None,
+                  populations=(totals,))  # fmt: skip
+    return _calibrated(design, cells)
 
 
 def rake(
@@ -289,8 +310,9 @@ def rake(
         factor = np.where(base > 0, res.weights / base, 1.0)
         margin_factors = np.array([np.where(base > 0, mw / base, 1.0) for mw in res.margin_weights])
     cells = Cells("rake", names, maps, joint_keys, factor, np.zeros(n_cells, dtype=np.int64),
-                  np.array(codes), margin_factors, base, rows, report)  # fmt: skip
-    return design._new(calibration=cells)
+                  np.array(codes), margin_factors, base, rows, report,
+                  populations=tuple(pops), sweeps=res.iterations + 1)  # fmt: skip
+    return _calibrated(design, cells)
 
 
 def residual_totals(

@@ -555,8 +555,9 @@ def mean_or_total(
         estimate = num
     replicate_estimates = None
     if design.replicates is not None:
-        factors = replicate_factors(design).T
-        rep_y, rep_w = factors @ psu_y, factors @ psu_w
+        per_cell_y = pas.wv[:, :, :n_dom, :].reshape(design.n_psu, -1, n_dom * k)
+        rep_y = replicate_totals(design, per_cell_y)
+        rep_w = replicate_totals(design, pas.weights[:, :, :n_dom])
         replicate_estimates = rep_y / np.repeat(rep_w, k, axis=1) if statistic == "mean" else rep_y
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:
@@ -582,18 +583,37 @@ def mean_or_total(
 def replicate_factors(design: DistributedDesign) -> np.ndarray:
     """(n_psu, R) replicate factors of a dask design's PSUs.
 
-    Raises :class:`DesignError` for replicates with per-cell re-calibration or explicit
-    row weights (``psu_factors`` is None): applying PSU factors alone would give wrong
-    replicate estimates.
+    Raises :class:`DesignError` for replicates re-calibrated per cell (estimators that
+    take their totals per PSU and cell use :func:`replicate_totals`) or without PSU
+    factors: applying PSU factors alone would give wrong replicate estimates.
     """
     reps = design.replicates
+    cells = getattr(design.calibration, "cells", None)
+    if cells is not None and cells.replicate is not None:
+        raise DesignError(
+            "this estimator does not support the re-calibrated replicates of a post-stratified "
+            "or raked dask design yet (means, totals, proportions and ratios do); use "
+            "linearization for the calibrated design, or estimate in memory."
+        )
     if reps is None or reps.psu_factors is None:
         raise DesignError(
-            "the replicates of this design are not factors per PSU (a re-calibrated or "
-            "user-supplied replicate design), which a dask DataFrame does not support; "
-            "make the replicates of the uncalibrated design, or estimate in memory."
+            "the replicates of this design are not factors per PSU (a user-supplied replicate "
+            "design), which a dask DataFrame does not support; estimate in memory."
         )
     return reps.psu_factors
+
+
+def replicate_totals(design: DistributedDesign, per_cell: np.ndarray) -> np.ndarray:
+    """(R, m) replicate totals of ``(n_psu, n_cells, m)`` sums of calibrated weighted values.
+
+    Uncalibrated designs apply the PSU factors to the PSU totals; calibrated ones the
+    factor of every (PSU, cell) unit, re-calibration included.
+    """
+    cells = getattr(design.calibration, "cells", None)
+    if cells is not None and cells.replicate is not None:
+        assert design.replicates is not None and design.replicates.psu_factors is not None
+        return np.asarray(cells.replicate.totals(design.replicates.psu_factors, per_cell))
+    return np.asarray(replicate_factors(design).T @ per_cell.sum(axis=1))
 
 
 def _pad(values: np.ndarray, outside: float = 0.0) -> np.ndarray:
@@ -640,8 +660,12 @@ def ratio(
     estimate = ty / tx
     replicate_estimates = None
     if design.replicates is not None:
-        factors = replicate_factors(design).T
-        replicate_estimates = (factors @ psu_y) / (factors @ psu_x)
+        n_cells = wy.shape[1]
+        per_cell_y = wy[:, :, :n_dom].reshape(design.n_psu, n_cells, n_dom * k)
+        per_cell_x = wx[:, :, :n_dom].reshape(design.n_psu, n_cells, n_dom * k)
+        replicate_estimates = replicate_totals(design, per_cell_y) / replicate_totals(
+            design, per_cell_x
+        )
         vcov = design.replicates.vcov(replicate_estimates, estimate)
     else:
         r = estimate.reshape(n_dom, k)
@@ -685,11 +709,6 @@ def to_replicates(
         raise DesignError(
             "the design already has replicate weights; build replicates from the original design"
         )
-    if design.calibration is not None:
-        raise DesignError(
-            "replicate weights of a calibrated design are not supported on a dask DataFrame yet; "
-            "make the replicates first and use linearization for the calibrated design."
-        )
     table = design.table
     assert table is not None
     psu_strata, psu_order = table.psu_strata, table.psu_order
@@ -712,4 +731,9 @@ def to_replicates(
     if (table.psu_active == 0).any():
         assert reps.psu_factors is not None  # factors per PSU, never rows
         reps = replace(reps, df=_k.rank_df(reps.psu_factors[table.psu_active > 0]))
-    return design._new(replicates=reps)
+    out = design._new(replicates=reps)
+    if design.calibration is None:
+        return out
+    from govstats.design._dask_calibrated_replicates import recalibrate
+
+    return recalibrate(out)  # R re-calibrates every replicate of a calibrated design

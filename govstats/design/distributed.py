@@ -17,10 +17,13 @@ The computations use whatever dask scheduler is active: a ``distributed.Client``
 default. dask is an optional dependency (``pip install govstats[dask]``) imported
 only when a dask frame is passed.
 
+Replicates of a post-stratified or raked design (in either order) are re-calibrated
+per (PSU, cell) unit, as in memory (:mod:`govstats.design._dask_calibrated_replicates`).
+
 Not supported on dask (each raises :class:`~govstats.errors.DesignError` rather
 than collecting rows): quantiles, ``var``, ``ciprop``, GREG ``calibrate``,
 ``subset`` (use ``by=``), designs without a ``psu`` column, finite population
-corrections beyond the first stage, and replicate weights of a calibrated design.
+corrections beyond the first stage, and GLMs on re-calibrated replicates.
 """
 
 from __future__ import annotations
@@ -401,7 +404,8 @@ class DistributedDesign(SurveyDesign):
     ) -> SurveyDesign:
         """Return a replicate-weight version (see :meth:`SurveyDesign.to_replicates`).
 
-        No pass over the data: replicate factors are per PSU.
+        No pass over the data: replicate factors are per PSU. A post-stratified or raked
+        design re-calibrates every replicate (one pass of (cell, PSU) base totals).
 
         Examples
         --------

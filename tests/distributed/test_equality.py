@@ -100,6 +100,27 @@ def test_raked_estimates_equal_in_memory(pair):
     )
 
 
+@pytest.mark.parametrize("method", ["bootstrap", "jkn", "brr"])
+@pytest.mark.parametrize("replicates_first", [False, True])
+def test_replicates_of_calibrated_designs_equal_in_memory(pair, method, replicates_first):
+    """R re-calibrates every replicate: raked then replicated, or replicated then raked."""
+    dist, mem = pair
+
+    def build(design):
+        if replicates_first:
+            return design.to_replicates(method, 30, seed=4).rake(MARGINS)
+        return design.rake(MARGINS).to_replicates(method, 30, seed=4)
+
+    rd, rm = build(dist), build(mem)
+    assert rd.replicates.df == rm.replicates.df
+    assert_estimates_equal(rd.mean(["y", "x1"], by="sex"), rm.mean(["y", "x1"], by="sex"))
+    assert_estimates_equal(rd.total("b", by="age"), rm.total("b", by="age"))
+    assert_estimates_equal(rd.ratio("y", "x2"), rm.ratio("y", "x2"))
+    pd_ = dist.poststratify("region", POP).to_replicates(method, 30, seed=4)
+    pm = mem.poststratify("region", POP).to_replicates(method, 30, seed=4)
+    assert_estimates_equal(pd_.mean("y", by="sex"), pm.mean("y", by="sex"))
+
+
 @pytest.mark.parametrize("inference", ["linearization", "replicate", "montecarlo"])
 def test_divide_chain_equals_in_memory(pair, inference):
     dist, mem = pair

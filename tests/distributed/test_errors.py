@@ -69,15 +69,19 @@ def test_calibration_levels_must_match_the_population(ddf):
         design.poststratify("sex", {"f": 1.0, "m": 1.0}).rake({"region": {"east": 1.0}})
 
 
-def test_replicates_of_a_calibrated_design_are_refused(ddf):
+def test_models_on_recalibrated_replicates_are_refused(ddf):
+    """GLMs take per-PSU factors: they refuse per-cell re-calibrated replicates (and the chain
+    any calibrated dask design)."""
     design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
-    with pytest.raises(DesignError, match="calibrated design"):
-        design.poststratify("sex", {"f": 1.0, "m": 1.0}).to_replicates("jkn")
     margins = {"sex": {"f": 1.0, "m": 1.0}, "region": {"east": 1.0, "west": 0.5, "north": 0.5}}
-    with pytest.raises(DesignError, match="calibrated design"):
-        design.rake(margins).to_replicates("bootstrap", replicates=20, seed=1)
-    with pytest.raises(DesignError, match="replicate design"):
-        design.to_replicates("jkn").poststratify("sex", {"f": 1.0, "m": 1.0})
+    for calibrated in (
+        design.poststratify("sex", {"f": 1.0, "m": 1.0}).to_replicates("jkn"),
+        design.to_replicates("bootstrap", replicates=20, seed=1).rake(margins),
+    ):
+        with pytest.raises(DesignError, match="re-calibrated replicates"):
+            calibrated.glm("y ~ x1")
+        with pytest.raises(DesignError, match="calibrated dask design"):
+            gs.DivideChain(calibrated, x="rural", mediators=["m1"], outcome="service")
 
 
 def test_replicates_that_are_not_psu_factors_are_refused(ddf):
