@@ -171,6 +171,7 @@ class DivideChain:
                     "them or pass missing='listwise'"
                 )
         incomplete = self._incomplete()
+        self._incomplete_rows = incomplete  # fit() drops these rows without another pass
         if incomplete.any() and missing == "error":
             counts = self.data[list(self.spec.used_columns)].isna().sum()
             named = {c: int(v) for c, v in counts.items() if v}
@@ -194,7 +195,7 @@ class DivideChain:
         self, by: tuple[str, ...]
     ) -> tuple[np.ndarray, _sampling.Sampling, int, pd.DataFrame]:
         """Z (no NaN), the sampling structure and the number of incomplete rows."""
-        incomplete = self._incomplete()
+        incomplete = self._incomplete_rows
         frame = self.data
         for column in by:
             if column not in frame.columns:
@@ -222,9 +223,22 @@ class DivideChain:
             design = self.design.subset(~incomplete) if incomplete.any() else self.design
             sampling = _sampling.from_design(design)
             z = self.spec.matrix(frame, fill_missing=True)
-        # infinite values or values whose squares overflow: an error, never NaN effects
-        _guards.check_value_scale(z, list(self.spec.columns))
         return z, sampling, int(incomplete.sum()), frame
+
+    def _check_finite(self, full: np.ndarray, z: np.ndarray) -> None:
+        """Refuse infinite values, or values whose squares overflow: never NaN effects.
+
+        An infinite or overflowing value makes its cross-products infinite, so the rows
+        are searched (one pass per column) only when the weighted cross-products are not
+        finite.
+        """
+        if np.isfinite(full).all():
+            return
+        _guards.check_value_scale(z, list(self.spec.columns))
+        raise DataError(
+            "the weighted cross-products of the chain's columns overflow float64; rescale "
+            "the variables or the weights"
+        )
 
     def _groups(
         self, frame: pd.DataFrame, sampling: _sampling.Sampling, by: tuple[str, ...]
@@ -320,8 +334,10 @@ class DivideChain:
         cross = []
         coefs = []
         for label, w in groups:
-            s_psu = _paths.psu_crossproducts(z, w, sampling.psu_index, sampling.n_psu)
-            full = _paths.unpack(s_psu.sum(axis=0), z.shape[1])
+            with np.errstate(over="ignore", invalid="ignore"):  # _check_finite says which
+                s_psu = _paths.psu_crossproducts(z, w, sampling.psu_index, sampling.n_psu)
+                full = _paths.unpack(s_psu.sum(axis=0), z.shape[1])
+            self._check_finite(full, z)
             self._check_rows(full, w, sampling, max(sizes), label, by_label, inference)
             beta = _paths.solve_equations(full[None], equations)
             coefs.append(np.concatenate([b[0] for b in beta]))
