@@ -42,11 +42,25 @@ class CellReplicates:
         PSU and joint cell of every unit (pair with rows of positive base weight).
     adjust : ndarray, shape (n_cells, R)
         Replicate re-calibration over the full-sample calibration in every cell.
+    n_psu : int
+        PSUs of the design (units are numbered by ``cell * n_psu + psu``, sorted).
     """
 
     unit_psu: np.ndarray
     unit_cell: np.ndarray
     adjust: np.ndarray
+    n_psu: int
+
+    @property
+    def n_units(self) -> int:
+        """Number of (PSU, cell) units."""
+        return int(self.unit_psu.shape[0])
+
+    def index(self, psu: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Return the unit of every row (rows of zero base weight may land anywhere: they add 0)."""
+        keys = self.unit_cell * self.n_psu + self.unit_psu  # sorted, as built
+        found = np.searchsorted(keys, cell * self.n_psu + psu)
+        return np.asarray(np.minimum(found, self.n_units - 1), dtype=np.int64)
 
     def unit_factors(self, psu_factors: np.ndarray) -> np.ndarray:
         """(U, R) replicate factors of the units: ``F[psu_u] * A[cell_u]``."""
@@ -112,6 +126,6 @@ def recalibrate(design: DistributedDesign) -> DistributedDesign:
         # the replicate's calibration over the full sample's (factor = final / base weight)
         adjust = np.where(start > 0, calibrated / start, 0.0) / cells.factor[:, None]
     keep = base > 0
-    units = CellReplicates(unit_psu[keep], unit_cell[keep], adjust)
+    units = CellReplicates(unit_psu[keep], unit_cell[keep], adjust, n_psu)
     df = _rk.product_rank_df(reps.psu_factors, adjust, units.unit_psu, units.unit_cell)
     return design._new(calibration=replace(cells, replicate=units), replicates=replace(reps, df=df))

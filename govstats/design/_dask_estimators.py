@@ -592,8 +592,8 @@ def replicate_factors(design: DistributedDesign) -> np.ndarray:
     if cells is not None and cells.replicate is not None:
         raise DesignError(
             "this estimator does not support the re-calibrated replicates of a post-stratified "
-            "or raked dask design yet (means, totals, proportions and ratios do); use "
-            "linearization for the calibrated design, or estimate in memory."
+            "or raked dask design yet (means, totals, proportions, ratios and linear GLMs do); "
+            "use linearization for the calibrated design, or estimate in memory."
         )
     if reps is None or reps.psu_factors is None:
         raise DesignError(

@@ -39,6 +39,7 @@ from govstats.errors import ConvergenceError, DataError, DesignError, ModelError
 if TYPE_CHECKING:
     from statsmodels.genmod.families import Family
 
+    from govstats.design._dask_calibrated_replicates import CellReplicates
     from govstats.design._psu_table import Layout
     from govstats.design.distributed import DistributedDesign
 
@@ -170,12 +171,22 @@ def step_part(
     return out
 
 
-def cross_part(part: pd.DataFrame, number: int, model: Model, n_psu: int) -> dict[str, np.ndarray]:
-    """Count rows and sum per-PSU packed cross-products of ``[X, y]`` (analysis weights)."""
+def cross_part(
+    part: pd.DataFrame, number: int, model: Model, bins: int | CellReplicates
+) -> dict[str, np.ndarray]:
+    """Count rows and sum packed cross-products of ``[X, y]`` (analysis weights) per PSU.
+
+    ``bins`` is the number of PSUs, or the (PSU, cell) units of re-calibrated replicates
+    (then the sums are per unit).
+    """
     a = model.columns(part)
     use = a["use"]
     z = np.column_stack([np.where(use, col, 0.0) for col in (*a["xs"], a["y"])])
-    cross = psu_crossproducts(z, np.where(use, a["w"], 0.0), a["psu"], n_psu)
+    if isinstance(bins, int):
+        codes, n_bins = a["psu"], bins
+    else:
+        codes, n_bins = bins.index(a["psu"], a["cell"]), bins.n_units
+    cross = psu_crossproducts(z, np.where(use, a["w"], 0.0), codes, n_bins)
     return {"counts": check_part(part, number, model, a), "cross": cross}
 
 
@@ -269,8 +280,10 @@ def svyglm(
     data = design.data[list(dict.fromkeys(read))]
     exact = kind == "gaussian" and type(fam.link).__name__ == "Identity"
     start = cross = None
-    if exact:  # a linear model: per-PSU cross-products give the fit and the replicates
-        first = run_partitions(data, cross_part, model, design.n_psu, combine=_add_dicts)
+    units = cells.replicate if cells is not None and design.replicates is not None else None
+    if exact:  # a linear model: per-PSU (or unit) cross-products give fit and replicates
+        bins = design.n_psu if units is None else units
+        first = run_partitions(data, cross_part, model, bins, combine=_add_dicts)
         counts, cross = first["counts"], first["cross"]
     elif kind == "binomial":  # R's binomial starting values depend on the weight scale
         counts = run_partitions(data, check_part, model, combine=_add_arrays)
@@ -453,7 +466,12 @@ def _linear_fit(
     m1, m2 = last["moments"]
     replicate_estimates = None
     if design.replicates is not None:
-        factors = replicate_factors(design)
+        units = None if model.cells is None else model.cells.replicate
+        if units is None:
+            factors = replicate_factors(design)
+        else:  # re-calibrated replicates: the cross-products are per (PSU, cell) unit
+            assert design.replicates.psu_factors is not None
+            factors = units.unit_factors(design.replicates.psu_factors)
         packed = factors.T @ cross
         full = np.empty((packed.shape[0], q, q))
         full[:, rows, cols] = packed

@@ -23,7 +23,7 @@ per (PSU, cell) unit, as in memory (:mod:`govstats.design._dask_calibrated_repli
 Not supported on dask (each raises :class:`~govstats.errors.DesignError` rather
 than collecting rows): quantiles, ``var``, ``ciprop``, GREG ``calibrate``,
 ``subset`` (use ``by=``), designs without a ``psu`` column, finite population
-corrections beyond the first stage, and GLMs on re-calibrated replicates.
+corrections beyond the first stage, and nonlinear GLMs on re-calibrated replicates.
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ def test_replicates_of_calibrated_designs_equal_in_memory(pair, method, replicat
     assert_estimates_equal(rd.mean(["y", "x1"], by="sex"), rm.mean(["y", "x1"], by="sex"))
     assert_estimates_equal(rd.total("b", by="age"), rm.total("b", by="age"))
     assert_estimates_equal(rd.ratio("y", "x2"), rm.ratio("y", "x2"))
+    assert_frames_equal(rd.glm("y ~ x1 + x2").to_frame(), rm.glm("y ~ x1 + x2").to_frame())
     pd_ = dist.poststratify("region", POP).to_replicates(method, 30, seed=4)
     pm = mem.poststratify("region", POP).to_replicates(method, 30, seed=4)
     assert_estimates_equal(pd_.mean("y", by="sex"), pm.mean("y", by="sex"))

@@ -70,8 +70,8 @@ def test_calibration_levels_must_match_the_population(ddf):
 
 
 def test_models_on_recalibrated_replicates_are_refused(ddf):
-    """GLMs take per-PSU factors: they refuse per-cell re-calibrated replicates (and the chain
-    any calibrated dask design)."""
+    """Nonlinear GLMs refit with per-PSU factors: they refuse per-cell re-calibrated
+    replicates (and the chain any calibrated dask design)."""
     design = gs.SurveyDesign(ddf, weights="w", strata="stratum", psu="psu")
     margins = {"sex": {"f": 1.0, "m": 1.0}, "region": {"east": 1.0, "west": 0.5, "north": 0.5}}
     for calibrated in (
@@ -79,7 +79,7 @@ def test_models_on_recalibrated_replicates_are_refused(ddf):
         design.to_replicates("bootstrap", replicates=20, seed=1).rake(margins),
     ):
         with pytest.raises(DesignError, match="re-calibrated replicates"):
-            calibrated.glm("y ~ x1")
+            calibrated.glm("b ~ x1", "binomial")
         with pytest.raises(DesignError, match="calibrated dask design"):
             gs.DivideChain(calibrated, x="rural", mediators=["m1"], outcome="service")
 
