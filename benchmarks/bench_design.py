@@ -12,8 +12,10 @@ and the worst relative difference of their numbers.
 
 Workloads with a floor: ``quantile`` (median, Woodruff interval), ``raking`` (two
 margins), ``se after raking`` (mean and SE on the raked design, ``deff=False``),
-``31 domain means`` (``deff=False``). Memory workloads (govstats only, RSS rise
-against the size of the data frame): the replicate quantile interval (200 bootstrap
+``31 domain means`` (``deff=False``), ``gaussian glm`` (5 predictors: coefficients and
+design SEs; the floor solves the normal equations and sums scores per PSU). Memory
+workloads (govstats only, RSS rise against the size of the data frame): the replicate
+quantile interval (200 bootstrap
 replicates), ``to_replicates(200)`` of a raked design and its mean, and a gaussian
 GLM on a 200-replicate design.
 
@@ -380,9 +382,29 @@ def floor_domain_means(frame: pd.DataFrame) -> list[float]:
     return [*means.tolist(), *np.sqrt(np.diag(v)).tolist()]
 
 
+def floor_glm(frame: pd.DataFrame) -> list[float]:
+    """Gaussian design GLM: normal equations, per-PSU score totals, stratified sandwich."""
+    x = np.empty((len(frame), len(PREDICTORS) + 1), order="F")
+    x[:, 0] = 1.0
+    for j, c in enumerate(PREDICTORS, start=1):
+        x[:, j] = frame[c].to_numpy()
+    y, w = frame["y"].to_numpy(), frame["weight"].to_numpy()
+    xw = x * w[:, None]
+    bread = np.linalg.inv(xw.T @ x)
+    coef = bread @ (xw.T @ y)
+    scores = xw * (y - x @ coef)[:, None]
+    psu = frame["psu"].to_numpy()
+    totals = np.column_stack(
+        [np.bincount(psu, weights=scores[:, j], minlength=N_STRATA * PSU_PER_STRATUM)
+         for j in range(x.shape[1])]
+    )  # fmt: skip
+    cov = bread @ _strat_var(totals) @ bread
+    return [*coef.tolist(), *np.sqrt(np.diag(cov)).tolist()]
+
+
 # ---------------------------------------------------------------------- children
 FORMULA = "y ~ " + " + ".join(PREDICTORS)
-FLOOR_TASKS = ("quantile", "raking", "se after raking", "31 domain means")
+FLOOR_TASKS = ("quantile", "raking", "se after raking", "31 domain means", "gaussian glm")
 MEMORY_TASKS = ("replicate quantile interval", "raked to_replicates(200) + mean", "replicate glm")
 
 
@@ -398,6 +420,8 @@ def _govstats_work(task: str, frame: pd.DataFrame) -> Callable[[], Any]:
         return lambda: _values(raked.mean("y", deff=False))
     if task == "31 domain means":
         return lambda: _values(design.mean("y", by="province", deff=False))
+    if task == "gaussian glm":
+        return lambda: _values(design.glm(FORMULA))
     if task == "replicate quantile interval":
         rep = design.to_replicates("bootstrap", 200, seed=1)
         return lambda: _values(rep.quantile("y", 0.5, interval_type="quantile"), quantile=True)
@@ -423,6 +447,8 @@ def _floor_work(task: str, frame: pd.DataFrame) -> Callable[[], Any]:
     if task == "se after raking":
         raked = floor_rake(frame, pops)
         return lambda: floor_se_after_rake(frame, raked)
+    if task == "gaussian glm":
+        return lambda: floor_glm(frame)
     return lambda: floor_domain_means(frame)
 
 

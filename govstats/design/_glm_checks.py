@@ -46,6 +46,7 @@ def check_fit(
     working_weights: np.ndarray,
     names: list[str],
     kind: str,
+    relative: np.ndarray | None = None,
 ) -> None:
     """Warn on separation, near-aliased terms and perfect fits (rows: estimation rows only).
 
@@ -56,6 +57,9 @@ def check_fit(
     names : list of str, length p
     kind : str
         ``"gaussian"``, ``"binomial"`` or ``"poisson"``.
+    relative : ndarray, shape (p,), optional
+        ``|diag(R)|`` over the column norms of ``sqrt(W) X`` if the fit has them
+        (``IRLSFit.relative``); otherwise a QR computes them.
     """
     if kind == "binomial" and ((mu < PROBABILITY_EPS) | (mu > 1 - PROBABILITY_EPS)).any():
         warnings.warn(
@@ -66,11 +70,12 @@ def check_fit(
             GovstatsWarning,
             stacklevel=3,
         )
-    xs = x * np.sqrt(working_weights)[:, None]
-    norms = np.linalg.norm(xs, axis=0)
-    if xs.shape[1] > 1 and np.all(norms > 0):
-        r = np.linalg.qr(xs, mode="r")
-        relative = np.abs(np.diag(r)) / norms
+    if relative is None and x.shape[1] > 1:
+        xs = x * np.sqrt(working_weights)[:, None]
+        norms = np.linalg.norm(xs, axis=0)
+        if np.all(norms > 0):
+            relative = np.abs(np.diag(np.linalg.qr(xs, mode="r"))) / norms
+    if relative is not None and x.shape[1] > 1 and np.all(np.isfinite(relative)):
         aliased = [names[j] for j in np.flatnonzero(relative < ALIAS_TOL)]
         if aliased:
             warnings.warn(

@@ -33,6 +33,9 @@ class IRLSFit:
     bread : ndarray, shape (p, p)
         ``(X' W X)^{-1}`` with the last working weights (R ``cov.unscaled``).
     iterations : int
+    relative : ndarray, shape (p,), optional
+        ``|diag(R)|`` over the column norms of ``sqrt(W) X`` at the last step (R's
+        aliasing measure, read by ``_glm_checks.check_fit``).
     """
 
     coef: np.ndarray
@@ -42,6 +45,7 @@ class IRLSFit:
     working_residuals: np.ndarray
     bread: np.ndarray
     iterations: int
+    relative: np.ndarray | None = None
 
 
 def family_kind(family: Any) -> str:
@@ -86,22 +90,104 @@ def _valid(kind: str, mu: np.ndarray) -> bool:
     return True
 
 
-def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.ndarray:
-    """Weighted least squares by corrected semi-normal equations on the R factor of X.
+#: Rows per block of the Gram-matrix products: bounded temporaries whatever n.
+_BLOCK = 262_144
+#: Smallest ``diag(R) / column norm`` (after equilibration) for which the Gram route is used:
+#: its squared condition number times machine epsilon stays below 1e-8, so one refinement
+#: step reaches the accuracy of a QR solve; below it the QR route decides.
+_GRAM_MIN = 1e-4
 
-    ``R`` comes from a Householder QR of the weighted X (without forming Q, which
-    is slow for tall matrices); one step of iterative refinement gives the
-    accuracy of a full QR solve (Bjorck 1987).
+
+@dataclass(frozen=True)
+class WLSStep:
+    """One weighted least-squares step.
+
+    Attributes
+    ----------
+    coef : ndarray, shape (p,)
+    gram : ndarray, shape (p, p)
+        ``X' W X`` with the step's weights.
+    relative : ndarray, shape (p,)
+        ``|diag(R)|`` of ``sqrt(W) X`` over its column norms (R's aliasing measure).
     """
+
+    coef: np.ndarray
+    gram: np.ndarray
+    relative: np.ndarray
+
+
+def _products(x: np.ndarray, ww: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``X' W X`` and ``X' W z`` in row blocks (no (n, p) temporary)."""
+    p = x.shape[1]
+    gram, xtz = np.zeros((p, p)), np.zeros(p)
+    for lo in range(0, x.shape[0], _BLOCK):
+        xb = x[lo : lo + _BLOCK]
+        xw = xb * ww[lo : lo + _BLOCK, None]
+        gram += xw.T @ xb
+        xtz += xw.T @ z[lo : lo + _BLOCK]
+    return gram, xtz
+
+
+def _residual_products(
+    x: np.ndarray, ww: np.ndarray, z: np.ndarray, coef: np.ndarray
+) -> np.ndarray:
+    """``X' W (z - X coef)`` in row blocks."""
+    out = np.zeros(x.shape[1])
+    for lo in range(0, x.shape[0], _BLOCK):
+        xb = x[lo : lo + _BLOCK]
+        out += (xb * ww[lo : lo + _BLOCK, None]).T @ (z[lo : lo + _BLOCK] - xb @ coef)
+    return out
+
+
+def _wls_gram(x: np.ndarray, z: np.ndarray, ww: np.ndarray) -> WLSStep | None:
+    """WLS by corrected semi-normal equations on the Cholesky factor of ``X'WX``.
+
+    ``R'R = X'WX`` is the R of a QR of ``sqrt(W) X`` (up to signs), formed in one
+    blocked pass; one step of iterative refinement from the exact residuals gives the
+    accuracy of a QR solve for a well-conditioned (equilibrated) matrix (Bjorck 1987).
+    None when the matrix is too ill-conditioned for this route.
+    """
+    gram, xtz = _products(x, ww, z)
+    norms = np.sqrt(np.diag(gram))
+    if not (np.all(np.isfinite(gram)) and np.all(norms > 0)):
+        return None
+    scaled = gram / np.outer(norms, norms)
+    try:
+        r = scipy.linalg.cholesky(scaled, lower=False)
+    except np.linalg.LinAlgError:
+        return None
+    relative = np.abs(np.diag(r))
+    if relative.min() <= _GRAM_MIN:
+        return None
+
+    def solve(rhs: np.ndarray) -> np.ndarray:
+        return np.asarray(scipy.linalg.cho_solve((r, False), rhs / norms) / norms)
+
+    coef = solve(xtz)
+    coef = coef + solve(_residual_products(x, ww, z, coef))
+    return WLSStep(coef, gram, relative)
+
+
+def _wls(x: np.ndarray, z: np.ndarray, ww: np.ndarray, names: list[str]) -> WLSStep:
+    """Weighted least squares: the Gram route when well conditioned, else a QR of sqrt(W) X.
+
+    The QR route uses corrected semi-normal equations on the R factor of the weighted
+    X (without forming Q, which is slow for tall matrices) and names the aliased
+    columns of a rank-deficient matrix as R's QR does.
+    """
+    fast = _wls_gram(x, z, ww)
+    if fast is not None:
+        return fast
+    sw = np.sqrt(ww)
     xs = x * sw[:, None]
     zs = z * sw
-    r = np.linalg.qr(xs, mode="r")
+    r = np.asarray(np.linalg.qr(xs, mode="r"))
     diag = np.abs(np.diag(r))
+    norms = np.linalg.norm(xs, axis=0)
     if diag.size and diag.min() <= _QR_TOL * diag.max():
         # Name the offending columns as R's QR does: a term whose part not explained by
         # the terms before it is negligible (R drops that later term as aliased); else
         # fall back to a rank-revealing (pivoted) QR.
-        norms = np.linalg.norm(xs, axis=0)
         dropped = [names[j] for j in range(diag.size) if diag[j] <= _QR_TOL * norms[j]]
         if not dropped:
             _, r_piv, piv = scipy.linalg.qr(xs, mode="economic", pivoting=True)
@@ -118,7 +204,10 @@ def _wls(x: np.ndarray, z: np.ndarray, sw: np.ndarray, names: list[str]) -> np.n
         return np.asarray(scipy.linalg.solve_triangular(r, inner))
 
     coef = solve(xs.T @ zs)
-    return np.asarray(coef + solve(xs.T @ (zs - xs @ coef)))
+    coef = coef + solve(xs.T @ (zs - xs @ coef))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(norms > 0, diag / norms, 0.0)
+    return WLSStep(np.asarray(coef), r.T @ r, relative)
 
 
 def irls(
@@ -151,7 +240,10 @@ def irls(
     """
     kind = family_kind(family)
     good = prior > 0
-    x, y, w = x[good], y[good], prior[good]
+    if good.all():  # the usual case: no copy of X
+        w = prior
+    else:
+        x, y, w = x[good], y[good], prior[good]
     link = family.link
     if start is None:
         mu = _start_mu(kind, y, w)
@@ -166,7 +258,8 @@ def irls(
         var = family.variance(mu)
         z = eta + (y - mu) / mu_eta
         ww = w * mu_eta**2 / var
-        coef = _wls(x, z, np.sqrt(ww), names)
+        step = _wls(x, z, ww, names)
+        coef = step.coef
         eta_new = x @ coef
         mu_new = link.inverse(eta_new)
         dev = deviance(kind, y, mu_new, w)
@@ -188,8 +281,7 @@ def irls(
         converged = exact or abs(dev - dev_old) / (abs(dev) + 0.1) < tol
         eta, mu = eta_new, mu_new
         if converged:
-            xw = x * ww[:, None]
-            bread = np.linalg.inv(x.T @ xw)
+            bread = np.linalg.inv(step.gram)  # X'WX of the last step: no further pass
             full = np.zeros(good.size)
             full[good] = ww
             resid = np.zeros(good.size)
@@ -198,7 +290,7 @@ def irls(
             mu_full[good] = mu
             eta_full = np.zeros(good.size)
             eta_full[good] = eta
-            return IRLSFit(coef, mu_full, eta_full, full, resid, bread, iteration)
+            return IRLSFit(coef, mu_full, eta_full, full, resid, bread, iteration, step.relative)
         dev_old = dev
         coef_old = coef
     raise ConvergenceError(

@@ -353,11 +353,21 @@ def svyglm(
     if (w[active] < 0).any():
         raise DesignError("a GLM needs non-negative analysis weights; calibrate with bounds.")
     y0 = np.where(active, y, 0.0)
-    x = np.where(active[:, None], x, 0.0)
+    if not active.all():  # rows outside the estimation rows carry zeros (and zero weight)
+        x = np.where(active[:, None], x, 0.0)
     prior = w / weight_scale
     fit = irls(x, y0, prior, fam, names, max_iter=max_iter, tol=tol)
     rows = active & (prior > 0)
-    check_fit(x[rows], y0[rows], fit.mu[rows], fit.working_weights[rows], names, kind)
+    every = bool(rows.all())
+    check_fit(
+        x if every else x[rows],
+        y0 if every else y0[rows],
+        fit.mu if every else fit.mu[rows],
+        fit.working_weights if every else fit.working_weights[rows],
+        names,
+        kind,
+        fit.relative,
+    )
     p = len(names)
     replicate_estimates = None
     if design.replicates is not None:
