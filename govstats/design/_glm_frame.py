@@ -118,7 +118,9 @@ def design_matrix(
     if simple is not None:
         columns = [design.data[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in simple]
         x = np.column_stack([np.ones(len(design.data)), *columns])
-        bad = np.isnan(y) | np.isnan(x).any(axis=1)
+        bad = np.isnan(y)
+        for column in columns:  # column by column: no (n, p) boolean temporary
+            bad |= np.isnan(column)
         return x, np.where(bad, np.nan, y), ["Intercept", *simple], [lhs.strip("` "), *simple]
     mm = build_model_matrix(design.data, rhs)
     predictors = sorted(mm.variables)

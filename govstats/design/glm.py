@@ -376,7 +376,11 @@ def svyglm(
         )
         cov = design.replicates.vcov(replicate_estimates, fit.coef)
     else:
-        influence = (x * (fit.working_residuals * fit.working_weights)[:, None]) @ fit.bread
+        # column-major: the variance sums every column within PSUs
+        influence = np.empty(x.shape, order="F")
+        np.matmul(
+            x * (fit.working_residuals * fit.working_weights)[:, None], fit.bread, out=influence
+        )
         cov = design.vcov_totals(influence)
     variance = fam.variance(np.where(active, fit.mu, 0.5))
     pearson = np.where(active, (y0 - fit.mu) / np.sqrt(variance), 0.0)
