@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
 
 from govstats.chain.spec import ChainSpec
 from govstats.design._irls import irls
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["BinaryChainResult", "binary_chain"]
 
 EFFECTS = ("total", "direct", "indirect", "proportion_mediated")
-_LOGIT = sm.families.Binomial()
-_GAUSSIAN = sm.families.Gaussian()
+_LOGIT = families.Binomial()
+_GAUSSIAN = families.Gaussian()
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
 from statsmodels.genmod.families import Family
 
 from govstats.design._irls import family_kind
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from govstats.design.survey_design import SurveyDesign
 
 _FAMILIES = {
-    "gaussian": sm.families.Gaussian,
-    "binomial": sm.families.Binomial,
-    "quasibinomial": sm.families.Binomial,
-    "poisson": sm.families.Poisson,
-    "quasipoisson": sm.families.Poisson,
+    "gaussian": families.Gaussian,
+    "binomial": families.Binomial,
+    "quasibinomial": families.Binomial,
+    "poisson": families.Poisson,
+    "quasipoisson": families.Poisson,
 }
 _QUOTED = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
 
 from govstats.design._formula import RHS, model_rhs, new_matrix, split_formula
 from govstats.design._glm_frame import design_matrix as _design_matrix
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["Prediction", "exponentiated", "margins", "predict", "pseudo_r2"]
 
 _LINKS = {
-    name.lower(): getattr(sm.families.links, name)
-    for name in dir(sm.families.links)
+    name.lower(): getattr(families.links, name)
+    for name in dir(families.links)
     if name[:1].isupper()
 }
 _VARIANCE = {

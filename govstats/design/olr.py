@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special
+from statsmodels.genmod import families
 
 from govstats.design._coefficients import CoefficientAccessors, coefficient_frame
 from govstats.design._formula import RHS, model_rhs, split_formula
@@ -297,8 +297,8 @@ def _start(
     q1 = (q + 1) // 2
     y1 = (y + 1 > q1).astype(np.float64)
     design = np.column_stack([np.ones(y.shape[0]), x])
-    glm_link = sm.families.links.Logit() if link == "logit" else sm.families.links.Probit()
-    family = sm.families.Binomial(link=glm_link)
+    glm_link = families.links.Logit() if link == "logit" else families.links.Probit()
+    family = families.Binomial(link=glm_link)
     try:
         fit = irls(design, y1, w, family, ["(Intercept)", *names])
     except ConvergenceError as error:
