@@ -12,8 +12,10 @@ covariates and which mediators are binary, so every partition codes ``Z`` alike.
 
 Supported: linearization, replicate (the design's replicates or a new Rao-Wu
 bootstrap), Monte Carlo and ``none``, overall and ``by=`` groups; the i.i.d. row
-bootstrap and calibrated designs raise :class:`~govstats.errors.ModelError` /
-:class:`~govstats.errors.DesignError`.
+bootstrap raises :class:`~govstats.errors.ModelError`. A post-stratified or raked
+design bins the cross-products by (PSU, calibration cell) unit: the linearization
+residualizes the units' score sums for the calibration (R ``svyrecvar``, as the
+design's own estimators do), and re-calibrated replicates weight every unit.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ from govstats.chain._summarise import (
 from govstats.chain.results import ChainResult
 from govstats.chain.spec import ChainSpec, specific_paths
 from govstats.design import _replicates as _design_replicates
+from govstats.design._dask_calibrated_replicates import CellReplicates, Units, calibration_units
+from govstats.design._dask_calibration import residual_totals
 from govstats.design._dask_estimators import (
+    Pass,
     collected_levels,
     replicate_factors,
     rows_and_weights,
@@ -129,9 +134,17 @@ def _chain_part(
     n_psu: int,
     by: str | None,
     groups: list[object],
+    cells: Any = None,
+    units: Units | None = None,
 ) -> dict[str, Any]:
-    """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts."""
-    psu, _, w, _ = rows_and_weights(part, layout, psu_strata, None)
+    """Per-group, per-PSU cross-products of ``Z`` over complete rows, and counts.
+
+    A calibrated design bins by (PSU, cell) unit instead, with calibrated weights, and
+    adds what the calibration residuals need: unweighted cross-products, the weight of
+    every row and the zero-weight rows per unit.
+    """
+    psu, cell, w, w0 = rows_and_weights(part, layout, psu_strata, cells)
+    bins, n_bins = (psu, n_psu) if units is None else (units.index(psu, cell), units.n_units)
     z = _matrix(spec, levels, part)
     incomplete = part[list(spec.used_columns)].isna().any(axis=1).to_numpy() & (w > 0)
     by_missing = np.zeros(len(part), dtype=bool)
@@ -145,13 +158,22 @@ def _chain_part(
     x = z[use, 1]
     n_groups = max(len(groups), 1)
     cross = np.stack(
-        [psu_crossproducts(z, np.where(use & (group == g), w, 0.0), psu, n_psu)
+        [psu_crossproducts(z, np.where(use & (group == g), w, 0.0), bins, n_bins)
          for g in range(n_groups)]
     )  # fmt: skip
     rows = np.stack(
-        [np.bincount(psu[use & (group == g)], minlength=n_psu) for g in range(n_groups)]
+        [np.bincount(bins[use & (group == g)], minlength=n_bins) for g in range(n_groups)]
     ).astype(np.float64)
+    extra: dict[str, Any] = {}
+    if units is not None:
+        extra["unweighted"] = np.stack(
+            [psu_crossproducts(z, (use & (group == g)).astype(np.float64), bins, n_bins)
+             for g in range(n_groups)]
+        )  # fmt: skip
+        extra["weight"] = np.bincount(bins, weights=w, minlength=n_bins)
+        extra["zero"] = np.bincount(bins, weights=(w0 == 0).astype(np.float64), minlength=n_bins)
     return {
+        **extra,
         "cross": cross,
         "rows": rows,
         "incomplete": float((incomplete | by_missing).sum()),
@@ -203,11 +225,6 @@ def setup(
         )
     if missing not in ("error", "listwise"):
         raise DataError(f"missing={missing!r}; use 'error' or 'listwise'")
-    if design.calibration is not None:
-        raise DesignError(
-            "the divide chain on a calibrated dask design is not supported yet; fit it on the "
-            "design before calibration or in memory."
-        )
     spec, levels = build_spec(design, x, mediators, outcome, covariates)
     chain.spec = spec
     chain.data = design.data
@@ -261,11 +278,21 @@ def fit(
     groups = [] if by is None else _by_levels(design, by)
     if by is not None and len(groups) < 2:
         raise ModelError(f"by={by!r} has a single level {groups}; nothing to compare")
+    cells = getattr(design.calibration, "cells", None)
+    units: Units | None = None
+    if cells is not None:  # calibrated: sums per (PSU, cell) unit, for the residuals
+        units = cells.replicate if cells.replicate is not None else calibration_units(design)
     sums = run_partitions(
         design.data, _chain_part, table.layout, table.psu_strata, spec,
-        chain._levels, design.n_psu, by, groups, combine=_add,
-        columns=[*table.layout.columns, *spec.used_columns, *([by] if by else [])],
+        chain._levels, design.n_psu, by, groups, cells, units, combine=_add,
+        columns=[*table.layout.columns, *spec.used_columns, *([by] if by else []),
+                 *(cells.variables if cells is not None else ())],
     )  # fmt: skip
+    unit_sums: dict[str, Any] = {}
+    if units is not None:
+        unit_sums = {key: sums[key] for key in ("cross", "rows", "unweighted", "weight", "zero")}
+        sums = {**sums, "cross": units.to_psu(sums["cross"], axis=1),
+                "rows": units.to_psu(sums["rows"], axis=1)}  # fmt: skip
     n_dropped = int(sums["incomplete"])
     if sums["by_missing"] and chain.missing == "error":
         raise DataError(
@@ -307,16 +334,21 @@ def fit(
     s_psu = np.sum(s_groups, axis=0)
     present = sums["rows"].sum(axis=0) > 0
     df_lin = float(present.sum() - np.unique(table.psu_strata[present]).size)
+    if design.replicates is not None and not n_dropped:
+        df_lin = float(design.df)  # as in memory: a replicate design's own df (R's degf)
     rng = np.random.default_rng(seed)
     seed_out: int | None = None
     if inference == "none":
         ci_used = "wald"
         coef_unc = eff_unc = Uncertainty("none", "wald", level, df_lin)
     elif inference in ("linearization", "montecarlo"):
-        z = np.hstack(
-            [_psu_influence(s, f, c, equations)
-             for s, f, c in zip(s_groups, fulls, coef_groups, strict=True)]
-        )  # fmt: skip
+        if units is None:
+            z = np.hstack(
+                [_psu_influence(s, f, c, equations)
+                 for s, f, c in zip(s_groups, fulls, coef_groups, strict=True)]
+            )  # fmt: skip
+        else:
+            z = _calibrated_influence(design, units, unit_sums, fulls, coef_groups, equations, q)
         vcov = design.vcov_psu_totals(z, present=present)
         coef_unc, eff_unc = analytic_uncertainty(
             inference,
@@ -336,7 +368,19 @@ def fit(
     else:
         rep = design.replicates
         asked = replicates
-        if rep is not None:
+        if units is not None:
+            rep_design: Any = design
+            if rep is None:  # as in memory: a Rao-Wu bootstrap, re-calibrated
+                n_rep = replicates or DEFAULT_REPLICATES
+                rep_design = design.to_replicates("bootstrap", replicates=n_rep, seed=seed)
+                asked = None
+            elif asked is not None:
+                raise ModelError(
+                    f"the design already carries {rep.n_replicates} replicate weights; omit "
+                    "replicates= or build the design without them"
+                )
+            rep = rep_design.replicates
+        elif rep is not None:
             replicate_factors(design)  # raises unless the replicates are factors per PSU
         if rep is None:
             # as in memory: a Rao-Wu bootstrap of the design (of its complete rows' domain)
@@ -352,14 +396,22 @@ def fit(
             n_psu=design.n_psu, df=int(df_lin), has_strata=design.strata is not None,
             has_clusters=True, vcov_totals=design.vcov_totals, replicates=rep, design=design,
         )  # fmt: skip
-        plan = _replicate.design_plan(
-            None,  # type: ignore[arg-type]
-            sampling,
-            [(lab, np.ones(0)) for lab in labels],
-            list(sums["cross"]),
-            asked,
-            seed,
-        )
+        if units is None:
+            plan = _replicate.design_plan(
+                None,  # type: ignore[arg-type]
+                sampling,
+                [(lab, np.ones(0)) for lab in labels],
+                list(sums["cross"]),
+                asked,
+                seed,
+            )
+        else:
+            scale = None
+            if design.replicates is None and n_dropped:
+                scale = _domain_recalibration(design, units, unit_sums["cross"], q)
+            plan = _unit_plan(
+                rep_design, rep, unit_sums["cross"], list(sums["cross"]), table, scale
+            )
         ci_used = chain._replicate_ci(ci, plan)
         coef_draws, eff_draws = _replicate.run(plan, q, equations, emap, wheres, progress)
         jack_coef = jack_eff = None
@@ -381,7 +433,7 @@ def fit(
         differences = difference_table(eff, eff_unc, spec.effect_names(), group_labels, by, no_bca)
     cascade = None
     if sums["x"][2] == 0 and sums["x"][0] > 0 and sums["x"][1] > 0:
-        cascade = cascade_table(s_psu, design, spec, level, present)
+        cascade = cascade_table(s_psu, design, spec, level, present, units, unit_sums)
     residual_sd, outcome_sd = _spreads(fulls, coef_groups, equations, spec.outcome_column)
     return ChainResult(
         spec=spec,
@@ -428,29 +480,70 @@ def _spreads(
     return np.asarray(residual), np.asarray(outcome)
 
 
+def _cascade_sums(cross: np.ndarray, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Totals of ``w d_g y`` (per link and group) and of ``w d_g`` from cross-products.
+
+    ``d_g`` marks x = 0 and x = 1; x is binary, so ``x^2 = x``. Rows of ``cross`` are
+    PSUs or units; columns of the first result are (link0: x=0, x=1), (link1: ...), ...
+    """
+    one = cross[:, 1, cols]
+    both = cross[:, 0, cols]
+    num = np.stack([both - one, one], axis=2).reshape(cross.shape[0], 2 * len(cols))
+    den = np.stack([cross[:, 0, 0] - cross[:, 0, 1], cross[:, 0, 1]], axis=1)
+    return num, den
+
+
 def cascade_table(
-    s_psu: np.ndarray, design: DistributedDesign, spec: ChainSpec, level: float, present: np.ndarray
+    s_psu: np.ndarray,
+    design: DistributedDesign,
+    spec: ChainSpec,
+    level: float,
+    present: np.ndarray,
+    units: Units | None = None,
+    unit_sums: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """``cascade.cascade_table`` from per-PSU cross-products (x is binary, so x^2 = x)."""
+    """``cascade.cascade_table`` from per-PSU cross-products (x is binary, so x^2 = x).
+
+    A calibrated design passes its per-unit sums: the scores are then residualized
+    for the calibration, and re-calibrated replicates weight every unit.
+    """
     cols = [spec.mediator_column(j) for j in range(spec.k)] + [spec.outcome_column]
     links = [*spec.mediators, spec.outcome]
-    # per PSU: totals of w d_g y and of w d_g for g = x=0, x=1; columns (link0: 0, 1), ...
-    one = s_psu[:, 1, cols]
-    both = s_psu[:, 0, cols]
-    num = np.stack([both - one, one], axis=2).reshape(design.n_psu, 2 * len(cols))
-    den = np.stack([s_psu[:, 0, 0] - s_psu[:, 0, 1], s_psu[:, 0, 1]], axis=1)
+    num, den = _cascade_sums(s_psu, cols)
     sizes = den.sum(axis=0)
     means = (num.sum(axis=0) / np.tile(sizes, len(cols))).reshape(len(cols), 2)
     rep = design.replicates
+    q = len(spec.columns)
+
+    def unit_cross(key: str) -> np.ndarray:
+        assert unit_sums is not None
+        return _paths.unpack(np.sum(unit_sums[key], axis=0), q)  # every group's rows
+
     if rep is not None:
-        factors = replicate_factors(design).T
-        rn, rd = factors @ num, factors @ den
+        if units is None:
+            factors = replicate_factors(design).T
+            rn, rd = factors @ num, factors @ den
+        else:
+            assert isinstance(units, CellReplicates) and rep.psu_factors is not None
+            factors = units.unit_factors(rep.psu_factors).T
+            unum, uden = _cascade_sums(unit_cross("cross"), cols)
+            rn, rd = factors @ unum, factors @ uden
         vcov = rep.vcov(rn / np.tile(rd, len(cols)), means.ravel())
         df = float(rep.df)
     else:
-        scores = (num - np.tile(den, len(cols)) * means.ravel()[None, :]) / np.tile(
-            sizes, len(cols)
-        )
+        centre = means.ravel()[None, :]
+        scale = np.tile(sizes, len(cols))
+        if units is None:
+            scores = (num - np.tile(den, len(cols)) * centre) / scale
+        else:
+            assert unit_sums is not None
+            wnum, wden = _cascade_sums(unit_cross("cross"), cols)
+            unum, uden = _cascade_sums(unit_cross("unweighted"), cols)
+            weighted = ((wnum - np.tile(wden, len(cols)) * centre) / scale)[:, None, :]
+            unweighted = ((unum - np.tile(uden, len(cols)) * centre) / scale)[:, None, :]
+            scores = _residualized(
+                design, units, weighted, unweighted, unit_sums["weight"], unit_sums["zero"]
+            )[:, 0, :]
         vcov = design.vcov_psu_totals(scores, present=present)
         df = float(present.sum() - np.unique(design.strata_index[present]).size)
     rows = []
@@ -466,3 +559,130 @@ def cascade_table(
     low, high = t_interval(frame["estimate"].to_numpy(), frame["se"].to_numpy(), df, level)
     frame["ci_low"], frame["ci_high"], frame["df"] = low, high, df
     return frame
+
+
+def _unit_scores(cross: np.ndarray, coefs: list[np.ndarray], equations: Any) -> np.ndarray:
+    """(U, K) score sums per unit of every equation: ``S_u[regs, resp] - S_u[regs, regs] b``."""
+    blocks = []
+    for beta, (_, regs, resp) in zip(coefs, equations, strict=True):
+        idx = np.asarray(regs)
+        blocks.append(cross[:, idx, resp] - cross[:, idx[:, None], idx[None, :]] @ beta)
+    return np.hstack(blocks)
+
+
+def _residualized(
+    design: DistributedDesign,
+    units: Units,
+    weighted: np.ndarray,
+    unweighted: np.ndarray,
+    weight: np.ndarray,
+    zero: np.ndarray,
+) -> np.ndarray:
+    """PSU totals ``(n_psu, D, K)`` of calibration residuals of per-unit ``(U, D, K)`` scores.
+
+    The unit sums are laid out as an estimator pass (``_dask_estimators.Pass``) and go
+    through the calibration residuals of R ``svyrecvar`` (``_dask_calibration``).
+    """
+    cells: Any = design.calibration
+    assert cells is not None
+    n_cells = cells.n_cells
+    slots = np.zeros((units.n_units, weighted.shape[1] + 1))
+    pas = Pass(
+        units.dense(slots, n_cells),
+        units.dense(np.column_stack([weight, slots[:, 1:]]), n_cells),
+        units.dense(np.column_stack([zero, slots[:, 1:]]), n_cells),
+        units.dense(weighted, n_cells),
+        None,
+        None,
+        [()] * weighted.shape[1],
+    )
+    return residual_totals(design, pas, pas.wv, units.dense(unweighted, n_cells))
+
+
+def _calibrated_influence(
+    design: DistributedDesign,
+    units: Units,
+    unit_sums: dict[str, Any],
+    fulls: list[np.ndarray],
+    coef_groups: list[list[np.ndarray]],
+    equations: Any,
+    q: int,
+) -> np.ndarray:
+    """PSU totals of the influence values of a calibrated design, group after group.
+
+    The score sums of every (PSU, cell) unit (weighted, and unweighted for raking) are
+    residualized for the calibration, then multiplied by each equation's ``A^{-1}``.
+    """
+    weighted = np.stack(
+        [_unit_scores(_paths.unpack(c, q), b, equations)
+         for c, b in zip(unit_sums["cross"], coef_groups, strict=True)], axis=1,
+    )  # fmt: skip
+    unweighted = np.stack(
+        [_unit_scores(_paths.unpack(c, q), b, equations)
+         for c, b in zip(unit_sums["unweighted"], coef_groups, strict=True)], axis=1,
+    )  # fmt: skip
+    totals = _residualized(
+        design, units, weighted, unweighted, unit_sums["weight"], unit_sums["zero"]
+    )
+    blocks = []
+    for g, full in enumerate(fulls):
+        start = 0
+        for _, regs, _ in equations:
+            idx = np.asarray(regs)
+            part = totals[:, g, start : start + idx.size]
+            blocks.append(part @ np.linalg.inv(full[np.ix_(idx, idx)]))
+            start += idx.size
+    return np.hstack(blocks)
+
+
+def _unit_plan(
+    rep_design: DistributedDesign,
+    rep: Any,
+    unit_cross: np.ndarray,
+    psu_cross: list[np.ndarray],
+    table: Any,
+    cell_scale: np.ndarray | None = None,
+) -> _replicate.ReplicatePlan:
+    """Replicate plan of re-calibrated replicates: every replicate's cross-products.
+
+    As in memory: the units' factors (PSU factor times the cell's re-calibration)
+    combine the per-unit cross-products into ``(R, pairs)`` totals; the chunks then
+    only pick replicates.
+    """
+    cells: Any = rep_design.calibration
+    assert cells is not None and cells.replicate is not None
+    factors = cells.replicate.unit_factors(rep.psu_factors)  # (U, R)
+    if cell_scale is not None:
+        factors = factors * cell_scale[cells.replicate.unit_cell, None]
+    n_rep = int(rep.n_replicates)
+    return _replicate.ReplicatePlan(
+        chunks=(np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512)),
+        units=[factors.T @ cross for cross in unit_cross],
+        jack_units=psu_cross,
+        jack_strata=table.psu_strata,
+        n_replicates=n_rep,
+        scale=float(rep.scale),
+        rscales=np.asarray(rep.rscales, dtype=float),
+        mse=bool(rep.mse),
+        method=str(rep.method),
+        df=float(rep.df),
+        label=f"replicate ({rep.method})",
+    )
+
+
+def _domain_recalibration(
+    design: DistributedDesign, units: Units, unit_cross: np.ndarray, q: int
+) -> np.ndarray:
+    """Per-cell factor of replicates drawn for the complete rows, as in memory.
+
+    In memory the chain draws the bootstrap of the complete-row domain (``subset``),
+    whose re-calibration undoes the full-sample calibration with the calibrated
+    totals of the complete rows: every cell's replicate weights are scaled by its
+    calibrated total over that of its complete rows.
+    """
+    cells: Any = design.calibration
+    used = _paths.unpack(np.sum(unit_cross, axis=0), q)[:, 0, 0]  # weight of complete rows
+    complete = np.bincount(units.unit_cell, weights=used, minlength=cells.n_cells)
+    calibrated = cells.base_totals * cells.factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(complete > 0, calibrated / complete, 0.0))

@@ -13,7 +13,7 @@ calibrated sums ``S_u`` that every estimator's pass already returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -29,27 +29,27 @@ if TYPE_CHECKING:
     from govstats.design._psu_table import Layout
     from govstats.design.distributed import DistributedDesign
 
-__all__ = ["CellReplicates", "recalibrate"]
+__all__ = ["CellReplicates", "Units", "calibration_units", "recalibrate"]
 
 
 @dataclass(frozen=True)
-class CellReplicates:
-    """Re-calibration of every replicate, per joint cell.
+class Units:
+    """The (PSU, calibration cell) pairs with rows: the bins of calibrated estimators.
 
     Attributes
     ----------
     unit_psu, unit_cell : ndarray of int64, shape (U,)
-        PSU and joint cell of every unit (pair with rows of positive base weight).
-    adjust : ndarray, shape (n_cells, R)
-        Replicate re-calibration over the full-sample calibration in every cell.
+        PSU and joint cell of every unit, sorted by ``cell * n_psu + psu``.
     n_psu : int
-        PSUs of the design (units are numbered by ``cell * n_psu + psu``, sorted).
+        PSUs of the design.
+    base : ndarray, shape (U,)
+        Base-weight total of every unit.
     """
 
     unit_psu: np.ndarray
     unit_cell: np.ndarray
-    adjust: np.ndarray
     n_psu: int
+    base: np.ndarray
 
     @property
     def n_units(self) -> int:
@@ -57,10 +57,36 @@ class CellReplicates:
         return int(self.unit_psu.shape[0])
 
     def index(self, psu: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """Return the unit of every row (rows of zero base weight may land anywhere: they add 0)."""
+        """Return the unit of every row (every row's pair is a unit)."""
         keys = self.unit_cell * self.n_psu + self.unit_psu  # sorted, as built
         found = np.searchsorted(keys, cell * self.n_psu + psu)
         return np.asarray(np.minimum(found, self.n_units - 1), dtype=np.int64)
+
+    def to_psu(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Add per-unit values (units on ``axis``) up to the PSUs."""
+        moved = np.moveaxis(values, axis, 0)
+        out = np.zeros((self.n_psu, *moved.shape[1:]))
+        np.add.at(out, self.unit_psu, moved)
+        return np.moveaxis(out, 0, axis)
+
+    def dense(self, values: np.ndarray, n_cells: int) -> np.ndarray:
+        """Per-unit values ``(U, ...)`` as a dense ``(n_psu, n_cells, ...)`` array."""
+        out = np.zeros((self.n_psu, n_cells, *values.shape[1:]))
+        out[self.unit_psu, self.unit_cell] = values
+        return out
+
+
+@dataclass(frozen=True)
+class CellReplicates(Units):
+    """Re-calibration of every replicate, per joint cell.
+
+    Attributes
+    ----------
+    adjust : ndarray, shape (n_cells, R)
+        Replicate re-calibration over the full-sample calibration in every cell.
+    """
+
+    adjust: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def unit_factors(self, psu_factors: np.ndarray) -> np.ndarray:
         """(U, R) replicate factors of the units: ``F[psu_u] * A[cell_u]``."""
@@ -94,6 +120,20 @@ def _add_units(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, 
     return unique, np.bincount(inverse.reshape(-1), weights=sums, minlength=unique.shape[0])
 
 
+def calibration_units(design: DistributedDesign) -> Units:
+    """Every (PSU, joint cell) pair with rows and its base-weight total: one pass."""
+    cells = cast("Cells", design.calibration)
+    table = design.table
+    assert cells is not None and table is not None
+    n_psu = design.n_psu
+    keys, base = run_partitions(
+        design.data, _unit_part, table.layout, table.psu_strata, cells, n_psu,
+        combine=_add_units, columns=[*table.layout.columns, *cells.variables],
+    )  # fmt: skip
+    unit_cell, unit_psu = np.divmod(keys, n_psu)
+    return Units(unit_psu, unit_cell, n_psu, base)
+
+
 def recalibrate(design: DistributedDesign) -> DistributedDesign:
     """Give a calibrated dask design with PSU replicate factors its re-calibrated replicates.
 
@@ -108,11 +148,8 @@ def recalibrate(design: DistributedDesign) -> DistributedDesign:
     assert cells is not None and reps is not None and table is not None
     assert reps.psu_factors is not None
     n_psu = design.n_psu
-    keys, base = run_partitions(
-        design.data, _unit_part, table.layout, table.psu_strata, cells, n_psu,
-        combine=_add_units, columns=[*table.layout.columns, *cells.variables],
-    )  # fmt: skip
-    unit_cell, unit_psu = np.divmod(keys, n_psu)
+    found = calibration_units(design)
+    unit_psu, unit_cell, base = found.unit_psu, found.unit_cell, found.base
     start_by_psu = scipy.sparse.csr_matrix(
         (base, (unit_cell, unit_psu)), shape=(cells.n_cells, n_psu)
     )
@@ -125,7 +162,8 @@ def recalibrate(design: DistributedDesign) -> DistributedDesign:
     with np.errstate(divide="ignore", invalid="ignore"):
         # the replicate's calibration over the full sample's (factor = final / base weight)
         adjust = np.where(start > 0, calibrated / start, 0.0) / cells.factor[:, None]
+    units = CellReplicates(unit_psu, unit_cell, n_psu, base, adjust)
+    # R's degf(): the rank over the units that keep a row of positive weight
     keep = base > 0
-    units = CellReplicates(unit_psu[keep], unit_cell[keep], adjust, n_psu)
-    df = _rk.product_rank_df(reps.psu_factors, adjust, units.unit_psu, units.unit_cell)
+    df = _rk.product_rank_df(reps.psu_factors, adjust, unit_psu[keep], unit_cell[keep])
     return design._new(calibration=replace(cells, replicate=units), replicates=replace(reps, df=df))

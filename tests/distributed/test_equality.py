@@ -122,6 +122,56 @@ def test_replicates_of_calibrated_designs_equal_in_memory(pair, method, replicat
     assert_estimates_equal(pd_.mean("y", by="sex"), pm.mean("y", by="sex"))
 
 
+@pytest.mark.parametrize("calibrate", ["rake", "poststratify"])
+@pytest.mark.parametrize("inference", ["linearization", "replicate"])
+def test_divide_chain_on_calibrated_designs_equals_in_memory(pair, calibrate, inference):
+    """Calibration residuals (linearization) and re-calibrated replicates, overall and by."""
+    dist, mem = pair
+
+    def fit(design, by=None):
+        calibrated = (
+            design.rake(MARGINS) if calibrate == "rake" else design.poststratify("region", POP)
+        )
+        chain = gs.DivideChain(calibrated, x="rural", mediators=["m1", "m2"], outcome="service",
+                               covariates=["x1"])  # fmt: skip
+        reps = 30 if inference == "replicate" else None
+        return chain.fit(inference=inference, replicates=reps, seed=8, by=by, progress=False)
+
+    assert_chains_equal(fit(dist), fit(mem))
+    assert_chains_equal(fit(dist, by="sex"), fit(mem, by="sex"))
+    # a calibrated design that carries its replicates (df: their rank, as R's degf)
+    got, want = (
+        gs.DivideChain(d.rake(MARGINS).to_replicates("jkn"), x="rural", mediators=["m1"],
+                       outcome="service").fit(inference=inference, progress=False)
+        for d in (dist, mem)
+    )  # fmt: skip
+    assert_chains_equal(got, want)
+
+
+def test_chain_on_calibrated_design_with_missing_rows_equals_in_memory():
+    """Complete cases as a domain; a new bootstrap is re-calibrated for that domain."""
+    frame = make_survey()
+    frame.loc[frame.index % 37 == 0, "m1"] = np.nan
+    frame.loc[frame.index % 53 == 0, "service"] = np.nan
+    frame, ddf = partitioned(frame, "uneven")
+    cases = [
+        (lambda d: d.rake(MARGINS), "linearization"),
+        (lambda d: d.rake(MARGINS), "replicate"),
+        (lambda d: d.rake(MARGINS).to_replicates("jkn"), "replicate"),
+        (lambda d: d.to_replicates("bootstrap", 30, seed=2).poststratify("region", POP),
+         "replicate"),
+    ]  # fmt: skip
+    for make, inference in cases:
+        got, want = (
+            gs.DivideChain(make(gs.SurveyDesign(data, **DESIGN)), x="rural",
+                           mediators=["m1", "m2"], outcome="service", missing="listwise")
+            .fit(inference=inference, seed=5, progress=False)
+            for data in (ddf, frame)
+        )  # fmt: skip
+        assert got.n_dropped == want.n_dropped > 0
+        assert_chains_equal(got, want)
+
+
 @pytest.mark.parametrize("inference", ["linearization", "replicate", "montecarlo"])
 def test_divide_chain_equals_in_memory(pair, inference):
     dist, mem = pair
