@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from govstats.design import _guards
 from govstats.errors import ConvergenceError, ModelError
 
 _QR_TOL = 1e-11  # R glm.fit: min(1e-7, epsilon / 1000)
@@ -147,7 +148,8 @@ def _wls_gram(x: np.ndarray, z: np.ndarray, ww: np.ndarray) -> WLSStep | None:
     accuracy of a QR solve for a well-conditioned (equilibrated) matrix (Bjorck 1987).
     None when the matrix is too ill-conditioned for this route.
     """
-    gram, xtz = _products(x, ww, z)
+    with np.errstate(over="ignore", invalid="ignore"):  # not finite: the QR route says why
+        gram, xtz = _products(x, ww, z)
     norms = np.sqrt(np.diag(gram))
     if not (np.all(np.isfinite(gram)) and np.all(norms > 0)):
         return None
@@ -178,6 +180,8 @@ def _wls(x: np.ndarray, z: np.ndarray, ww: np.ndarray, names: list[str]) -> WLSS
     fast = _wls_gram(x, z, ww)
     if fast is not None:
         return fast
+    # the rare route: name a column with infinite or overflowing values first
+    _guards.check_value_scale(x, names)
     sw = np.sqrt(ww)
     xs = x * sw[:, None]
     zs = z * sw
@@ -210,6 +214,32 @@ def _wls(x: np.ndarray, z: np.ndarray, ww: np.ndarray, names: list[str]) -> WLSS
     return WLSStep(np.asarray(coef), r.T @ r, relative)
 
 
+def _linear(x: np.ndarray, y: np.ndarray, prior: np.ndarray, names: list[str]) -> IRLSFit:
+    """Fit a linear model: R ``glm.fit``'s first step is the fit (``z = y``, ``W`` = prior).
+
+    The same numbers as the general loop (whose second step changes nothing), without
+    its per-row temporaries: one weighted least-squares step, then ``mu = X b``.
+    """
+    good = prior > 0
+    every = bool(good.all())
+    xs, ys, ws = (x, y, prior) if every else (x[good], y[good], prior[good])
+    step = _wls(xs, ys, ws, names)
+    mu = x @ step.coef
+    if every:
+        return IRLSFit(step.coef, mu, mu, prior, y - mu, np.linalg.inv(step.gram), 1, step.relative)
+    mu = np.where(good, mu, 0.0)
+    return IRLSFit(
+        step.coef,
+        mu,
+        mu,
+        np.where(good, prior, 0.0),
+        np.where(good, y - mu, 0.0),
+        np.linalg.inv(step.gram),
+        1,
+        step.relative,
+    )
+
+
 def irls(
     x: np.ndarray,
     y: np.ndarray,
@@ -239,6 +269,8 @@ def irls(
         ``|dev - dev_old| / (|dev| + 0.1) < tol``.
     """
     kind = family_kind(family)
+    if kind == "gaussian" and type(family.link).__name__ == "Identity" and start is None:
+        return _linear(x, y, prior, names)
     good = prior > 0
     if good.all():  # the usual case: no copy of X
         w = prior

@@ -215,10 +215,6 @@ def design_variance(
     if scores.ndim == 1:
         scores = scores[:, None]
     k = scores.shape[1]
-    if k > 1 and not scores.flags.f_contiguous:
-        # one copy to column-major: each column is then summed in one contiguous pass
-        # (a strided column costs bincount about 2.5x a contiguous one)
-        scores = np.asfortranarray(scores)
     whole = domains is None
     if domains is None:
         domains = np.zeros(scores.shape[0], dtype=np.int64)

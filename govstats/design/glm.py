@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.genmod.families import Family
 
-from govstats.design import _kernel
+from govstats.design import _guards, _kernel
 from govstats.design._coefficients import CoefficientAccessors
 from govstats.design._glm_checks import check_fit, check_response
 from govstats.design._glm_frame import design_matrix as _design_matrix
@@ -353,6 +353,8 @@ def svyglm(
     if (w[active] < 0).any():
         raise DesignError("a GLM needs non-negative analysis weights; calibrate with bounds.")
     y0 = np.where(active, y, 0.0)
+    # an infinite response, or one whose square overflows: an error, never NaN results
+    _guards.check_value_scale(y0, [used[0]])
     if not active.all():  # rows outside the estimation rows carry zeros (and zero weight)
         x = np.where(active[:, None], x, 0.0)
     prior = w / weight_scale
@@ -376,12 +378,7 @@ def svyglm(
         )
         cov = design.replicates.vcov(replicate_estimates, fit.coef)
     else:
-        # column-major: the variance sums every column within PSUs
-        influence = np.empty(x.shape, order="F")
-        np.matmul(
-            x * (fit.working_residuals * fit.working_weights)[:, None], fit.bread, out=influence
-        )
-        cov = design.vcov_totals(influence)
+        cov = _sandwich(design, x, fit)
     variance = fam.variance(np.where(active, fit.mu, 0.5))
     pearson = np.where(active, (y0 - fit.mu) / np.sqrt(variance), 0.0)
     if design.replicates is None:
@@ -409,6 +406,25 @@ def svyglm(
         seed=None if design.replicates is None else design.replicates.seed,
         design=design,
     )
+
+
+def _sandwich(design: SurveyDesign, x: np.ndarray, fit: IRLSFit) -> np.ndarray:
+    """``A^{-1} B A^{-1}``: ``B`` the design covariance of the score totals (R ``svy.varcoef``).
+
+    A one-stage uncalibrated design needs only the PSU totals of the scores, summed
+    column by column (no (n, p) influence matrix); otherwise the per-row influence
+    values go through the calibration residuals and every stage.
+    """
+    rw = fit.working_residuals * fit.working_weights
+    if design.can_aggregate:
+        totals = np.empty((design.n_psu, x.shape[1]))
+        for j in range(x.shape[1]):
+            totals[:, j] = np.bincount(
+                design.psu_index, weights=x[:, j] * rw, minlength=design.n_psu
+            )
+        middle = design.vcov_psu_totals(totals, present=design.weights_array != 0)
+        return np.asarray(fit.bread @ middle @ fit.bread)
+    return np.asarray(design.vcov_totals((x * rw[:, None]) @ fit.bread))
 
 
 def _svyvar(values: np.ndarray, weights: np.ndarray, active: np.ndarray) -> float:

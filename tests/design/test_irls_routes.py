@@ -52,3 +52,22 @@ def test_near_collinear_columns_go_to_the_qr_route(problem) -> None:
     step = _irls._wls(wide, z, ww, ["a", "b", "c", "d"])  # the QR route still solves it
     np.testing.assert_allclose(step.coef, _qr_solution(wide, z, ww), rtol=1e-12)
     assert step.relative[-1] < 1e-4
+
+
+@pytest.mark.parametrize("column", ["y", "x"])
+@pytest.mark.parametrize("value", [np.inf, 1e300])
+def test_infinite_or_overflowing_glm_values_name_the_column(column: str, value: float) -> None:
+    import pandas as pd
+
+    import govstats as gs
+    from govstats.errors import DataError
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "y": rng.normal(size=200), "w": rng.uniform(1, 2, 200),
+         "psu": np.repeat(np.arange(20), 10), "stratum": np.repeat(np.arange(2), 100)}
+    )  # fmt: skip
+    frame.loc[3, column] = value
+    design = gs.SurveyDesign(frame, weights="w", strata="stratum", psu="psu")
+    with pytest.raises(DataError, match=f"'{column}'"):
+        design.glm("y ~ x")
