@@ -654,20 +654,9 @@ def _unit_plan(
     factors = cells.replicate.unit_factors(rep.psu_factors)  # (U, R)
     if cell_scale is not None:
         factors = factors * cell_scale[cells.replicate.unit_cell, None]
-    n_rep = int(rep.n_replicates)
-    return _replicate.ReplicatePlan(
-        chunks=(np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512)),
-        units=[factors.T @ cross for cross in unit_cross],
-        jack_units=psu_cross,
-        jack_strata=table.psu_strata,
-        n_replicates=n_rep,
-        scale=float(rep.scale),
-        rscales=np.asarray(rep.rscales, dtype=float),
-        mse=bool(rep.mse),
-        method=str(rep.method),
-        df=float(rep.df),
-        label=f"replicate ({rep.method})",
-    )
+    units = [factors.T @ cross for cross in unit_cross]
+    picks = _replicate.replicate_picks(int(rep.n_replicates))
+    return _replicate.replicates_plan(rep, picks, units, psu_cross, table.psu_strata)
 
 
 def _domain_recalibration(

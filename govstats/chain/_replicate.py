@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -19,6 +20,9 @@ from govstats.chain import _effects, _paths, _sampling
 from govstats.design import inference
 from govstats.design.inference import DEFAULT_REPLICATES
 from govstats.errors import DesignError, ModelError
+
+if TYPE_CHECKING:
+    from govstats.design.replicates import Replicates
 
 Equation = tuple[str, list[int], int]
 
@@ -164,13 +168,29 @@ def design_plan(
                 rep.replicate_totals(_paths.psu_crossproducts(z, w, rep.unit_index, rep.n_units))
                 for _, w in groups
             ]
-            chunks = (np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512))
+            chunks = replicate_picks(n_rep)
+    return replicates_plan(rep, chunks, units, psu_cross, strata)
+
+
+def replicate_picks(n_rep: int) -> Iterator[np.ndarray]:
+    """Chunks of identity columns: for units that already hold every replicate's total."""
+    return (np.eye(n_rep)[:, i : i + 512] for i in range(0, n_rep, 512))
+
+
+def replicates_plan(
+    rep: Replicates,
+    chunks: Iterator[np.ndarray],
+    units: list[np.ndarray],
+    jack_units: list[np.ndarray],
+    jack_strata: np.ndarray,
+) -> ReplicatePlan:
+    """Plan a run of a design's replicates (scale, rscales, mse and df from ``rep``)."""
     return ReplicatePlan(
         chunks=chunks,
         units=units,
-        jack_units=psu_cross,
-        jack_strata=strata,
-        n_replicates=n_rep,
+        jack_units=jack_units,
+        jack_strata=jack_strata,
+        n_replicates=int(rep.n_replicates),
         scale=float(rep.scale),
         rscales=np.asarray(rep.rscales, dtype=float),
         mse=bool(rep.mse),
