@@ -176,14 +176,18 @@ def _study(spec: str | None, survey: Path | None, codebook: Path | None, **overr
     if codebook is not None and survey is None:
         raise ReportError("--codebook was given without --survey; pass both or neither")
     if survey is not None:
-        if codebook is None:
-            raise ReportError(
-                f"survey file {survey.name}: a codebook is required (--codebook FILE) to map "
-                "its variables to the constructs and to declare the design"
-            )
+        from govstats.report.inputs import LAYOUT_DESIGN, in_analysis_layout
+
         if not survey.is_file() and not survey.is_dir():
             raise ReportError(f"survey file {survey} does not exist")
-        if not codebook.is_file():
+        if codebook is None and not in_analysis_layout(survey):
+            raise ReportError(
+                f"survey file {survey.name}: a codebook is required (--codebook FILE) to map "
+                "its variables to the constructs and to declare the design (a file already "
+                f"in the analysis layout, with the columns {sorted(LAYOUT_DESIGN.values())}, "
+                "needs none)"
+            )
+        if codebook is not None and not codebook.is_file():
             raise ReportError(f"codebook {codebook} does not exist or is not a file")
     study = load_spec(spec or "default")
     return study.with_overrides(data=survey, codebook=codebook, **overrides)

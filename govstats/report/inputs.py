@@ -177,13 +177,16 @@ def load_survey(
             truth=getattr(sim, "truth", None),
         )
     path = Path(survey)
-    if codebook is None:
+    if codebook is None and not in_analysis_layout(path):
         raise ReportError(
             f"survey file {path.name}: a codebook is required (--codebook FILE) to map its "
-            "variables to the constructs and to declare the design"
+            "variables to the constructs and to declare the design (a file already in the "
+            f"analysis layout, with the columns {sorted(LAYOUT_DESIGN.values())}, needs none)"
         )
     if path.is_dir():
-        return _load_folder(path, Path(codebook))
+        return _load_folder(path, None if codebook is None else Path(codebook))
+    if codebook is None:
+        return _load_layout_file(path)
     if not path.is_file():
         raise ReportError(f"survey file {path} does not exist or is not a file")
     if not Path(codebook).is_file():
@@ -219,14 +222,96 @@ def load_survey(
     )
 
 
-def _load_folder(folder: Path, codebook: Path) -> SurveyInput:
-    """Open a folder of parquet files as a partitioned survey (dask); nothing is read yet."""
-    if not codebook.is_file():
+#: A survey already in the analysis layout -- the columns of
+#: ``gs.datasets.simulate_survey().data`` -- is read without a codebook, with these design
+#: columns (``fpc_county`` where present).
+LAYOUT_DESIGN = {"weights": "weight", "strata": "stratum", "psu": "county", "fpc": "fpc_county"}
+
+
+def survey_columns(path: str | Path) -> list[str] | None:
+    r"""Return the columns of a parquet file or folder or a CSV file, without the rows.
+
+    None for other formats (their names come through a codebook) or unreadable input.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "s.csv"
+    ...     _ = p.write_text("weight,stratum\n1,2\n", encoding="utf-8")
+    ...     survey_columns(p)
+    ['weight', 'stratum']
+    """
+    target = Path(path)
+    try:
+        if target.is_dir() or target.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            files = [target] if target.is_file() else sorted(target.rglob("*.parquet"))
+            return list(pq.read_schema(files[0]).names) if files else None
+        if target.suffix.lower() == ".csv":
+            return [str(c) for c in pd.read_csv(target, nrows=0).columns]
+    except Exception:  # an unreadable file is reported by the reader itself
+        return None
+    return None
+
+
+def in_analysis_layout(path: str | Path) -> bool:
+    """Whether a survey file or folder already holds the analysis layout's design columns."""
+    names = survey_columns(path)
+    needed = [LAYOUT_DESIGN[k] for k in ("weights", "strata", "psu")]
+    return names is not None and all(c in names for c in needed)
+
+
+def _layout_design(columns: Any) -> dict[str, str]:
+    return {k: v for k, v in LAYOUT_DESIGN.items() if v in columns}
+
+
+def _load_layout_file(path: Path) -> SurveyInput:
+    """Read a parquet or CSV file in the analysis layout as it is (no codebook)."""
+    try:
+        from govstats.io import read_survey
+
+        frame = read_survey(path)
+    except GovstatsError as exc:
+        raise ReportError(f"survey file {path.name} is unusable: {exc}") from exc
+    assert isinstance(frame, pd.DataFrame)
+    data, derived = harmonise(frame, None)
+    return SurveyInput(
+        data=data,
+        design_columns=_layout_design(data.columns),
+        period=None,
+        simulated=False,
+        label=path.name,
+        files=(path,),
+        notes=(*derived, *_warn_spikes(data, path.name)),
+    )
+
+
+def _load_folder(folder: Path, codebook: Path | None) -> SurveyInput:
+    """Open a folder of parquet files as a partitioned survey (dask); nothing is read yet.
+
+    With a codebook every partition goes through it; without one the folder must be in
+    the analysis layout (:data:`LAYOUT_DESIGN`).
+    """
+    if codebook is not None and not codebook.is_file():
         raise ReportError(f"codebook {codebook} does not exist or is not a file")
     try:
-        from govstats.io import read_survey_folder
+        if codebook is not None:
+            from govstats.io import read_survey_folder
 
-        read = read_survey_folder(folder, codebook)
+            read = read_survey_folder(folder, codebook)
+            raw, n_files, meta = read.data, len(read.files), read.metadata
+            design = {k: v for k, v in read.design_columns.items() if k in DESIGN_KEYS and v}
+            notes: tuple[str, ...] = tuple(read.warnings)
+            labels = dict(read.variable_labels)
+        else:
+            import dask.dataframe as dd
+
+            files = sorted(folder.rglob("*.parquet"))
+            raw = dd.read_parquet([str(f) for f in files])
+            n_files, meta, notes, labels = len(files), {}, (), {}
+            design = _layout_design(raw.columns)
     except ImportError as exc:
         raise ReportError(
             f"survey folder {folder.name} is read with dask, which is not installed; "
@@ -234,20 +319,19 @@ def _load_folder(folder: Path, codebook: Path) -> SurveyInput:
         ) from exc
     except GovstatsError as exc:
         raise ReportError(f"survey folder {folder.name} is unusable: {exc}") from exc
-    meta = read.metadata
     period = str(meta.get("wave")) if meta.get("wave") else None
-    sample, derived = harmonise(read.data.get_partition(0).head(1000), period)
+    sample, derived = harmonise(raw.get_partition(0).head(1000), period)
     types = sample.dtypes.to_dict()
-    data = read.data.map_partitions(
+    data = raw.map_partitions(
         _harmonised_partition, period, types, meta=sample.iloc[:0].astype(types)
     )
-    design = {k: v for k, v in read.design_columns.items() if k in DESIGN_KEYS and v}
     if not design:
         raise ReportError(
-            f"codebook {codebook.name} declares no design (weights, strata, psu, fpc); "
-            "add a [design] section so the report can estimate design-based standard errors"
+            f"codebook {codebook.name if codebook else ''} declares no design (weights, "
+            "strata, psu, fpc); add a [design] section so the report can estimate "
+            "design-based standard errors"
         )
-    notes = (*read.warnings, *derived)
+    notes = (*notes, *derived)
     if meta.get("design_note"):
         notes = (*notes, str(meta["design_note"]))
     return SurveyInput(
@@ -255,10 +339,10 @@ def _load_folder(folder: Path, codebook: Path) -> SurveyInput:
         design_columns=design,
         period=period,
         simulated=False,
-        label=f"{folder.name}/ ({meta['files']} parquet files)",
-        files=(codebook,),
+        label=f"{folder.name}/ ({n_files} parquet files)",
+        files=() if codebook is None else (codebook,),
         notes=notes,
-        labels=dict(read.variable_labels),
+        labels=labels,
         folder=folder,
     )
 

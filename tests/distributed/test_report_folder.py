@@ -103,3 +103,50 @@ def test_a_folder_without_parquet_files_is_a_report_error(tmp_path: Path) -> Non
     empty.mkdir()
     with pytest.raises(ReportError, match=r"no \.parquet files"):
         load_survey(empty, CODEBOOK)
+
+
+@pytest.fixture(scope="module")
+def layout_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A survey already in the analysis layout: one parquet file and a folder of 3 parts."""
+    root = tmp_path_factory.mktemp("layout")
+    data = gs.datasets.simulate_survey(seed=6, n_persons=1500).data
+    single = root / "analysis.parquet"
+    data.to_parquet(single)
+    folder = root / "analysis_parts.parquet"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(data)), 3)):
+        data.iloc[rows].to_parquet(folder / f"part.{i}.parquet")
+    return single, folder
+
+
+def test_a_folder_in_the_analysis_layout_needs_no_codebook(layout_files) -> None:
+    single, folder = layout_files
+    parts, memory = load_survey(folder), load_survey(single)
+    assert parts.partitioned and not memory.partitioned
+    assert parts.design_columns == memory.design_columns == {
+        "weights": "weight", "strata": "stratum", "psu": "county", "fpc": "fpc_county"
+    }  # fmt: skip
+    got, want = compute_survey_description(parts), compute_survey_description(memory)
+    np.testing.assert_allclose(
+        got.described[NUMBERS].to_numpy(float), want.described[NUMBERS].to_numpy(float),
+        rtol=1e-9,
+    )  # fmt: skip
+    chain_got = compute_divide_chain(parts, replicates=20, seed=2).result.effects
+    chain_want = compute_divide_chain(memory, replicates=20, seed=2).result.effects
+    np.testing.assert_allclose(chain_got.to_numpy(float), chain_want.to_numpy(float), rtol=1e-9)
+
+
+def test_a_folder_without_layout_or_codebook_is_refused(files: tuple[Path, Path]) -> None:
+    _, folder = files  # raw codes: the codebook maps them
+    with pytest.raises(ReportError, match="a codebook is required"):
+        load_survey(folder)
+
+
+@pytest.mark.slow
+def test_report_command_on_an_analysis_layout_folder(layout_files, tmp_path: Path) -> None:
+    _, folder = layout_files
+    out = tmp_path / "layout.pdf"
+    args = ["report", "--survey", f"{folder}/", "--out", str(out), "--replicates", "10"]
+    result = CliRunner().invoke(main, [*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
