@@ -23,19 +23,25 @@ CODEBOOK = Path(str(resources.files("govstats.io") / "codebooks" / "simulated.to
 NUMBERS = ["n", "estimate", "se", "ci_low", "ci_high", "df"]
 
 
+def _single_and_parts(
+    frame: pd.DataFrame, root: Path, folder_name: str, parts: int, shuffle: bool
+) -> tuple[Path, Path]:
+    """``frame`` as one parquet file and as a folder of ``parts`` files (rows shuffled)."""
+    single = root / "single.parquet"
+    frame.to_parquet(single)
+    folder = root / folder_name
+    folder.mkdir()
+    order = np.random.default_rng(1).permutation(len(frame)) if shuffle else np.arange(len(frame))
+    for i, rows in enumerate(np.array_split(order, parts)):
+        frame.iloc[rows].to_parquet(folder / f"part.{i}.parquet")
+    return single, folder
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The same simulated survey as one parquet file and as a folder of 4 shuffled parts."""
-    root = tmp_path_factory.mktemp("survey")
+    """The same simulated survey (raw codes) as one parquet file and 4 shuffled parts."""
     raw = gs.datasets.simulate_survey(seed=5, n_persons=1500).raw
-    single = root / "survey.parquet"
-    raw.to_parquet(single)
-    folder = root / "survey_parts"
-    folder.mkdir()
-    shuffled = raw.iloc[np.random.default_rng(1).permutation(len(raw))]
-    for i, rows in enumerate(np.array_split(np.arange(len(raw)), 4)):
-        shuffled.iloc[rows].to_parquet(folder / f"part.{i}.parquet")
-    return single, folder
+    return _single_and_parts(raw, tmp_path_factory.mktemp("survey"), "survey_parts", 4, True)
 
 
 def test_a_folder_loads_as_a_partitioned_survey(files: tuple[Path, Path]) -> None:
@@ -108,15 +114,9 @@ def test_a_folder_without_parquet_files_is_a_report_error(tmp_path: Path) -> Non
 @pytest.fixture(scope="module")
 def layout_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A survey already in the analysis layout: one parquet file and a folder of 3 parts."""
-    root = tmp_path_factory.mktemp("layout")
     data = gs.datasets.simulate_survey(seed=6, n_persons=1500).data
-    single = root / "analysis.parquet"
-    data.to_parquet(single)
-    folder = root / "analysis_parts.parquet"
-    folder.mkdir()
-    for i, rows in enumerate(np.array_split(np.arange(len(data)), 3)):
-        data.iloc[rows].to_parquet(folder / f"part.{i}.parquet")
-    return single, folder
+    root = tmp_path_factory.mktemp("layout")
+    return _single_and_parts(data, root, "analysis_parts.parquet", 3, False)
 
 
 def test_a_folder_in_the_analysis_layout_needs_no_codebook(layout_files) -> None:
