@@ -199,11 +199,16 @@ def _psu_influence(
     s_psu: np.ndarray, full: np.ndarray, coefs: list[np.ndarray], equations: Any
 ) -> np.ndarray:
     """PSU totals of ``_paths.influence``: ``(S_p[regs, resp] - S_p[regs, regs] b) A^{-1}``."""
-    blocks = []
-    for beta, (_, regs, resp) in zip(coefs, equations, strict=True):
+    return _apply_bread(_unit_scores(s_psu, coefs, equations), full, equations)
+
+
+def _apply_bread(scores: np.ndarray, full: np.ndarray, equations: Any) -> np.ndarray:
+    """Multiply every equation's block of score sums ``(n, K)`` by its ``A^{-1}``."""
+    blocks, start = [], 0
+    for _, regs, _ in equations:
         idx = np.asarray(regs)
-        score = s_psu[:, idx, resp] - s_psu[:, idx[:, None], idx[None, :]] @ beta
-        blocks.append(score @ np.linalg.inv(full[np.ix_(idx, idx)]))
+        blocks.append(scores[:, start : start + idx.size] @ np.linalg.inv(full[np.ix_(idx, idx)]))
+        start += idx.size
     return np.hstack(blocks)
 
 
@@ -290,7 +295,7 @@ def fit(
     )  # fmt: skip
     unit_sums: dict[str, Any] = {}
     if units is not None:
-        unit_sums = {key: sums[key] for key in ("cross", "rows", "unweighted", "weight", "zero")}
+        unit_sums = {key: sums[key] for key in ("cross", "unweighted", "weight", "zero")}
         sums = {**sums, "cross": units.to_psu(sums["cross"], axis=1),
                 "rows": units.to_psu(sums["rows"], axis=1)}  # fmt: skip
     n_dropped = int(sums["incomplete"])
@@ -624,15 +629,9 @@ def _calibrated_influence(
     totals = _residualized(
         design, units, weighted, unweighted, unit_sums["weight"], unit_sums["zero"]
     )
-    blocks = []
-    for g, full in enumerate(fulls):
-        start = 0
-        for _, regs, _ in equations:
-            idx = np.asarray(regs)
-            part = totals[:, g, start : start + idx.size]
-            blocks.append(part @ np.linalg.inv(full[np.ix_(idx, idx)]))
-            start += idx.size
-    return np.hstack(blocks)
+    return np.hstack(
+        [_apply_bread(totals[:, g, :], full, equations) for g, full in enumerate(fulls)]
+    )
 
 
 def _unit_plan(
