@@ -47,7 +47,7 @@ __all__ = [
 
 DEFAULT_OUT = Path("reports") / "govstats-report.pdf"
 EMBEDDED_FILES = ("cnnic_penetration.csv", "census2020_province.csv")
-VERSIONED = ("govstats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "fpdf2")
+VERSIONED = ("govstats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "typst")
 _UPSTREAM_MISSING = (ImportError, NotImplementedError)
 
 
@@ -447,27 +447,28 @@ def _render(
     sections: Sequence[AnalysisResult],
     meta: ReportMeta,
     format: str,
-    figure_png: Callable[[Any], bytes],
+    figure: Callable[[Any, str], bytes],
 ) -> tuple[bytes, int]:
     if format == "docx":
         from govstats.report.docx import render_docx
 
-        return render_docx(sections, meta, figure_png), 0
-    return render_pdf(sections, meta, figure_png)
+        return render_docx(sections, meta, lambda spec: figure(spec, "png")), 0
+    return render_pdf(sections, meta, lambda spec: figure(spec, "svg"))
 
 
-def _cached_figures() -> Callable[[Any], bytes]:
-    """Draw each figure once, however many formats are written."""
-    from govstats.report.figures import figure_png
+def _cached_figures() -> Callable[[Any, str], bytes]:
+    """Draw each figure once per image format (SVG for the PDF, PNG for Word)."""
+    from govstats.report.figures import figure_png, figure_svg
 
-    drawn: dict[int, bytes] = {}
+    draw = {"png": figure_png, "svg": figure_svg}
+    drawn: dict[tuple[int, str], bytes] = {}
 
-    def png(spec: Any) -> bytes:
-        if id(spec) not in drawn:
-            drawn[id(spec)] = figure_png(spec)
-        return drawn[id(spec)]
+    def image(spec: Any, fmt: str) -> bytes:
+        if (id(spec), fmt) not in drawn:
+            drawn[id(spec), fmt] = draw[fmt](spec)
+        return drawn[id(spec), fmt]
 
-    return png
+    return image
 
 
 def build_study(
@@ -540,10 +541,10 @@ def build_study(
                 headings=tuple(numbered_headings([s.title for s in sections], study.lang)),
             )
             bar.update(1)
-            png = _cached_figures()
+            figure = _cached_figures()
             for format in wanted:
                 bar.set_postfix_str(format)
-                content, pages = _render(sections, meta, format, png)
+                content, pages = _render(sections, meta, format, figure)
                 target = base.with_suffix(f".{format}") if len(wanted) > 1 or out is None else base
                 path = write_atomic(content, target, ready=interrupt.check)
                 outcomes.append(

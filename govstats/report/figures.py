@@ -42,7 +42,7 @@ from govstats.report._fonts import figure_font_family
 from govstats.report._labels import label
 from govstats.report.results import FigureSpec
 
-__all__ = ["FIGURE_SIZES", "figure_png", "render", "save_figure"]
+__all__ = ["FIGURE_SIZES", "figure_png", "figure_svg", "render", "save_figure"]
 
 FIGURE_SIZES: dict[str, tuple[float, float]] = {
     "access_gap": (7.0, 3.2),
@@ -120,6 +120,22 @@ def figure_png(spec: FigureSpec) -> bytes:
     family = figure_font_family()
     buffer = io.BytesIO()
     _savefig(render(spec), buffer, "png", family)
+    return buffer.getvalue()
+
+
+def figure_svg(spec: FigureSpec) -> bytes:
+    """SVG bytes of the figure without its title (text drawn as outlines), for the PDF.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"label": ["a"], "estimate": [0.1], "ci_low": [0.0], "ci_high": [0.2]})
+    >>> figure_svg(FigureSpec("f", "forest", data, "Effects", "en"))[:5]
+    b'<?xml'
+    """
+    family = figure_font_family()
+    buffer = io.BytesIO()
+    _savefig(render(spec), buffer, "svg", family)
     return buffer.getvalue()
 
 

@@ -1,24 +1,29 @@
-"""Assemble the report PDF with fpdf2 (CJK fonts embedded) and write it atomically.
+"""Assemble the report PDF with Typst (CJK fonts embedded) and write it atomically.
 
-Layout follows journal practice: body and tables in a serif, headings and captions
-in an emboldened sans; table captions above, figure captions (and notes) below;
-a caption never sits on a different page from its table or figure.
+The layout lives in the template ``report.typ`` beside this module; this module only
+turns the analysis results into the JSON document the template reads, so no text of a
+study is ever parsed as markup. Typst breaks lines between any two CJK characters but
+never before a closing mark (or after an opening one), never inside a Latin word or
+number, keeps captions with their tables and figures, and subsets the fonts — in a
+fraction of a second. Figures are embedded as vector graphics (SVG).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
+import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from govstats.errors import ReportError
-from govstats.report._fonts import add_pdf_fonts
+from govstats.report._fonts import PDF_FONTS, font_path
 from govstats.report._labels import label
 from govstats.report.results import AnalysisResult, FigureSpec
 from govstats.report.tables import Table
@@ -26,13 +31,6 @@ from govstats.report.tables import Table
 __all__ = ["ReportMeta", "render_pdf", "write_atomic"]
 
 FIXED_DATE = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
-MARGIN = 18.0
-BOTTOM = 18.0
-BODY_SIZE = 9.5
-LINE = 5.0
-TABLE_SIZE = 8.5
-CAPTION_SIZE = 9.0
-NOTE_SIZE = 7.5
 
 
 @dataclass(frozen=True)
@@ -79,64 +77,6 @@ class ReportMeta:
     headings: Sequence[str] = ()
 
 
-class _Fonts:
-    """Family names of the two PDF typefaces (serif body, sans headings and captions)."""
-
-    def __init__(self, families: dict[str, str]) -> None:
-        self.serif = families["serif"]
-        self.sans = families["sans"]
-
-
-def _new_pdf(lang: str) -> tuple[Any, _Fonts]:
-    from fpdf import FPDF
-
-    class _Report(FPDF):
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font(fonts.sans, size=8)
-            self.set_text_color(90, 90, 90)
-            self.cell(0, 6, str(self.page_no()), align="C")
-            self.set_text_color(0, 0, 0)
-
-    pdf = _Report(format="A4", unit="mm")
-    fonts = _Fonts(add_pdf_fonts(pdf))
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(True, margin=BOTTOM)
-    pdf.set_creation_date(FIXED_DATE)
-    pdf.set_title(label("title", lang))
-    pdf.set_author("govstats")
-    pdf.set_lang("zh-CN" if lang == "zh" else "en")
-    return pdf, fonts
-
-
-def _bold_text(pdf: Any, fonts: _Fonts, text: str, size: float, align: str = "L") -> None:
-    """Sans text emboldened by stroking its outlines (the bundled fonts have no bold face)."""
-    pdf.set_font(fonts.sans, size=size)
-    with pdf.local_context(text_mode="FILL_STROKE", line_width=size * 0.012):
-        pdf.multi_cell(0, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
-
-
-def _space_left(pdf: Any) -> float:
-    return float(pdf.h - BOTTOM - pdf.get_y())
-
-
-def _heading(pdf: Any, fonts: _Fonts, text: str, size: float = 14.0) -> None:
-    # a heading needs room for itself and a few lines of what it introduces
-    if _space_left(pdf) < 30:
-        pdf.add_page()
-    pdf.ln(2)
-    _bold_text(pdf, fonts, text, size)
-    pdf.ln(1.5)
-    pdf.set_font(fonts.serif, size=BODY_SIZE)
-
-
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
-# kinsoku: closing marks never start a line, opening marks never end one
-_NO_START = set("，。、；：？！）》」』】”’%),.;:!?]}")
-_NO_END = set("（《「『【“‘([{")
-
-
 _MINUS = re.compile(r"(?<![\w.)\]])-(?=\d|\.\d)")
 
 
@@ -154,68 +94,6 @@ def _minus(text: str) -> str:
     return _MINUS.sub("\u2212", text)
 
 
-def _units(text: str) -> list[str]:
-    """Unbreakable pieces: a Latin word or number, one CJK character, or a space run."""
-    units: list[str] = []
-    for token in _TOKENS.findall(text):
-        glue = units and not token.isspace() and not units[-1].isspace()
-        if glue and (token[0] in _NO_START or units[-1][-1] in _NO_END):
-            units[-1] += token
-        else:
-            units.append(token)
-    return units
-
-
-def _break_lines(pdf: Any, text: str) -> str:
-    """Break ``text`` into lines that fit the text width with the current font.
-
-    fpdf2 breaks lines only at spaces, so a Chinese sentence (no spaces) moved to
-    the next line whole and left ragged gaps. Here a line may break between any two
-    CJK characters or at a space, but never inside a Latin word or number and never
-    before a closing (or after an opening) punctuation mark.
-    """
-    width = pdf.epw - 2 * pdf.c_margin - 0.2
-    lines: list[str] = []
-    for paragraph in _minus(text).split("\n"):
-        line, space = "", ""
-        for unit in _units(paragraph):
-            if unit.isspace():
-                space = unit if line else ""
-                continue
-            candidate = line + space + unit
-            if not line or pdf.get_string_width(candidate) <= width:
-                line = candidate
-            else:
-                lines.append(line)
-                line = unit
-            space = ""
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _text_height(pdf: Any, family: str, text: str, size: float) -> float:
-    pdf.set_font(family, size=size)
-    line = LINE * size / BODY_SIZE
-    broken = _break_lines(pdf, text)
-    height = pdf.multi_cell(0, line, broken, align="L", dry_run=True, output="HEIGHT")
-    return float(height)
-
-
-def _paragraph(
-    pdf: Any, family: str, text: str, size: float = BODY_SIZE, after: float = 1.2
-) -> None:
-    pdf.set_font(family, size=size)
-    pdf.multi_cell(
-        0,
-        LINE * size / BODY_SIZE,
-        _break_lines(pdf, text),
-        align="L",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(after)
-
-
 _NUMERIC = re.compile(r"^[\s\d.,%()\[\]*+\-−—x]*$")
 
 
@@ -226,110 +104,123 @@ def _numeric_column(cells: Sequence[str]) -> bool:
     )
 
 
-def _table_widths(
-    pdf: Any, family: str, header: list[str], rows: list[list[str]]
-) -> tuple[list[float], float]:
-    """Column widths that fill the text width, and the font size that makes the table fit."""
-    width = pdf.w - 2 * MARGIN
-    size = TABLE_SIZE
-    while True:
-        pdf.set_font(family, size=size)
-        natural = [
-            max(pdf.get_string_width(cell) for cell in [header[j], *(r[j] for r in rows)]) + 3.0
-            for j in range(len(header))
-        ]
-        if sum(natural) <= width or size <= 5.5:
-            break
-        size -= 0.5
-    scale = min(1.0, width / sum(natural))
-    extra = (width - sum(natural) * scale) / len(natural)
-    return [w * scale + extra for w in natural], size
-
-
-def _table(pdf: Any, fonts: _Fonts, table: Table, number: str) -> None:
-    """Three-line table: thick top rule, thin rule under the header, thick bottom rule.
-
-    The caption, the header and the first rows stay together; a table that fits on one
-    page is never split, and its note stays under it.
-    """
+def _table(table: Table, number: int, lang: str) -> dict[str, Any]:
     header = [str(c) for c in table.display.columns]
     rows = [[_minus(str(v)) for v in r] for r in table.display.itertuples(index=False)]
-    widths, size = _table_widths(pdf, fonts.serif, header, rows)
-    numeric = [_numeric_column([r[j] for r in rows]) if rows else False for j in range(len(header))]
-    align = ["L" if j == 0 or not numeric[j] else "R" for j in range(len(header))]
-    row_h = size * 0.5 + 1.2
-    caption = f"{label('table', pdf_lang(pdf))} {number}  {table.title}"
-    caption_h = _text_height(pdf, fonts.sans, caption, CAPTION_SIZE) + 1.0
-    note_h = _text_height(pdf, fonts.serif, table.note, NOTE_SIZE) + 3.0 if table.note else 3.0
-    whole = caption_h + (len(rows) + 1) * row_h + 2.0 + note_h
-    first_rows = caption_h + (min(len(rows), 3) + 1) * row_h + 2.0
-    usable = pdf.h - BOTTOM - MARGIN
-    if whole > _space_left(pdf) and (whole <= usable or first_rows > _space_left(pdf)):
-        pdf.add_page()
-    _paragraph(pdf, fonts.sans, caption, size=CAPTION_SIZE, after=1.0)
-    total = sum(widths)
-
-    def rule(thick: float) -> None:
-        pdf.set_line_width(thick)
-        pdf.line(MARGIN, pdf.get_y(), MARGIN + total, pdf.get_y())
-
-    def header_row() -> None:
-        rule(0.5)
-        pdf.set_font(fonts.serif, size=size)
-        for j, cell in enumerate(header):
-            pdf.cell(widths[j], row_h + 1, cell, align=align[j])
-        pdf.ln(row_h + 1)
-        rule(0.25)
-
-    header_row()
-    for i, row in enumerate(rows):
-        # the last row keeps the bottom rule and the note company on its page
-        tail = note_h if i == len(rows) - 1 else 0.0
-        if row_h + tail > _space_left(pdf):
-            rule(0.5)
-            pdf.add_page()
-            header_row()
-        for j, cell in enumerate(row):
-            pdf.cell(widths[j], row_h, cell, align=align[j])
-        pdf.ln(row_h)
-    rule(0.5)
-    pdf.ln(1.0)
-    if table.note:
-        _paragraph(pdf, fonts.serif, table.note, size=NOTE_SIZE)
-    pdf.ln(2)
+    numeric = [bool(rows) and _numeric_column([r[j] for r in rows]) for j in range(len(header))]
+    return {
+        "caption": _minus(f"{label('table', lang)} {number}  {table.title}"),
+        "header": header,
+        "rows": rows,
+        "align": ["right" if j and numeric[j] else "left" for j in range(len(header))],
+        "note": _minus(table.note),
+    }
 
 
-def pdf_lang(pdf: Any) -> str:
-    """Language recorded on the document ("zh" or "en")."""
-    return "zh" if str(getattr(pdf, "lang", "zh")).startswith("zh") else "en"
+def _figure(image: bytes, spec: FigureSpec, number: int, lang: str) -> dict[str, Any]:
+    if not image.lstrip()[:200].lstrip(b"\xef\xbb\xbf").startswith((b"<?xml", b"<svg")):
+        raise ReportError(
+            f"the figure {spec.name!r} must be SVG for the PDF; pass "
+            "govstats.report.figures.figure_svg as the figure function"
+        )
+    return {
+        "caption": _minus(f"{label('figure', lang)} {number}  {spec.title}"),
+        "note": _minus(spec.note),
+        "image": image.decode("utf-8"),
+        "alt": spec.title,
+        "format": "svg",
+    }
 
 
-def _figure(pdf: Any, fonts: _Fonts, png: bytes, spec: FigureSpec, number: str) -> None:
-    """Place the figure with its caption (and note) below; the three never part across pages."""
-    from PIL import Image
+def _document(
+    sections: Sequence[AnalysisResult],
+    meta: ReportMeta,
+    figure_image: Callable[[Any], bytes],
+    progress: Callable[[str], None] | None,
+) -> dict[str, Any]:
+    """Build the JSON document ``report.typ`` lays out, every string in print form."""
+    lang = meta.lang
+    front = [
+        {
+            "heading": label("sec_sources", lang),
+            "size": 8.5,
+            "lines": [f"· {s}" for s in meta.sources],
+        },
+        {
+            "heading": label("sec_design", lang),
+            "size": 8.5,
+            "lines": [meta.design, f"{label('seed', lang)}: {meta.seed}"],
+        },
+        {
+            "heading": label("sec_versions", lang),
+            "size": 8.0,
+            "lines": ["; ".join(f"{k} {v}" for k, v in meta.versions)],
+        },
+        {
+            "heading": label("sec_inputs", lang),
+            "size": 7.0,
+            "lines": [f"{name}: {digest}" for name, digest in meta.inputs],
+        },
+    ]
+    titles = list(meta.headings) or [s.title for s in sections]
+    table_no = figure_no = 0
+    body = []
+    for i, section in enumerate(sections):
+        tables = []
+        for table in section.tables:
+            table_no += 1
+            tables.append(_table(table, table_no, lang))
+        figures = []
+        for spec in section.figures:
+            figure_no += 1
+            figures.append(_figure(figure_image(spec), spec, figure_no, lang))
+            if progress is not None:
+                progress(spec.name)
+        body.append(
+            {
+                "heading": titles[i],
+                "paragraphs": [_minus(p) for p in section.paragraphs],
+                "tables": tables,
+                "figures": figures,
+            }
+        )
+    closing = titles[len(sections) :]
+    ends = [
+        (closing[0] if closing else label("sec_methods", lang), list(meta.methods)),
+        (
+            closing[1] if len(closing) > 1 else label("sec_limits", lang),
+            [f"· {t}" for t in meta.limitations],
+        ),
+    ]
+    return {
+        "lang": lang,
+        "title": meta.title or label("title", lang),
+        "subtitle": meta.subtitle or label("subtitle", lang),
+        "authors": list(meta.authors) or ["govstats"],
+        "author_line": ("，" if lang == "zh" else ", ").join(meta.authors),
+        "front": front,
+        "sections": body,
+        "closing": [{"heading": h, "paragraphs": [_minus(p) for p in texts]} for h, texts in ends],
+    }
 
-    with Image.open(io.BytesIO(png)) as image:
-        px_w, px_h = image.size
-    width = pdf.w - 2 * MARGIN
-    height = width * px_h / px_w
-    caption = f"{label('figure', pdf_lang(pdf))} {number}  {spec.title}"
-    below = 1.0 + _text_height(pdf, fonts.sans, caption, CAPTION_SIZE)
-    if spec.note:
-        below += _text_height(pdf, fonts.serif, spec.note, NOTE_SIZE)
-    if height + below + 2.0 > _space_left(pdf):
-        pdf.add_page()
-    pdf.image(io.BytesIO(png), x=MARGIN, w=width, h=height)
-    pdf.set_y(pdf.get_y() + 1)
-    _paragraph(pdf, fonts.sans, caption, size=CAPTION_SIZE, after=0.5)
-    if spec.note:
-        _paragraph(pdf, fonts.serif, spec.note, size=NOTE_SIZE)
-    pdf.ln(3)
+
+@cache
+def _fonts() -> Any:
+    """Return the fonts of ``mplfonts`` for Typst (it reads folders; a font loads when used)."""
+    import typst
+
+    folders = sorted({str(font_path(role).parent) for role in PDF_FONTS})
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=folders)
+
+
+def _template() -> bytes:
+    return resources.files("govstats.report").joinpath("report.typ").read_bytes()
 
 
 def render_pdf(
     sections: Sequence[AnalysisResult],
     meta: ReportMeta,
-    figure_png: Callable[[Any], bytes],
+    figure_image: Callable[[Any], bytes],
     progress: Callable[[str], None] | None = None,
 ) -> tuple[bytes, int]:
     """Lay out the title page, the analysis sections, methods and limitations; return bytes.
@@ -339,8 +230,9 @@ def render_pdf(
     sections : sequence of AnalysisResult
         In print order; unavailable sections print their reason and no numbers.
     meta : ReportMeta
-    figure_png : callable
-        Maps a :class:`~govstats.report.results.FigureSpec` to PNG bytes.
+    figure_image : callable
+        Maps a :class:`~govstats.report.results.FigureSpec` to SVG bytes
+        (:func:`govstats.report.figures.figure_svg`).
     progress : callable, optional
         Called with a short description after each figure is drawn.
 
@@ -350,72 +242,40 @@ def render_pdf(
         The PDF document (fixed creation date, so identical inputs give identical bytes).
     int
         Number of pages.
+
+    Examples
+    --------
+    >>> from govstats.report.figures import figure_svg
+    >>> meta = ReportMeta(lang="en", sources=["CNNIC"], design="none", seed=1)
+    >>> content, pages = render_pdf([], meta, figure_svg)
+    >>> content[:5], pages
+    (b'%PDF-', 2)
     """
-    lang = meta.lang
-    pdf, fonts = _new_pdf(lang)
-    if meta.title:
-        pdf.set_title(meta.title)
-    if meta.authors:
-        pdf.set_author(", ".join(meta.authors))
-    pdf.add_page()
-    pdf.ln(30)
-    _bold_text(pdf, fonts, meta.title or label("title", lang), 20, align="C")
-    pdf.ln(3)
-    pdf.set_font(fonts.sans, size=11)
-    subtitle = meta.subtitle or label("subtitle", lang)
-    pdf.multi_cell(0, 7, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
-    if meta.authors:
-        names = ("，" if lang == "zh" else ", ").join(meta.authors)
-        pdf.multi_cell(0, 7, names, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(12)
-    _heading(pdf, fonts, label("sec_sources", lang), 11)
-    for source in meta.sources:
-        _paragraph(pdf, fonts.serif, "· " + source, size=8.5)
-    _heading(pdf, fonts, label("sec_design", lang), 11)
-    _paragraph(pdf, fonts.serif, meta.design, size=8.5)
-    _paragraph(pdf, fonts.serif, f"{label('seed', lang)}: {meta.seed}", size=8.5)
-    _heading(pdf, fonts, label("sec_versions", lang), 11)
-    _paragraph(pdf, fonts.serif, "; ".join(f"{k} {v}" for k, v in meta.versions), size=8.0)
-    _heading(pdf, fonts, label("sec_inputs", lang), 11)
-    for name, digest in meta.inputs:
-        _paragraph(pdf, fonts.serif, f"{name}: {digest}", size=7.0)
+    import typst
 
-    titles = list(meta.headings) or [s.title for s in sections]
-    table_no = figure_no = 0
-    for i, section in enumerate(sections):
-        pdf.add_page()
-        _heading(pdf, fonts, titles[i])
-        for text in section.paragraphs:
-            _paragraph(pdf, fonts.serif, text)
-        pdf.ln(1.5)
-        for table in section.tables:
-            table_no += 1
-            _table(pdf, fonts, table, str(table_no))
-        for spec in section.figures:
-            figure_no += 1
-            _figure(pdf, fonts, figure_png(spec), spec, str(figure_no))
-            if progress is not None:
-                progress(spec.name)
-    pdf.add_page()
-    closing = titles[len(sections) :]
-    _heading(pdf, fonts, closing[0] if closing else label("sec_methods", lang))
-    for text in meta.methods:
-        _paragraph(pdf, fonts.serif, text)
-    _heading(pdf, fonts, closing[1] if len(closing) > 1 else label("sec_limits", lang))
-    for text in meta.limitations:
-        _paragraph(pdf, fonts.serif, "· " + text)
+    document = json.dumps(_document(sections, meta, figure_image, progress), ensure_ascii=False)
     try:
-        return bytes(pdf.output()), int(pdf.pages_count)
-    finally:
-        close_fonts(pdf)
+        content, _ = typst.compile_with_warnings(
+            _template(),
+            format="pdf",
+            font_paths=_fonts(),
+            ignore_system_fonts=True,
+            sys_inputs={"report": document},
+            timestamp=FIXED_DATE,
+        )
+    except typst.TypstError as exc:
+        raise ReportError(f"the PDF could not be laid out: {exc.message}") from exc
+    if not isinstance(content, bytes):
+        raise ReportError("the PDF could not be laid out: Typst returned no document")
+    return content, _page_count(content)
 
 
-def close_fonts(pdf: Any) -> None:
-    """Close the font files of ``pdf`` (fpdf2 closes only the fonts a document used)."""
-    for font in pdf.fonts.values():
-        close = getattr(font, "close", None)
-        if close is not None:
-            close()
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def _page_count(content: bytes) -> int:
+    """Pages of a PDF Typst wrote (its page objects are never compressed)."""
+    return len(_PAGE.findall(content))
 
 
 def _umask() -> int:

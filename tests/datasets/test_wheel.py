@@ -1,4 +1,4 @@
-"""The embedded tables and codebooks load from an installed wheel, not only a checkout."""
+"""The embedded tables, codebooks and the report template work from an installed wheel."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ CHECK = textwrap.dedent(
     assert (data / "SOURCES.md").is_file()
     assert load_codebook(shipped_codebook("simulated")).id == "person_id"
     assert len(simulate_survey(seed=1, n_persons=500).data) == 500
+    from govstats.report import ReportMeta, render_pdf
+    from govstats.report.figures import figure_svg
+    content, pages = render_pdf([], ReportMeta(lang="en", seed=1), figure_svg)
+    assert content.startswith(b"%PDF-") and pages == 2
     print("ok")
     """
 )

@@ -23,9 +23,9 @@ from govstats.report import render_pdf, run_analyses
 from govstats.report._fonts import PDF_FONTS, font_path
 from govstats.report._labels import label
 from govstats.report.build import _meta
-from govstats.report.figures import MAX_SKIP_K, figure_png, render, save_figure
+from govstats.report.figures import MAX_SKIP_K, figure_svg, render, save_figure
 from govstats.report.inputs import load_survey
-from govstats.report.pdf import _break_lines, _new_pdf, close_fonts
+from govstats.report.pdf import ReportMeta
 from govstats.report.results import AnalysisResult
 
 REPLICATES = 20  # reduced replicate count keeps the default run fast
@@ -40,16 +40,19 @@ class Printed:
     sections: list[AnalysisResult]
     content: bytes
     pages: list[str]  # text of every page as a reader copies it
-    images: list[int]  # images on every page
+    figures: list[int]  # figures on every page (tagged structure elements)
 
 
 def _flat(text: str) -> str:
-    """Collapse white space; a line break between two CJK characters is no space.
+    """Collapse white space; drop it next to a CJK character.
 
-    The PDF sets a negative number's sign as U+2212, the display frames as "-".
+    A line break between two CJK characters is no space, and the PDF puts a quarter-em
+    space between CJK and Latin text (CLREQ) that a reader copies as a space. The PDF
+    sets a negative number's sign as U+2212, the display frames as "-".
     """
     text = " ".join(text.replace("\u2212", "-").split())
-    return re.sub(rf"(?<=[{CJK.pattern[1:-2]}]) (?=[{CJK.pattern[1:-2]}])", "", text)
+    cjk = CJK.pattern[1:-2]
+    return re.sub(rf"(?<=[{cjk}]) | (?=[{cjk}])", "", text)
 
 
 @pytest.fixture(scope="module")
@@ -59,26 +62,55 @@ def printed() -> dict[str, Printed]:
     for lang in ("zh", "en"):
         sections = run_analyses(survey, lang=lang, replicates=REPLICATES, seed=SEED)
         meta = _meta(sections, survey, lang, SEED, REPLICATES, 10)
-        content, n_pages = render_pdf(sections, meta, figure_png)
+        content, n_pages = render_pdf(sections, meta, figure_svg)
         document = pdfium.PdfDocument(content)
         pages = [document[i].get_textpage().get_text_range() for i in range(n_pages)]
-        images = [len(page.images) for page in pypdf.PdfReader(io.BytesIO(content)).pages]
-        out[lang] = Printed(sections, content, pages, images)
+        out[lang] = Printed(sections, content, pages, _figures_per_page(content))
     return out
+
+
+def _figures_per_page(content: bytes) -> list[int]:
+    """Count the Figure elements of the tagged PDF's structure tree on every page."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    number = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    counts = [0] * len(reader.pages)
+
+    def walk(node: Any, page: int | None) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                walk(child, page)
+            return
+        if not isinstance(node, dict):
+            return
+        if "/Pg" in node:
+            page = number[node.raw_get("/Pg").idnum]
+        if node.get("/S") == "/Figure":
+            assert page is not None and node.get("/Alt")  # placed, and described for readers
+            counts[page] += 1
+        if "/K" in node:
+            walk(node["/K"], page)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"], None)
+    return counts
 
 
 def _font_names(content: bytes) -> set[str]:
     names = set()
     for page in pypdf.PdfReader(io.BytesIO(content)).pages:
         for font in page["/Resources"]["/Font"].values():
-            names.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+            name = str(font.get_object()["/BaseFont"]).split("+")[-1]
+            names.add(name.removesuffix("-Identity-H"))
     return names
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pdf_embeds_only_the_proportional_noto_fonts(printed, lang) -> None:
-    # SimHei (fixed-width Latin) is only a glyph fallback: no text needed it
-    assert _font_names(printed[lang].content) == {"NotoSerifCJKSC", "NotoSansCJKSCRegular"}
+    # a glyph neither face has would fall back to another font, and show up here
+    assert _font_names(printed[lang].content) == {
+        "NotoSerifCJKsc-Regular",
+        "NotoSansCJKsc-Regular",
+    }
 
 
 @pytest.mark.parametrize("role", sorted(PDF_FONTS))
@@ -138,8 +170,8 @@ def test_every_figure_caption_sits_on_the_page_of_its_figure(printed, lang) -> N
         assert len(hits) == 1, caption
         assert _flat(spec.note)[:40] in pages[hits[0]]
         captions_on.append(hits[0])
-    # a page holds exactly as many images as figure captions
-    assert [captions_on.count(i) for i in range(len(pages))] == report.images
+    # a page holds exactly as many figures as figure captions
+    assert [captions_on.count(i) for i in range(len(pages))] == report.figures
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -215,35 +247,32 @@ def test_legends_cover_no_data_point(printed, name) -> None:
     assert checked > 0
 
 
+def _printed_lines(text: str, lang: str) -> list[str]:
+    """Lines of ``text`` as laid out in a report's methods section."""
+    content, pages = render_pdf([], ReportMeta(lang=lang, methods=[text], seed=1), figure_svg)
+    page = pdfium.PdfDocument(content)[pages - 1].get_textpage().get_text_range()
+    lines = page.replace("\r\n", "\n").split("\n")
+    return lines[1:-2]  # without the headings and the page number
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_line_breaks_respect_words_and_punctuation(lang) -> None:
-    pdf, fonts = _new_pdf(lang)
-    pdf.add_page()
-    pdf.set_font(fonts.serif, size=9.5)
     text = (
         "本报告的调查部分基于模拟数据（simulate_survey），其抽样框来自人口普查、互联网使用率来自 "
         "CNNIC，链条参数为已知的设定值；间接效应合计 -0.254 [-0.287, -0.220]，占总效应的 44.1%。"
     ) * 3 + " Rural residents report 0.911 lower service supply than urban residents."
-    lines = _break_lines(pdf, text).replace("\u2212", "-").split("\n")
+    lines = [line.replace("\u2212", "-").strip() for line in _printed_lines(text, lang)]
     assert len(lines) > 3
-    width = pdf.epw - 2 * pdf.c_margin
     words = set(re.findall(r"[A-Za-z0-9_.%\-\[\],]+", text))
-    for line in _break_lines(pdf, text).split("\n"):
-        assert pdf.get_string_width(line) <= width
     for line in lines:
         assert line[0] not in "，。、；：）%" and line[-1] not in "（["
         for token in re.findall(r"[A-Za-z0-9_.%\-\[\],]+", line):
             assert token in words  # no Latin word or number split across lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
-    close_fonts(pdf)
 
 
-def test_break_lines_keeps_explicit_newlines() -> None:
-    pdf, fonts = _new_pdf("en")
-    pdf.add_page()
-    pdf.set_font(fonts.serif, size=9.5)
-    assert _break_lines(pdf, "a\nb") == "a\nb"
-    close_fonts(pdf)
+def test_explicit_newlines_start_new_lines() -> None:
+    assert _printed_lines("first line\nsecond line", "en") == ["first line", "second line"]
 
 
 @pytest.mark.parametrize("role", sorted(PDF_FONTS))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import logging
 import os
-from collections.abc import Iterator
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ import pytest
 from govstats.report import build_report, fmt_number, run_analysis
 from govstats.report._labels import label
 from govstats.report.build import numbered_headings
-from govstats.report.figures import DPI, FIGURE_SIZES
+from govstats.report.figures import FIGURE_SIZES, figure_svg
 
 REPLICATES = 20  # reduced replicate count keeps the default run fast
 SEED = 11
@@ -35,33 +33,13 @@ def pdf_text(source: Path | bytes) -> str:
     return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
 
 
-@contextlib.contextmanager
-def _font_log() -> Iterator[list[str]]:
-    messages: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler = _Collect(level=logging.WARNING)
-    logger = logging.getLogger("fpdf")
-    logger.addHandler(handler)
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     root = tmp_path_factory.mktemp("report")
-    with _font_log() as messages:
-        outcome = build_report(
-            root / "out" / "govstats-report.pdf", replicates=REPLICATES, seed=SEED, progress=False
-        )
+    outcome = build_report(
+        root / "out" / "govstats-report.pdf", replicates=REPLICATES, seed=SEED, progress=False
+    )
     assert outcome.unavailable == ()
-    # fpdf2 only logs glyphs its font lacks (they would print as empty boxes)
-    assert [m for m in messages if "missing" in m] == []
     text = pdf_text(outcome.path)
     for key in ("01", "02", "03", "04"):
         run_analysis(key, root / key, replicates=REPLICATES, seed=SEED)
@@ -88,7 +66,7 @@ def test_pdf_title_page_lists_seed_versions_and_hashes(built) -> None:
     _, text, _ = built
     flat = _flat(text)
     assert f"随机种子: {SEED}" in flat
-    assert "numpy" in flat and "fpdf2" in flat
+    assert "numpy" in flat and "typst" in flat
     assert "cnnic_penetration.csv:" in flat
     assert "模拟数据" in flat  # limitations note for the simulated survey
 
@@ -142,14 +120,15 @@ def test_pdf_contains_no_microdata(built) -> None:
     assert path.stat().st_size > 50_000
 
 
-def test_figures_are_embedded_at_their_declared_size(built) -> None:
-    path, _, _ = built
-    sizes = set()
-    for page in pypdf.PdfReader(path).pages:
-        for image in page.images:
-            sizes.add(image.image.size)
-    expected = {(round(w * DPI), round(h * DPI)) for w, h in FIGURE_SIZES.values()}
-    assert sizes and sizes <= expected
+def test_figures_are_vector_graphics_of_their_declared_size() -> None:
+    from govstats.report import run_analyses
+
+    section = run_analyses(None, keys=("01",), lang="en")[0]
+    svg = figure_svg(section.figures[0]).decode()
+    size = re.search(r'<svg[^>]* width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    width, height = FIGURE_SIZES[section.figures[0].kind]
+    assert (float(size[1]), float(size[2])) == (width * 72, height * 72)
 
 
 def test_failed_build_leaves_no_file(tmp_path) -> None:
@@ -200,15 +179,12 @@ def test_report_bytes_are_identical_across_runs(tmp_path) -> None:
 
 def test_english_pdf_and_unavailable_section(tmp_path) -> None:
     from govstats.report import ReportMeta, render_pdf, run_analyses
-    from govstats.report.figures import figure_png
 
     sections = run_analyses(None, keys=("02", "03"), lang="en", survey_error="no survey given")
     assert [s.available for s in sections] == [True, False]
     assert sections[1].tables == () and sections[1].figures == ()
     meta = ReportMeta(lang="en", sources=["source A"], design="none", seed=3)
-    with _font_log() as messages:
-        content, pages = render_pdf(sections, meta, figure_png)
-    assert [m for m in messages if "missing" in m] == []
+    content, pages = render_pdf(sections, meta, figure_svg)
     text = pdf_text(content)
     assert len(pypdf.PdfReader(io.BytesIO(content)).pages) == pages
     flat = _flat(text)
