@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-__all__ = ["fit", "logistic", "start_values", "unpack"]
+__all__ = ["fit", "fit_many", "logistic", "start_values", "unpack"]
 
 
 def logistic(t: np.ndarray, k: float, r: float, t0: float) -> np.ndarray:
@@ -144,11 +144,7 @@ def fit(
     lo, hi = _bounds(model, ceiling, ymax, upper)
     if model == "separate" and ceiling is None:
         lo[0], lo[3] = float(y_u.max()), float(y_r.max())
-    x0 = np.array(x0, dtype=float)
-    low_hit = np.isfinite(lo) & (x0 <= lo)
-    high_hit = np.isfinite(hi) & (x0 >= hi)
-    x0[low_hit] = lo[low_hit] + 1e-6 * (1 + np.abs(lo[low_hit]))
-    x0[high_hit] = hi[high_hit] - 1e-6 * (1 + np.abs(hi[high_hit]))
+    x0 = _feasible_start(x0, lo, hi)
     sol = optimize.least_squares(
         _residuals,
         x0,
@@ -160,6 +156,110 @@ def fit(
         max_nfev=2000,
     )
     return sol.x, sol.jac, bool(sol.success)
+
+
+def _feasible_start(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Move a start on (or beyond) a bound just inside it, as ``least_squares`` needs."""
+    x0 = np.array(x0, dtype=float)
+    low_hit = np.isfinite(lo) & (x0 <= lo)
+    high_hit = np.isfinite(hi) & (x0 >= hi)
+    x0[low_hit] = lo[low_hit] + 1e-6 * (1 + np.abs(lo[low_hit]))
+    x0[high_hit] = hi[high_hit] - 1e-6 * (1 + np.abs(hi[high_hit]))
+    return x0
+
+
+#: Levenberg-Marquardt iterations of the batched refits before a refit goes to scipy.
+_LM_STEPS = 60
+
+
+def fit_many(
+    t_u: np.ndarray,
+    ys_u: np.ndarray,
+    t_r: np.ndarray,
+    ys_r: np.ndarray,
+    *,
+    model: str,
+    ceiling: float | None,
+    upper: float,
+    x0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refit ``B`` pairs of series (rows of ``ys_u``, ``ys_r``) from one start.
+
+    Every refit takes Levenberg-Marquardt steps on all ``B`` problems at once (the
+    ``k × k`` normal equations of each, with the analytic Jacobian). A refit is kept when
+    its steps vanish (relative change below 1e-12) strictly inside the bounds; one whose
+    optimum lies on a bound (the ceiling at the largest draw), or that does not settle,
+    goes to :func:`fit` — ``scipy.optimize.least_squares`` with the same bounds, as
+    before. Returns ``(theta (B, k), converged (B,))``.
+    """
+    b, k = ys_u.shape[0], x0.shape[0]
+    lo, hi = _bounds(model, ceiling, 0.0, upper)
+    lo, hi = np.tile(lo, (b, 1)), np.tile(hi, (b, 1))
+    if ceiling is None:
+        if model == "shared":
+            lo[:, 0] = np.maximum(ys_u.max(axis=1), ys_r.max(axis=1))
+        else:
+            lo[:, 0], lo[:, 3] = ys_u.max(axis=1), ys_r.max(axis=1)
+    theta = np.array([_feasible_start(x0, lo[i], hi[i]) for i in range(b)])
+    unpack_map = _unpack_matrix(k, model, ceiling)
+    origin = unpack(np.zeros(k), model, ceiling)
+    y = np.concatenate([ys_u, ys_r], axis=1)
+    m_u = t_u.shape[0]
+
+    def residuals_and_jacobian(th: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        six = origin + th @ unpack_map.T
+        fitted, jac = np.empty_like(yy), np.zeros((*yy.shape, 6))
+        for part, t, cols in ((slice(None, m_u), t_u, 0), (slice(m_u, None), t_r, 3)):
+            k_, r_, t0 = (six[:, cols + j, None] for j in range(3))
+            e = np.exp(-r_ * (t - t0))
+            share = 1.0 / (1.0 + e)
+            slope = k_ * e * share * share
+            fitted[:, part] = k_ * share
+            jac[:, part, cols] = share
+            jac[:, part, cols + 1] = slope * (t - t0)
+            jac[:, part, cols + 2] = -slope * r_
+        return fitted - yy, jac @ unpack_map
+
+    resid, jac = residuals_and_jacobian(theta, y)
+    cost = np.einsum("bi,bi->b", resid, resid)
+    damping = np.full(b, 1e-3)
+    settled = np.zeros(b, dtype=bool)
+    eye = np.eye(k)
+    for _ in range(_LM_STEPS):
+        active = ~settled
+        if not active.any():
+            break
+        gram = np.einsum("bij,bik->bjk", jac[active], jac[active])
+        grad = np.einsum("bij,bi->bj", jac[active], resid[active])
+        scale = np.maximum(np.einsum("bjj->bj", gram), 1e-300)
+        lhs = gram + damping[active, None, None] * scale[:, :, None] * eye
+        with np.errstate(all="ignore"):
+            step = -np.linalg.solve(lhs, grad[..., None])[..., 0]
+        trial = theta[active] + step
+        trial_resid, trial_jac = residuals_and_jacobian(trial, y[active])
+        trial_cost = np.einsum("bi,bi->b", trial_resid, trial_resid)
+        inside = ((trial > lo[active]) & (trial < hi[active])).all(axis=1)
+        better = inside & np.isfinite(trial_cost) & (trial_cost <= cost[active])
+        idx = np.flatnonzero(active)
+        take = idx[better]
+        theta[take], resid[take], jac[take] = trial[better], trial_resid[better], trial_jac[better]
+        small = np.abs(step).max(axis=1) <= 1e-12 * (1.0 + np.abs(theta[active]).max(axis=1))
+        settled[idx[better & small]] = True
+        cost[take] = trial_cost[better]
+        damping[take] = np.maximum(damping[take] / 10.0, 1e-12)
+        damping[idx[~better]] *= 10.0
+        # a step pushed out of the feasible box: leave this refit to the bounded solver
+        settled[idx[~inside]] = True
+        theta[idx[~inside]] = np.nan
+    ok = settled & np.isfinite(theta).all(axis=1)
+    for i in np.flatnonzero(~ok):
+        try:
+            theta[i], _, ok[i] = fit(
+                t_u, ys_u[i], t_r, ys_r[i], model=model, ceiling=ceiling, upper=upper, x0=x0
+            )
+        except ValueError:
+            ok[i] = False
+    return theta, ok
 
 
 def predict(

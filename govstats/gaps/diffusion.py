@@ -19,7 +19,7 @@ from govstats.design.inference import (
 )
 from govstats.design.model_matrix import rename
 from govstats.errors import ConvergenceError, DataError
-from govstats.gaps._diffusion import fit, logistic, unpack
+from govstats.gaps._diffusion import fit, fit_many, logistic, unpack
 from govstats.gaps._tables import summary_text
 
 __all__ = ["DiffusionLagResult", "cnnic_diffusion_lag", "diffusion_lag", "to_years"]
@@ -324,20 +324,20 @@ def diffusion_lag(
     six = unpack(theta, model, ceiling)
     fitted_u = logistic(t, *six[:3])
     fitted_r = logistic(t, *six[3:])
-    draws, failed = [], 0
-    for _ in range(replicates):
-        ys_u = fitted_u + rng.normal(0.0, s, m)
-        ys_r = fitted_r + rng.normal(0.0, s, m)
-        try:
-            th_b, _, ok_b = fit(
-                t, ys_u, t, ys_r, model=model, ceiling=ceiling, upper=upper, x0=theta
-            )
-        except ValueError:
-            ok_b = False
-        if ok_b:
-            draws.append(unpack(th_b, model, ceiling))
-        else:
-            failed += 1
+    # the draws of the former replicate loop (u then r per replicate), in one call
+    noise = rng.normal(0.0, s, (replicates, 2, m))
+    refits, converged = fit_many(
+        t,
+        fitted_u + noise[:, 0],
+        t,
+        fitted_r + noise[:, 1],
+        model=model,
+        ceiling=ceiling,
+        upper=upper,
+        x0=theta,
+    )
+    failed = int((~converged).sum())
+    draws = [unpack(th, model, ceiling) for th in refits[converged]]
     if replicates > 0 and failed > 0.1 * replicates:
         raise ConvergenceError(
             f"{failed} of {replicates} bootstrap refits did not converge; the curves are poorly "

@@ -126,3 +126,42 @@ def test_the_fit_uses_the_exact_jacobian(model: str, ceiling: float | None, thet
     x = np.array(theta)
     numeric = approx_derivative(_diffusion._residuals, x, method="3-point", args=args)
     np.testing.assert_allclose(_diffusion._jacobian(x, *args), numeric, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("model", "ceiling"),
+    [("shared", None), ("shared", 95.0), ("separate", None), ("separate", 95.0)],
+)
+def test_batched_refits_reach_the_bounded_least_squares_optimum(model, ceiling) -> None:
+    from govstats.gaps import _diffusion
+
+    rng = np.random.default_rng(7)
+    t = np.arange(2007.0, 2022.0, 1.5)
+    # an urban curve near its ceiling: some refits put the ceiling at the largest draw
+    fitted_u, fitted_r = _curve(t, 87.0, 0.22, 2005.0), _curve(t, 87.0, 0.22, 2012.9)
+    noise = rng.normal(0.0, 2.0, (120, 2, t.size))
+    ys_u, ys_r = fitted_u + noise[:, 0], fitted_r + noise[:, 1]
+    x0 = _diffusion.start_values(t, fitted_u, t, fitted_r, model, ceiling, 100.0)
+    kw = {"model": model, "ceiling": ceiling, "upper": 100.0}
+    theta, ok = _diffusion.fit_many(t, ys_u, t, ys_r, x0=x0, **kw)
+    assert ok.all()
+
+    def cost(th: np.ndarray, i: int) -> float:
+        fu, fr = _diffusion.predict(th, t, t, model, ceiling)
+        return float(((fu - ys_u[i]) ** 2).sum() + ((fr - ys_r[i]) ** 2).sum())
+
+    on_bound = 0
+    for i in range(len(theta)):
+        alone, _, converged = _diffusion.fit(t, ys_u[i], t, ys_r[i], x0=x0, **kw)
+        assert converged
+        # never a worse optimum than scipy's bounded solver, and the same one to its tolerance
+        assert cost(theta[i], i) <= cost(alone, i) * (1 + 1e-12)
+        np.testing.assert_allclose(theta[i], alone, rtol=1e-5, atol=1e-4)
+        six = _diffusion.unpack(theta[i], model, ceiling)
+        on_bound += bool(
+            np.isclose(
+                six[0], max(ys_u[i].max(), ys_r[i].max()) if model == "shared" else ys_u[i].max()
+            )
+        )
+    if ceiling is None:
+        assert on_bound > 0  # the ceiling at the largest draw: the refits the bounded solver takes
