@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -17,7 +20,7 @@ DEFAULT_SEED = 2024
 DEFAULT_REPLICATES = 1000
 DEFAULT_MIN_CELL = 10
 
-__all__ = ["main"]
+__all__ = ["main", "program"]
 
 _ANALYSIS_HELP = {
     "01": "access_gap: CNNIC urban vs rural internet penetration, gap and diffusion lag",
@@ -45,6 +48,28 @@ def main() -> None:
     govstats analyses    list the numbered analyses
     govstats datasets    list the embedded tables and their sources
     """
+
+
+def program() -> NoReturn:
+    """Run the command line as the ``govstats`` program, then end the process at once.
+
+    A report run holds pandas, scipy, statsmodels and matplotlib; the interpreter's
+    orderly teardown of them takes half a second and has nothing left to do. So after a
+    successful command whose only remaining threads are daemons, the exit handlers run,
+    the streams are flushed and the process ends; otherwise it exits as usual.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if code not in (0, None) or any(not t.daemon for t in others):
+        sys.exit(code)  # type: ignore[arg-type]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
 
 
 @main.command()

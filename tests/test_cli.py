@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -144,3 +147,21 @@ def test_unexpected_failure_is_still_one_line(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(main, ["report", "--out", str(out), "--replicates", "5", "--quiet"])
     assert "KeyError" in _one_line_error(result)
     assert not out.exists()
+
+
+def _program(*args: str, setup: str = "") -> subprocess.CompletedProcess[str]:
+    code = f"import sys; {setup}\nsys.argv = ['govstats', *{list(args)!r}]\n"
+    code += "from govstats.cli import program\nprogram()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_the_program_runs_exit_handlers_and_flushes_before_it_ends() -> None:
+    done = _program("analyses", setup="import atexit; atexit.register(print, 'handlers ran')")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("01") and done.stdout.rstrip().endswith("handlers ran")
+
+
+def test_the_program_keeps_the_exit_status_of_a_failure(tmp_path) -> None:
+    done = _program("report", "--survey", str(tmp_path / "missing.sav"))
+    assert done.returncode == 1
+    assert done.stderr.startswith("govstats: error: survey file") and done.stdout == ""

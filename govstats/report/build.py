@@ -17,6 +17,7 @@ from typing import Any
 from govstats.errors import GovstatsError, GovstatsWarning, ReportError
 from govstats.io import folder_manifest
 from govstats.report import analyses
+from govstats.report._drawing import FigureDrawer, default_jobs
 from govstats.report._interrupt import InterruptFlag, catch_interrupts
 from govstats.report._labels import LANGS, label, translate_note
 from govstats.report.inputs import (
@@ -406,16 +407,24 @@ def _warning_notes() -> Iterator[list[str]]:
 
 
 def _run_study(
-    spec: StudySpec, progress: bool, extra_steps: Sequence[str], interrupt: InterruptFlag
+    spec: StudySpec,
+    progress: bool,
+    extra_steps: Sequence[str],
+    interrupt: InterruptFlag,
+    on_section: Callable[[AnalysisResult], None] = lambda _: None,
 ) -> tuple[list[AnalysisResult], SurveyInput | None, Any, list[str]]:
     with _warning_notes() as caught:
-        sections, loaded, bar = _run_sections(spec, progress, extra_steps, interrupt)
+        sections, loaded, bar = _run_sections(spec, progress, extra_steps, interrupt, on_section)
     known = set(loaded.notes) if loaded is not None else set()
     return sections, loaded, bar, [n for n in caught if n not in known]
 
 
 def _run_sections(
-    spec: StudySpec, progress: bool, extra_steps: Sequence[str], interrupt: InterruptFlag
+    spec: StudySpec,
+    progress: bool,
+    extra_steps: Sequence[str],
+    interrupt: InterruptFlag,
+    on_section: Callable[[AnalysisResult], None],
 ) -> tuple[list[AnalysisResult], SurveyInput | None, Any]:
     from tqdm import tqdm
 
@@ -436,11 +445,16 @@ def _run_sections(
                     f"section kind {section.kind!r} has no runner; known: {sorted(SECTIONS)}"
                 )
             sections.append(runner(context, section.options))
+            on_section(sections[-1])
             bar.update(1)
     except BaseException:
         bar.close()
         raise
     return sections, loaded, bar
+
+
+#: Image format of the figures in each report format (vector in the PDF; Word takes PNG).
+IMAGE_FORMATS = {"pdf": "svg", "docx": "png"}
 
 
 def _render(
@@ -456,27 +470,13 @@ def _render(
     return render_pdf(sections, meta, lambda spec: figure(spec, "svg"))
 
 
-def _cached_figures() -> Callable[[Any, str], bytes]:
-    """Draw each figure once per image format (SVG for the PDF, PNG for Word)."""
-    from govstats.report.figures import figure_png, figure_svg
-
-    draw = {"png": figure_png, "svg": figure_svg}
-    drawn: dict[tuple[int, str], bytes] = {}
-
-    def image(spec: Any, fmt: str) -> bytes:
-        if (id(spec), fmt) not in drawn:
-            drawn[id(spec), fmt] = draw[fmt](spec)
-        return drawn[id(spec), fmt]
-
-    return image
-
-
 def build_study(
     spec: StudySpec | str | Path | None = None,
     out: str | Path | None = None,
     *,
     formats: Sequence[str] | None = None,
     progress: bool = True,
+    jobs: int | None = None,
 ) -> list[ReportOutcome]:
     """Run a study spec once and write its report in every format it asks for.
 
@@ -491,6 +491,10 @@ def build_study(
         Default: the spec's ``formats``.
     progress : bool
         Show a progress bar on standard error.
+    jobs : int, optional
+        Processes drawing the figures: 2 draws them in a forked worker while the analyses
+        run (default where the platform forks and has two CPUs), 1 draws them afterwards
+        in this process. The report's bytes are the same either way.
 
     Returns
     -------
@@ -524,9 +528,12 @@ def build_study(
         base = DEFAULT_OUT.with_name(f"{stem}.pdf")
     else:
         base = Path(out)
-    with catch_interrupts() as interrupt:
+    images = [IMAGE_FORMATS[f] for f in wanted]
+    with catch_interrupts() as interrupt, FigureDrawer(images, jobs or default_jobs()) as figure:
         start = time.perf_counter()
-        sections, loaded, bar, warned = _run_study(study, progress, ["figures", *wanted], interrupt)
+        sections, loaded, bar, warned = _run_study(
+            study, progress, ["figures", *wanted], interrupt, lambda s: figure.submit(s.figures)
+        )
         outcomes = []
         try:
             interrupt.check()
@@ -540,8 +547,8 @@ def build_study(
                 authors=tuple(study.authors),
                 headings=tuple(numbered_headings([s.title for s in sections], study.lang)),
             )
+            figure.finish()
             bar.update(1)
-            figure = _cached_figures()
             for format in wanted:
                 bar.set_postfix_str(format)
                 content, pages = _render(sections, meta, format, figure)

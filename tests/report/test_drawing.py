@@ -1,0 +1,55 @@
+"""Figures drawn in a forked worker while the analyses run: same bytes, same errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from govstats.errors import ReportError
+from govstats.report._drawing import FigureDrawer, default_jobs
+from govstats.report.build import build_study
+from govstats.report.figures import figure_png, figure_svg
+from govstats.report.results import FigureSpec
+from govstats.report.spec import parse_spec
+
+forks = pytest.mark.skipif(default_jobs() < 2, reason="draws in a worker only where it forks")
+
+
+def _forest(name: str, shift: float) -> FigureSpec:
+    data = pd.DataFrame(
+        {
+            "label": ["a", "b"],
+            "estimate": [shift, -shift],
+            "ci_low": [shift - 1, -shift - 1],
+            "ci_high": [shift + 1, -shift + 1],
+        }
+    )
+    return FigureSpec(name, "forest", data, f"Effects {name}", "en")
+
+
+@forks
+def test_the_worker_draws_the_same_bytes_as_this_process() -> None:
+    specs = [_forest(f"f{i}", 0.1 * i) for i in range(4)]
+    with FigureDrawer(["svg", "png"], jobs=2) as drawer:
+        drawer.submit(specs)
+        drawer.finish()
+        drawn = [(drawer(s, "svg"), drawer(s, "png")) for s in specs]
+    assert drawn == [(figure_svg(s), figure_png(s)) for s in specs]
+
+
+@forks
+def test_a_figure_that_fails_in_the_worker_fails_the_report() -> None:
+    bad = FigureSpec("bad", "forest", pd.DataFrame({"label": ["a"]}), "Broken", "en")
+    with FigureDrawer(["svg"], jobs=2) as drawer:
+        drawer.submit([bad])
+        with pytest.raises(ReportError, match="estimate"):
+            drawer(bad, "svg")  # waits for the worker's attempt
+
+
+@forks
+def test_a_report_drawn_beside_its_analyses_is_the_report_drawn_after_them(tmp_path) -> None:
+    spec = parse_spec({"lang": "en", "sections": [{"kind": "access_gap"}, {"kind": "census"}]})
+    alone = build_study(spec, tmp_path / "one.pdf", progress=False, jobs=1)[0]
+    beside = build_study(spec, tmp_path / "two.pdf", progress=False, jobs=2)[0]
+    assert alone.n_figures == 2
+    assert alone.path.read_bytes() == beside.path.read_bytes()
