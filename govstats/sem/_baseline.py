@@ -15,7 +15,7 @@ from govstats.sem._ram import GroupMatrices, Moments, RamModel
 if TYPE_CHECKING:
     from govstats.sem._data import Data
 
-__all__ = ["MeatFunction", "baseline_fit", "scaling_factor"]
+__all__ = ["MeatFunction", "baseline_fit", "saturated_trace", "scaling_factor"]
 
 #: ``meat(scores (n, k), rows (n,) bool) -> (k, k)``: first-order information of the
 #: scores of the selected rows per unit of (normalised) weight -- the outer
@@ -31,34 +31,33 @@ def _x_index(pt: ParTable) -> np.ndarray:
     return np.array([ov.index(v) for v in pt.roles.ov_x], dtype=np.int64)
 
 
-def scaling_factor(
-    pt: ParTable,
-    ram: RamModel,
-    theta: np.ndarray,
-    moments: Moments,
-    d: Data,
-    observed: np.ndarray,
-    meat: np.ndarray,
-    dof: float,
-    meat_of: MeatFunction,
-) -> float:
+def saturated_trace(pt: ParTable, moments: Moments, d: Data, meat_of: MeatFunction) -> float:
+    """``sum_g tr(A1_g^{-1} B1_g)`` of the saturated model at the sample moments.
+
+    It depends on the data, the groups and the mean structure only, so one fit computes
+    it once for the model's and the baseline's scaling factors.
+    """
+    x_idx = _x_index(pt)
+    trace = 0.0
+    for g in range(pt.n_groups):
+        rows = d.groups == g
+        cov = moments.cov[0, g]
+        part = fm.moment_scores(d.x[rows], moments.mean[0, g], np.linalg.inv(cov),
+                                pt.meanstructure)  # fmt: skip
+        scores = np.zeros((d.x.shape[0], part.shape[1]))
+        scores[rows] = part
+        trace += fm.h1_trace(meat_of(scores, rows), cov, x_idx, pt.meanstructure)
+    return trace
+
+
+def scaling_factor(observed: np.ndarray, meat: np.ndarray, dof: float, trace_h1: float) -> float:
     """Yuan-Bentler scaling factor, Mplus variant (lavaan ``yuan.bentler.mplus``).
 
     ``c = [sum_g tr(A1_g^{-1} B1_g) - tr(B0 E^{-1})] / df`` with ``A1``/``B1`` the
     expected and first-order information of the saturated model at the sample
-    moments and ``B0``/``E`` the first-order and observed information of the model.
+    moments (``trace_h1``, :func:`saturated_trace`) and ``B0``/``E`` the first-order
+    and observed information of the model.
     """
-    x_idx = _x_index(pt)
-    trace_h1 = 0.0
-    for g in range(pt.n_groups):
-        rows = d.groups == g
-        cov = moments.cov[0, g]
-        scores = np.zeros((d.x.shape[0], 0))
-        part = fm.moment_scores(d.x[rows], moments.mean[0, g], np.linalg.inv(cov),
-                                ram.meanstructure)  # fmt: skip
-        scores = np.zeros((d.x.shape[0], part.shape[1]))
-        scores[rows] = part
-        trace_h1 += fm.h1_trace(meat_of(scores, rows), cov, x_idx, ram.meanstructure)
     trace_h0 = float(np.trace(np.linalg.solve(observed, meat)))
     return (trace_h1 - trace_h0) / dof
 
@@ -108,11 +107,13 @@ def baseline_fit(
     meat_of: MeatFunction | None,
     *,
     expected: bool = False,
+    trace_h1: float | None = None,
 ) -> dict[str, float]:
     """Chi-square, df and (with ``meat_of``) scaling factor of the independence model.
 
     ``expected`` takes the expected instead of the observed information as the
-    bread of the scaling factor (lavaan with ``information = "expected"``).
+    bread of the scaling factor (lavaan with ``information = "expected"``);
+    ``trace_h1`` is :func:`saturated_trace` when the caller has it.
     """
     model, nox, k = _independence(pt)
     theta = []
@@ -138,5 +139,7 @@ def baseline_fit(
             observed = observed_information(model, th[0], moments)
         scores = casewise_scores(model, th[0], moments, d.x, d.groups)
         meat = meat_of(scores, np.ones(d.x.shape[0], dtype=bool))
-        out["scaling"] = scaling_factor(pt, model, th[0], moments, d, observed, meat, dof, meat_of)
+        if trace_h1 is None:
+            trace_h1 = saturated_trace(pt, moments, d, meat_of)
+        out["scaling"] = scaling_factor(observed, meat, dof, trace_h1)
     return out

@@ -10,7 +10,7 @@ from scipy import stats
 
 from govstats.design.inference import t_interval
 from govstats.sem import _fitmeasures as fm
-from govstats.sem._baseline import MeatFunction, baseline_fit, scaling_factor
+from govstats.sem._baseline import MeatFunction, baseline_fit, saturated_trace, scaling_factor
 from govstats.sem._data import Data
 from govstats.sem._partable import ParTable
 from govstats.sem._ram import Moments, RamModel
@@ -79,7 +79,8 @@ def fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Moment
     pvalue = float(stats.chi2.sf(chisq, dof)) if dof > 0 else np.nan
     out: dict[str, float] = {"npar": float(pt.n_free), "fmin": f_min, "chisq": chisq,
                              "df": dof, "pvalue": pvalue}  # fmt: skip
-    base = baseline_fit(pt, moments, d, meat_of, expected=expected_bread)
+    trace_h1 = None if meat_of is None else saturated_trace(pt, moments, d, meat_of)
+    base = baseline_fit(pt, moments, d, meat_of, expected=expected_bread, trace_h1=trace_h1)
     out["baseline.chisq"], out["baseline.df"] = base["chisq"], base["df"]
     out["baseline.pvalue"] = float(stats.chi2.sf(base["chisq"], base["df"]))
     out["cfi"] = fm.cfi(chisq, dof, base["chisq"], base["df"])
@@ -102,8 +103,8 @@ def fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Moment
     out["rmsea.notclose.h0"] = 0.08
     if meat_of is not None and observed is not None and meat is not None:
         # a saturated model (df = 0) has no scaling factor; lavaan keeps the unscaled chisq
-        c = (scaling_factor(pt, ram, theta, moments, d, observed, meat, dof, meat_of)
-             if dof > 0 else np.nan)  # fmt: skip
+        assert trace_h1 is not None
+        c = scaling_factor(observed, meat, dof, trace_h1) if dof > 0 else np.nan
         scaled = chisq / c if dof > 0 else chisq
         out["chisq.scaled"], out["df.scaled"] = scaled, dof
         out["pvalue.scaled"] = float(stats.chi2.sf(scaled, dof)) if dof > 0 else np.nan
