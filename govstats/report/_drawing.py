@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -85,7 +86,12 @@ class FigureDrawer:
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
             )
-            self._pool.submit(int)  # fork now: the worker imports matplotlib meanwhile
+            with warnings.catch_warnings():
+                # Python 3.12+ warns on any fork of a process with threads (here BLAS's
+                # idle pool): the worker only draws with matplotlib and takes no lock
+                # those threads could hold (numpy re-initialises BLAS after a fork)
+                warnings.filterwarnings("ignore", ".*fork", DeprecationWarning)
+                self._pool.submit(int)  # fork now: the worker imports matplotlib meanwhile
 
     def __enter__(self) -> FigureDrawer:
         return self
