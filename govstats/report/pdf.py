@@ -117,19 +117,30 @@ def _table(table: Table, number: int, lang: str) -> dict[str, Any]:
     }
 
 
-def _figure(image: bytes, spec: FigureSpec, number: int, lang: str) -> dict[str, Any]:
-    if not image.lstrip()[:200].lstrip(b"\xef\xbb\xbf").startswith((b"<?xml", b"<svg")):
-        raise ReportError(
-            f"the figure {spec.name!r} must be SVG for the PDF; pass "
-            "govstats.report.figures.figure_svg as the figure function"
-        )
-    return {
+#: Raster images the PDF takes beside SVG, by their first bytes.
+_RASTER = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+def _figure(
+    image: bytes, spec: FigureSpec, number: int, lang: str, files: dict[str, bytes]
+) -> dict[str, Any]:
+    """Caption, note and image of a figure; a raster image goes to ``files`` by name."""
+    entry = {
         "caption": _minus(f"{label('figure', lang)} {number}  {spec.title}"),
         "note": _minus(spec.note),
-        "image": image.decode("utf-8"),
         "alt": spec.title,
-        "format": "svg",
     }
+    raster = next((fmt for magic, fmt in _RASTER.items() if image.startswith(magic)), None)
+    if raster is not None:
+        name = f"figure-{number}.{raster}"
+        files[name] = image
+        return {**entry, "file": f"/{name}"}
+    if not image.lstrip()[:200].lstrip(b"\xef\xbb\xbf").startswith((b"<?xml", b"<svg")):
+        raise ReportError(
+            f"the figure {spec.name!r} is neither SVG nor PNG/JPEG; pass "
+            "govstats.report.figures.figure_svg as the figure function"
+        )
+    return {**entry, "image": image.decode("utf-8")}
 
 
 def _document(
@@ -137,6 +148,7 @@ def _document(
     meta: ReportMeta,
     figure_image: Callable[[Any], bytes],
     progress: Callable[[str], None] | None,
+    files: dict[str, bytes],
 ) -> dict[str, Any]:
     """Build the JSON document ``report.typ`` lays out, every string in print form."""
     lang = meta.lang
@@ -173,7 +185,7 @@ def _document(
         figures = []
         for spec in section.figures:
             figure_no += 1
-            figures.append(_figure(figure_image(spec), spec, figure_no, lang))
+            figures.append(_figure(figure_image(spec), spec, figure_no, lang, files))
             if progress is not None:
                 progress(spec.name)
         body.append(
@@ -232,7 +244,8 @@ def render_pdf(
     meta : ReportMeta
     figure_image : callable
         Maps a :class:`~govstats.report.results.FigureSpec` to SVG bytes
-        (:func:`govstats.report.figures.figure_svg`).
+        (:func:`govstats.report.figures.figure_svg`: vector figures) or PNG bytes
+        (:func:`govstats.report.figures.figure_png`).
     progress : callable, optional
         Called with a short description after each figure is drawn.
 
@@ -253,18 +266,23 @@ def render_pdf(
     """
     import typst
 
-    document = json.dumps(_document(sections, meta, figure_image, progress), ensure_ascii=False)
-    try:
-        content, _ = typst.compile_with_warnings(
-            _template(),
-            format="pdf",
-            font_paths=_fonts(),
-            ignore_system_fonts=True,
-            sys_inputs={"report": document},
-            timestamp=FIXED_DATE,
-        )
-    except typst.TypstError as exc:
-        raise ReportError(f"the PDF could not be laid out: {exc.message}") from exc
+    files: dict[str, bytes] = {}
+    document = _document(sections, meta, figure_image, progress, files)
+    with tempfile.TemporaryDirectory(prefix="govstats-") as root:
+        for name, data in files.items():  # raster figures are read from files
+            Path(root, name).write_bytes(data)
+        try:
+            content, _ = typst.compile_with_warnings(
+                _template(),
+                format="pdf",
+                root=root,
+                font_paths=_fonts(),
+                ignore_system_fonts=True,
+                sys_inputs={"report": json.dumps(document, ensure_ascii=False)},
+                timestamp=FIXED_DATE,
+            )
+        except typst.TypstError as exc:
+            raise ReportError(f"the PDF could not be laid out: {exc.message}") from exc
     if not isinstance(content, bytes):
         raise ReportError("the PDF could not be laid out: Typst returned no document")
     return content, _page_count(content)

@@ -192,3 +192,21 @@ def test_english_pdf_and_unavailable_section(tmp_path) -> None:
     for key in ("sec_census", "sec_survey", "sec_methods", "sec_limits"):
         assert label(key, "en") in flat
     assert "This section is not available: no survey given" in flat
+
+
+def test_png_figures_are_placed_as_images_too() -> None:
+    from govstats.errors import ReportError
+    from govstats.report import ReportMeta, render_pdf, run_analyses
+    from govstats.report.figures import DPI, figure_png
+
+    sections = run_analyses(None, keys=("02",), lang="en")
+    meta = ReportMeta(lang="en", seed=3)
+    content, _ = render_pdf(sections, meta, figure_png)
+    images = [
+        im.image.size for page in pypdf.PdfReader(io.BytesIO(content)).pages for im in page.images
+    ]
+    width, height = FIGURE_SIZES[sections[0].figures[0].kind]
+    assert images == [(round(width * DPI), round(height * DPI))]
+    assert "Figure 1" in pdf_text(content)
+    with pytest.raises(ReportError, match="neither SVG nor PNG"):
+        render_pdf(sections, meta, lambda spec: b"GIF89a")
