@@ -38,9 +38,14 @@ def _draw(spec: Any, fmt: str) -> bytes:
 def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the report decides, the worker only draws
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from govstats.report._fonts import figure_font_family
+    import pandas as pd
 
-    figure_font_family()  # matplotlib's import and the font, before the first figure
+    from govstats.report.results import FigureSpec
+
+    # A first figure costs half a second more than the next ones (matplotlib's import,
+    # FreeType reading the CJK font, text caches): draw one while the analyses start.
+    data = pd.DataFrame({"label": ["城乡 a"], "estimate": [0.5], "ci_low": [0.0], "ci_high": [1.0]})
+    _draw(FigureSpec("warm-up", "forest", data, "城乡 warm-up", "zh"), "svg")
 
 
 class FigureDrawer:
@@ -111,8 +116,15 @@ class FigureDrawer:
                     self._pending[key] = self._pool.submit(_draw, spec, fmt)
 
     def finish(self, progress: Callable[[str], None] | None = None) -> None:
-        """Draw here what the worker has not started, last first; wait for the rest."""
-        for key in reversed(list(self._pending)):
+        """Draw here part of what the worker has not started (last first); wait for the rest.
+
+        This process has not drawn yet: its first figure costs about three of the
+        worker's (matplotlib and the font are cold here), so it takes figures only from a
+        queue of three or more, and then half of what exceeds two.
+        """
+        queued = [k for k, f in self._pending.items() if not (f.running() or f.done())]
+        here = max(0, (len(queued) - 1) // 2)  # 3 or 4 queued: 1, 5 or 6: 2, ...
+        for key in reversed(queued[len(queued) - here :]):
             if self._pending[key].cancel():
                 del self._pending[key]
                 self._drawn[key] = _draw(self._specs[key[0]], key[1])
