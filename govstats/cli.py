@@ -131,6 +131,14 @@ def program() -> NoReturn:
     help="Disclosure control: suppress cells with fewer unweighted respondents than this "
     f"[default: {DEFAULT_MIN_CELL}].",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes: 2 draws the figures in a second process while the analyses run "
+    "(default where the system forks and has two CPUs); 1 uses one process. The report "
+    "is the same either way.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar; print only the output path.")
 def report(
     out: Path | None,
@@ -142,6 +150,7 @@ def report(
     replicates: int | None,
     seed: int | None,
     min_cell: int | None,
+    jobs: int | None,
     quiet: bool,
 ) -> None:
     """Build the report (PDF or Word) from a study spec, the embedded data or your survey.
@@ -169,6 +178,7 @@ def report(
             out,
             formats=formats or None,
             progress=not quiet,
+            jobs=jobs,
         )
     except (GovstatsError, OSError) as exc:
         _fail(str(exc))

@@ -528,6 +528,8 @@ def build_study(
         base = DEFAULT_OUT.with_name(f"{stem}.pdf")
     else:
         base = Path(out)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ReportError(f"jobs must be a whole number of processes, 1 or more; got {jobs!r}")
     images = [IMAGE_FORMATS[f] for f in wanted]
     with catch_interrupts() as interrupt, FigureDrawer(images, jobs or default_jobs()) as figure:
         start = time.perf_counter()
@@ -583,6 +585,7 @@ def build_report(
     progress: bool = True,
     spec: StudySpec | str | Path | None = None,
     format: str | None = None,
+    jobs: int | None = None,
 ) -> ReportOutcome:
     """Build the report (PDF or Word) and write it atomically to ``out``.
 
@@ -609,6 +612,8 @@ def build_report(
         override it.
     format : {"pdf", "docx"}, optional
         Default: from the suffix of ``out`` (``.docx`` gives Word), else PDF.
+    jobs : int, optional
+        Processes drawing the figures, as in :func:`build_study`.
 
     Returns
     -------
@@ -648,5 +653,5 @@ def build_report(
         seed=seed,
         min_cell=min_cell,
     )
-    (outcome,) = build_study(study, target, formats=(chosen,), progress=progress)
+    (outcome,) = build_study(study, target, formats=(chosen,), progress=progress, jobs=jobs)
     return outcome

@@ -53,3 +53,11 @@ def test_a_report_drawn_beside_its_analyses_is_the_report_drawn_after_them(tmp_p
     beside = build_study(spec, tmp_path / "two.pdf", progress=False, jobs=2)[0]
     assert alone.n_figures == 2
     assert alone.path.read_bytes() == beside.path.read_bytes()
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_jobs_must_be_a_count_of_processes(tmp_path, jobs) -> None:
+    spec = parse_spec({"lang": "en", "sections": [{"kind": "census"}]})
+    with pytest.raises(ReportError, match="jobs must be a whole number"):
+        build_study(spec, tmp_path / "r.pdf", progress=False, jobs=jobs)
+    assert list(tmp_path.iterdir()) == []

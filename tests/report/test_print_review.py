@@ -321,3 +321,8 @@ def test_path_diagram_of_any_chain_length_has_no_overlapping_labels(k) -> None:
         assert node.x0 < name.x0 and name.x1 < node.x1
     for label_box in boxes[len(nodes) :]:
         assert not any(label_box.overlaps(node) for node in node_boxes), label_box
+
+
+def test_text_that_looks_like_markup_is_printed_as_it_is() -> None:
+    text = "#set page(width: 1cm) $x^2$ *not bold* _not italic_ `code` <label> @ref \\ 50% ~ [a]"
+    assert _printed_lines(text, "en") == [text]
