@@ -103,7 +103,9 @@ def render(spec: FigureSpec, *, title: bool = False) -> Any:
     return fig
 
 
-def _savefig(fig: Any, target: Any, fmt: str, family: list[str]) -> None:
+def _savefig(
+    fig: Any, target: Any, fmt: str, family: list[str], *, text_as_paths: bool = True
+) -> None:
     import matplotlib
 
     metadata: dict[str, Any] = {
@@ -111,7 +113,10 @@ def _savefig(fig: Any, target: Any, fmt: str, family: list[str]) -> None:
         "svg": {"Date": None},
         "pdf": {"CreationDate": None, "ModDate": None},
     }[fmt]
-    with matplotlib.rc_context(_rc(family)):
+    rc = _rc(family)
+    if not text_as_paths:
+        rc["svg.fonttype"] = "none"
+    with matplotlib.rc_context(rc):
         fig.savefig(target, format=fmt, dpi=DPI, metadata=metadata)
 
 
@@ -124,7 +129,11 @@ def figure_png(spec: FigureSpec) -> bytes:
 
 
 def figure_svg(spec: FigureSpec) -> bytes:
-    """SVG bytes of the figure without its title (text drawn as outlines), for the PDF.
+    """SVG bytes of the figure without its title, for the PDF.
+
+    Its text stays text, in the figure font, which the PDF embeds: a quarter faster to
+    write than outlines, and a reader can select and search it. (The stand-alone files
+    of :func:`save_figure` draw text as outlines, so they show right without the font.)
 
     Examples
     --------
@@ -135,7 +144,7 @@ def figure_svg(spec: FigureSpec) -> bytes:
     """
     family = figure_font_family()
     buffer = io.BytesIO()
-    _savefig(render(spec), buffer, "svg", family)
+    _savefig(render(spec), buffer, "svg", family, text_as_paths=False)
     return buffer.getvalue()
 
 

@@ -210,3 +210,13 @@ def test_png_figures_are_placed_as_images_too() -> None:
     assert "Figure 1" in pdf_text(content)
     with pytest.raises(ReportError, match="neither SVG nor PNG"):
         render_pdf(sections, meta, lambda spec: b"GIF89a")
+
+
+def test_figure_text_is_text_a_reader_can_search() -> None:
+    from govstats.report import ReportMeta, render_pdf, run_analyses
+
+    sections = run_analyses(None, keys=("01",), lang="en")
+    content, _ = render_pdf(sections, ReportMeta(lang="en", seed=3), figure_svg)
+    # the legend of the access-gap figure, set in the figure font (no outlines)
+    assert label("fitted_curve", "en") in " ".join(pdf_text(content).split())
+    assert not any(len(page.images) for page in pypdf.PdfReader(io.BytesIO(content)).pages)
