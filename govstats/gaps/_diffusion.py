@@ -186,11 +186,13 @@ def fit_many(
     """Refit ``B`` pairs of series (rows of ``ys_u``, ``ys_r``) from one start.
 
     Every refit takes Levenberg-Marquardt steps on all ``B`` problems at once (the
-    ``k × k`` normal equations of each, with the analytic Jacobian). A refit is kept when
-    its steps vanish (relative change below 1e-12) strictly inside the bounds; one whose
-    optimum lies on a bound (the ceiling at the largest draw), or that does not settle,
-    goes to :func:`fit` — ``scipy.optimize.least_squares`` with the same bounds, as
-    before. Returns ``(theta (B, k), converged (B,))``.
+    ``k × k`` normal equations of each, with the analytic Jacobian). A step that crosses a
+    bound (the ceiling below the largest draw) is projected onto it, and that parameter
+    is held there; a refit is kept when its steps vanish (relative change below 1e-12)
+    and every held parameter satisfies the Karush-Kuhn-Tucker condition (the cost rises
+    into the box). One that does not settle, or whose held parameter should move back
+    inside, goes to :func:`fit` — ``scipy.optimize.least_squares`` with the same bounds.
+    Returns ``(theta (B, k), converged (B,))``.
     """
     b, k = ys_u.shape[0], x0.shape[0]
     lo, hi = _bounds(model, ceiling, 0.0, upper)
@@ -224,33 +226,42 @@ def fit_many(
     cost = np.einsum("bi,bi->b", resid, resid)
     damping = np.full(b, 1e-3)
     settled = np.zeros(b, dtype=bool)
+    fixed = np.zeros((b, k), dtype=bool)  # parameters held at the bound a step reached
     eye = np.eye(k)
     for _ in range(_LM_STEPS):
-        active = ~settled
-        if not active.any():
+        idx = np.flatnonzero(~settled)
+        if idx.size == 0:
             break
-        gram = np.einsum("bij,bik->bjk", jac[active], jac[active])
-        grad = np.einsum("bij,bi->bj", jac[active], resid[active])
+        free = ~fixed[idx]
+        gram = np.einsum("bij,bik->bjk", jac[idx], jac[idx])
+        grad = np.einsum("bij,bi->bj", jac[idx], resid[idx])
         scale = np.maximum(np.einsum("bjj->bj", gram), 1e-300)
-        lhs = gram + damping[active, None, None] * scale[:, :, None] * eye
+        lhs = gram + damping[idx, None, None] * scale[:, :, None] * eye
+        # a held parameter takes no step: its row and column become the identity's
+        lhs = np.where(free[:, :, None] & free[:, None, :], lhs, eye)
         with np.errstate(all="ignore"):
-            step = -np.linalg.solve(lhs, grad[..., None])[..., 0]
-        trial = theta[active] + step
-        trial_resid, trial_jac = residuals_and_jacobian(trial, y[active])
+            step = -np.linalg.solve(lhs, np.where(free, grad, 0.0)[..., None])[..., 0]
+        trial = theta[idx] + step
+        hit = free & ((trial <= lo[idx]) | (trial >= hi[idx]))
+        trial = np.clip(trial, lo[idx], hi[idx])  # a projected step: onto the bound it crossed
+        trial_resid, trial_jac = residuals_and_jacobian(trial, y[idx])
         trial_cost = np.einsum("bi,bi->b", trial_resid, trial_resid)
-        inside = ((trial > lo[active]) & (trial < hi[active])).all(axis=1)
-        better = inside & np.isfinite(trial_cost) & (trial_cost <= cost[active])
-        idx = np.flatnonzero(active)
+        better = np.isfinite(trial_cost) & (trial_cost <= cost[idx])
         take = idx[better]
         theta[take], resid[take], jac[take] = trial[better], trial_resid[better], trial_jac[better]
-        small = np.abs(step).max(axis=1) <= 1e-12 * (1.0 + np.abs(theta[active]).max(axis=1))
-        settled[idx[better & small]] = True
+        fixed[take] |= hit[better]
+        small = np.abs(step).max(axis=1) <= 1e-12 * (1.0 + np.abs(theta[idx]).max(axis=1))
+        settled[idx[better & small & ~hit.any(axis=1)]] = True
         cost[take] = trial_cost[better]
         damping[take] = np.maximum(damping[take] / 10.0, 1e-12)
         damping[idx[~better]] *= 10.0
-        # a step pushed out of the feasible box: leave this refit to the bounded solver
-        settled[idx[~inside]] = True
-        theta[idx[~inside]] = np.nan
+    # a parameter held at a bound must be where the cost rises into the box (KKT);
+    # otherwise the bounded solver decides
+    grad = np.einsum("bij,bi->bj", jac, resid)
+    size = 1e-8 * np.sqrt(np.einsum("bij,bij->bj", jac, jac) * cost[:, None])
+    at_low = theta <= lo
+    inward = np.where(at_low, grad < -size, grad > size)
+    settled &= ~(fixed & inward).any(axis=1)
     ok = settled & np.isfinite(theta).all(axis=1)
     for i in np.flatnonzero(~ok):
         try:
