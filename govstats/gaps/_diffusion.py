@@ -32,6 +32,39 @@ def unpack(theta: np.ndarray, model: str, ceiling: float | None) -> np.ndarray:
     return np.array([ceiling, ru, tu, ceiling, rr, tr])
 
 
+def _unpack_matrix(k: int, model: str, ceiling: float | None) -> np.ndarray:
+    """(6, k) d unpack / d theta: :func:`unpack` is affine, so its columns are exact."""
+    origin = unpack(np.zeros(k), model, ceiling)
+    return np.column_stack([unpack(np.eye(k)[j], model, ceiling) - origin for j in range(k)])
+
+
+def _curves(
+    theta: np.ndarray, t_u: np.ndarray, t_r: np.ndarray, model: str, ceiling: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both fitted curves and their Jacobian for ``B`` parameter vectors (rows of theta).
+
+    Returns ``fitted (B, m_u + m_r)`` (urban, then rural) and ``jacobian (B, m_u + m_r,
+    k)``: the logistic curve's derivatives in (K, r, t0) times the affine map of
+    :func:`unpack`.
+    """
+    b, k = theta.shape
+    unpack_map = _unpack_matrix(k, model, ceiling)
+    six = unpack(np.zeros(k), model, ceiling) + theta @ unpack_map.T
+    m_u = t_u.shape[0]
+    fitted = np.empty((b, m_u + t_r.shape[0]))
+    jac = np.zeros((*fitted.shape, 6))
+    for part, t, cols in ((slice(None, m_u), t_u, 0), (slice(m_u, None), t_r, 3)):
+        k_, r_, t0 = (six[:, cols + j, None] for j in range(3))
+        e = np.exp(-r_ * (t - t0))
+        share = 1.0 / (1.0 + e)
+        slope = k_ * e * share * share
+        fitted[:, part] = k_ * share
+        jac[:, part, cols] = share
+        jac[:, part, cols + 1] = slope * (t - t0)
+        jac[:, part, cols + 2] = -slope * r_
+    return fitted, jac @ unpack_map
+
+
 def _residuals(
     theta: np.ndarray,
     t_u: np.ndarray,
@@ -41,22 +74,8 @@ def _residuals(
     model: str,
     ceiling: float | None,
 ) -> np.ndarray:
-    ku, ru, tu, kr, rr, tr = unpack(theta, model, ceiling)
-    return np.concatenate([logistic(t_u, ku, ru, tu) - y_u, logistic(t_r, kr, rr, tr) - y_r])
-
-
-def _logistic_jacobian(t: np.ndarray, k: float, r: float, t0: float) -> np.ndarray:
-    """(m, 3) derivatives of the logistic curve in (K, r, t0)."""
-    e = np.exp(-r * (t - t0))
-    share = 1.0 / (1.0 + e)
-    slope = k * e * share * share
-    return np.column_stack([share, slope * (t - t0), -slope * r])
-
-
-def _unpack_matrix(k: int, model: str, ceiling: float | None) -> np.ndarray:
-    """(6, k) d unpack / d theta: :func:`unpack` is affine, so its columns are exact."""
-    origin = unpack(np.zeros(k), model, ceiling)
-    return np.column_stack([unpack(np.eye(k)[j], model, ceiling) - origin for j in range(k)])
+    fitted, _ = _curves(theta[None, :], t_u, t_r, model, ceiling)
+    return np.asarray(fitted[0] - np.concatenate([y_u, y_r]))
 
 
 def _jacobian(
@@ -69,11 +88,7 @@ def _jacobian(
     ceiling: float | None,
 ) -> np.ndarray:
     """Analytic Jacobian of :func:`_residuals` (a finite-difference one costs 5 more calls)."""
-    ku, ru, tu, kr, rr, tr = unpack(theta, model, ceiling)
-    full = np.zeros((t_u.shape[0] + t_r.shape[0], 6))
-    full[: t_u.shape[0], :3] = _logistic_jacobian(t_u, ku, ru, tu)
-    full[t_u.shape[0] :, 3:] = _logistic_jacobian(t_r, kr, rr, tr)
-    return np.asarray(full @ _unpack_matrix(theta.shape[0], model, ceiling))
+    return np.asarray(_curves(theta[None, :], t_u, t_r, model, ceiling)[1][0])
 
 
 def start_values(
@@ -203,24 +218,11 @@ def fit_many(
         else:
             lo[:, 0], lo[:, 3] = ys_u.max(axis=1), ys_r.max(axis=1)
     theta = np.array([_feasible_start(x0, lo[i], hi[i]) for i in range(b)])
-    unpack_map = _unpack_matrix(k, model, ceiling)
-    origin = unpack(np.zeros(k), model, ceiling)
     y = np.concatenate([ys_u, ys_r], axis=1)
-    m_u = t_u.shape[0]
 
     def residuals_and_jacobian(th: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        six = origin + th @ unpack_map.T
-        fitted, jac = np.empty_like(yy), np.zeros((*yy.shape, 6))
-        for part, t, cols in ((slice(None, m_u), t_u, 0), (slice(m_u, None), t_r, 3)):
-            k_, r_, t0 = (six[:, cols + j, None] for j in range(3))
-            e = np.exp(-r_ * (t - t0))
-            share = 1.0 / (1.0 + e)
-            slope = k_ * e * share * share
-            fitted[:, part] = k_ * share
-            jac[:, part, cols] = share
-            jac[:, part, cols + 1] = slope * (t - t0)
-            jac[:, part, cols + 2] = -slope * r_
-        return fitted - yy, jac @ unpack_map
+        fitted, jac = _curves(th, t_u, t_r, model, ceiling)
+        return fitted - yy, jac
 
     resid, jac = residuals_and_jacobian(theta, y)
     cost = np.einsum("bi,bi->b", resid, resid)
