@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -78,25 +78,30 @@ class FigureDrawer:
         self._pool: ProcessPoolExecutor | None = None
         self._blas: Any = None
         if jobs > 1 and default_jobs() > 1:
-            import multiprocessing
+            self._start_pool()
 
-            from threadpoolctl import threadpool_limits
+    def _start_pool(self) -> None:
+        import multiprocessing
 
-            # two processes on two CPUs: a second BLAS thread (spinning while it waits)
-            # would take the worker's CPU; the report's matrices are small
-            self._blas = threadpool_limits(limits=1, user_api="blas")
+        from threadpoolctl import threadpool_limits
 
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_start_worker,
-            )
+        # two processes on two CPUs: a second BLAS thread (spinning while it waits)
+        # would take the worker's CPU; the report's matrices are small
+        self._blas = threadpool_limits(limits=1, user_api="blas")
+        self._pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+        )
+        try:
             with warnings.catch_warnings():
                 # Python 3.12+ warns on any fork of a process with threads (here BLAS's
                 # idle pool): the worker only draws with matplotlib and takes no lock
                 # those threads could hold (numpy re-initialises BLAS after a fork)
                 warnings.filterwarnings("ignore", ".*fork", DeprecationWarning)
                 self._pool.submit(int)  # fork now: the worker imports matplotlib meanwhile
+        except OSError:  # no process to be had (a limit on processes): draw here
+            self.close()
 
     def __enter__(self) -> FigureDrawer:
         return self
@@ -115,12 +120,12 @@ class FigureDrawer:
                 if key not in self._pending and key not in self._drawn:
                     self._pending[key] = self._pool.submit(_draw, spec, fmt)
 
-    def finish(self, progress: Callable[[str], None] | None = None) -> None:
+    def finish(self) -> None:
         """Draw here part of what the worker has not started (last first); wait for the rest.
 
         This process has not drawn yet: its first figure costs about three of the
-        worker's (matplotlib and the font are cold here), so it takes figures only from a
-        queue of three or more, and then half of what exceeds two.
+        worker's (matplotlib and the font are cold here), so of a queue of one or two it
+        takes none, and otherwise half of the queue beyond its first figure.
         """
         queued = [k for k, f in self._pending.items() if not (f.running() or f.done())]
         here = max(0, (len(queued) - 1) // 2)  # 3 or 4 queued: 1, 5 or 6: 2, ...
@@ -131,8 +136,6 @@ class FigureDrawer:
         for key, future in list(self._pending.items()):
             self._drawn[key] = future.result()
             del self._pending[key]
-        if progress is not None:
-            progress("figures")
 
     def __call__(self, spec: Any, fmt: str) -> bytes:
         """Return the figure in ``fmt``, drawing it here if nobody has."""

@@ -61,3 +61,20 @@ def test_jobs_must_be_a_count_of_processes(tmp_path, jobs) -> None:
     with pytest.raises(ReportError, match="jobs must be a whole number"):
         build_study(spec, tmp_path / "r.pdf", progress=False, jobs=jobs)
     assert list(tmp_path.iterdir()) == []
+
+
+@forks
+def test_without_a_second_process_the_figures_are_drawn_here(monkeypatch) -> None:
+    from govstats.report import _drawing
+
+    class NoProcesses(_drawing.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OSError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(_drawing, "ProcessPoolExecutor", NoProcesses)
+    spec = _forest("f", 0.3)
+    with FigureDrawer(["svg"], jobs=2) as drawer:
+        assert drawer._pool is None
+        drawer.submit([spec])
+        drawer.finish()
+        assert drawer(spec, "svg") == figure_svg(spec)
