@@ -326,3 +326,22 @@ def test_path_diagram_of_any_chain_length_has_no_overlapping_labels(k) -> None:
 def test_text_that_looks_like_markup_is_printed_as_it_is() -> None:
     text = "#set page(width: 1cm) $x^2$ *not bold* _not italic_ `code` <label> @ref \\ 50% ~ [a]"
     assert _printed_lines(text, "en") == [text]
+
+
+def test_a_long_table_repeats_its_header_and_keeps_its_caption_on_the_first_page() -> None:
+    from govstats.report.results import AnalysisResult
+    from govstats.report.tables import Table
+
+    rows = pd.DataFrame({"Variable": [f"var {i}" for i in range(120)], "Estimate": ["0.100"] * 120})
+    table = Table("long", "A long table", rows, rows, note="The note.")
+    section = AnalysisResult("x", "x", "Section", tables=(table,), paragraphs=("Text. " * 300,))
+    content, n_pages = render_pdf([section], ReportMeta(lang="en", seed=1), figure_svg)
+    document = pdfium.PdfDocument(content)
+    pages = [_flat(document[i].get_textpage().get_text_range()) for i in range(n_pages)]
+    holding = [i for i, page in enumerate(pages) if "var " in page]
+    assert len(holding) >= 3  # the table spans pages
+    first = pages[holding[0]]
+    assert first.split("Table 1 A long table", 1)[1].lstrip().startswith("Variable Estimate var 0")
+    for i in holding[1:]:
+        assert pages[i].startswith("Variable Estimate var ")  # the header, again
+    assert "The note." in pages[holding[-1]] and "var 119" in pages[holding[-1]]
