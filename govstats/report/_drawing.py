@@ -38,14 +38,11 @@ def _draw(spec: Any, fmt: str) -> bytes:
 def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the report decides, the worker only draws
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import pandas as pd
+    import matplotlib.figure  # noqa: F401  (half a second, before the first figure is due)
 
-    from govstats.report.results import FigureSpec
+    from govstats.report._fonts import figure_font_family
 
-    # A first figure costs half a second more than the next ones (matplotlib's import,
-    # FreeType reading the CJK font, text caches): draw one while the analyses start.
-    data = pd.DataFrame({"label": ["城乡 a"], "estimate": [0.5], "ci_low": [0.0], "ci_high": [1.0]})
-    _draw(FigureSpec("warm-up", "forest", data, "城乡 warm-up", "zh"), "svg")
+    figure_font_family()
 
 
 class FigureDrawer:
