@@ -120,12 +120,13 @@ class FigureDrawer:
     def finish(self) -> None:
         """Draw here part of what the worker has not started (last first); wait for the rest.
 
-        This process has not drawn yet: its first figure costs about three of the
-        worker's (matplotlib and the font are cold here), so of a queue of one or two it
-        takes none, and otherwise half of the queue beyond its first figure.
+        This process has not drawn yet: its first figure costs about four of the
+        worker's (matplotlib's import and the font), so it takes ``j = (q - 3) // 2`` of
+        ``q`` queued figures, where ``4 + (j - 1)`` equals the worker's ``q - j``: none
+        of a queue shorter than five.
         """
         queued = [k for k, f in self._pending.items() if not (f.running() or f.done())]
-        here = max(0, (len(queued) - 1) // 2)  # 3 or 4 queued: 1, 5 or 6: 2, ...
+        here = max(0, (len(queued) - 3) // 2)
         for key in reversed(queued[len(queued) - here :]):
             if self._pending[key].cancel():
                 del self._pending[key]

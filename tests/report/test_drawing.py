@@ -28,12 +28,24 @@ def _forest(name: str, shift: float) -> FigureSpec:
 
 
 @forks
-def test_the_worker_draws_the_same_bytes_as_this_process() -> None:
-    specs = [_forest(f"f{i}", 0.1 * i) for i in range(4)]
+def test_the_worker_draws_the_same_bytes_as_this_process(monkeypatch) -> None:
+    from govstats.report import figures
+
+    here: list[str] = []  # what this process draws (the forked worker records its own)
+    svg = figures.figure_svg
+
+    def recorded(spec: FigureSpec) -> bytes:
+        here.append(spec.name)
+        return svg(spec)
+
+    monkeypatch.setattr(figures, "figure_svg", recorded)
+    specs = [_forest(f"f{i}", 0.1 * i) for i in range(8)]
     with FigureDrawer(["svg", "png"], jobs=2) as drawer:
         drawer.submit(specs)
-        drawer.finish()
+        drawer.finish()  # a long queue: this process draws its last figures
         drawn = [(drawer(s, "svg"), drawer(s, "png")) for s in specs]
+    assert "f7" in here and "f0" not in here
+    monkeypatch.undo()
     assert drawn == [(figure_svg(s), figure_png(s)) for s in specs]
 
 
