@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -15,13 +17,51 @@ from govstats.sem._ram import GroupMatrices, Moments, RamModel
 if TYPE_CHECKING:
     from govstats.sem._data import Data
 
-__all__ = ["MeatFunction", "baseline_fit", "saturated_trace", "scaling_factor"]
+__all__ = [
+    "MeatFunction",
+    "baseline_fit",
+    "data_only",
+    "same_data",
+    "saturated_trace",
+    "scaling_factor",
+]
+
+#: Results that depend on the data only (the independence model, the saturated trace),
+#: kept while :func:`same_data` is active: the fits inside see one data set.
+_SHARED: ContextVar[dict[Hashable, Any] | None] = ContextVar("govstats_sem_shared", default=None)
+
+
+@contextmanager
+def same_data() -> Iterator[None]:
+    """Share data-only results among the fits in the block (all on the same data).
+
+    :func:`govstats.sem.invariance` fits one model at several levels of equality to one
+    data set and one grouping: the baseline model and the saturated model's trace are
+    the same for every level, so they are computed once.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def data_only(key: Hashable, compute: Callable[[], _T]) -> _T:
+    """``compute()``, or its value from an earlier fit inside :func:`same_data`."""
+    shared = _SHARED.get()
+    if shared is None:
+        return compute()
+    if key not in shared:
+        shared[key] = compute()
+    return cast(_T, shared[key])
+
 
 #: ``meat(scores (n, k), rows (n,) bool) -> (k, k)``: first-order information of the
 #: scores of the selected rows per unit of (normalised) weight -- the outer
 #: products of weighted scores (lavaan), their cluster sums, or the design variance.
 MeatFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
+_T = TypeVar("_T")
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
 

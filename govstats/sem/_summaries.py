@@ -10,7 +10,13 @@ from scipy import stats
 
 from govstats.design.inference import t_interval
 from govstats.sem import _fitmeasures as fm
-from govstats.sem._baseline import MeatFunction, baseline_fit, saturated_trace, scaling_factor
+from govstats.sem._baseline import (
+    MeatFunction,
+    baseline_fit,
+    data_only,
+    saturated_trace,
+    scaling_factor,
+)
 from govstats.sem._data import Data
 from govstats.sem._partable import ParTable
 from govstats.sem._ram import Moments, RamModel
@@ -79,8 +85,16 @@ def fit_measures(pt: ParTable, ram: RamModel, theta: np.ndarray, moments: Moment
     pvalue = float(stats.chi2.sf(chisq, dof)) if dof > 0 else np.nan
     out: dict[str, float] = {"npar": float(pt.n_free), "fmin": f_min, "chisq": chisq,
                              "df": dof, "pvalue": pvalue}  # fmt: skip
-    trace_h1 = None if meat_of is None else saturated_trace(pt, moments, d, meat_of)
-    base = baseline_fit(pt, moments, d, meat_of, expected=expected_bread, trace_h1=trace_h1)
+    # the same for every model of these variables on these data (and groups)
+    shape = (tuple(pt.roles.ov), tuple(pt.roles.ov_x), pt.n_groups, pt.meanstructure)
+    trace_h1 = (
+        None
+        if meat_of is None
+        else data_only(("saturated", *shape), lambda: saturated_trace(pt, moments, d, meat_of))
+    )
+    base = data_only(("baseline", expected_bread, meat_of is None, *shape),
+                     lambda: baseline_fit(pt, moments, d, meat_of, expected=expected_bread,
+                                          trace_h1=trace_h1))  # fmt: skip
     out["baseline.chisq"], out["baseline.df"] = base["chisq"], base["df"]
     out["baseline.pvalue"] = float(stats.chi2.sf(base["chisq"], base["df"]))
     out["cfi"] = fm.cfi(chisq, dof, base["chisq"], base["df"])

@@ -11,6 +11,7 @@ from scipy import stats
 
 from govstats.design.survey_design import SurveyDesign
 from govstats.errors import ModelError
+from govstats.sem._baseline import same_data
 from govstats.sem.results import SEMResult
 from govstats.sem.sem_fit import fit
 
@@ -198,11 +199,12 @@ def invariance(
     order = list(LEVELS)
     if [order.index(lv) for lv in levels] != sorted(order.index(lv) for lv in levels):
         raise ModelError(f"levels must go from less to more restricted: {order}.")
-    fits = {
-        lv: fit(model, data, weights=weights, cluster=cluster, se=se, estimator=estimator,
-                group=group, group_equal=LEVELS[lv], na_rm=na_rm)
-        for lv in levels
-    }  # fmt: skip
+    with same_data():  # one data set: the baseline model is fitted once
+        fits = {
+            lv: fit(model, data, weights=weights, cluster=cluster, se=se, estimator=estimator,
+                    group=group, group_equal=LEVELS[lv], na_rm=na_rm)
+            for lv in levels
+        }  # fmt: skip
     first = fits[levels[0]]
     if len(first.groups) < 2:
         raise ModelError(f"group={group!r} has a single value: nothing to compare.")

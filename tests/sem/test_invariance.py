@@ -85,3 +85,13 @@ def test_bad_levels(hs: pd.DataFrame) -> None:
         gs.sem.invariance(HS3, hs, group="school", levels=("scalar", "metric"))
     with pytest.raises(ModelError, match="single value"):
         gs.sem.invariance(HS3, hs.assign(one=1), group="one")
+
+
+def test_each_level_fits_as_it_would_alone(hs: pd.DataFrame) -> None:
+    # the levels share the baseline model and the saturated trace (one data set):
+    # every fit measure is the one of the same fit made on its own
+    design = gs.SurveyDesign(hs, weights="w", psu="clus")
+    result = gs.sem.invariance(HS3, design, group="school")
+    for level, equal in (("metric", ["loadings"]), ("scalar", ["loadings", "intercepts"])):
+        alone = gs.sem.fit(HS3, design, group="school", group_equal=equal)
+        pd.testing.assert_series_equal(result.fits[level].fit_measures(), alone.fit_measures())
