@@ -152,27 +152,15 @@ def _document(
 ) -> dict[str, Any]:
     """Build the JSON document ``report.typ`` lays out, every string in print form."""
     lang = meta.lang
+
+    def part(key: str, size: float, lines: Sequence[str]) -> dict[str, Any]:
+        return {"heading": label(key, lang), "size": size, "lines": [_minus(t) for t in lines]}
+
     front = [
-        {
-            "heading": label("sec_sources", lang),
-            "size": 8.5,
-            "lines": [f"· {s}" for s in meta.sources],
-        },
-        {
-            "heading": label("sec_design", lang),
-            "size": 8.5,
-            "lines": [meta.design, f"{label('seed', lang)}: {meta.seed}"],
-        },
-        {
-            "heading": label("sec_versions", lang),
-            "size": 8.0,
-            "lines": ["; ".join(f"{k} {v}" for k, v in meta.versions)],
-        },
-        {
-            "heading": label("sec_inputs", lang),
-            "size": 7.0,
-            "lines": [f"{name}: {digest}" for name, digest in meta.inputs],
-        },
+        part("sec_sources", 8.5, [f"· {s}" for s in meta.sources]),
+        part("sec_design", 8.5, [meta.design, f"{label('seed', lang)}: {meta.seed}"]),
+        part("sec_versions", 8.0, ["; ".join(f"{k} {v}" for k, v in meta.versions)]),
+        part("sec_inputs", 7.0, [f"{name}: {digest}" for name, digest in meta.inputs]),
     ]
     titles = list(meta.headings) or [s.title for s in sections]
     table_no = figure_no = 0
